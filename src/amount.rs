@@ -1,0 +1,357 @@
+//! Exact money: parsing user-written amounts into a fixed-point decimal.
+//!
+//! Contract: an amount is a whole number of nano-units (10⁻⁹) in an `i128`.
+//! Every accepted spelling of the same value yields the same [`Amount`], so
+//! `1200`, `"1200.00"`, `1.2e3` and `"1,200"` are one amount; sums are exact
+//! integer additions that are checked for overflow; nothing passes through a
+//! binary float.
+//!
+//! Why not `rust_decimal`: its addition silently rounds when a result does not
+//! fit the mantissa at the current scale. A fixed scale makes every sum
+//! exact up to ±1.7·10²⁹ units, and overflow is an error, never a rounding.
+//!
+//! Refused, with a reason: empty text, NaN, Infinity, hex, ambiguous
+//! separators (`1.200,50`, `1,5`), badly grouped thousands (`12,34`), more than
+//! [`MAX_SCALE`] significant decimal places, and magnitudes above
+//! [`MAX_UNITS`].
+
+use std::fmt;
+
+/// Decimal places kept exactly. Nine covers every currency and most crypto
+/// units while leaving an `i128` room for sums of billions of events.
+pub const MAX_SCALE: u32 = 9;
+
+/// The largest magnitude of a single amount, in whole units (10¹⁸).
+pub const MAX_UNITS: i128 = 1_000_000_000_000_000_000;
+
+const NANOS_PER_UNIT: i128 = 1_000_000_000;
+
+/// An exact decimal amount, stored as nano-units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Amount(i128);
+
+impl Amount {
+    /// Zero, the identity of sums.
+    pub const ZERO: Amount = Amount(0);
+
+    /// The amount as a whole number of nano-units.
+    pub fn nanos(self) -> i128 {
+        self.0
+    }
+
+    /// Builds an amount from nano-units.
+    pub fn from_nanos(nanos: i128) -> Amount {
+        Amount(nanos)
+    }
+
+    /// Exact sum, or `None` if it would not fit.
+    pub fn checked_add(self, other: Amount) -> Option<Amount> {
+        self.0.checked_add(other.0).map(Amount)
+    }
+
+    /// The mean of `count` amounts summing to `self`, rounded half to even
+    /// at [`MAX_SCALE`] places (the one derived figure that cannot be exact).
+    pub fn mean(self, count: u64) -> Option<Amount> {
+        if count == 0 {
+            return None;
+        }
+        let n = i128::from(count);
+        let (q, r) = (self.0.div_euclid(n), self.0.rem_euclid(n));
+        let twice = r * 2;
+        let round_up = twice > n || (twice == n && q % 2 != 0);
+        Some(Amount(if round_up { q + 1 } else { q }))
+    }
+
+    /// Parses the exact text of a JSON number.
+    pub fn from_json_number(text: &str) -> Result<Amount, AmountError> {
+        parse_plain(text.trim(), false)
+    }
+
+    /// Parses a numeric string as people write it: optional sign, optional
+    /// thousands separators (`,` or `_`, in valid groups of three), an
+    /// optional decimal point and exponent, surrounding spaces ignored.
+    pub fn from_text(text: &str) -> Result<Amount, AmountError> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(AmountError::Empty);
+        }
+        let lower = t.to_ascii_lowercase();
+        let unsigned = lower.trim_start_matches(['+', '-']);
+        if unsigned.starts_with("nan") {
+            return Err(AmountError::NotANumber);
+        }
+        if unsigned.starts_with("inf") {
+            return Err(AmountError::Infinite);
+        }
+        if unsigned.starts_with("0x") {
+            return Err(AmountError::Hex);
+        }
+        parse_plain(&strip_grouping(t)?, true)
+    }
+}
+
+impl fmt::Display for Amount {
+    /// Canonical text: no exponent, no trailing zeros, no lone point, so each
+    /// amount has exactly one spelling (the fingerprint relies on this).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let units = abs / NANOS_PER_UNIT as u128;
+        let frac = abs % NANOS_PER_UNIT as u128;
+        if frac == 0 {
+            write!(f, "{sign}{units}")
+        } else {
+            let digits = format!("{frac:09}");
+            write!(f, "{sign}{units}.{}", digits.trim_end_matches('0'))
+        }
+    }
+}
+
+/// Why a value is not an acceptable amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmountError {
+    Empty,
+    NotANumber,
+    Infinite,
+    Hex,
+    /// Both `,` and `.` appear and their roles cannot be told apart safely.
+    AmbiguousSeparators,
+    /// Thousands separators that are not in groups of three.
+    BadGrouping,
+    /// Characters that are not part of a number.
+    Malformed,
+    /// More significant decimal places than Tally keeps exactly.
+    TooPrecise,
+    /// Larger in magnitude than [`MAX_UNITS`].
+    Overflow,
+}
+
+impl fmt::Display for AmountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AmountError::Empty => write!(f, "the amount is empty"),
+            AmountError::NotANumber => write!(f, "NaN is not an amount"),
+            AmountError::Infinite => write!(f, "an infinite value is not an amount"),
+            AmountError::Hex => write!(f, "hexadecimal amounts are not accepted"),
+            AmountError::AmbiguousSeparators => write!(
+                f,
+                "the separators are ambiguous (is ',' a decimal comma or a thousands separator?); write the amount as 1200.50"
+            ),
+            AmountError::BadGrouping => {
+                write!(f, "thousands separators must separate groups of three digits")
+            }
+            AmountError::Malformed => write!(f, "not a decimal number"),
+            AmountError::TooPrecise => write!(
+                f,
+                "more than {MAX_SCALE} decimal places cannot be kept exactly"
+            ),
+            AmountError::Overflow => write!(
+                f,
+                "the magnitude is above the limit of {MAX_UNITS} units"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AmountError {}
+
+/// Removes valid thousands grouping, refusing anything ambiguous.
+fn strip_grouping(t: &str) -> Result<String, AmountError> {
+    let has_comma = t.contains(',');
+    let has_point = t.contains('.');
+    if has_comma && has_point {
+        // `1,200.50` is unambiguous only when every comma precedes the point.
+        let point = t.find('.').unwrap_or(t.len());
+        if t[point..].contains(',') {
+            return Err(AmountError::AmbiguousSeparators);
+        }
+    }
+    let sep_count = t.chars().filter(|c| *c == ',' || *c == '_').count();
+    if sep_count == 0 {
+        return Ok(t.to_string());
+    }
+    let body = t.trim_start_matches(['+', '-']);
+    let sign = &t[..t.len() - body.len()];
+    let (int_part, rest) = match body.find(['.', 'e', 'E']) {
+        Some(i) => body.split_at(i),
+        None => (body, ""),
+    };
+    if rest.contains([',', '_']) {
+        return Err(AmountError::BadGrouping);
+    }
+    // A single comma with no point and not three digits after it reads as a
+    // decimal comma (`1,5`): refuse rather than guess.
+    if has_comma && !has_point {
+        let groups: Vec<&str> = int_part.split(',').collect();
+        if groups.len() == 2 && groups[1].len() != 3 {
+            return Err(AmountError::AmbiguousSeparators);
+        }
+    }
+    let groups: Vec<&str> = int_part.split([',', '_']).collect();
+    let first_ok = (1..=3).contains(&groups[0].len());
+    let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
+    let all_digits = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+    if !(first_ok && rest_ok && all_digits) {
+        return Err(AmountError::BadGrouping);
+    }
+    Ok(format!("{sign}{}{rest}", groups.concat()))
+}
+
+/// Parses `[sign] digits [. digits] [e [sign] digits]` exactly.
+fn parse_plain(t: &str, allow_plus: bool) -> Result<Amount, AmountError> {
+    if t.is_empty() {
+        return Err(AmountError::Empty);
+    }
+    let (negative, body) = match t.as_bytes()[0] {
+        b'-' => (true, &t[1..]),
+        b'+' if allow_plus => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => {
+            let exp_text = &body[i + 1..];
+            let digits = exp_text.trim_start_matches(['+', '-']);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(AmountError::Malformed);
+            }
+            // Exponents this large cannot yield an acceptable amount either way.
+            let exp: i64 = exp_text.parse().unwrap_or(if exp_text.starts_with('-') {
+                i64::MIN
+            } else {
+                i64::MAX
+            });
+            (&body[..i], exp)
+        }
+        None => (body, 0),
+    };
+    let (int_digits, frac_digits) = match mantissa.find('.') {
+        Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+        None => (mantissa, ""),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int_digits.is_empty() && frac_digits.is_empty())
+        || !all_digits(int_digits)
+        || !all_digits(frac_digits)
+    {
+        return Err(AmountError::Malformed);
+    }
+    // The value is digits × 10^(exponent − len(frac)). Strip zeros that carry
+    // no information before deciding on precision and magnitude.
+    let mut digits: String = format!("{int_digits}{frac_digits}");
+    let mut scale_exp: i64 = exponent.saturating_sub(frac_digits.len() as i64);
+    let trimmed = digits.trim_start_matches('0');
+    if trimmed.is_empty() {
+        return Ok(Amount::ZERO);
+    }
+    digits = trimmed.to_string();
+    while digits.ends_with('0') {
+        digits.pop();
+        scale_exp = scale_exp.saturating_add(1);
+    }
+    if scale_exp < -i64::from(MAX_SCALE) {
+        return Err(AmountError::TooPrecise);
+    }
+    // nanos = digits × 10^(scale_exp + 9); bound the length first so the
+    // integer arithmetic below cannot overflow.
+    let shift = scale_exp.saturating_add(i64::from(MAX_SCALE));
+    let max_len = 19 + MAX_SCALE as i64; // digits of MAX_UNITS in nanos
+    if (digits.len() as i64).saturating_add(shift) > max_len {
+        return Err(AmountError::Overflow);
+    }
+    let mut nanos: i128 = 0;
+    for b in digits.bytes() {
+        nanos = nanos * 10 + i128::from(b - b'0');
+    }
+    for _ in 0..shift {
+        nanos *= 10;
+    }
+    if nanos > MAX_UNITS * NANOS_PER_UNIT {
+        return Err(AmountError::Overflow);
+    }
+    Ok(Amount(if negative { -nanos } else { nanos }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Result<String, AmountError> {
+        Amount::from_text(s).map(|a| a.to_string())
+    }
+
+    fn number(s: &str) -> Result<String, AmountError> {
+        Amount::from_json_number(s).map(|a| a.to_string())
+    }
+
+    #[test]
+    fn one_value_has_one_amount_in_every_spelling() {
+        let expected = Amount::from_json_number("1200").unwrap();
+        for n in ["1200", "1200.00", "1.2e3", "12e2", "120000e-2", "1.200E+3"] {
+            assert_eq!(Amount::from_json_number(n).unwrap(), expected, "{n}");
+        }
+        for s in ["1200", "1200.00", " 1,200 ", "1_200", "+1200", "1,200.000", "1.2e3"] {
+            assert_eq!(Amount::from_text(s).unwrap(), expected, "{s}");
+        }
+        assert_eq!(expected.to_string(), "1200");
+    }
+
+    #[test]
+    fn decimal_sums_are_exact() {
+        let a = Amount::from_json_number("0.1").unwrap();
+        let b = Amount::from_json_number("0.2").unwrap();
+        assert_eq!(a.checked_add(b).unwrap().to_string(), "0.3");
+    }
+
+    #[test]
+    fn canonical_text() {
+        assert_eq!(number("250.50"), Ok("250.5".into()));
+        assert_eq!(number("-0.000000001"), Ok("-0.000000001".into()));
+        assert_eq!(number("-0"), Ok("0".into()));
+        assert_eq!(number("0.0e10"), Ok("0".into()));
+        assert_eq!(text("-1,234,567.891"), Ok("-1234567.891".into()));
+        assert_eq!(number("1e18"), Ok("1000000000000000000".into()));
+    }
+
+    #[test]
+    fn refusals_name_their_reason() {
+        assert_eq!(text(""), Err(AmountError::Empty));
+        assert_eq!(text("  "), Err(AmountError::Empty));
+        assert_eq!(text("NaN"), Err(AmountError::NotANumber));
+        assert_eq!(text("-Infinity"), Err(AmountError::Infinite));
+        assert_eq!(text("0x1F"), Err(AmountError::Hex));
+        assert_eq!(text("1.200,50"), Err(AmountError::AmbiguousSeparators));
+        assert_eq!(text("1,5"), Err(AmountError::AmbiguousSeparators));
+        assert_eq!(text("12,34,567"), Err(AmountError::BadGrouping));
+        assert_eq!(text("1,2345"), Err(AmountError::AmbiguousSeparators));
+        assert_eq!(text("1e1,000"), Err(AmountError::BadGrouping));
+        assert_eq!(text("12abc"), Err(AmountError::Malformed));
+        assert_eq!(text("."), Err(AmountError::Malformed));
+        assert_eq!(text("1e"), Err(AmountError::Malformed));
+        assert_eq!(text("$12"), Err(AmountError::Malformed));
+        assert_eq!(text("0.0000000001"), Err(AmountError::TooPrecise));
+        assert_eq!(number("1e-10"), Err(AmountError::TooPrecise));
+        assert_eq!(number("1000000000000000001"), Err(AmountError::Overflow));
+        assert_eq!(number("1e19"), Err(AmountError::Overflow));
+        assert_eq!(number("1e99999999999999999999"), Err(AmountError::Overflow));
+        assert_eq!(number("1e-99999999999999999999"), Err(AmountError::TooPrecise));
+        for e in [AmountError::AmbiguousSeparators, AmountError::TooPrecise] {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn trailing_zeros_beyond_the_scale_are_fine() {
+        assert_eq!(text("1.5000000000000"), Ok("1.5".into()));
+    }
+
+    #[test]
+    fn mean_rounds_half_to_even() {
+        let n = |s: &str| Amount::from_json_number(s).unwrap();
+        assert_eq!(n("10").mean(4).unwrap().to_string(), "2.5");
+        assert_eq!(n("0.000000001").mean(2).unwrap(), Amount::ZERO);
+        assert_eq!(n("0.000000003").mean(2).unwrap().nanos(), 2);
+        assert_eq!(n("-0.000000003").mean(2).unwrap().nanos(), -2);
+        assert_eq!(n("1").mean(3).unwrap().to_string(), "0.333333333");
+        assert_eq!(Amount::ZERO.mean(0), None);
+    }
+}

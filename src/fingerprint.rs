@@ -1,0 +1,207 @@
+//! Fingerprints: the identity of an event, and of a raw payload.
+//!
+//! Contract:
+//! - [`content_id`] is SHA-256 over a versioned, length-prefixed encoding of
+//!   the normalized fields (client, metric, canonical amount, canonical UTC
+//!   timestamp). The same event in any shape, key order, type or envelope gets
+//!   the same id; events that differ in any of those fields never share one.
+//!   Length prefixes make the encoding injective: `("ab","c")` and
+//!   `("a","bc")` cannot collide by construction.
+//! - [`key_id`] is the identity of an event that carries an idempotency key:
+//!   the pair (client, key), as in Stripe's API.
+//! - [`raw_fingerprint`] is SHA-256 of the payload's RFC 8785 canonical JSON,
+//!   to tell an exact resend from the same event sent in another shape.
+//!
+//! The version tags are part of the hashed bytes: changing the encoding means
+//! a new tag, never silently different ids for stored events.
+
+use crate::jcs;
+use crate::json::Json;
+use crate::normalize::Normalized;
+use crate::timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+const CONTENT_TAG: &[u8] = b"tally/event-content/v1";
+const KEY_TAG: &[u8] = b"tally/idempotency-key/v1";
+const RAW_TAG: &[u8] = b"tally/raw-jcs/v1";
+const TEXT_TAG: &[u8] = b"tally/raw-text/v1";
+
+/// A SHA-256 digest in lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    /// The full hex digest.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The first 12 hex digits, enough to tell events apart on screen.
+    pub fn short(&self) -> &str {
+        &self.0[..12.min(self.0.len())]
+    }
+
+    /// Accepts a stored digest only if it has the exact shape of one, so
+    /// corrupted storage cannot smuggle in a malformed id.
+    pub fn parse(text: &str) -> Option<Fingerprint> {
+        let ok = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        ok.then(|| Fingerprint(text.to_string()))
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn digest(tag: &[u8], parts: &[&[u8]]) -> Fingerprint {
+    let mut h = Sha256::new();
+    h.update((tag.len() as u64).to_be_bytes());
+    h.update(tag);
+    for part in parts {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    let bytes = h.finalize();
+    let mut hex = String::with_capacity(64);
+    for b in bytes {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    Fingerprint(hex)
+}
+
+/// The content identity of a normalized event.
+pub fn content_id(event: &Normalized) -> Fingerprint {
+    let amount = event.amount.to_string();
+    let ts = timestamp::canonical(&event.timestamp);
+    digest(
+        CONTENT_TAG,
+        &[
+            event.client_id.as_bytes(),
+            event.metric.as_bytes(),
+            amount.as_bytes(),
+            ts.as_bytes(),
+        ],
+    )
+}
+
+/// The identity of an event that carries an idempotency key.
+pub fn key_id(client_id: &str, key: &str) -> Fingerprint {
+    digest(KEY_TAG, &[client_id.as_bytes(), key.as_bytes()])
+}
+
+/// The identity the ledger deduplicates on: the key when there is one,
+/// otherwise the content.
+pub fn event_id(event: &Normalized) -> Fingerprint {
+    match &event.idempotency_key {
+        Some(key) => key_id(&event.client_id, key),
+        None => content_id(event),
+    }
+}
+
+/// The fingerprint of a raw payload: its JCS form when it parsed, its exact
+/// text otherwise (so even unparseable resends are recognised as exact).
+pub fn raw_fingerprint(text: &str, parsed: Option<&Json>) -> Fingerprint {
+    match parsed {
+        Some(value) => digest(RAW_TAG, &[jcs::canonicalize(value).as_bytes()]),
+        None => digest(TEXT_TAG, &[text.as_bytes()]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+    use crate::normalize::normalize;
+    use crate::rules::Rules;
+
+    fn id(text: &str) -> Fingerprint {
+        event_id(&normalize(text, &Rules::default()).unwrap())
+    }
+
+    fn raw(text: &str) -> Fingerprint {
+        raw_fingerprint(text, parse(text).ok().as_ref())
+    }
+
+    #[test]
+    fn same_event_in_any_shape_has_one_id() {
+        let base = id(r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#);
+        for text in [
+            r#"{"payload":{"timestamp":"2024/01/01","amount":"1200","metric":"sale"},"source":"client_A"}"#,
+            r#"{"client_id":"client_A","metric":"sale","amount":1200,"timestamp":"2024-01-01T00:00:00Z"}"#,
+            r#"{"client":"client_A","data":{"type":"sale","value":1.2e3,"ts":1704067200}}"#,
+            r#"{"clientId":" client_A ","event":{"metricName":"sale","price":"1,200.00","date":"2024-01-01T01:00:00+01:00"}}"#,
+        ] {
+            assert_eq!(id(text), base, "{text}");
+        }
+    }
+
+    #[test]
+    fn any_field_change_changes_the_id() {
+        let base = r#"{"client":"c","metric":"m","amount":"1","ts":"2024-01-01"}"#;
+        let ids = [
+            id(base),
+            id(r#"{"client":"d","metric":"m","amount":"1","ts":"2024-01-01"}"#),
+            id(r#"{"client":"c","metric":"n","amount":"1","ts":"2024-01-01"}"#),
+            id(r#"{"client":"c","metric":"m","amount":"1.000000001","ts":"2024-01-01"}"#),
+            id(r#"{"client":"c","metric":"m","amount":"1","ts":"2024-01-01T00:00:00.001Z"}"#),
+            id(r#"{"client":"cm","metric":"","amount":"1","ts":"2024-01-01"}"#.replace("\"\"", "\"x\"").as_str()),
+        ];
+        for i in 0..ids.len() {
+            for j in i + 1..ids.len() {
+                assert_ne!(ids[i], ids[j], "{i} vs {j}");
+            }
+        }
+    }
+
+    #[test]
+    fn length_prefixes_prevent_boundary_collisions() {
+        assert_ne!(key_id("ab", "c"), key_id("a", "bc"));
+    }
+
+    #[test]
+    fn idempotency_key_is_the_identity_when_present() {
+        let a = id(r#"{"client":"c","metric":"m","amount":1,"ts":"2024-01-01","event_id":"k1"}"#);
+        let b = id(r#"{"client":"c","metric":"m","amount":2,"ts":"2024-01-01","eventId":"k1"}"#);
+        let other_client = id(r#"{"client":"d","metric":"m","amount":1,"ts":"2024-01-01","event_id":"k1"}"#);
+        assert_eq!(a, b);
+        assert_eq!(a, key_id("c", "k1"));
+        assert_ne!(a, other_client);
+    }
+
+    #[test]
+    fn raw_fingerprint_ignores_layout_but_not_shape() {
+        let a = raw(r#"{"a": 1.0, "b": [1, 2]}"#);
+        assert_eq!(a, raw("{\"b\":[1,2],\n \"a\":1}"));
+        assert_ne!(a, raw(r#"{"a": "1", "b": [1, 2]}"#));
+        assert_eq!(raw("{oops"), raw("{oops"));
+        assert_ne!(raw("{oops"), raw("{oops "));
+    }
+
+    #[test]
+    fn stored_digests_are_validated() {
+        let f = key_id("c", "k");
+        assert_eq!(Fingerprint::parse(f.as_str()), Some(f.clone()));
+        assert_eq!(f.short().len(), 12);
+        assert_eq!(Fingerprint::parse("xyz"), None);
+        assert_eq!(Fingerprint::parse(&f.as_str().to_uppercase()), None);
+    }
+
+    #[test]
+    fn known_vector_pins_the_encoding() {
+        // Changing this value means stored events would get new ids: bump the tag instead.
+        let n = normalize(r#"{"client":"c","metric":"m","amount":"1.50","ts":"2024-01-01"}"#, &Rules::default()).unwrap();
+        let mut h = Sha256::new();
+        for part in [CONTENT_TAG, b"c", b"m", b"1.5", b"2024-01-01T00:00:00Z"] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        let expected: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(content_id(&n).as_str(), expected);
+    }
+}

@@ -1,0 +1,111 @@
+//! RFC 8785 JSON Canonicalization Scheme (JCS) over Tally's [`Json`] tree.
+//!
+//! Contract: two payloads that differ only in whitespace, member order or
+//! number spelling (`1.0` and `1`) get byte-identical canonical text. Tally
+//! hashes that text to tell an *exact resend* from the same event sent in
+//! another shape.
+//!
+//! The published JCS crates canonicalize `serde_json::Value`, which Tally does
+//! not use for input (see `json.rs`), so this module applies the scheme to
+//! [`Json`] directly and delegates the one hard part, ECMAScript number
+//! formatting, to the maintained `ryu-js` crate.
+//!
+//! Deviations, both for inputs that RFC 8785 declares out of scope:
+//! - a number outside the range of an IEEE 754 double is written as its
+//!   original text, so the fingerprint still distinguishes it;
+//! - duplicate member names (not I-JSON) are kept, sorted stably.
+
+use crate::json::{write_string, Json};
+
+/// The canonical text of `value` according to RFC 8785.
+pub fn canonicalize(value: &Json) -> String {
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+fn write(value: &Json, out: &mut String) {
+    match value {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(text) => write_number(text, out),
+        Json::String(s) => write_string(s, out),
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(item, out);
+            }
+            out.push(']');
+        }
+        Json::Object(members) => {
+            // RFC 8785 §3.2.3: order by the UTF-16 code units of the names.
+            let mut sorted: Vec<(Vec<u16>, &String, &Json)> = members
+                .iter()
+                .map(|(k, v)| (k.encode_utf16().collect(), k, v))
+                .collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push('{');
+            for (i, (_, k, v)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(k, out);
+                out.push(':');
+                write(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_number(text: &str, out: &mut String) {
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => {
+            let mut buf = ryu_js::Buffer::new();
+            out.push_str(buf.format_finite(n));
+        }
+        _ => out.push_str(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn jcs(text: &str) -> String {
+        canonicalize(&parse(text).unwrap())
+    }
+
+    #[test]
+    fn sorts_members_and_drops_whitespace() {
+        assert_eq!(jcs(r#"{ "b": 2, "a": [ 1, {"d":1,"c":2} ] }"#), r#"{"a":[1,{"c":2,"d":1}],"b":2}"#);
+    }
+
+    #[test]
+    fn formats_numbers_as_ecmascript() {
+        assert_eq!(jcs("[1.0, 1e3, 0.000001, 1e-7, -0, 1E21, 123456789012345678901]"),
+            "[1,1000,0.000001,1e-7,0,1e+21,123456789012345680000]");
+    }
+
+    #[test]
+    fn rfc8785_sort_example_orders_by_utf16() {
+        // From RFC 8785 §3.2.3: "\u20ac" (euro) sorts after "\ud83d\ude00" in UTF-16.
+        let text = r#"{"€":1,"😀":2,"\r":3,"1":4,"ö":5}"#;
+        assert_eq!(jcs(text), "{\"\\r\":3,\"1\":4,\"ö\":5,\"€\":1,\"😀\":2}");
+    }
+
+    #[test]
+    fn escapes_minimally() {
+        assert_eq!(jcs(r#""\u0041\u001f\/\"""#), r#""A\u001f/\"""#);
+    }
+
+    #[test]
+    fn keeps_out_of_range_numbers_distinct() {
+        assert_eq!(jcs("[1e400]"), "[1e400]");
+        assert_ne!(jcs("[1e400]"), jcs("[1e401]"));
+    }
+}

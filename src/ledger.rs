@@ -1,0 +1,859 @@
+//! The ledger: receive, decide, commit, and derive everything from one log.
+//!
+//! Contract:
+//! - The only durable truth is a sequence of [`Record`]s in a [`Journal`]:
+//!   `Received` (the raw submission, written first) and `Settled` (its
+//!   verdict; for an accepted event, the commit itself). Everything else
+//!   (processed list, dedup index, statuses, aggregates) is derived from those
+//!   records by [`LedgerState::apply`], so it cannot disagree with them.
+//! - An event and its dedup entry become visible together: both are derived
+//!   from the same `Settled` record, which is appended in one atomic
+//!   [`Journal::append`]. There is no separately stored hash that could
+//!   survive a failed write and wrongly refuse every retry as a duplicate.
+//! - A failed append changes nothing: in-memory state is updated only after
+//!   the journal reports success, and the caller gets [`Outcome::Failed`],
+//!   which is always safe to retry.
+//! - Derivation is order-tolerant: if two writers (browser tabs) commit the
+//!   same event concurrently, replay keeps the first in journal order and
+//!   reports the other as a duplicate, so every interleaving yields the same
+//!   committed set and the same aggregates.
+//! - Simulated failures come from a [`FaultPlan`] at three points of a
+//!   request; processing is otherwise deterministic given the rules and the
+//!   clock value passed in.
+
+use crate::amount::Amount;
+use crate::fault::{FaultPlan, FaultPoint};
+use crate::fingerprint::{self, Fingerprint};
+use crate::json;
+use crate::normalize::{self, Normalized, Provenance, Rejection};
+use crate::rules::Rules;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+
+/// The most events one ledger holds. It bounds every sum: 10⁷ events of at
+/// most 10¹⁸ units, in nano-units, stay far below `i128::MAX`.
+pub const MAX_EVENTS: usize = 10_000_000;
+
+/// Which writer received a submission, and its number there. Writers are
+/// browser tabs; numbering per writer lets tabs append without coordination.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SubmissionId {
+    pub writer: String,
+    pub seq: u64,
+}
+
+impl fmt::Display for SubmissionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}", self.writer, self.seq)
+    }
+}
+
+/// A committed canonical event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The identity the ledger deduplicates on (see [`fingerprint::event_id`]).
+    pub event_id: Fingerprint,
+    /// The content fingerprint, kept to detect idempotency-key conflicts.
+    pub content_id: Fingerprint,
+    /// The fingerprint of the raw payload, to tell exact resends.
+    pub raw_fingerprint: Fingerprint,
+    pub client_id: String,
+    pub metric: String,
+    #[serde(with = "amount_text")]
+    pub amount: Amount,
+    pub timestamp: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    pub ingested_at: DateTime<Utc>,
+    /// The submission that carried it; its raw text is in the raw log.
+    pub submission: SubmissionId,
+}
+
+/// Amounts are stored as their canonical decimal text: readable in an export
+/// and never a float.
+mod amount_text {
+    use crate::amount::Amount;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(a)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
+        let text = String::deserialize(d)?;
+        Amount::from_text(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What the ledger decided about one submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    Accepted { event: Event },
+    Duplicate { of: Fingerprint, exact_resend: bool },
+    Rejected { rejection: Rejection },
+    Conflict { key: String, existing: Fingerprint },
+}
+
+/// One durable record. The journal is a sequence of these and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "snake_case")]
+pub enum Record {
+    /// A submission exactly as received, written before any decision.
+    Received {
+        id: SubmissionId,
+        at: DateTime<Utc>,
+        raw: String,
+    },
+    /// The verdict on a received submission; for `Accepted`, the commit.
+    Settled {
+        id: SubmissionId,
+        at: DateTime<Utc>,
+        verdict: Verdict,
+    },
+}
+
+/// Why storage could not write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StoreError {
+    /// The browser's storage quota is exhausted.
+    Full { used_bytes: u64 },
+    /// Storage refused or is unavailable for another reason.
+    Unavailable { message: String },
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Full { used_bytes } => write!(
+                f,
+                "storage is full ({} KiB used); export your data, then clear old data to make room",
+                used_bytes / 1024
+            ),
+            StoreError::Unavailable { message } => write!(f, "storage is unavailable: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Durable, append-only storage of records.
+pub trait Journal {
+    /// Appends `records` atomically: afterwards, and after any crash, either
+    /// all of them are stored or none is.
+    fn append(&mut self, records: &[Record]) -> Result<(), StoreError>;
+
+    /// Every stored record, in the order to replay them.
+    fn records(&self) -> Result<Vec<Record>, StoreError>;
+}
+
+/// An in-memory journal: the reference implementation, used natively and in
+/// tests. `fail_next` makes the next appends fail like a real store would.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryJournal {
+    pub records: Vec<Record>,
+    /// How many of the next appends fail with [`StoreError::Unavailable`].
+    pub fail_next: usize,
+}
+
+impl Journal for MemoryJournal {
+    fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        if self.fail_next > 0 {
+            self.fail_next -= 1;
+            return Err(StoreError::Unavailable {
+                message: "injected storage failure".into(),
+            });
+        }
+        self.records.extend_from_slice(records);
+        Ok(())
+    }
+
+    fn records(&self) -> Result<Vec<Record>, StoreError> {
+        Ok(self.records.clone())
+    }
+}
+
+/// Why a submission ended as [`Outcome::Failed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The fault plan failed the request at this point.
+    Simulated(FaultPoint),
+    /// Real storage refused the write.
+    Storage(StoreError),
+    /// The ledger holds [`MAX_EVENTS`] events.
+    LedgerFull,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Simulated(FaultPoint::LostAck) => write!(
+                f,
+                "simulated database failure: the acknowledgement was lost after the commit; retrying is safe and will report a duplicate"
+            ),
+            Failure::Simulated(point) => {
+                write!(f, "simulated database failure {point}; nothing was committed, retrying is safe")
+            }
+            Failure::Storage(e) => write!(f, "{e}; nothing was committed, retrying is safe"),
+            Failure::LedgerFull => write!(f, "the ledger holds its maximum of {MAX_EVENTS} events"),
+        }
+    }
+}
+
+/// The answer to one submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new event was committed.
+    Accepted {
+        event: Event,
+        provenance: Vec<Provenance>,
+    },
+    /// Already committed: an idempotent success naming the original.
+    Duplicate {
+        original: Event,
+        /// True when the payload is the same JSON (RFC 8785), false when it is
+        /// the same event in another shape.
+        exact_resend: bool,
+        provenance: Vec<Provenance>,
+    },
+    /// Cannot be normalized; every reason is listed.
+    Rejected { rejection: Rejection },
+    /// Storage did not complete the request; retrying is safe.
+    Failed { failure: Failure },
+    /// The idempotency key was used before for different content.
+    Conflict { key: String, existing: Event },
+}
+
+impl Outcome {
+    /// The outcome's name as users see it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Accepted { .. } => "Accepted",
+            Outcome::Duplicate { .. } => "Duplicate",
+            Outcome::Rejected { .. } => "Rejected",
+            Outcome::Failed { .. } => "Failed",
+            Outcome::Conflict { .. } => "Conflict",
+        }
+    }
+
+    /// Whether the client should retry (only failures are retryable).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Outcome::Failed { .. })
+    }
+}
+
+/// The derived status of a submission in the raw log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Received but never settled: the request was interrupted mid-way.
+    Interrupted,
+    Accepted { event_id: Fingerprint },
+    Duplicate { of: Fingerprint, exact_resend: bool },
+    Rejected { rejection: Rejection },
+    Conflict { key: String, existing: Fingerprint },
+}
+
+/// One entry of the raw log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub id: SubmissionId,
+    pub received_at: DateTime<Utc>,
+    pub raw: String,
+    pub status: Status,
+}
+
+/// Everything derived from the journal. Rebuilt by replay at start-up and
+/// extended by [`LedgerState::apply`] after each successful append.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerState {
+    submissions: Vec<Submission>,
+    by_submission: HashMap<SubmissionId, usize>,
+    events: Vec<Event>,
+    by_event: HashMap<Fingerprint, usize>,
+    by_content: HashMap<Fingerprint, usize>,
+    /// Records that referred to submissions never received; counted so the
+    /// UI can report damaged storage instead of hiding it.
+    orphans: usize,
+}
+
+impl LedgerState {
+    /// Derives the state from records in journal order.
+    pub fn replay<'a>(records: impl IntoIterator<Item = &'a Record>) -> LedgerState {
+        let mut state = LedgerState::default();
+        for r in records {
+            state.apply(r);
+        }
+        state
+    }
+
+    /// Applies one record. Idempotent for commits: an event id seen before
+    /// is recorded as a duplicate, never counted again.
+    pub fn apply(&mut self, record: &Record) {
+        match record {
+            Record::Received { id, at, raw } => {
+                if self.by_submission.contains_key(id) {
+                    return;
+                }
+                self.by_submission.insert(id.clone(), self.submissions.len());
+                self.submissions.push(Submission {
+                    id: id.clone(),
+                    received_at: *at,
+                    raw: raw.clone(),
+                    status: Status::Interrupted,
+                });
+            }
+            Record::Settled { id, verdict, .. } => {
+                let Some(&index) = self.by_submission.get(id) else {
+                    self.orphans += 1;
+                    return;
+                };
+                let status = match verdict {
+                    Verdict::Accepted { event } => self.commit(event),
+                    Verdict::Duplicate { of, exact_resend } => Status::Duplicate {
+                        of: of.clone(),
+                        exact_resend: *exact_resend,
+                    },
+                    Verdict::Rejected { rejection } => Status::Rejected {
+                        rejection: rejection.clone(),
+                    },
+                    Verdict::Conflict { key, existing } => Status::Conflict {
+                        key: key.clone(),
+                        existing: existing.clone(),
+                    },
+                };
+                self.submissions[index].status = status;
+            }
+        }
+    }
+
+    /// Adds an event to the committed set unless its identity is there.
+    fn commit(&mut self, event: &Event) -> Status {
+        match self.decide_existing(event, &Overlay::default()) {
+            Some(Verdict::Duplicate { of, exact_resend }) => Status::Duplicate { of, exact_resend },
+            Some(Verdict::Conflict { key, existing }) => Status::Conflict { key, existing },
+            _ => {
+                let index = self.events.len();
+                self.by_event.insert(event.event_id.clone(), index);
+                self.by_content.entry(event.content_id.clone()).or_insert(index);
+                self.events.push(event.clone());
+                Status::Accepted {
+                    event_id: event.event_id.clone(),
+                }
+            }
+        }
+    }
+
+    /// The verdict for an event whose identity is already known, if it is.
+    fn decide_existing(&self, candidate: &Event, overlay: &Overlay) -> Option<Verdict> {
+        let find = |map: &HashMap<Fingerprint, usize>, local: &HashMap<Fingerprint, Event>, id: &Fingerprint| {
+            local.get(id).cloned().or_else(|| map.get(id).map(|&i| self.events[i].clone()))
+        };
+        let same_identity = find(&self.by_event, &overlay.by_event, &candidate.event_id);
+        let existing = match (&same_identity, &candidate.idempotency_key) {
+            (Some(e), _) => e.clone(),
+            // Without a key, content is the identity, and it matches any
+            // committed event with the same content, keyed or not.
+            (None, None) => find(&self.by_content, &overlay.by_content, &candidate.content_id)?,
+            (None, Some(_)) => return None,
+        };
+        if let Some(key) = &candidate.idempotency_key {
+            if existing.content_id != candidate.content_id {
+                return Some(Verdict::Conflict {
+                    key: key.clone(),
+                    existing: existing.event_id,
+                });
+            }
+        }
+        Some(Verdict::Duplicate {
+            exact_resend: existing.raw_fingerprint == candidate.raw_fingerprint,
+            of: existing.event_id,
+        })
+    }
+
+    /// The committed events, in commit order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The committed event with this id.
+    pub fn event(&self, id: &Fingerprint) -> Option<&Event> {
+        self.by_event.get(id).map(|&i| &self.events[i])
+    }
+
+    /// Every submission ever received, in order: the audit trail.
+    pub fn submissions(&self) -> &[Submission] {
+        &self.submissions
+    }
+
+    /// The submission with this id.
+    pub fn submission(&self, id: &SubmissionId) -> Option<&Submission> {
+        self.by_submission.get(id).map(|&i| &self.submissions[i])
+    }
+
+    /// How many records referred to submissions that were never received.
+    pub fn orphans(&self) -> usize {
+        self.orphans
+    }
+}
+
+/// Identities committed earlier in the same batch, not yet in the state.
+#[derive(Default)]
+struct Overlay {
+    by_event: HashMap<Fingerprint, Event>,
+    by_content: HashMap<Fingerprint, Event>,
+}
+
+/// The ledger over a journal.
+pub struct Ledger<J: Journal> {
+    journal: J,
+    state: LedgerState,
+    writer: String,
+    next_seq: u64,
+    /// The mapping rules for new submissions.
+    pub rules: Rules,
+    /// Simulated failures for new submissions.
+    pub faults: FaultPlan,
+}
+
+impl<J: Journal> Ledger<J> {
+    /// Opens a ledger on `journal`, replaying what it holds, as `writer`.
+    pub fn open(journal: J, writer: impl Into<String>) -> Result<Ledger<J>, StoreError> {
+        let writer = writer.into();
+        let records = journal.records()?;
+        let state = LedgerState::replay(&records);
+        let next_seq = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Received { id, .. } if id.writer == writer => Some(id.seq + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        Ok(Ledger {
+            journal,
+            state,
+            writer,
+            next_seq,
+            rules: Rules::default(),
+            faults: FaultPlan::none(),
+        })
+    }
+
+    /// The derived state.
+    pub fn state(&self) -> &LedgerState {
+        &self.state
+    }
+
+    /// The journal, e.g. to reopen it after a simulated crash.
+    pub fn journal(&self) -> &J {
+        &self.journal
+    }
+
+    /// Mutable access to the journal, e.g. to inject storage failures.
+    pub fn journal_mut(&mut self) -> &mut J {
+        &mut self.journal
+    }
+
+    /// Re-reads the journal, e.g. after another tab appended to it.
+    pub fn refresh(&mut self) -> Result<(), StoreError> {
+        let records = self.journal.records()?;
+        self.state = LedgerState::replay(&records);
+        Ok(())
+    }
+
+    /// Submits one raw payload received at `now`.
+    pub fn submit(&mut self, raw: &str, now: DateTime<Utc>) -> Outcome {
+        self.submit_batch(&[raw], now)
+            .pop()
+            .unwrap_or(Outcome::Failed {
+                failure: Failure::LedgerFull,
+            })
+    }
+
+    /// Submits many payloads as one request: one raw write and one commit,
+    /// so a bulk import costs two appends, not two per event. A failure
+    /// fails the whole batch, which is then safe to retry as a whole.
+    pub fn submit_batch(&mut self, raws: &[&str], now: DateTime<Utc>) -> Vec<Outcome> {
+        let fail_all = |failure: Failure| {
+            raws.iter()
+                .map(|_| Outcome::Failed {
+                    failure: failure.clone(),
+                })
+                .collect::<Vec<_>>()
+        };
+        if raws.is_empty() {
+            return Vec::new();
+        }
+        if self.faults.fires(FaultPoint::BeforeRaw) {
+            return fail_all(Failure::Simulated(FaultPoint::BeforeRaw));
+        }
+
+        let received: Vec<Record> = raws
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| Record::Received {
+                id: SubmissionId {
+                    writer: self.writer.clone(),
+                    seq: self.next_seq + i as u64,
+                },
+                at: now,
+                raw: raw.to_string(),
+            })
+            .collect();
+        if let Err(e) = self.journal.append(&received) {
+            return fail_all(Failure::Storage(e));
+        }
+        self.next_seq += raws.len() as u64;
+        for r in &received {
+            self.state.apply(r);
+        }
+
+        let mut overlay = Overlay::default();
+        let mut decided = Vec::with_capacity(raws.len());
+        for (raw, record) in raws.iter().zip(&received) {
+            let Record::Received { id, .. } = record else {
+                continue;
+            };
+            decided.push(self.decide(raw, id.clone(), now, &mut overlay));
+        }
+        if self.state.events.len() + overlay.by_event.len() > MAX_EVENTS {
+            return fail_all(Failure::LedgerFull);
+        }
+
+        if self.faults.fires(FaultPoint::MidRequest) {
+            return fail_all(Failure::Simulated(FaultPoint::MidRequest));
+        }
+        let settled: Vec<Record> = received
+            .iter()
+            .zip(&decided)
+            .filter_map(|(r, (verdict, _))| match r {
+                Record::Received { id, .. } => Some(Record::Settled {
+                    id: id.clone(),
+                    at: now,
+                    verdict: verdict.clone(),
+                }),
+                Record::Settled { .. } => None,
+            })
+            .collect();
+        if let Err(e) = self.journal.append(&settled) {
+            return fail_all(Failure::Storage(e));
+        }
+        for r in &settled {
+            self.state.apply(r);
+        }
+        if self.faults.fires(FaultPoint::LostAck) {
+            return fail_all(Failure::Simulated(FaultPoint::LostAck));
+        }
+        decided
+            .into_iter()
+            .map(|(verdict, provenance)| self.outcome(verdict, provenance))
+            .collect()
+    }
+
+    /// Normalizes and decides one submission against the state and the
+    /// batch so far.
+    fn decide(
+        &self,
+        raw: &str,
+        submission: SubmissionId,
+        now: DateTime<Utc>,
+        overlay: &mut Overlay,
+    ) -> (Verdict, Vec<Provenance>) {
+        let parsed = json::parse(raw);
+        let normalized: Result<Normalized, Rejection> = match &parsed {
+            Ok(value) => normalize::normalize_value(value, &self.rules),
+            Err(e) => Err(e.clone().into()),
+        };
+        let n = match normalized {
+            Ok(n) => n,
+            Err(rejection) => return (Verdict::Rejected { rejection }, Vec::new()),
+        };
+        let event = Event {
+            event_id: fingerprint::event_id(&n),
+            content_id: fingerprint::content_id(&n),
+            raw_fingerprint: fingerprint::raw_fingerprint(raw, parsed.as_ref().ok()),
+            client_id: n.client_id,
+            metric: n.metric,
+            amount: n.amount,
+            timestamp: n.timestamp,
+            idempotency_key: n.idempotency_key,
+            ingested_at: now,
+            submission,
+        };
+        if let Some(verdict) = self.state.decide_existing(&event, overlay) {
+            return (verdict, n.provenance);
+        }
+        overlay.by_event.insert(event.event_id.clone(), event.clone());
+        overlay.by_content.entry(event.content_id.clone()).or_insert_with(|| event.clone());
+        (Verdict::Accepted { event }, n.provenance)
+    }
+
+    /// Turns a committed verdict into the answer for the client.
+    fn outcome(&self, verdict: Verdict, provenance: Vec<Provenance>) -> Outcome {
+        let lookup = |id: &Fingerprint| self.state.event(id).cloned();
+        match verdict {
+            Verdict::Accepted { event } => match self.state.submission(&event.submission).map(|s| &s.status) {
+                // Another writer committed the same identity first.
+                Some(Status::Duplicate { of, exact_resend }) => match lookup(of) {
+                    Some(original) => Outcome::Duplicate {
+                        original,
+                        exact_resend: *exact_resend,
+                        provenance,
+                    },
+                    None => Outcome::Accepted { event, provenance },
+                },
+                _ => Outcome::Accepted { event, provenance },
+            },
+            Verdict::Duplicate { of, exact_resend } => match lookup(&of) {
+                Some(original) => Outcome::Duplicate {
+                    original,
+                    exact_resend,
+                    provenance,
+                },
+                None => Outcome::Failed {
+                    failure: Failure::Storage(StoreError::Unavailable {
+                        message: "the original event is missing from the derived state".into(),
+                    }),
+                },
+            },
+            Verdict::Rejected { rejection } => Outcome::Rejected { rejection },
+            Verdict::Conflict { key, existing } => match lookup(&existing) {
+                Some(existing) => Outcome::Conflict { key, existing },
+                None => Outcome::Failed {
+                    failure: Failure::Storage(StoreError::Unavailable {
+                        message: "the conflicting event is missing from the derived state".into(),
+                    }),
+                },
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::Fault;
+
+    const A: &str = r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#;
+    const A_RESHAPED: &str = r#"{"client_id":"client_A","metric":"sale","amount":1200.0,"ts":"2024-01-01T00:00:00Z"}"#;
+    const A_REORDERED: &str = r#"{"payload":{"timestamp":"2024/01/01","amount":"1200","metric":"sale"},"source":"client_A"}"#;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    fn ledger() -> Ledger<MemoryJournal> {
+        Ledger::open(MemoryJournal::default(), "tab-1").unwrap()
+    }
+
+    #[test]
+    fn accept_then_duplicate_exact_and_reshaped() {
+        let mut l = ledger();
+        let first = l.submit(A, now());
+        let Outcome::Accepted { event, provenance } = &first else { panic!("{first:?}") };
+        assert_eq!(provenance.len(), 4);
+        match l.submit(A_REORDERED, now()) {
+            Outcome::Duplicate { original, exact_resend, .. } => {
+                assert_eq!(&original, event);
+                assert!(exact_resend, "same JSON in another key order is an exact resend");
+            }
+            other => panic!("{other:?}"),
+        }
+        match l.submit(A_RESHAPED, now()) {
+            Outcome::Duplicate { exact_resend, .. } => assert!(!exact_resend),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(l.state().events().len(), 1);
+        assert_eq!(l.state().submissions().len(), 3);
+    }
+
+    #[test]
+    fn every_submission_is_recorded_with_its_outcome() {
+        let mut l = ledger();
+        l.submit(A, now());
+        l.submit("{broken", now());
+        l.submit(A, now());
+        let statuses: Vec<_> = l.state().submissions().iter().map(|s| &s.status).collect();
+        assert!(matches!(statuses[0], Status::Accepted { .. }));
+        assert!(matches!(statuses[1], Status::Rejected { rejection: Rejection::InvalidJson { .. } }));
+        assert!(matches!(statuses[2], Status::Duplicate { exact_resend: true, .. }));
+        assert_eq!(l.state().submissions()[1].raw, "{broken");
+    }
+
+    #[test]
+    fn idempotency_keys_follow_stripe() {
+        let mut l = ledger();
+        let k1 = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k1"}"#;
+        let k2_same_content = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k2"}"#;
+        let k1_other_content = r#"{"client":"c","metric":"m","amount":6,"ts":"2024-01-01","event_id":"k1"}"#;
+        assert_eq!(l.submit(k1, now()).label(), "Accepted");
+        assert_eq!(l.submit(k2_same_content, now()).label(), "Accepted", "a new key is a new event");
+        match l.submit(k1_other_content, now()) {
+            Outcome::Conflict { key, existing } => {
+                assert_eq!(key, "k1");
+                assert_eq!(existing.amount.to_string(), "5");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(l.submit(k1, now()).label(), "Duplicate");
+        // Without a key, content identity matches the keyed event.
+        let unkeyed = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01"}"#;
+        assert_eq!(l.submit(unkeyed, now()).label(), "Duplicate");
+        assert_eq!(l.state().events().len(), 2);
+    }
+
+    #[test]
+    fn failure_before_raw_writes_nothing() {
+        let mut l = ledger();
+        l.faults = FaultPlan::always(FaultPoint::BeforeRaw);
+        let out = l.submit(A, now());
+        assert!(matches!(out, Outcome::Failed { failure: Failure::Simulated(FaultPoint::BeforeRaw) }));
+        assert!(l.journal().records.is_empty());
+        assert!(l.state().submissions().is_empty());
+    }
+
+    #[test]
+    fn mid_request_failure_keeps_the_raw_and_commits_nothing() {
+        let mut l = ledger();
+        l.faults = FaultPlan::always(FaultPoint::MidRequest);
+        assert!(l.submit(A, now()).is_retryable());
+        assert_eq!(l.state().events().len(), 0);
+        assert_eq!(l.state().submissions()[0].status, Status::Interrupted);
+        // The retry is not wrongly refused as a duplicate: no hash was stored.
+        l.faults = FaultPlan::none();
+        assert_eq!(l.submit(A, now()).label(), "Accepted");
+        assert_eq!(l.state().events().len(), 1);
+    }
+
+    #[test]
+    fn lost_ack_retry_is_a_duplicate() {
+        let mut l = ledger();
+        l.faults = FaultPlan::always(FaultPoint::LostAck);
+        assert!(l.submit(A, now()).is_retryable());
+        assert_eq!(l.state().events().len(), 1, "the commit happened");
+        l.faults = FaultPlan::none();
+        match l.submit(A, now()) {
+            Outcome::Duplicate { exact_resend, .. } => assert!(exact_resend),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(l.state().events().len(), 1);
+    }
+
+    #[test]
+    fn a_failed_raw_write_changes_nothing() {
+        let mut l = ledger();
+        l.submit(A_RESHAPED, now());
+        let (records, submissions) = (l.journal().records.clone(), l.state().submissions().to_vec());
+        l.journal_mut().fail_next = 1;
+        match l.submit(A, now()) {
+            Outcome::Failed { failure: Failure::Storage(e) } => assert!(e.to_string().contains("unavailable")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(l.journal().records, records);
+        assert_eq!(l.state().submissions(), &submissions[..]);
+        // The failed attempt's number is reused: nothing of it was stored.
+        l.submit(A, now());
+        assert_eq!(l.state().submissions().last().unwrap().id.seq, 1);
+    }
+
+    #[test]
+    fn a_failed_commit_write_commits_nothing() {
+        let journal = FailSecond { inner: MemoryJournal::default(), appends: 0 };
+        let mut l = Ledger::open(journal, "tab-1").unwrap();
+        assert!(matches!(l.submit(A, now()), Outcome::Failed { failure: Failure::Storage(_) }));
+        assert_eq!(l.journal().inner.records.len(), 1, "only the raw record");
+        assert!(l.state().events().is_empty());
+        assert_eq!(l.state().submissions()[0].status, Status::Interrupted);
+        assert_eq!(l.submit(A, now()).label(), "Accepted", "the retry is not refused");
+    }
+
+    /// A journal whose second append fails.
+    #[derive(Clone)]
+    struct FailSecond {
+        inner: MemoryJournal,
+        appends: usize,
+    }
+
+    impl Journal for FailSecond {
+        fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
+            self.appends += 1;
+            if self.appends == 2 {
+                return Err(StoreError::Unavailable { message: "second append".into() });
+            }
+            self.inner.append(records)
+        }
+        fn records(&self) -> Result<Vec<Record>, StoreError> {
+            self.inner.records()
+        }
+    }
+
+    #[test]
+    fn reopening_replays_the_same_state_and_continues_numbering() {
+        let mut l = ledger();
+        l.submit(A, now());
+        l.submit(A_RESHAPED, now());
+        l.submit("[]", now());
+        let journal = l.journal().clone();
+        let mut reopened = Ledger::open(journal, "tab-1").unwrap();
+        assert_eq!(reopened.state().events(), l.state().events());
+        assert_eq!(reopened.state().submissions(), l.state().submissions());
+        reopened.submit(A, now());
+        let last = reopened.state().submissions().last().unwrap();
+        assert_eq!(last.id.seq, 3);
+    }
+
+    #[test]
+    fn a_batch_deduplicates_within_itself_and_commits_in_two_appends() {
+        let mut l = ledger();
+        let other = r#"{"client":"client_B","type":"purchase","value":5000,"time":"2024-12-01"}"#;
+        let outcomes = l.submit_batch(&[A, other, A_RESHAPED, "nope"], now());
+        let labels: Vec<_> = outcomes.iter().map(Outcome::label).collect();
+        assert_eq!(labels, ["Accepted", "Accepted", "Duplicate", "Rejected"]);
+        assert_eq!(l.journal().records.len(), 8);
+        assert_eq!(l.state().events().len(), 2);
+    }
+
+    #[test]
+    fn concurrent_writers_converge_on_one_committed_set() {
+        // Two tabs each commit the same event without seeing the other.
+        let mut tab1 = Ledger::open(MemoryJournal::default(), "tab-1").unwrap();
+        let mut tab2 = Ledger::open(MemoryJournal::default(), "tab-2").unwrap();
+        assert_eq!(tab1.submit(A, now()).label(), "Accepted");
+        assert_eq!(tab2.submit(A_RESHAPED, now()).label(), "Accepted");
+        let mut merged = tab1.journal().records.clone();
+        merged.extend(tab2.journal().records.clone());
+        let state = LedgerState::replay(&merged);
+        assert_eq!(state.events().len(), 1);
+        assert!(matches!(state.submissions()[1].status, Status::Duplicate { exact_resend: false, .. }));
+        let mut reversed = tab2.journal().records.clone();
+        reversed.extend(tab1.journal().records.clone());
+        assert_eq!(LedgerState::replay(&reversed).events().len(), 1);
+    }
+
+    #[test]
+    fn orphan_settlements_are_counted_not_applied() {
+        let mut l = ledger();
+        l.submit(A, now());
+        let settled = l.journal().records[1].clone();
+        let state = LedgerState::replay(&[settled]);
+        assert_eq!(state.events().len(), 0);
+        assert_eq!(state.orphans(), 1);
+    }
+
+    #[test]
+    fn records_round_trip_through_json() {
+        let mut l = ledger();
+        l.faults = FaultPlan::new(vec![Fault { point: FaultPoint::MidRequest, per_million: 0 }], 1);
+        l.submit(A, now());
+        l.submit("{\"x\":1}", now());
+        l.submit(A_RESHAPED, now());
+        for r in &l.journal().records {
+            let text = serde_json::to_string(r).unwrap();
+            let back: Record = serde_json::from_str(&text).unwrap();
+            assert_eq!(&back, r, "{text}");
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! # Tally
+//!
+//! A fault-tolerant event pipeline. Clients send events that follow no
+//! schema, change formats, resend, and fail mid-request; Tally normalizes each
+//! into one strict canonical event, counts every real event exactly once, and
+//! derives consistent aggregates from what it committed.
+//!
+//! The pipeline, one module per stage:
+//!
+//! 1. [`json`]: strict parsing that keeps exact number text and reports
+//!    line and column;
+//! 2. [`normalize`] with [`rules`], [`amount`] and [`timestamp`]: field
+//!    resolution, exact coercion, provenance;
+//! 3. [`fingerprint`] with [`jcs`]: event identity and raw-payload identity;
+//! 4. [`ledger`] with [`fault`]: the durable log, dedup and commit, and
+//!    simulated database failures;
+//! 5. [`aggregate`]: statistics derived from committed events only.
+//!
+//! Everything above is platform-independent and tested natively. The
+//! browser build adds the Leptos interface in [`app`] (wasm32 only).
+
+pub mod aggregate;
+pub mod amount;
+pub mod fault;
+pub mod fingerprint;
+pub mod jcs;
+pub mod json;
+pub mod ledger;
+pub mod normalize;
+pub mod rules;
+pub mod timestamp;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;

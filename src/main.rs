@@ -1,0 +1,13 @@
+//! The browser entry point: mounts the Tally app. Native builds have no UI;
+//! the core is a library (`cargo test`, `cargo bench`).
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(tally::app::App);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("Tally runs in the browser: use scripts/serve.sh (see README.md).");
+}

@@ -1,0 +1,592 @@
+//! Normalization: one raw submission in, one strict canonical event out.
+//!
+//! Contract: [`normalize`] reads JSON text with [`crate::json`], finds each
+//! canonical field through the [`Rules`] (top level first, then one level
+//! inside each envelope), coerces it exactly, and returns a [`Normalized`]
+//! event with the provenance of every field, or a [`Rejection`] that lists
+//! every problem found, field by field. It never guesses:
+//! - two names for one field with different values are refused as ambiguous;
+//! - a missing required field is refused unless the client's rule names an
+//!   explicit default;
+//! - `null` counts as absent, because SDKs send `"event_id": null` routinely.
+//!
+//! The function is pure: the same text and rules always give the same result.
+
+use crate::amount::Amount;
+use crate::json::{self, Json, JsonError};
+use crate::rules::{ClientRule, Field, Rules};
+use crate::timestamp::{self, DateOrder};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The longest client id, metric or idempotency key accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// The canonical fields of an event, before it gets an identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalized {
+    pub client_id: String,
+    pub metric: String,
+    pub amount: Amount,
+    pub timestamp: DateTime<Utc>,
+    /// The client's own identity for the event, if it sent one.
+    pub idempotency_key: Option<String>,
+    /// How each field was found and converted, in [`Field::ALL`] order.
+    pub provenance: Vec<Provenance>,
+}
+
+/// Where one canonical field came from, so the UI can explain the result:
+/// `amount ← payload.sum: "250.50" → 250.5 (numeric string)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub field: Field,
+    /// Dotted path in the submission, or `default (client rule)`.
+    pub path: String,
+    /// The original value as compact JSON.
+    pub original: String,
+    /// The canonical value as text.
+    pub value: String,
+    /// How the original was read.
+    pub conversion: String,
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ← {}: {} → {} ({})",
+            self.field, self.path, self.original, self.value, self.conversion
+        )
+    }
+}
+
+/// One reason a submission cannot be normalized.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The canonical field concerned, or `None` for the event as a whole.
+    pub field: Option<Field>,
+    /// Where the offending value was found, if anywhere.
+    pub path: Option<String>,
+    /// The offending value as compact JSON, if there was one.
+    pub found: Option<String>,
+    pub reason: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{field}")?,
+            None => write!(f, "event")?,
+        }
+        match (&self.path, &self.found) {
+            (Some(p), Some(v)) => write!(f, " (at {p}, found {v})")?,
+            (Some(p), None) => write!(f, " (at {p})")?,
+            _ => {}
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// Why a submission was refused. Serializable because the ledger records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Rejection {
+    /// The text is not JSON.
+    InvalidJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// JSON, but not an object (an array belongs in bulk import).
+    NotAnObject { found: String },
+    /// An object whose fields cannot be normalized; every problem is listed.
+    Fields { errors: Vec<FieldError> },
+}
+
+impl From<JsonError> for Rejection {
+    fn from(e: JsonError) -> Self {
+        Rejection::InvalidJson {
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejection::InvalidJson {
+                line,
+                column,
+                message,
+            } => write!(f, "invalid JSON at line {line}, column {column}: {message}"),
+            Rejection::NotAnObject { found } => write!(
+                f,
+                "an event must be a JSON object, found {found} (use bulk import for many events)"
+            ),
+            Rejection::Fields { errors } => {
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Normalizes one submission's text.
+pub fn normalize(text: &str, rules: &Rules) -> Result<Normalized, Rejection> {
+    let root = json::parse(text)?;
+    normalize_value(&root, rules)
+}
+
+/// Normalizes an already parsed submission.
+pub fn normalize_value(root: &Json, rules: &Rules) -> Result<Normalized, Rejection> {
+    if !matches!(root, Json::Object(_)) {
+        return Err(Rejection::NotAnObject {
+            found: root.kind().to_string(),
+        });
+    }
+    let mut errors = Vec::new();
+    let mut provenance = Vec::new();
+    let mut take = |r: Result<Option<(String, Provenance)>, FieldError>| match r {
+        Ok(Some((v, p))) => {
+            provenance.push(p);
+            Some(v)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+
+    let client_id = take(resolve(root, rules, None, Field::ClientId));
+    let rule = client_id.as_deref().and_then(|c| rules.client(c));
+    let metric = take(resolve(root, rules, rule, Field::Metric));
+    let amount = take(resolve(root, rules, rule, Field::Amount));
+    let timestamp = take(resolve(root, rules, rule, Field::Timestamp));
+    let idempotency_key = take(resolve(root, rules, rule, Field::IdempotencyKey));
+
+    match (client_id, metric, amount, timestamp) {
+        (Some(client_id), Some(metric), Some(amount), Some(ts)) if errors.is_empty() => {
+            // Both values were produced by the coercions below from these exact
+            // canonical forms, so reading them back cannot fail.
+            let amount = Amount::from_text(&amount).map_err(|e| internal(Field::Amount, e))?;
+            let timestamp = DateTime::parse_from_rfc3339(&ts)
+                .map_err(|e| internal(Field::Timestamp, e))?
+                .with_timezone(&Utc);
+            Ok(Normalized {
+                client_id,
+                metric,
+                amount,
+                timestamp,
+                idempotency_key,
+                provenance,
+            })
+        }
+        _ => Err(Rejection::Fields { errors }),
+    }
+}
+
+fn internal(field: Field, e: impl fmt::Display) -> Rejection {
+    Rejection::Fields {
+        errors: vec![FieldError {
+            field: Some(field),
+            path: None,
+            found: None,
+            reason: format!("internal error, please report: {e}"),
+        }],
+    }
+}
+
+/// A value found under one of a field's names.
+struct Candidate<'a> {
+    path: String,
+    value: &'a Json,
+}
+
+/// Finds every value of `field`'s aliases, client aliases first.
+fn candidates<'a>(root: &'a Json, rules: &'a Rules, rule: Option<&'a ClientRule>, field: Field) -> Vec<Candidate<'a>> {
+    let names: Vec<&String> = rule
+        .map(|r| r.aliases.of(field))
+        .unwrap_or(&[])
+        .iter()
+        .chain(rules.aliases.of(field))
+        .collect();
+    let mut found = Vec::new();
+    let mut scan = |container: &'a Json, prefix: &str| {
+        for name in &names {
+            for value in container.members(name) {
+                let is_envelope = rules.envelopes.contains(name);
+                match value {
+                    Json::Null => {}
+                    // An envelope name that also is an alias (`event`) is an
+                    // envelope when it holds an object.
+                    Json::Object(_) if is_envelope => {}
+                    _ => found.push(Candidate {
+                        path: format!("{prefix}{name}"),
+                        value,
+                    }),
+                }
+            }
+        }
+    };
+    scan(root, "");
+    for envelope in &rules.envelopes {
+        for inner in root.members(envelope) {
+            if matches!(inner, Json::Object(_)) {
+                scan(inner, &format!("{envelope}."));
+            }
+        }
+    }
+    found
+}
+
+/// Resolves one field to its canonical text and provenance, `None` if it is
+/// absent and optional.
+fn resolve(
+    root: &Json,
+    rules: &Rules,
+    rule: Option<&ClientRule>,
+    field: Field,
+) -> Result<Option<(String, Provenance)>, FieldError> {
+    let order = rule.and_then(|r| r.date_order);
+    let found = candidates(root, rules, rule, field);
+    if found.is_empty() {
+        return default_for(rule, field).map(Some).or_else(|e| {
+            if field == Field::IdempotencyKey {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        });
+    }
+    let mut resolved: Vec<(String, Provenance)> = Vec::with_capacity(found.len());
+    for c in &found {
+        let original = c.value.to_compact();
+        let (value, conversion) = coerce(field, c.value, order).map_err(|reason| FieldError {
+            field: Some(field),
+            path: Some(c.path.clone()),
+            found: Some(original.clone()),
+            reason,
+        })?;
+        resolved.push((
+            value.clone(),
+            Provenance {
+                field,
+                path: c.path.clone(),
+                original,
+                value,
+                conversion,
+            },
+        ));
+    }
+    if let Some((_, other)) = resolved.iter().find(|(v, _)| *v != resolved[0].0) {
+        let first = &resolved[0].1;
+        return Err(FieldError {
+            field: Some(field),
+            path: Some(format!("{} and {}", first.path, other.path)),
+            found: Some(format!("{} and {}", first.original, other.original)),
+            reason: "two names for this field disagree; send one, or make them equal".into(),
+        });
+    }
+    Ok(resolved.into_iter().next())
+}
+
+fn default_for(rule: Option<&ClientRule>, field: Field) -> Result<(String, Provenance), FieldError> {
+    let defaults = rule.map(|r| &r.defaults);
+    let order = rule.and_then(|r| r.date_order);
+    let explicit = match field {
+        Field::Metric => defaults.and_then(|d| d.metric.clone()),
+        Field::Amount => defaults.and_then(|d| d.amount.clone()),
+        Field::Timestamp => defaults.and_then(|d| d.timestamp.clone()),
+        Field::ClientId | Field::IdempotencyKey => None,
+    };
+    let missing = || FieldError {
+        field: Some(field),
+        path: None,
+        found: None,
+        reason: match field {
+            Field::ClientId => "missing: no client name was found, so no client rule can apply".into(),
+            _ => "missing, and the client's rule names no default".into(),
+        },
+    };
+    let text = explicit.ok_or_else(missing)?;
+    let json = Json::String(text);
+    let (value, conversion) = coerce(field, &json, order).map_err(|reason| FieldError {
+        field: Some(field),
+        path: Some("default (client rule)".into()),
+        found: Some(json.to_compact()),
+        reason,
+    })?;
+    Ok((
+        value.clone(),
+        Provenance {
+            field,
+            path: "default (client rule)".into(),
+            original: json.to_compact(),
+            value,
+            conversion: format!("{conversion}, explicit default"),
+        },
+    ))
+}
+
+/// Coerces one value to the canonical text of `field`, with a description.
+fn coerce(field: Field, value: &Json, order: Option<DateOrder>) -> Result<(String, String), String> {
+    match field {
+        Field::ClientId | Field::Metric | Field::IdempotencyKey => name(value),
+        Field::Amount => match value {
+            Json::Number(n) => Amount::from_json_number(n)
+                .map(|a| (a.to_string(), "JSON number, exact".into()))
+                .map_err(|e| e.to_string()),
+            Json::String(s) => Amount::from_text(s)
+                .map(|a| (a.to_string(), "numeric string".into()))
+                .map_err(|e| e.to_string()),
+            other => Err(format!("expected a number or a numeric string, found {}", other.kind())),
+        },
+        Field::Timestamp => {
+            let parsed = match value {
+                Json::Number(n) => timestamp::parse_epoch(n),
+                Json::String(s) => timestamp::parse_text(s, order),
+                other => {
+                    return Err(format!(
+                        "expected a date string or a Unix epoch number, found {}",
+                        other.kind()
+                    ))
+                }
+            };
+            parsed
+                .map(|p| (timestamp::canonical(&p.instant), p.how))
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Names (client, metric, key) are non-empty trimmed text; integers are
+/// accepted as their decimal text because SDKs often send numeric ids.
+fn name(value: &Json) -> Result<(String, String), String> {
+    let (text, how) = match value {
+        Json::String(s) => {
+            let trimmed = s.trim();
+            let how = if trimmed.len() == s.len() {
+                "text"
+            } else {
+                "text, surrounding spaces removed"
+            };
+            (trimmed.to_string(), how)
+        }
+        Json::Number(n) if n.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+            (n.clone(), "integer read as text")
+        }
+        other => return Err(format!("expected text, found {}", other.kind())),
+    };
+    if text.is_empty() {
+        return Err("is empty".into());
+    }
+    if text.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("is longer than {MAX_NAME_CHARS} characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("contains control characters".into());
+    }
+    Ok((text, how.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::ClientRule;
+
+    fn ok(text: &str) -> Normalized {
+        normalize(text, &Rules::default()).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn rejected(text: &str) -> Vec<FieldError> {
+        match normalize(text, &Rules::default()) {
+            Err(Rejection::Fields { errors }) => errors,
+            other => panic!("expected field errors for {text}, got {other:?}"),
+        }
+    }
+
+    fn summary(n: &Normalized) -> (String, String, String, String) {
+        (
+            n.client_id.clone(),
+            n.metric.clone(),
+            n.amount.to_string(),
+            timestamp::canonical(&n.timestamp),
+        )
+    }
+
+    fn s(a: &str, b: &str, c: &str, d: &str) -> (String, String, String, String) {
+        (a.into(), b.into(), c.into(), d.into())
+    }
+
+    #[test]
+    fn the_three_seed_shapes() {
+        let a = ok(r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#);
+        assert_eq!(summary(&a), s("client_A", "sale", "1200", "2024-01-01T00:00:00Z"));
+        let b = ok(r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#);
+        assert_eq!(summary(&b), s("client_B", "purchase", "5000", "2024-12-01T00:00:00Z"));
+        let c = ok(r#"{"source":"client_C","payload":{"metricName":"refund","sum":"250.50","created_at":"2024/12/15"}}"#);
+        assert_eq!(summary(&c), s("client_C", "refund", "250.5", "2024-12-15T00:00:00Z"));
+        let amount = c.provenance.iter().find(|p| p.field == Field::Amount).unwrap();
+        assert_eq!(amount.to_string(), r#"amount ← payload.sum: "250.50" → 250.5 (numeric string)"#);
+    }
+
+    #[test]
+    fn every_default_alias_and_envelope_is_found() {
+        let rules = Rules::default();
+        for field in [Field::ClientId, Field::Metric, Field::Amount, Field::Timestamp] {
+            for alias in rules.aliases.of(field) {
+                for envelope in std::iter::once(None).chain(rules.envelopes.iter().map(Some)) {
+                    let mut members = vec![
+                        ("client_id", "\"c\""),
+                        ("metric", "\"m\""),
+                        ("amount", "1"),
+                        ("timestamp", "\"2024-01-01\""),
+                    ];
+                    members.retain(|(k, _)| *k != field.name());
+                    let value = match field {
+                        Field::Amount => "7",
+                        Field::Timestamp => "\"2024-02-02\"",
+                        _ => "\"x\"",
+                    };
+                    let inner = format!("\"{alias}\": {value}");
+                    let rest: Vec<String> = members.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+                    let text = match envelope {
+                        None => format!("{{{inner}, {}}}", rest.join(", ")),
+                        Some(env) => format!("{{\"{env}\": {{{inner}}}, {}}}", rest.join(", ")),
+                    };
+                    let n = ok(&text);
+                    let p = n.provenance.iter().find(|p| p.field == field).unwrap();
+                    let expected_path = match envelope {
+                        None => alias.to_string(),
+                        Some(env) => format!("{env}.{alias}"),
+                    };
+                    assert_eq!(p.path, expected_path, "{text}");
+                }
+            }
+        }
+        for alias in rules.aliases.of(Field::IdempotencyKey) {
+            let n = ok(&format!(
+                r#"{{"client":"c","metric":"m","amount":1,"ts":"2024-01-01","{alias}":"k-1"}}"#
+            ));
+            assert_eq!(n.idempotency_key.as_deref(), Some("k-1"), "{alias}");
+        }
+    }
+
+    #[test]
+    fn event_is_a_metric_when_text_and_an_envelope_when_an_object() {
+        let as_metric = ok(r#"{"client":"c","event":"signup","amount":0,"ts":1704067200}"#);
+        assert_eq!(as_metric.metric, "signup");
+        let as_envelope = ok(r#"{"client":"c","event":{"type":"signup","amount":0,"ts":1704067200}}"#);
+        assert_eq!(as_envelope.metric, "signup");
+    }
+
+    #[test]
+    fn equal_values_under_two_names_agree() {
+        let n = ok(r#"{"client":"c","metric":"m","amount":"10.0","payload":{"value":10},"ts":"2024-01-01"}"#);
+        assert_eq!(n.amount.to_string(), "10");
+    }
+
+    #[test]
+    fn disagreeing_names_are_ambiguous() {
+        let errors = rejected(r#"{"client":"c","metric":"m","amount":10,"value":11,"ts":"2024-01-01"}"#);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, Some(Field::Amount));
+        assert_eq!(errors[0].path.as_deref(), Some("amount and value"));
+        assert!(errors[0].reason.contains("disagree"));
+        let dup = rejected(r#"{"client":"c","metric":"m","amount":1,"amount":2,"ts":"2024-01-01"}"#);
+        assert_eq!(dup[0].field, Some(Field::Amount));
+    }
+
+    #[test]
+    fn every_problem_is_listed_with_its_field() {
+        let errors = rejected(r#"{"client":"c","amount":"1.200,50","ts":"01/02/2024"}"#);
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec![Some(Field::Metric), Some(Field::Amount), Some(Field::Timestamp)]);
+        assert!(errors[0].reason.contains("missing"));
+        assert_eq!(errors[1].found.as_deref(), Some("\"1.200,50\""));
+        assert!(errors[1].reason.contains("ambiguous"));
+        assert!(errors[2].reason.contains("day/month"));
+        let all_missing = rejected("{}");
+        assert_eq!(all_missing.len(), 4);
+    }
+
+    #[test]
+    fn wrong_types_and_bad_names_are_refused() {
+        let e = rejected(r#"{"client":"c","metric":"m","amount":true,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("found a boolean"), "{}", e[0]);
+        let e = rejected(r#"{"client":"  ","metric":"m","amount":1,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("empty"));
+        let e = rejected(r#"{"client":"c","metric":["m"],"amount":1,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("found an array"));
+        let e = rejected(r#"{"client":"c","metric":"m","amount":1,"ts":{"a":1}}"#);
+        assert!(e[0].reason.contains("found an object"));
+        let long = "x".repeat(MAX_NAME_CHARS + 1);
+        let e = rejected(&format!(r#"{{"client":"{long}","metric":"m","amount":1,"ts":"2024-01-01"}}"#));
+        assert!(e[0].reason.contains("longer"));
+        let e = rejected(r#"{"client":"a\u0000b","metric":"m","amount":1,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("control"));
+    }
+
+    #[test]
+    fn not_json_and_not_objects() {
+        match normalize("{\"a\":", &Rules::default()) {
+            Err(Rejection::InvalidJson { line, column, .. }) => assert_eq!((line, column), (1, 6)),
+            other => panic!("{other:?}"),
+        }
+        let arr = normalize("[]", &Rules::default()).unwrap_err();
+        assert!(arr.to_string().contains("bulk import"), "{arr}");
+    }
+
+    #[test]
+    fn null_is_absent_and_numbers_can_be_names() {
+        let n = ok(r#"{"client":42,"metric":"m","amount":1,"ts":"2024-01-01","event_id":null}"#);
+        assert_eq!(n.client_id, "42");
+        assert_eq!(n.idempotency_key, None);
+        let e = rejected(r#"{"client":null,"metric":"m","amount":1,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("missing"));
+    }
+
+    #[test]
+    fn client_rules_add_aliases_defaults_and_date_order() {
+        let mut rules = Rules::default();
+        let mut rule = ClientRule::default();
+        rule.aliases.amount.push("total".into());
+        rule.defaults.metric = Some("sale".into());
+        rule.date_order = Some(DateOrder::DayFirst);
+        rules.clients.insert("acme".into(), rule);
+        let n = normalize(r#"{"client":"acme","total":"9.99","date":"01/02/2024"}"#, &rules).unwrap();
+        assert_eq!(summary(&n), s("acme", "sale", "9.99", "2024-02-01T00:00:00Z"));
+        let metric = n.provenance.iter().find(|p| p.field == Field::Metric).unwrap();
+        assert_eq!(metric.path, "default (client rule)");
+        // Another client gets none of it.
+        let other = normalize(r#"{"client":"other","total":"9.99","date":"01/02/2024"}"#, &rules);
+        assert!(other.is_err());
+    }
+
+    #[test]
+    fn no_implicit_timestamp() {
+        let e = rejected(r#"{"client":"c","metric":"m","amount":1}"#);
+        assert_eq!(e[0].field, Some(Field::Timestamp));
+        assert!(e[0].reason.contains("no default"));
+    }
+
+    #[test]
+    fn provenance_says_how() {
+        let n = ok(r#"{"client":" c ","metric":"m","amount":1.50,"ts":1704067200000}"#);
+        let by = |f| n.provenance.iter().find(|p| p.field == f).unwrap().clone();
+        assert_eq!(by(Field::ClientId).conversion, "text, surrounding spaces removed");
+        assert_eq!(by(Field::Amount).conversion, "JSON number, exact");
+        assert_eq!(by(Field::Amount).value, "1.5");
+        assert_eq!(by(Field::Timestamp).conversion, "Unix epoch in milliseconds");
+        assert_eq!(by(Field::Timestamp).value, "2024-01-01T00:00:00Z");
+    }
+}
