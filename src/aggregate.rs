@@ -34,11 +34,14 @@ impl Stats {
     fn add(&mut self, amount: Amount) {
         self.count += 1;
         // Unreachable saturation: see the module contract.
-        self.sum = self.sum.checked_add(amount).unwrap_or(if amount > Amount::ZERO {
-            Amount::from_nanos(i128::MAX)
-        } else {
-            Amount::from_nanos(i128::MIN)
-        });
+        self.sum = self
+            .sum
+            .checked_add(amount)
+            .unwrap_or(if amount > Amount::ZERO {
+                Amount::from_nanos(i128::MAX)
+            } else {
+                Amount::from_nanos(i128::MIN)
+            });
         self.min = self.min.min(amount);
         self.max = self.max.max(amount);
     }
@@ -62,7 +65,9 @@ pub struct Filter {
 impl Filter {
     /// Whether `event` passes the filter.
     pub fn matches(&self, event: &Event) -> bool {
-        self.client_id.as_ref().is_none_or(|c| *c == event.client_id)
+        self.client_id
+            .as_ref()
+            .is_none_or(|c| *c == event.client_id)
             && self.metric.as_ref().is_none_or(|m| *m == event.metric)
             && self.from.is_none_or(|f| event.timestamp >= f)
             && self.to.is_none_or(|t| event.timestamp < t)
@@ -82,7 +87,9 @@ pub struct Aggregates {
 }
 
 fn bump<K: Ord>(map: &mut BTreeMap<K, Stats>, key: K, amount: Amount) {
-    map.entry(key).and_modify(|s| s.add(amount)).or_insert_with(|| Stats::of(amount));
+    map.entry(key)
+        .and_modify(|s| s.add(amount))
+        .or_insert_with(|| Stats::of(amount));
 }
 
 impl Aggregates {
@@ -96,7 +103,11 @@ impl Aggregates {
             }
             bump(&mut agg.by_client, e.client_id.clone(), e.amount);
             bump(&mut agg.by_metric, e.metric.clone(), e.amount);
-            bump(&mut agg.by_client_metric, (e.client_id.clone(), e.metric.clone()), e.amount);
+            bump(
+                &mut agg.by_client_metric,
+                (e.client_id.clone(), e.metric.clone()),
+                e.amount,
+            );
             bump(&mut agg.by_day, e.timestamp.date_naive(), e.amount);
         }
         agg
@@ -118,10 +129,17 @@ mod tests {
             client_id: client.into(),
             metric: metric.into(),
             amount: Amount::from_text(amount).unwrap(),
-            timestamp: DateTime::parse_from_rfc3339(ts).unwrap().with_timezone(&Utc),
+            timestamp: DateTime::parse_from_rfc3339(ts)
+                .unwrap()
+                .with_timezone(&Utc),
             idempotency_key: None,
-            ingested_at: DateTime::parse_from_rfc3339(ts).unwrap().with_timezone(&Utc),
-            submission: SubmissionId { writer: "t".into(), seq: 0 },
+            ingested_at: DateTime::parse_from_rfc3339(ts)
+                .unwrap()
+                .with_timezone(&Utc),
+            submission: SubmissionId {
+                writer: "t".into(),
+                seq: 0,
+            },
         }
     }
 
@@ -145,9 +163,21 @@ mod tests {
         assert_eq!(overall.mean().to_string(), "298.825");
         assert_eq!(agg.by_client["A"].sum.to_string(), "-4.7");
         assert_eq!(agg.by_metric["sale"].sum.to_string(), "1200.3");
-        assert_eq!(agg.by_client_metric[&("A".into(), "sale".into())].sum.to_string(), "0.3");
-        let days: Vec<_> = agg.by_day.iter().map(|(d, s)| (d.to_string(), s.count)).collect();
-        assert_eq!(days, [("2024-01-01".to_string(), 2), ("2024-01-02".to_string(), 2)]);
+        assert_eq!(
+            agg.by_client_metric[&("A".into(), "sale".into())]
+                .sum
+                .to_string(),
+            "0.3"
+        );
+        let days: Vec<_> = agg
+            .by_day
+            .iter()
+            .map(|(d, s)| (d.to_string(), s.count))
+            .collect();
+        assert_eq!(
+            days,
+            [("2024-01-01".to_string(), 2), ("2024-01-02".to_string(), 2)]
+        );
     }
 
     #[test]
@@ -160,10 +190,26 @@ mod tests {
             to: Some(at("2024-01-02T00:00:00Z")),
             ..Filter::default()
         };
-        assert_eq!(Aggregates::compute(&events, &f).overall.unwrap().sum.to_string(), "0.2");
-        let sales = Filter { metric: Some("sale".into()), ..Filter::default() };
-        assert_eq!(Aggregates::compute(&events, &sales).overall.unwrap().count, 3);
-        let none = Filter { client_id: Some("Z".into()), ..Filter::default() };
+        assert_eq!(
+            Aggregates::compute(&events, &f)
+                .overall
+                .unwrap()
+                .sum
+                .to_string(),
+            "0.2"
+        );
+        let sales = Filter {
+            metric: Some("sale".into()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            Aggregates::compute(&events, &sales).overall.unwrap().count,
+            3
+        );
+        let none = Filter {
+            client_id: Some("Z".into()),
+            ..Filter::default()
+        };
         let empty = Aggregates::compute(&events, &none);
         assert_eq!(empty, Aggregates::default());
     }

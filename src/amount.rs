@@ -289,7 +289,15 @@ mod tests {
         for n in ["1200", "1200.00", "1.2e3", "12e2", "120000e-2", "1.200E+3"] {
             assert_eq!(Amount::from_json_number(n).unwrap(), expected, "{n}");
         }
-        for s in ["1200", "1200.00", " 1,200 ", "1_200", "+1200", "1,200.000", "1.2e3"] {
+        for s in [
+            "1200",
+            "1200.00",
+            " 1,200 ",
+            "1_200",
+            "+1200",
+            "1,200.000",
+            "1.2e3",
+        ] {
             assert_eq!(Amount::from_text(s).unwrap(), expected, "{s}");
         }
         assert_eq!(expected.to_string(), "1200");
@@ -333,7 +341,10 @@ mod tests {
         assert_eq!(number("1000000000000000001"), Err(AmountError::Overflow));
         assert_eq!(number("1e19"), Err(AmountError::Overflow));
         assert_eq!(number("1e99999999999999999999"), Err(AmountError::Overflow));
-        assert_eq!(number("1e-99999999999999999999"), Err(AmountError::TooPrecise));
+        assert_eq!(
+            number("1e-99999999999999999999"),
+            Err(AmountError::TooPrecise)
+        );
         for e in [AmountError::AmbiguousSeparators, AmountError::TooPrecise] {
             assert!(!e.to_string().is_empty());
         }

@@ -25,7 +25,11 @@ pub enum FaultPoint {
 
 impl FaultPoint {
     /// Every point, in request order.
-    pub const ALL: [FaultPoint; 3] = [FaultPoint::BeforeRaw, FaultPoint::MidRequest, FaultPoint::LostAck];
+    pub const ALL: [FaultPoint; 3] = [
+        FaultPoint::BeforeRaw,
+        FaultPoint::MidRequest,
+        FaultPoint::LostAck,
+    ];
 
     /// A label for the UI.
     pub fn label(self) -> &'static str {
@@ -183,11 +187,18 @@ mod tests {
             }],
             42,
         );
-        let run = |mut p: FaultPlan| (0..10_000).map(|_| p.fires(FaultPoint::LostAck)).collect::<Vec<_>>();
+        let run = |mut p: FaultPlan| {
+            (0..10_000)
+                .map(|_| p.fires(FaultPoint::LostAck))
+                .collect::<Vec<_>>()
+        };
         let a = run(plan.clone());
         assert_eq!(a, run(plan.clone()), "same seed, same failures");
         let fired = a.iter().filter(|x| **x).count();
-        assert!((2_200..2_800).contains(&fired), "fired {fired} of 10000 at 25%");
+        assert!(
+            (2_200..2_800).contains(&fired),
+            "fired {fired} of 10000 at 25%"
+        );
         let other = run(FaultPlan::new(plan.faults.clone(), 43));
         assert_ne!(a, other, "another seed, other failures");
     }

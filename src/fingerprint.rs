@@ -130,7 +130,9 @@ mod tests {
 
     #[test]
     fn same_event_in_any_shape_has_one_id() {
-        let base = id(r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#);
+        let base = id(
+            r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#,
+        );
         for text in [
             r#"{"payload":{"timestamp":"2024/01/01","amount":"1200","metric":"sale"},"source":"client_A"}"#,
             r#"{"client_id":"client_A","metric":"sale","amount":1200,"timestamp":"2024-01-01T00:00:00Z"}"#,
@@ -150,7 +152,11 @@ mod tests {
             id(r#"{"client":"c","metric":"n","amount":"1","ts":"2024-01-01"}"#),
             id(r#"{"client":"c","metric":"m","amount":"1.000000001","ts":"2024-01-01"}"#),
             id(r#"{"client":"c","metric":"m","amount":"1","ts":"2024-01-01T00:00:00.001Z"}"#),
-            id(r#"{"client":"cm","metric":"","amount":"1","ts":"2024-01-01"}"#.replace("\"\"", "\"x\"").as_str()),
+            id(
+                r#"{"client":"cm","metric":"","amount":"1","ts":"2024-01-01"}"#
+                    .replace("\"\"", "\"x\"")
+                    .as_str(),
+            ),
         ];
         for i in 0..ids.len() {
             for j in i + 1..ids.len() {
@@ -168,7 +174,8 @@ mod tests {
     fn idempotency_key_is_the_identity_when_present() {
         let a = id(r#"{"client":"c","metric":"m","amount":1,"ts":"2024-01-01","event_id":"k1"}"#);
         let b = id(r#"{"client":"c","metric":"m","amount":2,"ts":"2024-01-01","eventId":"k1"}"#);
-        let other_client = id(r#"{"client":"d","metric":"m","amount":1,"ts":"2024-01-01","event_id":"k1"}"#);
+        let other_client =
+            id(r#"{"client":"d","metric":"m","amount":1,"ts":"2024-01-01","event_id":"k1"}"#);
         assert_eq!(a, b);
         assert_eq!(a, key_id("c", "k1"));
         assert_ne!(a, other_client);
@@ -195,7 +202,11 @@ mod tests {
     #[test]
     fn known_vector_pins_the_encoding() {
         // Changing this value means stored events would get new ids: bump the tag instead.
-        let n = normalize(r#"{"client":"c","metric":"m","amount":"1.50","ts":"2024-01-01"}"#, &Rules::default()).unwrap();
+        let n = normalize(
+            r#"{"client":"c","metric":"m","amount":"1.50","ts":"2024-01-01"}"#,
+            &Rules::default(),
+        )
+        .unwrap();
         let mut h = Sha256::new();
         for part in [CONTENT_TAG, b"c", b"m", b"1.5", b"2024-01-01T00:00:00Z"] {
             h.update((part.len() as u64).to_be_bytes());

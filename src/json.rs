@@ -43,7 +43,10 @@ impl Json {
             Json::Object(m) => m,
             _ => &[],
         };
-        members.iter().filter(move |(k, _)| k == key).map(|(_, v)| v)
+        members
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     /// A short name of the value's type, for error messages.
@@ -510,7 +513,10 @@ mod tests {
     fn keeps_duplicate_members_in_order() {
         let v = parse(r#"{"amount": 1, "amount": 2}"#).unwrap();
         let found: Vec<_> = v.members("amount").cloned().collect();
-        assert_eq!(found, vec![Json::Number("1".into()), Json::Number("2".into())]);
+        assert_eq!(
+            found,
+            vec![Json::Number("1".into()), Json::Number("2".into())]
+        );
     }
 
     #[test]
@@ -529,8 +535,25 @@ mod tests {
     #[test]
     fn refuses_bad_grammar() {
         for bad in [
-            "", "01", "1.", ".5", "+1", "1e", "[1,]", "{\"a\":1,}", "{a:1}", "'a'", "NaN",
-            "Infinity", "0x10", "[1 2]", "\"\\x\"", "\"a\tb\"", "1 2", "{\"a\" 1}", "tru",
+            "",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "[1,]",
+            "{\"a\":1,}",
+            "{a:1}",
+            "'a'",
+            "NaN",
+            "Infinity",
+            "0x10",
+            "[1 2]",
+            "\"\\x\"",
+            "\"a\tb\"",
+            "1 2",
+            "{\"a\" 1}",
+            "tru",
         ] {
             assert!(parse(bad).is_err(), "accepted {bad:?}");
         }

@@ -250,10 +250,20 @@ impl Outcome {
 pub enum Status {
     /// Received but never settled: the request was interrupted mid-way.
     Interrupted,
-    Accepted { event_id: Fingerprint },
-    Duplicate { of: Fingerprint, exact_resend: bool },
-    Rejected { rejection: Rejection },
-    Conflict { key: String, existing: Fingerprint },
+    Accepted {
+        event_id: Fingerprint,
+    },
+    Duplicate {
+        of: Fingerprint,
+        exact_resend: bool,
+    },
+    Rejected {
+        rejection: Rejection,
+    },
+    Conflict {
+        key: String,
+        existing: Fingerprint,
+    },
 }
 
 /// One entry of the raw log.
@@ -297,7 +307,8 @@ impl LedgerState {
                 if self.by_submission.contains_key(id) {
                     return;
                 }
-                self.by_submission.insert(id.clone(), self.submissions.len());
+                self.by_submission
+                    .insert(id.clone(), self.submissions.len());
                 self.submissions.push(Submission {
                     id: id.clone(),
                     received_at: *at,
@@ -337,7 +348,9 @@ impl LedgerState {
             _ => {
                 let index = self.events.len();
                 self.by_event.insert(event.event_id.clone(), index);
-                self.by_content.entry(event.content_id.clone()).or_insert(index);
+                self.by_content
+                    .entry(event.content_id.clone())
+                    .or_insert(index);
                 self.events.push(event.clone());
                 Status::Accepted {
                     event_id: event.event_id.clone(),
@@ -348,8 +361,13 @@ impl LedgerState {
 
     /// The verdict for an event whose identity is already known, if it is.
     fn decide_existing(&self, candidate: &Event, overlay: &Overlay) -> Option<Verdict> {
-        let find = |map: &HashMap<Fingerprint, usize>, local: &HashMap<Fingerprint, Event>, id: &Fingerprint| {
-            local.get(id).cloned().or_else(|| map.get(id).map(|&i| self.events[i].clone()))
+        let find = |map: &HashMap<Fingerprint, usize>,
+                    local: &HashMap<Fingerprint, Event>,
+                    id: &Fingerprint| {
+            local
+                .get(id)
+                .cloned()
+                .or_else(|| map.get(id).map(|&i| self.events[i].clone()))
         };
         let same_identity = find(&self.by_event, &overlay.by_event, &candidate.event_id);
         let existing = match (&same_identity, &candidate.idempotency_key) {
@@ -416,6 +434,20 @@ pub struct Ledger<J: Journal> {
     pub rules: Rules,
     /// Simulated failures for new submissions.
     pub faults: FaultPlan,
+}
+
+impl Ledger<MemoryJournal> {
+    /// A ledger on an empty in-memory journal, which cannot fail to open.
+    pub fn in_memory(writer: impl Into<String>) -> Ledger<MemoryJournal> {
+        Ledger {
+            journal: MemoryJournal::default(),
+            state: LedgerState::default(),
+            writer: writer.into(),
+            next_seq: 0,
+            rules: Rules::default(),
+            faults: FaultPlan::none(),
+        }
+    }
 }
 
 impl<J: Journal> Ledger<J> {
@@ -586,8 +618,13 @@ impl<J: Journal> Ledger<J> {
         if let Some(verdict) = self.state.decide_existing(&event, overlay) {
             return (verdict, n.provenance);
         }
-        overlay.by_event.insert(event.event_id.clone(), event.clone());
-        overlay.by_content.entry(event.content_id.clone()).or_insert_with(|| event.clone());
+        overlay
+            .by_event
+            .insert(event.event_id.clone(), event.clone());
+        overlay
+            .by_content
+            .entry(event.content_id.clone())
+            .or_insert_with(|| event.clone());
         (Verdict::Accepted { event }, n.provenance)
     }
 
@@ -595,18 +632,20 @@ impl<J: Journal> Ledger<J> {
     fn outcome(&self, verdict: Verdict, provenance: Vec<Provenance>) -> Outcome {
         let lookup = |id: &Fingerprint| self.state.event(id).cloned();
         match verdict {
-            Verdict::Accepted { event } => match self.state.submission(&event.submission).map(|s| &s.status) {
-                // Another writer committed the same identity first.
-                Some(Status::Duplicate { of, exact_resend }) => match lookup(of) {
-                    Some(original) => Outcome::Duplicate {
-                        original,
-                        exact_resend: *exact_resend,
-                        provenance,
+            Verdict::Accepted { event } => {
+                match self.state.submission(&event.submission).map(|s| &s.status) {
+                    // Another writer committed the same identity first.
+                    Some(Status::Duplicate { of, exact_resend }) => match lookup(of) {
+                        Some(original) => Outcome::Duplicate {
+                            original,
+                            exact_resend: *exact_resend,
+                            provenance,
+                        },
+                        None => Outcome::Accepted { event, provenance },
                     },
-                    None => Outcome::Accepted { event, provenance },
-                },
-                _ => Outcome::Accepted { event, provenance },
-            },
+                    _ => Outcome::Accepted { event, provenance },
+                }
+            }
             Verdict::Duplicate { of, exact_resend } => match lookup(&of) {
                 Some(original) => Outcome::Duplicate {
                     original,
@@ -638,27 +677,39 @@ mod tests {
     use crate::fault::Fault;
 
     const A: &str = r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#;
-    const A_RESHAPED: &str = r#"{"client_id":"client_A","metric":"sale","amount":1200.0,"ts":"2024-01-01T00:00:00Z"}"#;
+    const A_RESHAPED: &str =
+        r#"{"client_id":"client_A","metric":"sale","amount":1200.0,"ts":"2024-01-01T00:00:00Z"}"#;
     const A_REORDERED: &str = r#"{"payload":{"timestamp":"2024/01/01","amount":"1200","metric":"sale"},"source":"client_A"}"#;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn ledger() -> Ledger<MemoryJournal> {
-        Ledger::open(MemoryJournal::default(), "tab-1").unwrap()
+        Ledger::in_memory("tab-1")
     }
 
     #[test]
     fn accept_then_duplicate_exact_and_reshaped() {
         let mut l = ledger();
         let first = l.submit(A, now());
-        let Outcome::Accepted { event, provenance } = &first else { panic!("{first:?}") };
+        let Outcome::Accepted { event, provenance } = &first else {
+            panic!("{first:?}")
+        };
         assert_eq!(provenance.len(), 4);
         match l.submit(A_REORDERED, now()) {
-            Outcome::Duplicate { original, exact_resend, .. } => {
+            Outcome::Duplicate {
+                original,
+                exact_resend,
+                ..
+            } => {
                 assert_eq!(&original, event);
-                assert!(exact_resend, "same JSON in another key order is an exact resend");
+                assert!(
+                    exact_resend,
+                    "same JSON in another key order is an exact resend"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -678,8 +729,19 @@ mod tests {
         l.submit(A, now());
         let statuses: Vec<_> = l.state().submissions().iter().map(|s| &s.status).collect();
         assert!(matches!(statuses[0], Status::Accepted { .. }));
-        assert!(matches!(statuses[1], Status::Rejected { rejection: Rejection::InvalidJson { .. } }));
-        assert!(matches!(statuses[2], Status::Duplicate { exact_resend: true, .. }));
+        assert!(matches!(
+            statuses[1],
+            Status::Rejected {
+                rejection: Rejection::InvalidJson { .. }
+            }
+        ));
+        assert!(matches!(
+            statuses[2],
+            Status::Duplicate {
+                exact_resend: true,
+                ..
+            }
+        ));
         assert_eq!(l.state().submissions()[1].raw, "{broken");
     }
 
@@ -687,10 +749,16 @@ mod tests {
     fn idempotency_keys_follow_stripe() {
         let mut l = ledger();
         let k1 = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k1"}"#;
-        let k2_same_content = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k2"}"#;
-        let k1_other_content = r#"{"client":"c","metric":"m","amount":6,"ts":"2024-01-01","event_id":"k1"}"#;
+        let k2_same_content =
+            r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k2"}"#;
+        let k1_other_content =
+            r#"{"client":"c","metric":"m","amount":6,"ts":"2024-01-01","event_id":"k1"}"#;
         assert_eq!(l.submit(k1, now()).label(), "Accepted");
-        assert_eq!(l.submit(k2_same_content, now()).label(), "Accepted", "a new key is a new event");
+        assert_eq!(
+            l.submit(k2_same_content, now()).label(),
+            "Accepted",
+            "a new key is a new event"
+        );
         match l.submit(k1_other_content, now()) {
             Outcome::Conflict { key, existing } => {
                 assert_eq!(key, "k1");
@@ -710,7 +778,12 @@ mod tests {
         let mut l = ledger();
         l.faults = FaultPlan::always(FaultPoint::BeforeRaw);
         let out = l.submit(A, now());
-        assert!(matches!(out, Outcome::Failed { failure: Failure::Simulated(FaultPoint::BeforeRaw) }));
+        assert!(matches!(
+            out,
+            Outcome::Failed {
+                failure: Failure::Simulated(FaultPoint::BeforeRaw)
+            }
+        ));
         assert!(l.journal().records.is_empty());
         assert!(l.state().submissions().is_empty());
     }
@@ -746,10 +819,15 @@ mod tests {
     fn a_failed_raw_write_changes_nothing() {
         let mut l = ledger();
         l.submit(A_RESHAPED, now());
-        let (records, submissions) = (l.journal().records.clone(), l.state().submissions().to_vec());
+        let (records, submissions) = (
+            l.journal().records.clone(),
+            l.state().submissions().to_vec(),
+        );
         l.journal_mut().fail_next = 1;
         match l.submit(A, now()) {
-            Outcome::Failed { failure: Failure::Storage(e) } => assert!(e.to_string().contains("unavailable")),
+            Outcome::Failed {
+                failure: Failure::Storage(e),
+            } => assert!(e.to_string().contains("unavailable")),
             other => panic!("{other:?}"),
         }
         assert_eq!(l.journal().records, records);
@@ -761,13 +839,25 @@ mod tests {
 
     #[test]
     fn a_failed_commit_write_commits_nothing() {
-        let journal = FailSecond { inner: MemoryJournal::default(), appends: 0 };
+        let journal = FailSecond {
+            inner: MemoryJournal::default(),
+            appends: 0,
+        };
         let mut l = Ledger::open(journal, "tab-1").unwrap();
-        assert!(matches!(l.submit(A, now()), Outcome::Failed { failure: Failure::Storage(_) }));
+        assert!(matches!(
+            l.submit(A, now()),
+            Outcome::Failed {
+                failure: Failure::Storage(_)
+            }
+        ));
         assert_eq!(l.journal().inner.records.len(), 1, "only the raw record");
         assert!(l.state().events().is_empty());
         assert_eq!(l.state().submissions()[0].status, Status::Interrupted);
-        assert_eq!(l.submit(A, now()).label(), "Accepted", "the retry is not refused");
+        assert_eq!(
+            l.submit(A, now()).label(),
+            "Accepted",
+            "the retry is not refused"
+        );
     }
 
     /// A journal whose second append fails.
@@ -781,7 +871,9 @@ mod tests {
         fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
             self.appends += 1;
             if self.appends == 2 {
-                return Err(StoreError::Unavailable { message: "second append".into() });
+                return Err(StoreError::Unavailable {
+                    message: "second append".into(),
+                });
             }
             self.inner.append(records)
         }
@@ -827,7 +919,13 @@ mod tests {
         merged.extend(tab2.journal().records.clone());
         let state = LedgerState::replay(&merged);
         assert_eq!(state.events().len(), 1);
-        assert!(matches!(state.submissions()[1].status, Status::Duplicate { exact_resend: false, .. }));
+        assert!(matches!(
+            state.submissions()[1].status,
+            Status::Duplicate {
+                exact_resend: false,
+                ..
+            }
+        ));
         let mut reversed = tab2.journal().records.clone();
         reversed.extend(tab1.journal().records.clone());
         assert_eq!(LedgerState::replay(&reversed).events().len(), 1);
@@ -846,7 +944,13 @@ mod tests {
     #[test]
     fn records_round_trip_through_json() {
         let mut l = ledger();
-        l.faults = FaultPlan::new(vec![Fault { point: FaultPoint::MidRequest, per_million: 0 }], 1);
+        l.faults = FaultPlan::new(
+            vec![Fault {
+                point: FaultPoint::MidRequest,
+                per_million: 0,
+            }],
+            1,
+        );
         l.submit(A, now());
         l.submit("{\"x\":1}", now());
         l.submit(A_RESHAPED, now());

@@ -212,7 +212,12 @@ struct Candidate<'a> {
 }
 
 /// Finds every value of `field`'s aliases, client aliases first.
-fn candidates<'a>(root: &'a Json, rules: &'a Rules, rule: Option<&'a ClientRule>, field: Field) -> Vec<Candidate<'a>> {
+fn candidates<'a>(
+    root: &'a Json,
+    rules: &'a Rules,
+    rule: Option<&'a ClientRule>,
+    field: Field,
+) -> Vec<Candidate<'a>> {
     let names: Vec<&String> = rule
         .map(|r| r.aliases.of(field))
         .unwrap_or(&[])
@@ -299,7 +304,10 @@ fn resolve(
     Ok(resolved.into_iter().next())
 }
 
-fn default_for(rule: Option<&ClientRule>, field: Field) -> Result<(String, Provenance), FieldError> {
+fn default_for(
+    rule: Option<&ClientRule>,
+    field: Field,
+) -> Result<(String, Provenance), FieldError> {
     let defaults = rule.map(|r| &r.defaults);
     let order = rule.and_then(|r| r.date_order);
     let explicit = match field {
@@ -313,7 +321,9 @@ fn default_for(rule: Option<&ClientRule>, field: Field) -> Result<(String, Prove
         path: None,
         found: None,
         reason: match field {
-            Field::ClientId => "missing: no client name was found, so no client rule can apply".into(),
+            Field::ClientId => {
+                "missing: no client name was found, so no client rule can apply".into()
+            }
             _ => "missing, and the client's rule names no default".into(),
         },
     };
@@ -338,7 +348,11 @@ fn default_for(rule: Option<&ClientRule>, field: Field) -> Result<(String, Prove
 }
 
 /// Coerces one value to the canonical text of `field`, with a description.
-fn coerce(field: Field, value: &Json, order: Option<DateOrder>) -> Result<(String, String), String> {
+fn coerce(
+    field: Field,
+    value: &Json,
+    order: Option<DateOrder>,
+) -> Result<(String, String), String> {
     match field {
         Field::ClientId | Field::Metric | Field::IdempotencyKey => name(value),
         Field::Amount => match value {
@@ -348,7 +362,10 @@ fn coerce(field: Field, value: &Json, order: Option<DateOrder>) -> Result<(Strin
             Json::String(s) => Amount::from_text(s)
                 .map(|a| (a.to_string(), "numeric string".into()))
                 .map_err(|e| e.to_string()),
-            other => Err(format!("expected a number or a numeric string, found {}", other.kind())),
+            other => Err(format!(
+                "expected a number or a numeric string, found {}",
+                other.kind()
+            )),
         },
         Field::Timestamp => {
             let parsed = match value {
@@ -429,20 +446,47 @@ mod tests {
 
     #[test]
     fn the_three_seed_shapes() {
-        let a = ok(r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#);
-        assert_eq!(summary(&a), s("client_A", "sale", "1200", "2024-01-01T00:00:00Z"));
-        let b = ok(r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#);
-        assert_eq!(summary(&b), s("client_B", "purchase", "5000", "2024-12-01T00:00:00Z"));
-        let c = ok(r#"{"source":"client_C","payload":{"metricName":"refund","sum":"250.50","created_at":"2024/12/15"}}"#);
-        assert_eq!(summary(&c), s("client_C", "refund", "250.5", "2024-12-15T00:00:00Z"));
-        let amount = c.provenance.iter().find(|p| p.field == Field::Amount).unwrap();
-        assert_eq!(amount.to_string(), r#"amount ← payload.sum: "250.50" → 250.5 (numeric string)"#);
+        let a = ok(
+            r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#,
+        );
+        assert_eq!(
+            summary(&a),
+            s("client_A", "sale", "1200", "2024-01-01T00:00:00Z")
+        );
+        let b = ok(
+            r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#,
+        );
+        assert_eq!(
+            summary(&b),
+            s("client_B", "purchase", "5000", "2024-12-01T00:00:00Z")
+        );
+        let c = ok(
+            r#"{"source":"client_C","payload":{"metricName":"refund","sum":"250.50","created_at":"2024/12/15"}}"#,
+        );
+        assert_eq!(
+            summary(&c),
+            s("client_C", "refund", "250.5", "2024-12-15T00:00:00Z")
+        );
+        let amount = c
+            .provenance
+            .iter()
+            .find(|p| p.field == Field::Amount)
+            .unwrap();
+        assert_eq!(
+            amount.to_string(),
+            r#"amount ← payload.sum: "250.50" → 250.5 (numeric string)"#
+        );
     }
 
     #[test]
     fn every_default_alias_and_envelope_is_found() {
         let rules = Rules::default();
-        for field in [Field::ClientId, Field::Metric, Field::Amount, Field::Timestamp] {
+        for field in [
+            Field::ClientId,
+            Field::Metric,
+            Field::Amount,
+            Field::Timestamp,
+        ] {
             for alias in rules.aliases.of(field) {
                 for envelope in std::iter::once(None).chain(rules.envelopes.iter().map(Some)) {
                     let mut members = vec![
@@ -458,7 +502,10 @@ mod tests {
                         _ => "\"x\"",
                     };
                     let inner = format!("\"{alias}\": {value}");
-                    let rest: Vec<String> = members.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+                    let rest: Vec<String> = members
+                        .iter()
+                        .map(|(k, v)| format!("\"{k}\": {v}"))
+                        .collect();
                     let text = match envelope {
                         None => format!("{{{inner}, {}}}", rest.join(", ")),
                         Some(env) => format!("{{\"{env}\": {{{inner}}}, {}}}", rest.join(", ")),
@@ -485,24 +532,29 @@ mod tests {
     fn event_is_a_metric_when_text_and_an_envelope_when_an_object() {
         let as_metric = ok(r#"{"client":"c","event":"signup","amount":0,"ts":1704067200}"#);
         assert_eq!(as_metric.metric, "signup");
-        let as_envelope = ok(r#"{"client":"c","event":{"type":"signup","amount":0,"ts":1704067200}}"#);
+        let as_envelope =
+            ok(r#"{"client":"c","event":{"type":"signup","amount":0,"ts":1704067200}}"#);
         assert_eq!(as_envelope.metric, "signup");
     }
 
     #[test]
     fn equal_values_under_two_names_agree() {
-        let n = ok(r#"{"client":"c","metric":"m","amount":"10.0","payload":{"value":10},"ts":"2024-01-01"}"#);
+        let n = ok(
+            r#"{"client":"c","metric":"m","amount":"10.0","payload":{"value":10},"ts":"2024-01-01"}"#,
+        );
         assert_eq!(n.amount.to_string(), "10");
     }
 
     #[test]
     fn disagreeing_names_are_ambiguous() {
-        let errors = rejected(r#"{"client":"c","metric":"m","amount":10,"value":11,"ts":"2024-01-01"}"#);
+        let errors =
+            rejected(r#"{"client":"c","metric":"m","amount":10,"value":11,"ts":"2024-01-01"}"#);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, Some(Field::Amount));
         assert_eq!(errors[0].path.as_deref(), Some("amount and value"));
         assert!(errors[0].reason.contains("disagree"));
-        let dup = rejected(r#"{"client":"c","metric":"m","amount":1,"amount":2,"ts":"2024-01-01"}"#);
+        let dup =
+            rejected(r#"{"client":"c","metric":"m","amount":1,"amount":2,"ts":"2024-01-01"}"#);
         assert_eq!(dup[0].field, Some(Field::Amount));
     }
 
@@ -510,7 +562,14 @@ mod tests {
     fn every_problem_is_listed_with_its_field() {
         let errors = rejected(r#"{"client":"c","amount":"1.200,50","ts":"01/02/2024"}"#);
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec![Some(Field::Metric), Some(Field::Amount), Some(Field::Timestamp)]);
+        assert_eq!(
+            fields,
+            vec![
+                Some(Field::Metric),
+                Some(Field::Amount),
+                Some(Field::Timestamp)
+            ]
+        );
         assert!(errors[0].reason.contains("missing"));
         assert_eq!(errors[1].found.as_deref(), Some("\"1.200,50\""));
         assert!(errors[1].reason.contains("ambiguous"));
@@ -530,7 +589,9 @@ mod tests {
         let e = rejected(r#"{"client":"c","metric":"m","amount":1,"ts":{"a":1}}"#);
         assert!(e[0].reason.contains("found an object"));
         let long = "x".repeat(MAX_NAME_CHARS + 1);
-        let e = rejected(&format!(r#"{{"client":"{long}","metric":"m","amount":1,"ts":"2024-01-01"}}"#));
+        let e = rejected(&format!(
+            r#"{{"client":"{long}","metric":"m","amount":1,"ts":"2024-01-01"}}"#
+        ));
         assert!(e[0].reason.contains("longer"));
         let e = rejected(r#"{"client":"a\u0000b","metric":"m","amount":1,"ts":"2024-01-01"}"#);
         assert!(e[0].reason.contains("control"));
@@ -563,12 +624,26 @@ mod tests {
         rule.defaults.metric = Some("sale".into());
         rule.date_order = Some(DateOrder::DayFirst);
         rules.clients.insert("acme".into(), rule);
-        let n = normalize(r#"{"client":"acme","total":"9.99","date":"01/02/2024"}"#, &rules).unwrap();
-        assert_eq!(summary(&n), s("acme", "sale", "9.99", "2024-02-01T00:00:00Z"));
-        let metric = n.provenance.iter().find(|p| p.field == Field::Metric).unwrap();
+        let n = normalize(
+            r#"{"client":"acme","total":"9.99","date":"01/02/2024"}"#,
+            &rules,
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&n),
+            s("acme", "sale", "9.99", "2024-02-01T00:00:00Z")
+        );
+        let metric = n
+            .provenance
+            .iter()
+            .find(|p| p.field == Field::Metric)
+            .unwrap();
         assert_eq!(metric.path, "default (client rule)");
         // Another client gets none of it.
-        let other = normalize(r#"{"client":"other","total":"9.99","date":"01/02/2024"}"#, &rules);
+        let other = normalize(
+            r#"{"client":"other","total":"9.99","date":"01/02/2024"}"#,
+            &rules,
+        );
         assert!(other.is_err());
     }
 
@@ -583,10 +658,16 @@ mod tests {
     fn provenance_says_how() {
         let n = ok(r#"{"client":" c ","metric":"m","amount":1.50,"ts":1704067200000}"#);
         let by = |f| n.provenance.iter().find(|p| p.field == f).unwrap().clone();
-        assert_eq!(by(Field::ClientId).conversion, "text, surrounding spaces removed");
+        assert_eq!(
+            by(Field::ClientId).conversion,
+            "text, surrounding spaces removed"
+        );
         assert_eq!(by(Field::Amount).conversion, "JSON number, exact");
         assert_eq!(by(Field::Amount).value, "1.5");
-        assert_eq!(by(Field::Timestamp).conversion, "Unix epoch in milliseconds");
+        assert_eq!(
+            by(Field::Timestamp).conversion,
+            "Unix epoch in milliseconds"
+        );
         assert_eq!(by(Field::Timestamp).value, "2024-01-01T00:00:00Z");
     }
 }

@@ -299,17 +299,39 @@ mod tests {
     fn defaults_cover_the_seed_spellings() {
         let r = Rules::default();
         for (field, names) in [
-            (Field::ClientId, &["source", "client", "client_id", "clientId"][..]),
-            (Field::Metric, &["metric", "type", "metricName", "metric_name", "event"]),
-            (Field::Amount, &["amount", "amt", "value", "cost", "sum", "price"]),
-            (Field::Timestamp, &["timestamp", "time", "ts", "created_at", "createdAt", "date"]),
+            (
+                Field::ClientId,
+                &["source", "client", "client_id", "clientId"][..],
+            ),
+            (
+                Field::Metric,
+                &["metric", "type", "metricName", "metric_name", "event"],
+            ),
+            (
+                Field::Amount,
+                &["amount", "amt", "value", "cost", "sum", "price"],
+            ),
+            (
+                Field::Timestamp,
+                &["timestamp", "time", "ts", "created_at", "createdAt", "date"],
+            ),
             (
                 Field::IdempotencyKey,
-                &["event_id", "eventId", "message_id", "messageId", "idempotency_key", "idempotencyKey"],
+                &[
+                    "event_id",
+                    "eventId",
+                    "message_id",
+                    "messageId",
+                    "idempotency_key",
+                    "idempotencyKey",
+                ],
             ),
         ] {
             for n in names {
-                assert!(r.aliases.of(field).iter().any(|a| a == n), "{field} lacks {n}");
+                assert!(
+                    r.aliases.of(field).iter().any(|a| a == n),
+                    "{field} lacks {n}"
+                );
             }
         }
     }
@@ -339,11 +361,20 @@ mod tests {
     #[test]
     fn invalid_documents_say_where() {
         assert_eq!(error_of(|r| r.version = 2).path, "version");
-        assert_eq!(error_of(|r| r.aliases.amount.clear()).path, "aliases.amount");
-        assert_eq!(error_of(|r| r.aliases.amount.push("value".into())).path, "aliases.amount[6]");
+        assert_eq!(
+            error_of(|r| r.aliases.amount.clear()).path,
+            "aliases.amount"
+        );
+        assert_eq!(
+            error_of(|r| r.aliases.amount.push("value".into())).path,
+            "aliases.amount[6]"
+        );
         let shared = error_of(|r| r.aliases.metric.push("sum".into()));
         assert_eq!(shared.path, "aliases.amount");
-        assert!(shared.message.contains("already an alias of metric"), "{shared}");
+        assert!(
+            shared.message.contains("already an alias of metric"),
+            "{shared}"
+        );
         let bad_amount = error_of(|r| {
             let mut rule = ClientRule::default();
             rule.defaults.amount = Some("1.200,50".into());
@@ -360,7 +391,8 @@ mod tests {
 
     #[test]
     fn typos_and_bad_json_are_refused() {
-        let typo = Rules::from_json(r#"{"version":1,"envelopes":[],"aliases":{"amout":["a"]}}"#).unwrap_err();
+        let typo = Rules::from_json(r#"{"version":1,"envelopes":[],"aliases":{"amout":["a"]}}"#)
+            .unwrap_err();
         assert!(typo.message.contains("unknown field"), "{typo}");
         let broken = Rules::from_json("{").unwrap_err();
         assert!(broken.message.contains("line 1"), "{broken}");

@@ -45,15 +45,23 @@ pub struct Parsed {
 pub enum TimestampError {
     Empty,
     /// A year-last date whose day and month could be swapped.
-    AmbiguousDayMonth { text: String },
+    AmbiguousDayMonth {
+        text: String,
+    },
     /// The parts are numbers but no such date or time exists.
-    NoSuchDate { text: String },
+    NoSuchDate {
+        text: String,
+    },
     /// Outside the years 1 to 9999.
     OutOfRange,
     /// An epoch with more precision than a nanosecond or with an exponent.
-    BadEpoch { reason: &'static str },
+    BadEpoch {
+        reason: &'static str,
+    },
     /// None of the accepted formats matched.
-    Unrecognized { text: String },
+    Unrecognized {
+        text: String,
+    },
 }
 
 impl fmt::Display for TimestampError {
@@ -129,7 +137,9 @@ fn check_year(instant: &DateTime<Utc>) -> Result<(), TimestampError> {
 
 /// Naive date or date-time, read as UTC.
 fn parse_naive(t: &str, order: Option<DateOrder>) -> Result<Parsed, TimestampError> {
-    let unrecognized = || TimestampError::Unrecognized { text: t.to_string() };
+    let unrecognized = || TimestampError::Unrecognized {
+        text: t.to_string(),
+    };
     let (date_part, time_part) = match t.find([' ', 'T']) {
         Some(i) => (&t[..i], Some(t[i + 1..].trim())),
         None => (t, None),
@@ -175,7 +185,9 @@ fn parse_naive(t: &str, order: Option<DateOrder>) -> Result<Parsed, TimestampErr
     } else {
         return Err(unrecognized());
     };
-    let no_such = || TimestampError::NoSuchDate { text: t.to_string() };
+    let no_such = || TimestampError::NoSuchDate {
+        text: t.to_string(),
+    };
     let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or_else(no_such)?;
     let (time, how) = match time_part {
         None => (NaiveTime::MIN, format!("{how}, midnight UTC assumed")),
@@ -185,7 +197,10 @@ fn parse_naive(t: &str, order: Option<DateOrder>) -> Result<Parsed, TimestampErr
                 .iter()
                 .find_map(|f| NaiveTime::parse_from_str(tp, f).ok())
                 .ok_or_else(|| {
-                    if tp.split(':').all(|p| p.bytes().all(|b| b.is_ascii_digit() || b == b'.')) {
+                    if tp
+                        .split(':')
+                        .all(|p| p.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+                    {
                         no_such()
                     } else {
                         unrecognized()
@@ -219,7 +234,9 @@ pub fn parse_epoch(text: &str) -> Result<Parsed, TimestampError> {
     let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if int_part.is_empty() || !digits(int_part) || !digits(frac_part) || body.ends_with('.') {
-        return Err(TimestampError::Unrecognized { text: t.to_string() });
+        return Err(TimestampError::Unrecognized {
+            text: t.to_string(),
+        });
     }
     let int_part = int_part.trim_start_matches('0');
     if int_part.len() > 20 {
@@ -267,7 +284,11 @@ mod tests {
     use super::*;
 
     fn iso(text: &str) -> String {
-        canonical(&parse_text(text, None).unwrap_or_else(|e| panic!("{text}: {e}")).instant)
+        canonical(
+            &parse_text(text, None)
+                .unwrap_or_else(|e| panic!("{text}: {e}"))
+                .instant,
+        )
     }
 
     fn refused(text: &str) -> TimestampError {
@@ -286,7 +307,10 @@ mod tests {
 
     #[test]
     fn rfc2822() {
-        assert_eq!(iso("Mon, 01 Jan 2024 10:00:00 +0100"), "2024-01-01T09:00:00Z");
+        assert_eq!(
+            iso("Mon, 01 Jan 2024 10:00:00 +0100"),
+            "2024-01-01T09:00:00Z"
+        );
     }
 
     #[test]
@@ -301,12 +325,18 @@ mod tests {
         assert_eq!(iso("12/31/2024"), "2024-12-31T00:00:00Z");
         assert_eq!(iso("31.12.2024"), "2024-12-31T00:00:00Z");
         assert_eq!(iso("05/05/2024"), "2024-05-05T00:00:00Z");
-        assert!(parse_text("2024/01/01", None).unwrap().how.contains("midnight UTC"));
+        assert!(parse_text("2024/01/01", None)
+            .unwrap()
+            .how
+            .contains("midnight UTC"));
     }
 
     #[test]
     fn undecidable_day_month_needs_a_rule() {
-        assert!(matches!(refused("01/02/2024"), TimestampError::AmbiguousDayMonth { .. }));
+        assert!(matches!(
+            refused("01/02/2024"),
+            TimestampError::AmbiguousDayMonth { .. }
+        ));
         let day_first = parse_text("01/02/2024", Some(DateOrder::DayFirst)).unwrap();
         assert_eq!(canonical(&day_first.instant), "2024-02-01T00:00:00Z");
         assert!(day_first.how.contains("client rule"));
@@ -327,23 +357,56 @@ mod tests {
         assert_eq!(iso("1704067200123.456"), "2024-01-01T00:00:00.123456Z");
         assert_eq!(iso("0"), "1970-01-01T00:00:00Z");
         assert_eq!(iso("-86400"), "1969-12-31T00:00:00Z");
-        assert!(parse_epoch("1704067200000").unwrap().how.contains("milliseconds"));
+        assert!(parse_epoch("1704067200000")
+            .unwrap()
+            .how
+            .contains("milliseconds"));
     }
 
     #[test]
     fn refusals_say_why() {
         assert_eq!(refused("  "), TimestampError::Empty);
-        assert!(matches!(refused("2024-02-30"), TimestampError::NoSuchDate { .. }));
-        assert!(matches!(refused("2024-01-01 25:00"), TimestampError::NoSuchDate { .. }));
-        assert!(matches!(refused("13/13/2024"), TimestampError::NoSuchDate { .. }));
-        assert!(matches!(refused("yesterday"), TimestampError::Unrecognized { .. }));
-        assert!(matches!(refused("2024-01"), TimestampError::Unrecognized { .. }));
-        assert!(matches!(refused("24/01/01"), TimestampError::Unrecognized { .. }));
+        assert!(matches!(
+            refused("2024-02-30"),
+            TimestampError::NoSuchDate { .. }
+        ));
+        assert!(matches!(
+            refused("2024-01-01 25:00"),
+            TimestampError::NoSuchDate { .. }
+        ));
+        assert!(matches!(
+            refused("13/13/2024"),
+            TimestampError::NoSuchDate { .. }
+        ));
+        assert!(matches!(
+            refused("yesterday"),
+            TimestampError::Unrecognized { .. }
+        ));
+        assert!(matches!(
+            refused("2024-01"),
+            TimestampError::Unrecognized { .. }
+        ));
+        assert!(matches!(
+            refused("24/01/01"),
+            TimestampError::Unrecognized { .. }
+        ));
         assert!(matches!(refused("0000-01-01"), TimestampError::OutOfRange));
-        assert!(matches!(refused("1704067200.0000000001"), TimestampError::BadEpoch { .. }));
-        assert!(matches!(parse_epoch("1.7e9"), Err(TimestampError::BadEpoch { .. })));
-        assert!(matches!(refused("999999999999999999999"), TimestampError::OutOfRange));
-        assert!(matches!(refused("1704067200."), TimestampError::Unrecognized { .. }));
+        assert!(matches!(
+            refused("1704067200.0000000001"),
+            TimestampError::BadEpoch { .. }
+        ));
+        assert!(matches!(
+            parse_epoch("1.7e9"),
+            Err(TimestampError::BadEpoch { .. })
+        ));
+        assert!(matches!(
+            refused("999999999999999999999"),
+            TimestampError::OutOfRange
+        ));
+        assert!(matches!(
+            refused("1704067200."),
+            TimestampError::Unrecognized { .. }
+        ));
         for e in [refused("01/02/2024"), refused("yesterday")] {
             assert!(e.to_string().contains("RFC 3339") || e.to_string().contains("date_order"));
         }

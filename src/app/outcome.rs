@@ -1,0 +1,100 @@
+//! The outcome panel: what the pipeline decided and why, field by field.
+
+use crate::ledger::{Event, Outcome};
+use crate::normalize::{Provenance, Rejection};
+use crate::timestamp;
+use leptos::prelude::*;
+
+/// Shows one outcome: its label, the canonical event, its id and each
+/// field's provenance, or every reason for a refusal.
+#[component]
+pub fn OutcomePanel(outcome: Outcome) -> impl IntoView {
+    let label = outcome.label();
+    let class = format!("panel outcome outcome-{}", label.to_lowercase());
+    let body = match outcome {
+        Outcome::Accepted { event, provenance } => view! {
+            <p>"A new event was committed."</p>
+            <EventTable event=event />
+            <ProvenanceList provenance=provenance />
+        }
+        .into_any(),
+        Outcome::Duplicate {
+            original,
+            exact_resend,
+            provenance,
+        } => {
+            let how = if exact_resend {
+                "an exact resend of the same payload"
+            } else {
+                "the same event sent in another shape"
+            };
+            view! {
+                <p>{format!("Already counted: this is {how}. Nothing changed.")}</p>
+                <EventTable event=original />
+                <ProvenanceList provenance=provenance />
+            }
+            .into_any()
+        }
+        Outcome::Rejected { rejection } => view! { <RejectionList rejection=rejection /> }.into_any(),
+        Outcome::Failed { failure } => view! { <p>{failure.to_string()}</p> }.into_any(),
+        Outcome::Conflict { key, existing } => view! {
+            <p>{format!("The idempotency key \"{key}\" was already used for different content. Nothing changed.")}</p>
+            <EventTable event=existing />
+        }
+        .into_any(),
+    };
+    view! {
+        <section class=class aria-live="polite" data-testid="outcome">
+            <h2 data-testid="outcome-label">{label}</h2>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn EventTable(event: Event) -> impl IntoView {
+    let rows = vec![
+        ("event_id", event.event_id.to_string()),
+        ("client_id", event.client_id),
+        ("metric", event.metric),
+        ("amount", event.amount.to_string()),
+        ("timestamp", timestamp::canonical(&event.timestamp)),
+        (
+            "idempotency_key",
+            event.idempotency_key.unwrap_or_else(|| "(none)".into()),
+        ),
+        ("ingested_at", timestamp::canonical(&event.ingested_at)),
+    ];
+    view! {
+        <table class="event">
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|(k, v)| view! { <tr><th scope="row">{k}</th><td data-field=k>{v}</td></tr> })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn ProvenanceList(provenance: Vec<Provenance>) -> impl IntoView {
+    view! {
+        <h3>"Where each field came from"</h3>
+        <ul class="provenance">
+            {provenance.into_iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn RejectionList(rejection: Rejection) -> impl IntoView {
+    let reasons: Vec<String> = match &rejection {
+        Rejection::Fields { errors } => errors.iter().map(ToString::to_string).collect(),
+        other => vec![other.to_string()],
+    };
+    view! {
+        <p>"The event was not counted. Fix these and submit again:"</p>
+        <ul class="reasons">{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+    }
+}
