@@ -101,6 +101,13 @@ fn write_compact(v: &Json, out: &mut String) {
     }
 }
 
+/// `s` as a JSON string literal.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_string(s, &mut out);
+    out
+}
+
 /// Writes `s` as a JSON string literal with the minimal escaping RFC 8785
 /// prescribes (so the same function serves display and canonical form).
 pub(crate) fn write_string(s: &str, out: &mut String) {

@@ -151,21 +151,26 @@ pub trait Journal {
 }
 
 /// An in-memory journal: the reference implementation, used natively and in
-/// tests. `fail_next` makes the next appends fail like a real store would.
+/// tests. `fail_after` makes one append fail like a real store would.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryJournal {
     pub records: Vec<Record>,
-    /// How many of the next appends fail with [`StoreError::Unavailable`].
-    pub fail_next: usize,
+    /// `Some(n)`: let `n` more appends through, then fail the next one with
+    /// [`StoreError::Unavailable`] (`Some(0)` fails the very next append).
+    pub fail_after: Option<usize>,
 }
 
 impl Journal for MemoryJournal {
     fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
-        if self.fail_next > 0 {
-            self.fail_next -= 1;
-            return Err(StoreError::Unavailable {
-                message: "injected storage failure".into(),
-            });
+        match self.fail_after {
+            Some(0) => {
+                self.fail_after = None;
+                return Err(StoreError::Unavailable {
+                    message: "injected storage failure".into(),
+                });
+            }
+            Some(n) => self.fail_after = Some(n - 1),
+            None => {}
         }
         self.records.extend_from_slice(records);
         Ok(())
@@ -823,7 +828,7 @@ mod tests {
             l.journal().records.clone(),
             l.state().submissions().to_vec(),
         );
-        l.journal_mut().fail_next = 1;
+        l.journal_mut().fail_after = Some(0);
         match l.submit(A, now()) {
             Outcome::Failed {
                 failure: Failure::Storage(e),
@@ -839,18 +844,15 @@ mod tests {
 
     #[test]
     fn a_failed_commit_write_commits_nothing() {
-        let journal = FailSecond {
-            inner: MemoryJournal::default(),
-            appends: 0,
-        };
-        let mut l = Ledger::open(journal, "tab-1").unwrap();
+        let mut l = ledger();
+        l.journal_mut().fail_after = Some(1);
         assert!(matches!(
             l.submit(A, now()),
             Outcome::Failed {
                 failure: Failure::Storage(_)
             }
         ));
-        assert_eq!(l.journal().inner.records.len(), 1, "only the raw record");
+        assert_eq!(l.journal().records.len(), 1, "only the raw record");
         assert!(l.state().events().is_empty());
         assert_eq!(l.state().submissions()[0].status, Status::Interrupted);
         assert_eq!(
@@ -858,28 +860,6 @@ mod tests {
             "Accepted",
             "the retry is not refused"
         );
-    }
-
-    /// A journal whose second append fails.
-    #[derive(Clone)]
-    struct FailSecond {
-        inner: MemoryJournal,
-        appends: usize,
-    }
-
-    impl Journal for FailSecond {
-        fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
-            self.appends += 1;
-            if self.appends == 2 {
-                return Err(StoreError::Unavailable {
-                    message: "second append".into(),
-                });
-            }
-            self.inner.append(records)
-        }
-        fn records(&self) -> Result<Vec<Record>, StoreError> {
-            self.inner.records()
-        }
     }
 
     #[test]

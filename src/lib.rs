@@ -28,6 +28,7 @@ pub mod json;
 pub mod ledger;
 pub mod normalize;
 pub mod rules;
+pub mod sample;
 pub mod timestamp;
 
 #[cfg(target_arch = "wasm32")]
