@@ -28,10 +28,25 @@ const KEY_TAG: &[u8] = b"tally/idempotency-key/v1";
 const RAW_TAG: &[u8] = b"tally/raw-jcs/v1";
 const TEXT_TAG: &[u8] = b"tally/raw-text/v1";
 
-/// A SHA-256 digest in lowercase hex.
+/// A SHA-256 digest in lowercase hex. Deserializing validates the shape, so
+/// damaged storage cannot smuggle in a malformed id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(into = "String", try_from = "String")]
 pub struct Fingerprint(String);
+
+impl From<Fingerprint> for String {
+    fn from(f: Fingerprint) -> String {
+        f.0
+    }
+}
+
+impl TryFrom<String> for Fingerprint {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Fingerprint, String> {
+        Fingerprint::parse(&text).ok_or_else(|| format!("'{text}' is not a SHA-256 hex digest"))
+    }
+}
 
 impl Fingerprint {
     /// The full hex digest.
@@ -44,8 +59,7 @@ impl Fingerprint {
         &self.0[..12.min(self.0.len())]
     }
 
-    /// Accepts a stored digest only if it has the exact shape of one, so
-    /// corrupted storage cannot smuggle in a malformed id.
+    /// Accepts a digest only if it has the exact shape of one.
     pub fn parse(text: &str) -> Option<Fingerprint> {
         let ok = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         ok.then(|| Fingerprint(text.to_string()))

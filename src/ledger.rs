@@ -120,7 +120,10 @@ pub enum Record {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StoreError {
     /// The browser's storage quota is exhausted.
-    Full { used_bytes: u64 },
+    Full {
+        /// UTF-16 code units of Tally's keys and values, as localStorage counts.
+        used_units: u64,
+    },
     /// Storage refused or is unavailable for another reason.
     Unavailable { message: String },
 }
@@ -128,10 +131,10 @@ pub enum StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Full { used_bytes } => write!(
+            StoreError::Full { used_units } => write!(
                 f,
-                "storage is full ({} KiB used); export your data, then clear old data to make room",
-                used_bytes / 1024
+                "browser storage is full ({used_units} of about {} characters used); export a backup, then clear data to make room",
+                crate::kv::BROWSER_QUOTA_UNITS
             ),
             StoreError::Unavailable { message } => write!(f, "storage is unavailable: {message}"),
         }
@@ -146,8 +149,9 @@ pub trait Journal {
     /// all of them are stored or none is.
     fn append(&mut self, records: &[Record]) -> Result<(), StoreError>;
 
-    /// Every stored record, in the order to replay them.
-    fn records(&self) -> Result<Vec<Record>, StoreError>;
+    /// Every stored record, in the order to replay them. Takes `&mut self`
+    /// because a shared store may have to re-read what other writers added.
+    fn records(&mut self) -> Result<Vec<Record>, StoreError>;
 }
 
 /// An in-memory journal: the reference implementation, used natively and in
@@ -176,7 +180,7 @@ impl Journal for MemoryJournal {
         Ok(())
     }
 
-    fn records(&self) -> Result<Vec<Record>, StoreError> {
+    fn records(&mut self) -> Result<Vec<Record>, StoreError> {
         Ok(self.records.clone())
     }
 }
@@ -457,7 +461,7 @@ impl Ledger<MemoryJournal> {
 
 impl<J: Journal> Ledger<J> {
     /// Opens a ledger on `journal`, replaying what it holds, as `writer`.
-    pub fn open(journal: J, writer: impl Into<String>) -> Result<Ledger<J>, StoreError> {
+    pub fn open(mut journal: J, writer: impl Into<String>) -> Result<Ledger<J>, StoreError> {
         let writer = writer.into();
         let records = journal.records()?;
         let state = LedgerState::replay(&records);

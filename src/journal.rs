@@ -1,0 +1,588 @@
+//! The durable journal: the ledger's records in key-value storage.
+//!
+//! Contract:
+//! - **Layout.** Everything lives under [`PREFIX`] (`tally:v1:`); nothing
+//!   outside `tally:` is ever read or written, because a GitHub Pages origin
+//!   is shared by all of a user's sites. Each writer (browser tab) owns
+//!   `w:<writer>:s:<i>` segments and one `w:<writer>:head`, and writes no other
+//!   writer's keys, so tabs never overwrite each other.
+//! - **Cost.** A commit writes two keys: the open segment (at most
+//!   [`SEGMENT_LIMIT`] bytes of records before it is closed) and the head.
+//!   The work per commit does not grow with the history.
+//! - **Atomicity.** The head's record count is the commit point. A crash or
+//!   error after the segment write but before the head write leaves extra
+//!   records that the head does not count, so a reload sees the state before
+//!   the commit; after the head write, the state after. Never a mix.
+//! - **Untrusted input.** Everything read back is validated: the segment
+//!   codec's checksum, the JSON, every record's fields. Unreadable keys are
+//!   moved aside under `tally:v1:quarantine:…` (or, if that is impossible,
+//!   left exactly where they are) and reported in a [`LoadReport`]; nothing
+//!   is silently reset. Keys of another format version are left untouched.
+//! - **Several writers.** Records of all writers are merged in a
+//!   deterministic order (by time, then writer, keeping each writer's own
+//!   order), and the ledger's replay treats the committed events as a set
+//!   keyed by event id, so every interleaving derives the same aggregates.
+
+use crate::kv::KeyValue;
+use crate::ledger::{Journal, Record, StoreError};
+use crate::packing;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The namespace of this storage format. A new format gets a new prefix.
+pub const PREFIX: &str = "tally:v1:";
+/// Every Tally key, of any version, starts with this.
+pub const FAMILY: &str = "tally:";
+/// The size of records, as JSON, after which a segment is closed.
+pub const SEGMENT_LIMIT: usize = 32 * 1024;
+/// The largest decoded segment accepted; a bound against damaged data.
+const MAX_SEGMENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// What loading found besides good records. Shown to the user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Unreadable keys moved aside: (original key, quarantine key, reason).
+    pub quarantined: Vec<(String, String, String)>,
+    /// Unreadable keys that could not be moved and were left as they are.
+    pub left_in_place: Vec<(String, String)>,
+    /// Keys of another Tally format version, not read.
+    pub other_versions: Vec<String>,
+    /// Segments a head counts on that are missing.
+    pub missing: Vec<String>,
+}
+
+impl LoadReport {
+    /// Whether anything needs the user's attention.
+    pub fn is_clean(&self) -> bool {
+        self.quarantined.is_empty()
+            && self.left_in_place.is_empty()
+            && self.other_versions.is_empty()
+            && self.missing.is_empty()
+    }
+
+    /// One line per finding, in words a user can act on.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (from, to, why) in &self.quarantined {
+            out.push(format!("Unreadable data in {from} ({why}) was moved aside to {to}; it was not counted. Export a backup before clearing it."));
+        }
+        for (key, why) in &self.left_in_place {
+            out.push(format!("Unreadable data in {key} ({why}) could not be moved aside and was left untouched; it was not counted."));
+        }
+        for key in &self.other_versions {
+            out.push(format!("{key} belongs to another version of Tally and was not read."));
+        }
+        for key in &self.missing {
+            out.push(format!("{key} is missing; the events it held cannot be shown."));
+        }
+        out
+    }
+
+    fn merge(&mut self, other: LoadReport) {
+        self.quarantined.extend(other.quarantined);
+        self.left_in_place.extend(other.left_in_place);
+        self.other_versions.extend(other.other_versions);
+        self.missing.extend(other.missing);
+    }
+}
+
+/// A writer's head: its open segment and how many records of it are
+/// committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Head {
+    open: u64,
+    count: usize,
+}
+
+/// What is known of one writer's committed records.
+#[derive(Debug, Clone, Default)]
+struct WriterData {
+    head: Option<Head>,
+    /// Records of closed segments, in order.
+    closed: Vec<Record>,
+    /// Committed records of the open segment, with their JSON text, so a
+    /// commit re-encodes the segment without re-serializing it.
+    open: Vec<(Record, String)>,
+    open_bytes: usize,
+}
+
+/// Key names, in one place.
+fn head_key(writer: &str) -> String {
+    format!("{PREFIX}w:{writer}:head")
+}
+
+fn segment_key(writer: &str, index: u64) -> String {
+    format!("{PREFIX}w:{writer}:s:{index}")
+}
+
+/// A writer id is short and plain so keys stay small and unambiguous.
+pub fn valid_writer(writer: &str) -> bool {
+    (1..=40).contains(&writer.len())
+        && writer.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The journal over a key-value store.
+pub struct SegmentJournal<K: KeyValue> {
+    kv: K,
+    writer: String,
+    writers: BTreeMap<String, WriterData>,
+    report: LoadReport,
+    now: DateTime<Utc>,
+}
+
+impl<K: KeyValue> SegmentJournal<K> {
+    /// Opens the journal as `writer`, reading and validating everything
+    /// stored. `now` names quarantine keys.
+    pub fn open(kv: K, writer: &str, now: DateTime<Utc>) -> Result<SegmentJournal<K>, StoreError> {
+        if !valid_writer(writer) {
+            return Err(StoreError::Unavailable {
+                message: format!("'{writer}' is not a valid writer id"),
+            });
+        }
+        let mut journal = SegmentJournal {
+            kv,
+            writer: writer.to_string(),
+            writers: BTreeMap::new(),
+            report: LoadReport::default(),
+            now,
+        };
+        journal.scan()?;
+        Ok(journal)
+    }
+
+    /// What loading found; clean when nothing needs attention.
+    pub fn report(&self) -> &LoadReport {
+        &self.report
+    }
+
+    /// This journal's writer id.
+    pub fn writer(&self) -> &str {
+        &self.writer
+    }
+
+    /// The underlying store.
+    pub fn kv(&self) -> &K {
+        &self.kv
+    }
+
+    /// Finds every writer and (re)loads those whose head changed.
+    fn scan(&mut self) -> Result<(), StoreError> {
+        let mut report = LoadReport::default();
+        let mut heads = Vec::new();
+        for key in self.kv.keys()? {
+            if !key.starts_with(FAMILY) {
+                continue; // another site's data: never touched
+            }
+            let Some(rest) = key.strip_prefix(PREFIX) else {
+                if !self.report.other_versions.contains(&key) {
+                    report.other_versions.push(key);
+                }
+                continue;
+            };
+            if let Some(writer) = rest.strip_prefix("w:").and_then(|w| w.strip_suffix(":head")) {
+                if valid_writer(writer) {
+                    heads.push(writer.to_string());
+                }
+            }
+        }
+        for writer in heads {
+            if writer == self.writer && self.writers.contains_key(&writer) {
+                continue; // our own data is known exactly in memory
+            }
+            let key = head_key(&writer);
+            let Some(text) = self.kv.get(&key)? else { continue };
+            let head = match serde_json::from_str::<Head>(&text) {
+                Ok(h) => h,
+                Err(e) => {
+                    self.set_aside(&key, &text, &format!("bad head: {e}"), &mut report)?;
+                    continue;
+                }
+            };
+            let known = self.writers.get(&writer).and_then(|d| d.head);
+            if known == Some(head) {
+                continue;
+            }
+            let data = self.load_writer(&writer, head, &mut report)?;
+            self.writers.insert(writer, data);
+        }
+        self.report.merge(report);
+        Ok(())
+    }
+
+    /// Loads one writer's segments up to its head, reusing closed segments
+    /// already loaded (they never change).
+    fn load_writer(&mut self, writer: &str, head: Head, report: &mut LoadReport) -> Result<WriterData, StoreError> {
+        let previous = self.writers.remove(writer).unwrap_or_default();
+        let first = match previous.head {
+            Some(old) if old.open <= head.open => old.open,
+            _ => 0,
+        };
+        let mut data = WriterData {
+            head: Some(head),
+            closed: if first == 0 { Vec::new() } else { previous.closed },
+            ..WriterData::default()
+        };
+        for index in first..=head.open {
+            let key = segment_key(writer, index);
+            let records = match self.kv.get(&key)? {
+                None => {
+                    report.missing.push(key);
+                    continue;
+                }
+                Some(text) => match decode_segment(&text) {
+                    Ok(records) => records,
+                    Err(why) => {
+                        self.set_aside(&key, &text, &why, report)?;
+                        continue;
+                    }
+                },
+            };
+            if index < head.open {
+                data.closed.extend(records);
+            } else if records.len() < head.count {
+                let why = format!("holds {} records, its head counts {}", records.len(), head.count);
+                self.set_aside(&key, &encode_segment_text(&records), &why, report)?;
+            } else {
+                // Records beyond the head's count were never committed.
+                for r in records.into_iter().take(head.count) {
+                    let json = serde_json::to_string(&r).unwrap_or_default();
+                    data.open_bytes += json.len() + 1;
+                    data.open.push((r, json));
+                }
+            }
+        }
+        Ok(data)
+    }
+
+    /// Moves an unreadable key aside, or leaves it untouched if it cannot
+    /// be moved; never deletes data that was not copied first.
+    fn set_aside(&mut self, key: &str, text: &str, why: &str, report: &mut LoadReport) -> Result<(), StoreError> {
+        let mut target = format!("{PREFIX}quarantine:{}:{key}", self.now.timestamp_millis());
+        let mut n = 1;
+        while self.kv.get(&target)?.is_some() {
+            target = format!("{PREFIX}quarantine:{}-{n}:{key}", self.now.timestamp_millis());
+            n += 1;
+        }
+        let moved = self.kv.set(&target, text).is_ok() && self.kv.remove(key).is_ok();
+        if moved {
+            report.quarantined.push((key.to_string(), target, why.to_string()));
+        } else {
+            let _ = self.kv.remove(&target);
+            report.left_in_place.push((key.to_string(), why.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Every writer's records, merged deterministically.
+    fn merged(&self) -> Vec<Record> {
+        let lists: Vec<Vec<&Record>> = self
+            .writers
+            .values()
+            .map(|d| d.closed.iter().chain(d.open.iter().map(|(r, _)| r)).collect())
+            .collect();
+        let mut positions = vec![0usize; lists.len()];
+        let total = lists.iter().map(Vec::len).sum();
+        let mut out = Vec::with_capacity(total);
+        for _ in 0..total {
+            // The earliest next record; ties go to the first writer in key
+            // order. Each writer's own order is kept whatever its clock did.
+            let next = (0..lists.len())
+                .filter(|&i| positions[i] < lists[i].len())
+                .min_by_key(|&i| record_time(lists[i][positions[i]]));
+            let Some(i) = next else { break };
+            out.push(lists[i][positions[i]].clone());
+            positions[i] += 1;
+        }
+        out
+    }
+}
+
+fn record_time(r: &Record) -> DateTime<Utc> {
+    match r {
+        Record::Received { at, .. } | Record::Settled { at, .. } => *at,
+    }
+}
+
+fn encode_segment_text(records: &[Record]) -> String {
+    let json = serde_json::to_string(records).unwrap_or_default();
+    packing::encode(json.as_bytes())
+}
+
+fn decode_segment(text: &str) -> Result<Vec<Record>, String> {
+    let bytes = packing::decode(text, MAX_SEGMENT_BYTES).map_err(|e| e.to_string())?;
+    serde_json::from_slice::<Vec<Record>>(&bytes).map_err(|e| format!("unreadable records: {e}"))
+}
+
+impl<K: KeyValue> Journal for SegmentJournal<K> {
+    fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mine = self.writers.get(&self.writer).cloned().unwrap_or_default();
+        let new: Vec<(Record, String)> = records
+            .iter()
+            .map(|r| (r.clone(), serde_json::to_string(r).unwrap_or_default()))
+            .collect();
+        let new_bytes: usize = new.iter().map(|(_, j)| j.len() + 1).sum();
+        let current = mine.head.map_or(0, |h| h.open);
+        // A commit never spans segments: it goes whole into the open segment,
+        // or opens the next one when the open one is full.
+        let (index, keep) = match mine.head {
+            Some(_) if !mine.open.is_empty() && mine.open_bytes + new_bytes > SEGMENT_LIMIT => (current + 1, 0),
+            _ => (current, mine.open.len()),
+        };
+        let mut json = String::with_capacity(mine.open_bytes.min(SEGMENT_LIMIT) + new_bytes + 2);
+        json.push('[');
+        for (i, (_, text)) in mine.open[..keep].iter().chain(&new).enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(text);
+        }
+        json.push(']');
+        let head = Head {
+            open: index,
+            count: keep + new.len(),
+        };
+        // Write 1: the segment. Write 2: the head, the commit point.
+        self.kv.set(&segment_key(&self.writer, index), &packing::encode(json.as_bytes()))?;
+        let head_text = serde_json::to_string(&head).unwrap_or_default();
+        self.kv.set(&head_key(&self.writer), &head_text)?;
+
+        let data = self.writers.entry(self.writer.clone()).or_default();
+        if index != current {
+            let closed: Vec<Record> = data.open.drain(..).map(|(r, _)| r).collect();
+            data.closed.extend(closed);
+            data.open_bytes = 0;
+        }
+        data.open.extend(new);
+        data.open_bytes += new_bytes;
+        data.head = Some(head);
+        Ok(())
+    }
+
+    fn records(&mut self) -> Result<Vec<Record>, StoreError> {
+        self.scan()?;
+        Ok(self.merged())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kv::MemoryKv;
+    use crate::ledger::{Ledger, LedgerState};
+    use std::rc::Rc;
+
+    const A: &str = r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#;
+    const B: &str = r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
+    }
+
+    fn event(i: usize) -> String {
+        format!(r#"{{"client":"c{}","metric":"m","amount":"{i}.25","ts":"2024-01-01"}}"#, i % 3)
+    }
+
+    fn open(kv: &Rc<MemoryKv>, writer: &str) -> Ledger<SegmentJournal<Rc<MemoryKv>>> {
+        let journal = SegmentJournal::open(kv.clone(), writer, now()).expect("open the journal");
+        Ledger::open(journal, writer).expect("open the ledger")
+    }
+
+    fn events(kv: &Rc<MemoryKv>) -> Vec<crate::ledger::Event> {
+        open(kv, "reader").state().events().to_vec()
+    }
+
+    #[test]
+    fn survives_a_reload() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        assert_eq!(l.submit(A, now()).label(), "Accepted");
+        assert_eq!(l.submit("{bad", now()).label(), "Rejected");
+        let reloaded = open(&kv, "tab2");
+        assert_eq!(reloaded.state().events(), l.state().events());
+        assert_eq!(reloaded.state().submissions(), l.state().submissions());
+        assert!(reloaded.journal().report().is_clean());
+    }
+
+    #[test]
+    fn a_commit_writes_two_keys_whatever_the_history() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        let mut writes_per_submit = Vec::new();
+        for i in 0..600 {
+            let before = kv.write_count();
+            l.submit(&event(i), now());
+            writes_per_submit.push(kv.write_count() - before);
+        }
+        // Two appends (raw, commit) of two writes each, for the 1st and the 600th.
+        assert!(writes_per_submit.iter().all(|&w| w == 4), "{writes_per_submit:?}");
+        let segments = kv.keys().unwrap().iter().filter(|k| k.contains(":s:")).count();
+        assert!(segments > 5, "history was split into {segments} segments");
+        let largest = kv.snapshot().values().map(|v| v.encode_utf16().count()).max().unwrap_or(0);
+        assert!(largest < SEGMENT_LIMIT, "no value grows with history: largest {largest}");
+        assert_eq!(events(&kv).len(), 600);
+    }
+
+    #[test]
+    fn a_bulk_import_is_one_commit() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        let texts: Vec<String> = (0..1000).map(event).collect();
+        let before = kv.write_count();
+        let outcomes = l.submit_batch(&texts.iter().map(String::as_str).collect::<Vec<_>>(), now());
+        assert_eq!(outcomes.iter().filter(|o| o.label() == "Accepted").count(), 1000);
+        assert_eq!(kv.write_count() - before, 4);
+        assert_eq!(events(&kv).len(), 1000);
+    }
+
+    #[test]
+    fn a_crash_at_every_write_index_leaves_before_or_after() {
+        // Build some history first, so segments roll over during the test too.
+        for history in [0usize, 1, 57] {
+            let kv = Rc::new(MemoryKv::new());
+            let mut l = open(&kv, "tab1");
+            for i in 0..history {
+                l.submit(&event(i), now());
+            }
+            let before = events(&kv);
+            let writes_in_a_submit = 4;
+            for crash_at in 0..=writes_in_a_submit {
+                let kv2 = Rc::new(MemoryKv::new());
+                for (k, v) in kv.snapshot() {
+                    kv2.set(&k, &v).unwrap();
+                }
+                let mut l2 = open(&kv2, "tab1");
+                kv2.crash_after(crash_at);
+                let outcome = l2.submit(B, now());
+                kv2.recover();
+                let after = events(&kv2);
+                let committed = after.len() == before.len() + 1;
+                assert!(after.len() == before.len() || committed, "history {history}, crash at {crash_at}");
+                assert_eq!(&after[..before.len()], &before[..], "earlier events unchanged");
+                // The commit point is the head write of the second append (write index 3).
+                assert_eq!(committed, crash_at >= 4, "history {history}, crash at {crash_at}: {outcome:?}");
+                assert_eq!(outcome.label() == "Accepted", crash_at >= 4);
+                // After the reload the client's retry counts it exactly once.
+                let mut retry = open(&kv2, "tab2");
+                let label = retry.submit(B, now()).label();
+                assert_eq!(label, if committed { "Duplicate" } else { "Accepted" });
+                assert_eq!(events(&kv2).len(), before.len() + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn quota_exhaustion_fails_cleanly_and_the_app_keeps_working() {
+        let kv = Rc::new(MemoryKv::with_quota(3_000));
+        let mut l = open(&kv, "tab1");
+        let mut i = 0;
+        let failure = loop {
+            let outcome = l.submit(&event(i), now());
+            if outcome.is_retryable() {
+                break outcome;
+            }
+            i += 1;
+            assert!(i < 10_000, "the quota never filled");
+        };
+        let text = match &failure {
+            crate::ledger::Outcome::Failed { failure } => failure.to_string(),
+            _ => unreachable!(),
+        };
+        assert!(text.contains("storage is full") && text.contains("characters used"), "{text}");
+        let committed = l.state().events().len();
+        assert_eq!(events(&kv).len(), committed, "nothing half-written");
+        // Reads and duplicates still work.
+        assert_eq!(l.submit(&event(0), now()).label(), "Failed", "even a duplicate needs its raw record written");
+        assert_eq!(open(&kv, "tab2").state().events().len(), committed);
+    }
+
+    #[test]
+    fn corrupted_keys_are_quarantined_not_reset() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        l.submit(A, now());
+        let mut other = open(&kv, "tab9");
+        other.submit(B, now());
+        kv.set("tally:v1:w:tab9:s:0", "z1:5:garbage").unwrap();
+        kv.set("tally:v1:w:tab7:head", "{not json").unwrap();
+        kv.set("tally:v2:w:x:head", "{\"future\":true}").unwrap();
+        kv.set("someone-else", "must never be touched").unwrap();
+
+        let reopened = open(&kv, "tab3");
+        let report = reopened.journal().report().clone();
+        assert_eq!(reopened.state().events().len(), 1, "the readable writer still loads");
+        let moved: Vec<&str> = report.quarantined.iter().map(|(from, _, _)| from.as_str()).collect();
+        assert_eq!(moved, ["tally:v1:w:tab7:head", "tally:v1:w:tab9:s:0"]);
+        assert_eq!(report.other_versions, ["tally:v2:w:x:head"]);
+        for (from, to, _) in &report.quarantined {
+            assert!(kv.get(from).unwrap().is_none());
+            assert!(kv.get(to).unwrap().is_some(), "the data is kept under {to}");
+        }
+        assert_eq!(kv.get("tally:v2:w:x:head").unwrap().as_deref(), Some("{\"future\":true}"));
+        assert_eq!(kv.get("someone-else").unwrap().as_deref(), Some("must never be touched"));
+        assert!(report.messages().iter().any(|m| m.contains("moved aside")));
+    }
+
+    #[test]
+    fn a_truncated_open_segment_is_quarantined() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        l.submit(A, now());
+        l.submit(B, now());
+        // A head that counts more records than the segment holds.
+        kv.set("tally:v1:w:tab1:head", r#"{"open":0,"count":9}"#).unwrap();
+        let reopened = open(&kv, "tab2");
+        assert_eq!(reopened.journal().report().quarantined.len(), 1);
+        assert!(reopened.journal().report().quarantined[0].2.contains("head counts 9"));
+    }
+
+    #[test]
+    fn records_with_invalid_fields_are_refused() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        l.submit(A, now());
+        let text = kv.get("tally:v1:w:tab1:s:0").unwrap().unwrap();
+        let bytes = packing::decode(&text, 1 << 20).unwrap();
+        let json = String::from_utf8(bytes).unwrap().replace("\"amount\":\"1200\"", "\"amount\":\"12e\"");
+        kv.set("tally:v1:w:tab1:s:0", &packing::encode(json.as_bytes())).unwrap();
+        let reopened = open(&kv, "tab2");
+        assert_eq!(reopened.state().events().len(), 0);
+        assert!(reopened.journal().report().quarantined[0].2.contains("unreadable records"));
+    }
+
+    #[test]
+    fn two_writers_interleaving_converge() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tab1 = open(&kv, "tab1");
+        let mut tab2 = open(&kv, "tab2");
+        // Both commit the same event and different ones, each unaware of the other.
+        assert_eq!(tab1.submit(A, now()).label(), "Accepted");
+        assert_eq!(tab2.submit(A, now()).label(), "Accepted");
+        tab1.submit(&event(1), now());
+        tab2.submit(&event(2), now());
+        tab1.refresh().unwrap();
+        tab2.refresh().unwrap();
+        let ids = |l: &Ledger<SegmentJournal<Rc<MemoryKv>>>| {
+            let mut v: Vec<_> = l.state().events().iter().map(|e| e.event_id.clone()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&tab1).len(), 3, "the shared event counted once");
+        assert_eq!(ids(&tab1), ids(&tab2));
+        let all: Vec<Record> = SegmentJournal::open(kv.clone(), "x", now()).unwrap().records().unwrap();
+        assert_eq!(LedgerState::replay(&all).events().len(), 3);
+        // Neither tab wrote a key of the other.
+        assert!(kv.keys().unwrap().iter().filter(|k| k.starts_with("tally:v1:w:")).all(|k| k.contains(":tab1:") || k.contains(":tab2:")));
+    }
+
+    #[test]
+    fn invalid_writer_ids_are_refused() {
+        let kv = Rc::new(MemoryKv::new());
+        assert!(SegmentJournal::open(kv.clone(), "a:b", now()).is_err());
+        assert!(SegmentJournal::open(kv, "", now()).is_err());
+    }
+}

@@ -1,0 +1,187 @@
+//! Key-value storage, the shape of the browser's localStorage.
+//!
+//! Contract: [`KeyValue`] is the only storage interface the durable journal
+//! and the outbox use, so their crash safety can be proven natively against
+//! [`MemoryKv`] (which can stop writing at any write index and enforce a
+//! quota) and then checked again against real localStorage in the browser.
+//! Sizes are counted as localStorage counts them: UTF-16 code units of keys
+//! plus values.
+
+use crate::ledger::StoreError;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Chromium's and Firefox's localStorage quota per origin, in UTF-16 code
+/// units of keys plus values (measured in Chromium: 5,242,880).
+pub const BROWSER_QUOTA_UNITS: u64 = 5 * 1024 * 1024;
+
+/// Storage with localStorage's semantics: each `set` and `remove` is atomic
+/// on its own; nothing groups several of them.
+pub trait KeyValue {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    fn remove(&self, key: &str) -> Result<(), StoreError>;
+    /// Every key, in no particular order.
+    fn keys(&self) -> Result<Vec<String>, StoreError>;
+}
+
+impl<K: KeyValue + ?Sized> KeyValue for Rc<K> {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        (**self).get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        (**self).set(key, value)
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        (**self).remove(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        (**self).keys()
+    }
+}
+
+/// The size of one entry as localStorage counts it.
+pub fn units(key: &str, value: &str) -> u64 {
+    (key.encode_utf16().count() + value.encode_utf16().count()) as u64
+}
+
+/// Sums the size of every key that starts with `prefix`.
+pub fn used_units(kv: &dyn KeyValue, prefix: &str) -> Result<u64, StoreError> {
+    let mut total = 0;
+    for key in kv.keys()?.into_iter().filter(|k| k.starts_with(prefix)) {
+        if let Some(value) = kv.get(&key)? {
+            total += units(&key, &value);
+        }
+    }
+    Ok(total)
+}
+
+/// An in-memory store for native tests, with a quota and a crash switch.
+#[derive(Debug, Default)]
+pub struct MemoryKv {
+    map: RefCell<BTreeMap<String, String>>,
+    /// The quota in UTF-16 code units; `None` is unlimited.
+    pub quota_units: Option<u64>,
+    /// `Some(n)`: the next `n` writes succeed, then every write fails, as if
+    /// the tab had been closed mid-commit.
+    writes_left: RefCell<Option<usize>>,
+    /// How many writes (`set` and `remove`) have succeeded in total.
+    writes: RefCell<usize>,
+}
+
+impl MemoryKv {
+    pub fn new() -> MemoryKv {
+        MemoryKv::default()
+    }
+
+    /// A store that refuses writes beyond `quota_units`.
+    pub fn with_quota(quota_units: u64) -> MemoryKv {
+        MemoryKv {
+            quota_units: Some(quota_units),
+            ..MemoryKv::default()
+        }
+    }
+
+    /// After `n` more successful writes, every write fails ("crash").
+    pub fn crash_after(&self, n: usize) {
+        *self.writes_left.borrow_mut() = Some(n);
+    }
+
+    /// Writes work again (the page was reloaded).
+    pub fn recover(&self) {
+        *self.writes_left.borrow_mut() = None;
+    }
+
+    /// Successful writes so far.
+    pub fn write_count(&self) -> usize {
+        *self.writes.borrow()
+    }
+
+    /// A copy of every entry, to compare states.
+    pub fn snapshot(&self) -> BTreeMap<String, String> {
+        self.map.borrow().clone()
+    }
+
+    fn may_write(&self) -> Result<(), StoreError> {
+        let mut left = self.writes_left.borrow_mut();
+        match *left {
+            Some(0) => Err(StoreError::Unavailable {
+                message: "the page stopped mid-commit (simulated crash)".into(),
+            }),
+            Some(n) => {
+                *left = Some(n - 1);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn total_units(&self) -> u64 {
+        self.map.borrow().iter().map(|(k, v)| units(k, v)).sum()
+    }
+}
+
+impl KeyValue for MemoryKv {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.map.borrow().get(key).cloned())
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        if let Some(quota) = self.quota_units {
+            let old = self.map.borrow().get(key).map_or(0, |v| units(key, v));
+            let used = self.total_units();
+            if used - old + units(key, value) > quota {
+                return Err(StoreError::Full { used_units: used });
+            }
+        }
+        self.may_write()?;
+        self.map.borrow_mut().insert(key.to_string(), value.to_string());
+        *self.writes.borrow_mut() += 1;
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.may_write()?;
+        self.map.borrow_mut().remove(key);
+        *self.writes.borrow_mut() += 1;
+        Ok(())
+    }
+
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.map.borrow().keys().cloned().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_utf16_units() {
+        assert_eq!(units("ab", "€😀"), 2 + 1 + 2);
+    }
+
+    #[test]
+    fn quota_refuses_and_keeps_the_old_value() {
+        let kv = MemoryKv::with_quota(10);
+        kv.set("k", "12345").unwrap();
+        let err = kv.set("k", "1234567890").unwrap_err();
+        assert_eq!(err, StoreError::Full { used_units: 6 });
+        assert_eq!(kv.get("k").unwrap().as_deref(), Some("12345"));
+        kv.set("k", "123456789").unwrap(); // replacing counts only the new size
+    }
+
+    #[test]
+    fn crash_stops_every_later_write() {
+        let kv = MemoryKv::new();
+        kv.crash_after(1);
+        kv.set("a", "1").unwrap();
+        assert!(kv.set("b", "2").is_err());
+        assert!(kv.remove("a").is_err());
+        kv.recover();
+        kv.set("b", "2").unwrap();
+        assert_eq!(kv.write_count(), 2);
+        assert_eq!(used_units(&kv, "").unwrap(), 4);
+    }
+}

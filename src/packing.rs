@@ -1,0 +1,137 @@
+//! Compact text encoding of stored segments.
+//!
+//! Contract: [`encode`] turns bytes into a string that localStorage stores at
+//! 15 bits per UTF-16 code unit (about twice the density of ASCII text), after
+//! zlib compression; [`decode`] reverses it and refuses anything damaged: a
+//! wrong header, a character outside the alphabet, a length mismatch, a zlib
+//! checksum failure, or output larger than a limit (so corrupted storage can
+//! never make the app allocate without bound).
+//!
+//! The alphabet is U+4E00..=U+CDFF: 32,768 consecutive code points that are
+//! all valid scalar values (no surrogates), so the text survives every
+//! UTF-8/UTF-16 conversion between Rust, JavaScript and storage.
+
+use miniz_oxide::deflate::compress_to_vec_zlib;
+use miniz_oxide::inflate::decompress_to_vec_zlib_with_limit;
+use std::fmt;
+
+/// The first code point of the alphabet.
+const BASE: u32 = 0x4E00;
+/// Identifies the encoding and its version.
+const HEADER: &str = "z1:";
+/// zlib level: 6 is the usual balance; commits re-encode only a bounded segment.
+const LEVEL: u8 = 6;
+
+/// Why stored text could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(pub String);
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Compresses and packs `data`.
+pub fn encode(data: &[u8]) -> String {
+    let compressed = compress_to_vec_zlib(data, LEVEL);
+    let mut out = format!("{HEADER}{}:", compressed.len());
+    out.reserve(compressed.len() * 8 / 15 * 3 + 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &byte in &compressed {
+        acc = (acc << 8) | u32::from(byte);
+        bits += 8;
+        if bits >= 15 {
+            bits -= 15;
+            out.push(alphabet((acc >> bits) & 0x7FFF));
+        }
+    }
+    if bits > 0 {
+        out.push(alphabet((acc << (15 - bits)) & 0x7FFF));
+    }
+    out
+}
+
+fn alphabet(v: u32) -> char {
+    // BASE + v ≤ 0xCDFF is always a valid scalar value.
+    char::from_u32(BASE + v).unwrap_or('\u{FFFD}')
+}
+
+/// Unpacks and decompresses text made by [`encode`], refusing more than
+/// `max_len` bytes of output.
+pub fn decode(text: &str, max_len: usize) -> Result<Vec<u8>, DecodeError> {
+    let rest = text
+        .strip_prefix(HEADER)
+        .ok_or_else(|| DecodeError("unknown segment encoding".into()))?;
+    let (len_text, body) = rest
+        .split_once(':')
+        .ok_or_else(|| DecodeError("missing segment length".into()))?;
+    let len: usize = len_text
+        .parse()
+        .map_err(|_| DecodeError("bad segment length".into()))?;
+    let mut bytes = Vec::with_capacity(len.min(max_len));
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in body.chars() {
+        let v = (c as u32).wrapping_sub(BASE);
+        if v > 0x7FFF {
+            return Err(DecodeError(format!("character U+{:04X} is not part of a segment", c as u32)));
+        }
+        acc = ((acc << 15) | v) & 0x3FFF_FFFF;
+        bits += 15;
+        while bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+        }
+    }
+    if bytes.len() < len || bytes.len() > len + 1 {
+        return Err(DecodeError(format!(
+            "segment is truncated or padded: {} bytes for a stated {len}",
+            bytes.len()
+        )));
+    }
+    bytes.truncate(len);
+    decompress_to_vec_zlib_with_limit(&bytes, max_len)
+        .map_err(|e| DecodeError(format!("segment data is damaged ({:?})", e.status)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_any_bytes() {
+        for data in [&b""[..], b"a", b"hello world", &[0u8, 255, 1, 254, 7][..], &[42u8; 10_000][..]] {
+            let text = encode(data);
+            assert_eq!(decode(&text, 1 << 20).unwrap(), data);
+            assert!(text.chars().skip_while(|c| *c != ':').skip(1).skip_while(|c| *c != ':').skip(1)
+                .all(|c| (0x4E00..=0xCDFF).contains(&(c as u32))));
+        }
+    }
+
+    #[test]
+    fn repetitive_json_packs_densely() {
+        let json: String = (0..500)
+            .map(|i| format!(r#"{{"record":"received","id":{{"writer":"w1","seq":{i}}},"raw":"{{\"source\":\"client_A\",\"amount\":{i}}}"}}"#))
+            .collect();
+        let text = encode(json.as_bytes());
+        let units = text.encode_utf16().count();
+        assert!(units * 8 < json.len(), "{} units for {} bytes", units, json.len());
+    }
+
+    #[test]
+    fn refuses_damage() {
+        let text = encode(b"some stored records");
+        let truncated: String = text.chars().take(text.chars().count() - 2).collect();
+        assert!(decode(&truncated, 1 << 20).is_err());
+        assert!(decode("x1:3:abc", 1 << 20).unwrap_err().0.contains("encoding"));
+        assert!(decode(&text.replace(HEADER, "z1:999999"), 1 << 20).is_err());
+        let mut chars: Vec<char> = text.chars().collect();
+        let last = chars.len() - 3;
+        chars[last] = char::from_u32(chars[last] as u32 ^ 0x55).unwrap();
+        let altered: String = chars.into_iter().collect();
+        assert!(decode(&altered, 1 << 20).is_err(), "the checksum catches altered data");
+        let big = encode(&[0u8; 100_000]);
+        assert!(decode(&big, 1_000).is_err(), "output is bounded");
+        assert!(decode("z1:2:a", 10).unwrap_err().0.contains("not part"));
+    }
+}
