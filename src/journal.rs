@@ -71,15 +71,20 @@ impl LoadReport {
             out.push(format!("Unreadable data in {key} ({why}) could not be moved aside and was left untouched; it was not counted."));
         }
         for key in &self.other_versions {
-            out.push(format!("{key} belongs to another version of Tally and was not read."));
+            out.push(format!(
+                "{key} belongs to another version of Tally and was not read."
+            ));
         }
         for key in &self.missing {
-            out.push(format!("{key} is missing; the events it held cannot be shown."));
+            out.push(format!(
+                "{key} is missing; the events it held cannot be shown."
+            ));
         }
         out
     }
 
-    fn merge(&mut self, other: LoadReport) {
+    /// Adds another report's findings to this one.
+    pub fn merge(&mut self, other: LoadReport) {
         self.quarantined.extend(other.quarantined);
         self.left_in_place.extend(other.left_in_place);
         self.other_versions.extend(other.other_versions);
@@ -120,7 +125,9 @@ fn segment_key(writer: &str, index: u64) -> String {
 /// A writer id is short and plain so keys stay small and unambiguous.
 pub fn valid_writer(writer: &str) -> bool {
     (1..=40).contains(&writer.len())
-        && writer.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && writer
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The journal over a key-value store.
@@ -181,7 +188,10 @@ impl<K: KeyValue> SegmentJournal<K> {
                 }
                 continue;
             };
-            if let Some(writer) = rest.strip_prefix("w:").and_then(|w| w.strip_suffix(":head")) {
+            if let Some(writer) = rest
+                .strip_prefix("w:")
+                .and_then(|w| w.strip_suffix(":head"))
+            {
                 if valid_writer(writer) {
                     heads.push(writer.to_string());
                 }
@@ -192,7 +202,9 @@ impl<K: KeyValue> SegmentJournal<K> {
                 continue; // our own data is known exactly in memory
             }
             let key = head_key(&writer);
-            let Some(text) = self.kv.get(&key)? else { continue };
+            let Some(text) = self.kv.get(&key)? else {
+                continue;
+            };
             let head = match serde_json::from_str::<Head>(&text) {
                 Ok(h) => h,
                 Err(e) => {
@@ -213,7 +225,12 @@ impl<K: KeyValue> SegmentJournal<K> {
 
     /// Loads one writer's segments up to its head, reusing closed segments
     /// already loaded (they never change).
-    fn load_writer(&mut self, writer: &str, head: Head, report: &mut LoadReport) -> Result<WriterData, StoreError> {
+    fn load_writer(
+        &mut self,
+        writer: &str,
+        head: Head,
+        report: &mut LoadReport,
+    ) -> Result<WriterData, StoreError> {
         let previous = self.writers.remove(writer).unwrap_or_default();
         let first = match previous.head {
             Some(old) if old.open <= head.open => old.open,
@@ -221,7 +238,11 @@ impl<K: KeyValue> SegmentJournal<K> {
         };
         let mut data = WriterData {
             head: Some(head),
-            closed: if first == 0 { Vec::new() } else { previous.closed },
+            closed: if first == 0 {
+                Vec::new()
+            } else {
+                previous.closed
+            },
             ..WriterData::default()
         };
         for index in first..=head.open {
@@ -242,7 +263,11 @@ impl<K: KeyValue> SegmentJournal<K> {
             if index < head.open {
                 data.closed.extend(records);
             } else if records.len() < head.count {
-                let why = format!("holds {} records, its head counts {}", records.len(), head.count);
+                let why = format!(
+                    "holds {} records, its head counts {}",
+                    records.len(),
+                    head.count
+                );
                 self.set_aside(&key, &encode_segment_text(&records), &why, report)?;
             } else {
                 // Records beyond the head's count were never committed.
@@ -256,23 +281,14 @@ impl<K: KeyValue> SegmentJournal<K> {
         Ok(data)
     }
 
-    /// Moves an unreadable key aside, or leaves it untouched if it cannot
-    /// be moved; never deletes data that was not copied first.
-    fn set_aside(&mut self, key: &str, text: &str, why: &str, report: &mut LoadReport) -> Result<(), StoreError> {
-        let mut target = format!("{PREFIX}quarantine:{}:{key}", self.now.timestamp_millis());
-        let mut n = 1;
-        while self.kv.get(&target)?.is_some() {
-            target = format!("{PREFIX}quarantine:{}-{n}:{key}", self.now.timestamp_millis());
-            n += 1;
-        }
-        let moved = self.kv.set(&target, text).is_ok() && self.kv.remove(key).is_ok();
-        if moved {
-            report.quarantined.push((key.to_string(), target, why.to_string()));
-        } else {
-            let _ = self.kv.remove(&target);
-            report.left_in_place.push((key.to_string(), why.to_string()));
-        }
-        Ok(())
+    fn set_aside(
+        &mut self,
+        key: &str,
+        text: &str,
+        why: &str,
+        report: &mut LoadReport,
+    ) -> Result<(), StoreError> {
+        quarantine(&self.kv, key, text, why, self.now, report)
     }
 
     /// Every writer's records, merged deterministically.
@@ -280,7 +296,12 @@ impl<K: KeyValue> SegmentJournal<K> {
         let lists: Vec<Vec<&Record>> = self
             .writers
             .values()
-            .map(|d| d.closed.iter().chain(d.open.iter().map(|(r, _)| r)).collect())
+            .map(|d| {
+                d.closed
+                    .iter()
+                    .chain(d.open.iter().map(|(r, _)| r))
+                    .collect()
+            })
             .collect();
         let mut positions = vec![0usize; lists.len()];
         let total = lists.iter().map(Vec::len).sum();
@@ -297,6 +318,37 @@ impl<K: KeyValue> SegmentJournal<K> {
         }
         out
     }
+}
+
+/// Moves an unreadable key aside under `tally:v1:quarantine:…`, or leaves it
+/// untouched if it cannot be moved (storage full); never deletes data that
+/// was not copied first. What happened goes into `report`.
+pub fn quarantine(
+    kv: &impl KeyValue,
+    key: &str,
+    text: &str,
+    why: &str,
+    now: DateTime<Utc>,
+    report: &mut LoadReport,
+) -> Result<(), StoreError> {
+    let mut target = format!("{PREFIX}quarantine:{}:{key}", now.timestamp_millis());
+    let mut n = 1;
+    while kv.get(&target)?.is_some() {
+        target = format!("{PREFIX}quarantine:{}-{n}:{key}", now.timestamp_millis());
+        n += 1;
+    }
+    let moved = kv.set(&target, text).is_ok() && kv.remove(key).is_ok();
+    if moved {
+        report
+            .quarantined
+            .push((key.to_string(), target, why.to_string()));
+    } else {
+        let _ = kv.remove(&target);
+        report
+            .left_in_place
+            .push((key.to_string(), why.to_string()));
+    }
+    Ok(())
 }
 
 fn record_time(r: &Record) -> DateTime<Utc> {
@@ -330,7 +382,9 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
         // A commit never spans segments: it goes whole into the open segment,
         // or opens the next one when the open one is full.
         let (index, keep) = match mine.head {
-            Some(_) if !mine.open.is_empty() && mine.open_bytes + new_bytes > SEGMENT_LIMIT => (current + 1, 0),
+            Some(_) if !mine.open.is_empty() && mine.open_bytes + new_bytes > SEGMENT_LIMIT => {
+                (current + 1, 0)
+            }
             _ => (current, mine.open.len()),
         };
         let mut json = String::with_capacity(mine.open_bytes.min(SEGMENT_LIMIT) + new_bytes + 2);
@@ -347,7 +401,10 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
             count: keep + new.len(),
         };
         // Write 1: the segment. Write 2: the head, the commit point.
-        self.kv.set(&segment_key(&self.writer, index), &packing::encode(json.as_bytes()))?;
+        self.kv.set(
+            &segment_key(&self.writer, index),
+            &packing::encode(json.as_bytes()),
+        )?;
         let head_text = serde_json::to_string(&head).unwrap_or_default();
         self.kv.set(&head_key(&self.writer), &head_text)?;
 
@@ -377,14 +434,18 @@ mod tests {
     use std::rc::Rc;
 
     const A: &str = r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#;
-    const B: &str = r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#;
+    const B: &str =
+        r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#;
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
     }
 
     fn event(i: usize) -> String {
-        format!(r#"{{"client":"c{}","metric":"m","amount":"{i}.25","ts":"2024-01-01"}}"#, i % 3)
+        format!(
+            r#"{{"client":"c{}","metric":"m","amount":"{i}.25","ts":"2024-01-01"}}"#,
+            i % 3
+        )
     }
 
     fn open(kv: &Rc<MemoryKv>, writer: &str) -> Ledger<SegmentJournal<Rc<MemoryKv>>> {
@@ -419,11 +480,27 @@ mod tests {
             writes_per_submit.push(kv.write_count() - before);
         }
         // Two appends (raw, commit) of two writes each, for the 1st and the 600th.
-        assert!(writes_per_submit.iter().all(|&w| w == 4), "{writes_per_submit:?}");
-        let segments = kv.keys().unwrap().iter().filter(|k| k.contains(":s:")).count();
+        assert!(
+            writes_per_submit.iter().all(|&w| w == 4),
+            "{writes_per_submit:?}"
+        );
+        let segments = kv
+            .keys()
+            .unwrap()
+            .iter()
+            .filter(|k| k.contains(":s:"))
+            .count();
         assert!(segments > 5, "history was split into {segments} segments");
-        let largest = kv.snapshot().values().map(|v| v.encode_utf16().count()).max().unwrap_or(0);
-        assert!(largest < SEGMENT_LIMIT, "no value grows with history: largest {largest}");
+        let largest = kv
+            .snapshot()
+            .values()
+            .map(|v| v.encode_utf16().count())
+            .max()
+            .unwrap_or(0);
+        assert!(
+            largest < SEGMENT_LIMIT,
+            "no value grows with history: largest {largest}"
+        );
         assert_eq!(events(&kv).len(), 600);
     }
 
@@ -434,7 +511,10 @@ mod tests {
         let texts: Vec<String> = (0..1000).map(event).collect();
         let before = kv.write_count();
         let outcomes = l.submit_batch(&texts.iter().map(String::as_str).collect::<Vec<_>>(), now());
-        assert_eq!(outcomes.iter().filter(|o| o.label() == "Accepted").count(), 1000);
+        assert_eq!(
+            outcomes.iter().filter(|o| o.label() == "Accepted").count(),
+            1000
+        );
         assert_eq!(kv.write_count() - before, 4);
         assert_eq!(events(&kv).len(), 1000);
     }
@@ -461,10 +541,21 @@ mod tests {
                 kv2.recover();
                 let after = events(&kv2);
                 let committed = after.len() == before.len() + 1;
-                assert!(after.len() == before.len() || committed, "history {history}, crash at {crash_at}");
-                assert_eq!(&after[..before.len()], &before[..], "earlier events unchanged");
+                assert!(
+                    after.len() == before.len() || committed,
+                    "history {history}, crash at {crash_at}"
+                );
+                assert_eq!(
+                    &after[..before.len()],
+                    &before[..],
+                    "earlier events unchanged"
+                );
                 // The commit point is the head write of the second append (write index 3).
-                assert_eq!(committed, crash_at >= 4, "history {history}, crash at {crash_at}: {outcome:?}");
+                assert_eq!(
+                    committed,
+                    crash_at >= 4,
+                    "history {history}, crash at {crash_at}: {outcome:?}"
+                );
                 assert_eq!(outcome.label() == "Accepted", crash_at >= 4);
                 // After the reload the client's retry counts it exactly once.
                 let mut retry = open(&kv2, "tab2");
@@ -492,11 +583,18 @@ mod tests {
             crate::ledger::Outcome::Failed { failure } => failure.to_string(),
             _ => unreachable!(),
         };
-        assert!(text.contains("storage is full") && text.contains("characters used"), "{text}");
+        assert!(
+            text.contains("storage is full") && text.contains("characters used"),
+            "{text}"
+        );
         let committed = l.state().events().len();
         assert_eq!(events(&kv).len(), committed, "nothing half-written");
         // Reads and duplicates still work.
-        assert_eq!(l.submit(&event(0), now()).label(), "Failed", "even a duplicate needs its raw record written");
+        assert_eq!(
+            l.submit(&event(0), now()).label(),
+            "Failed",
+            "even a duplicate needs its raw record written"
+        );
         assert_eq!(open(&kv, "tab2").state().events().len(), committed);
     }
 
@@ -514,16 +612,30 @@ mod tests {
 
         let reopened = open(&kv, "tab3");
         let report = reopened.journal().report().clone();
-        assert_eq!(reopened.state().events().len(), 1, "the readable writer still loads");
-        let moved: Vec<&str> = report.quarantined.iter().map(|(from, _, _)| from.as_str()).collect();
+        assert_eq!(
+            reopened.state().events().len(),
+            1,
+            "the readable writer still loads"
+        );
+        let moved: Vec<&str> = report
+            .quarantined
+            .iter()
+            .map(|(from, _, _)| from.as_str())
+            .collect();
         assert_eq!(moved, ["tally:v1:w:tab7:head", "tally:v1:w:tab9:s:0"]);
         assert_eq!(report.other_versions, ["tally:v2:w:x:head"]);
         for (from, to, _) in &report.quarantined {
             assert!(kv.get(from).unwrap().is_none());
             assert!(kv.get(to).unwrap().is_some(), "the data is kept under {to}");
         }
-        assert_eq!(kv.get("tally:v2:w:x:head").unwrap().as_deref(), Some("{\"future\":true}"));
-        assert_eq!(kv.get("someone-else").unwrap().as_deref(), Some("must never be touched"));
+        assert_eq!(
+            kv.get("tally:v2:w:x:head").unwrap().as_deref(),
+            Some("{\"future\":true}")
+        );
+        assert_eq!(
+            kv.get("someone-else").unwrap().as_deref(),
+            Some("must never be touched")
+        );
         assert!(report.messages().iter().any(|m| m.contains("moved aside")));
     }
 
@@ -534,10 +646,13 @@ mod tests {
         l.submit(A, now());
         l.submit(B, now());
         // A head that counts more records than the segment holds.
-        kv.set("tally:v1:w:tab1:head", r#"{"open":0,"count":9}"#).unwrap();
+        kv.set("tally:v1:w:tab1:head", r#"{"open":0,"count":9}"#)
+            .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.journal().report().quarantined.len(), 1);
-        assert!(reopened.journal().report().quarantined[0].2.contains("head counts 9"));
+        assert!(reopened.journal().report().quarantined[0]
+            .2
+            .contains("head counts 9"));
     }
 
     #[test]
@@ -547,11 +662,16 @@ mod tests {
         l.submit(A, now());
         let text = kv.get("tally:v1:w:tab1:s:0").unwrap().unwrap();
         let bytes = packing::decode(&text, 1 << 20).unwrap();
-        let json = String::from_utf8(bytes).unwrap().replace("\"amount\":\"1200\"", "\"amount\":\"12e\"");
-        kv.set("tally:v1:w:tab1:s:0", &packing::encode(json.as_bytes())).unwrap();
+        let json = String::from_utf8(bytes)
+            .unwrap()
+            .replace("\"amount\":\"1200\"", "\"amount\":\"12e\"");
+        kv.set("tally:v1:w:tab1:s:0", &packing::encode(json.as_bytes()))
+            .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.state().events().len(), 0);
-        assert!(reopened.journal().report().quarantined[0].2.contains("unreadable records"));
+        assert!(reopened.journal().report().quarantined[0]
+            .2
+            .contains("unreadable records"));
     }
 
     #[test]
@@ -567,16 +687,29 @@ mod tests {
         tab1.refresh().unwrap();
         tab2.refresh().unwrap();
         let ids = |l: &Ledger<SegmentJournal<Rc<MemoryKv>>>| {
-            let mut v: Vec<_> = l.state().events().iter().map(|e| e.event_id.clone()).collect();
+            let mut v: Vec<_> = l
+                .state()
+                .events()
+                .iter()
+                .map(|e| e.event_id.clone())
+                .collect();
             v.sort();
             v
         };
         assert_eq!(ids(&tab1).len(), 3, "the shared event counted once");
         assert_eq!(ids(&tab1), ids(&tab2));
-        let all: Vec<Record> = SegmentJournal::open(kv.clone(), "x", now()).unwrap().records().unwrap();
+        let all: Vec<Record> = SegmentJournal::open(kv.clone(), "x", now())
+            .unwrap()
+            .records()
+            .unwrap();
         assert_eq!(LedgerState::replay(&all).events().len(), 3);
         // Neither tab wrote a key of the other.
-        assert!(kv.keys().unwrap().iter().filter(|k| k.starts_with("tally:v1:w:")).all(|k| k.contains(":tab1:") || k.contains(":tab2:")));
+        assert!(kv
+            .keys()
+            .unwrap()
+            .iter()
+            .filter(|k| k.starts_with("tally:v1:w:"))
+            .all(|k| k.contains(":tab1:") || k.contains(":tab2:")));
     }
 
     #[test]

@@ -136,7 +136,9 @@ impl KeyValue for MemoryKv {
             }
         }
         self.may_write()?;
-        self.map.borrow_mut().insert(key.to_string(), value.to_string());
+        self.map
+            .borrow_mut()
+            .insert(key.to_string(), value.to_string());
         *self.writes.borrow_mut() += 1;
         Ok(())
     }

@@ -21,6 +21,7 @@
 
 pub mod aggregate;
 pub mod amount;
+pub mod backup;
 pub mod fault;
 pub mod fingerprint;
 pub mod jcs;
@@ -29,6 +30,7 @@ pub mod json;
 pub mod kv;
 pub mod ledger;
 pub mod normalize;
+pub mod outbox;
 pub mod packing;
 pub mod rules;
 pub mod sample;

@@ -74,7 +74,10 @@ pub fn decode(text: &str, max_len: usize) -> Result<Vec<u8>, DecodeError> {
     for c in body.chars() {
         let v = (c as u32).wrapping_sub(BASE);
         if v > 0x7FFF {
-            return Err(DecodeError(format!("character U+{:04X} is not part of a segment", c as u32)));
+            return Err(DecodeError(format!(
+                "character U+{:04X} is not part of a segment",
+                c as u32
+            )));
         }
         acc = ((acc << 15) | v) & 0x3FFF_FFFF;
         bits += 15;
@@ -100,10 +103,21 @@ mod tests {
 
     #[test]
     fn round_trips_any_bytes() {
-        for data in [&b""[..], b"a", b"hello world", &[0u8, 255, 1, 254, 7][..], &[42u8; 10_000][..]] {
+        for data in [
+            &b""[..],
+            b"a",
+            b"hello world",
+            &[0u8, 255, 1, 254, 7][..],
+            &[42u8; 10_000][..],
+        ] {
             let text = encode(data);
             assert_eq!(decode(&text, 1 << 20).unwrap(), data);
-            assert!(text.chars().skip_while(|c| *c != ':').skip(1).skip_while(|c| *c != ':').skip(1)
+            assert!(text
+                .chars()
+                .skip_while(|c| *c != ':')
+                .skip(1)
+                .skip_while(|c| *c != ':')
+                .skip(1)
                 .all(|c| (0x4E00..=0xCDFF).contains(&(c as u32))));
         }
     }
@@ -115,7 +129,12 @@ mod tests {
             .collect();
         let text = encode(json.as_bytes());
         let units = text.encode_utf16().count();
-        assert!(units * 8 < json.len(), "{} units for {} bytes", units, json.len());
+        assert!(
+            units * 8 < json.len(),
+            "{} units for {} bytes",
+            units,
+            json.len()
+        );
     }
 
     #[test]
@@ -123,13 +142,19 @@ mod tests {
         let text = encode(b"some stored records");
         let truncated: String = text.chars().take(text.chars().count() - 2).collect();
         assert!(decode(&truncated, 1 << 20).is_err());
-        assert!(decode("x1:3:abc", 1 << 20).unwrap_err().0.contains("encoding"));
+        assert!(decode("x1:3:abc", 1 << 20)
+            .unwrap_err()
+            .0
+            .contains("encoding"));
         assert!(decode(&text.replace(HEADER, "z1:999999"), 1 << 20).is_err());
         let mut chars: Vec<char> = text.chars().collect();
         let last = chars.len() - 3;
         chars[last] = char::from_u32(chars[last] as u32 ^ 0x55).unwrap();
         let altered: String = chars.into_iter().collect();
-        assert!(decode(&altered, 1 << 20).is_err(), "the checksum catches altered data");
+        assert!(
+            decode(&altered, 1 << 20).is_err(),
+            "the checksum catches altered data"
+        );
         let big = encode(&[0u8; 100_000]);
         assert!(decode(&big, 1_000).is_err(), "output is bounded");
         assert!(decode("z1:2:a", 10).unwrap_err().0.contains("not part"));

@@ -1,0 +1,267 @@
+//! The client's outbox: submissions that failed, kept until they succeed.
+//!
+//! Contract: like analytics.js's retry queue, the outbox lives apart from the
+//! database (its own keys, untouched by the simulated database failure), so
+//! closing the tab loses nothing that failed. Each item is its own key,
+//! named by a hash of the payload text: failing the same payload twice keeps
+//! one item, and two tabs adding or removing items never lose each other's
+//! writes (no read-modify-write of a shared list). [`retry`] sends an item
+//! through the ledger and removes it on any answer that is not a failure; a
+//! retry of an event whose acknowledgement was lost ends as Duplicate.
+
+use crate::journal::{quarantine, LoadReport, PREFIX};
+use crate::kv::KeyValue;
+use crate::ledger::{Journal, Ledger, Outcome, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// One failed submission waiting to be retried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxItem {
+    /// Derived from the payload text; also the key suffix.
+    pub id: String,
+    /// The payload exactly as the user submitted it.
+    pub raw: String,
+    pub first_failed_at: DateTime<Utc>,
+    pub last_failed_at: DateTime<Utc>,
+    pub attempts: u32,
+    /// Why the last attempt failed.
+    pub last_error: String,
+}
+
+fn outbox_prefix() -> String {
+    format!("{PREFIX}outbox:")
+}
+
+/// The id of a payload: 16 hex digits of its SHA-256.
+pub fn item_id(raw: &str) -> String {
+    let digest = Sha256::digest(raw.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The outbox over a key-value store.
+#[derive(Debug, Clone, Default)]
+pub struct Outbox<K: KeyValue> {
+    kv: K,
+}
+
+impl<K: KeyValue> Outbox<K> {
+    pub fn new(kv: K) -> Outbox<K> {
+        Outbox { kv }
+    }
+
+    /// Every waiting item, oldest first. Unreadable items are quarantined
+    /// and reported in `report`, never dropped.
+    pub fn items(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut LoadReport,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let prefix = outbox_prefix();
+        let mut items = Vec::new();
+        for key in self
+            .kv
+            .keys()?
+            .into_iter()
+            .filter(|k| k.starts_with(&prefix))
+        {
+            let Some(text) = self.kv.get(&key)? else {
+                continue;
+            };
+            match serde_json::from_str::<OutboxItem>(&text) {
+                Ok(item) if key[prefix.len()..] == item.id && item.id == item_id(&item.raw) => {
+                    items.push(item)
+                }
+                Ok(_) => quarantine(
+                    &self.kv,
+                    &key,
+                    &text,
+                    "outbox item does not match its key",
+                    now,
+                    report,
+                )?,
+                Err(e) => quarantine(
+                    &self.kv,
+                    &key,
+                    &text,
+                    &format!("unreadable outbox item: {e}"),
+                    now,
+                    report,
+                )?,
+            }
+        }
+        items.sort_by(|a, b| (a.first_failed_at, &a.id).cmp(&(b.first_failed_at, &b.id)));
+        Ok(items)
+    }
+
+    /// Records that `raw` failed with `error`; returns the stored item.
+    pub fn record_failure(
+        &self,
+        raw: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxItem, StoreError> {
+        let id = item_id(raw);
+        let key = format!("{}{id}", outbox_prefix());
+        let previous = self
+            .kv
+            .get(&key)?
+            .and_then(|t| serde_json::from_str::<OutboxItem>(&t).ok());
+        let item = OutboxItem {
+            id,
+            raw: raw.to_string(),
+            first_failed_at: previous.as_ref().map_or(now, |p| p.first_failed_at),
+            last_failed_at: now,
+            attempts: previous
+                .as_ref()
+                .map_or(1, |p| p.attempts.saturating_add(1)),
+            last_error: error.to_string(),
+        };
+        let text = serde_json::to_string(&item).unwrap_or_default();
+        self.kv.set(&key, &text)?;
+        Ok(item)
+    }
+
+    /// Removes an item (it succeeded, or the user discarded it).
+    pub fn remove(&self, id: &str) -> Result<(), StoreError> {
+        self.kv.remove(&format!("{}{id}", outbox_prefix()))
+    }
+}
+
+/// Submits `raw`; on failure it waits in the outbox, on any other answer
+/// any waiting copy is removed. Returns the ledger's answer, and an error
+/// only if the outbox itself could not be written.
+pub fn submit_with_outbox<J: Journal, K: KeyValue>(
+    ledger: &mut Ledger<J>,
+    outbox: &Outbox<K>,
+    raw: &str,
+    now: DateTime<Utc>,
+) -> (Outcome, Result<(), StoreError>) {
+    let outcome = ledger.submit(raw, now);
+    let saved = match &outcome {
+        Outcome::Failed { failure } => outbox
+            .record_failure(raw, &failure.to_string(), now)
+            .map(|_| ()),
+        _ => outbox.remove(&item_id(raw)),
+    };
+    (outcome, saved)
+}
+
+/// Retries one waiting item.
+pub fn retry<J: Journal, K: KeyValue>(
+    ledger: &mut Ledger<J>,
+    outbox: &Outbox<K>,
+    item: &OutboxItem,
+    now: DateTime<Utc>,
+) -> (Outcome, Result<(), StoreError>) {
+    submit_with_outbox(ledger, outbox, &item.raw, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::{FaultPlan, FaultPoint};
+    use crate::journal::SegmentJournal;
+    use crate::kv::MemoryKv;
+    use std::rc::Rc;
+
+    const A: &str = r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
+    }
+
+    fn app(
+        kv: &Rc<MemoryKv>,
+        writer: &str,
+    ) -> (Ledger<SegmentJournal<Rc<MemoryKv>>>, Outbox<Rc<MemoryKv>>) {
+        let journal = SegmentJournal::open(kv.clone(), writer, now()).unwrap();
+        (
+            Ledger::open(journal, writer).unwrap(),
+            Outbox::new(kv.clone()),
+        )
+    }
+
+    #[test]
+    fn failures_wait_and_survive_a_reload_then_retry_once() {
+        let kv = Rc::new(MemoryKv::new());
+        let (mut ledger, outbox) = app(&kv, "tab1");
+        ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        let (outcome, saved) = submit_with_outbox(&mut ledger, &outbox, A, now());
+        assert!(outcome.is_retryable());
+        saved.unwrap();
+        submit_with_outbox(&mut ledger, &outbox, A, now())
+            .1
+            .unwrap();
+        let mut report = LoadReport::default();
+        let items = outbox.items(now(), &mut report).unwrap();
+        assert_eq!(items.len(), 1, "the same payload is one item");
+        assert_eq!(items[0].attempts, 2);
+        assert!(items[0].last_error.contains("simulated database failure"));
+
+        // The tab is closed and reopened; the database works again.
+        let (mut ledger, outbox) = app(&kv, "tab2");
+        let items = outbox.items(now(), &mut report).unwrap();
+        assert_eq!(items.len(), 1);
+        let (outcome, saved) = retry(&mut ledger, &outbox, &items[0], now());
+        saved.unwrap();
+        assert_eq!(outcome.label(), "Accepted");
+        assert!(outbox.items(now(), &mut report).unwrap().is_empty());
+        assert_eq!(ledger.state().events().len(), 1);
+        assert!(report.is_clean());
+    }
+
+    #[test]
+    fn a_lost_acknowledgement_retries_as_a_duplicate() {
+        let kv = Rc::new(MemoryKv::new());
+        let (mut ledger, outbox) = app(&kv, "tab1");
+        ledger.faults = FaultPlan::always(FaultPoint::LostAck);
+        submit_with_outbox(&mut ledger, &outbox, A, now())
+            .1
+            .unwrap();
+        ledger.faults = FaultPlan::none();
+        let mut report = LoadReport::default();
+        let item = outbox.items(now(), &mut report).unwrap().remove(0);
+        let (outcome, _) = retry(&mut ledger, &outbox, &item, now());
+        assert_eq!(outcome.label(), "Duplicate");
+        assert_eq!(ledger.state().events().len(), 1);
+        assert!(outbox.items(now(), &mut report).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_outbox_is_apart_from_the_database_failure() {
+        let kv = Rc::new(MemoryKv::new());
+        let (mut ledger, outbox) = app(&kv, "tab1");
+        ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
+        let (_, saved) = submit_with_outbox(&mut ledger, &outbox, A, now());
+        assert!(
+            saved.is_ok(),
+            "the simulated database failure does not touch the outbox"
+        );
+    }
+
+    #[test]
+    fn damaged_items_are_quarantined() {
+        let kv = Rc::new(MemoryKv::new());
+        let outbox = Outbox::new(kv.clone());
+        kv.set("tally:v1:outbox:0123456789abcdef", "{oops").unwrap();
+        let other = OutboxItem {
+            id: "ffffffffffffffff".into(),
+            raw: "x".into(),
+            first_failed_at: now(),
+            last_failed_at: now(),
+            attempts: 1,
+            last_error: "e".into(),
+        };
+        kv.set(
+            "tally:v1:outbox:ffffffffffffffff",
+            &serde_json::to_string(&other).unwrap(),
+        )
+        .unwrap();
+        let mut report = LoadReport::default();
+        assert!(outbox.items(now(), &mut report).unwrap().is_empty());
+        assert_eq!(report.quarantined.len(), 2);
+    }
+}
