@@ -16,8 +16,14 @@
 //!    simulated database failures;
 //! 5. [`aggregate`]: statistics derived from committed events only.
 //!
-//! Everything above is platform-independent and tested natively. The
-//! browser build adds the Leptos interface in [`app`] (wasm32 only).
+//! Durability, platform-independent too: [`kv`] (the key-value interface
+//! of localStorage), [`journal`] (the ledger's records in crash-safe
+//! segments), [`packing`] (their compact encoding), [`outbox`] (failed
+//! submissions awaiting retry) and [`backup`] (export and restore).
+//! [`sample`] writes events in the shapes real clients use.
+//!
+//! Everything above is tested natively. The browser build adds localStorage
+//! and the clock in `browser` and the Leptos interface in `app` (wasm32 only).
 
 pub mod aggregate;
 pub mod amount;
@@ -38,3 +44,5 @@ pub mod timestamp;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;

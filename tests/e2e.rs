@@ -124,3 +124,119 @@ fn e2e_submit_resubmit_and_reject_like_a_user() {
     let errors = severe_console_entries(&browser);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
+
+/// Submits one payload through the page's form, as a user would, and
+/// returns the outcome label the page shows.
+fn submit(browser: &Browser, payload: &str) -> String {
+    let attempt = |b: &Browser| {
+        b.execute(
+            "const o = document.querySelector('[data-testid=outcome]'); return o ? Number(o.dataset.attempt) : 0;",
+            serde_json::json!([]),
+        )
+        .as_u64()
+        .unwrap_or(0)
+    };
+    let before = attempt(browser);
+    browser.execute(
+        "const t = document.querySelector('#raw-event');
+         t.value = arguments[0];
+         t.dispatchEvent(new Event('input', { bubbles: true })); // as typing does
+         [...document.querySelectorAll('button')].find(b => b.textContent === 'Submit event').click();",
+        serde_json::json!([payload]),
+    );
+    browser.wait_until("a new answer", || (attempt(browser) > before).then_some(()));
+    browser.text(&browser.find("[data-testid=outcome-label]"))
+}
+
+fn totals(browser: &Browser) -> String {
+    browser.text(&browser.find("[data-testid=totals]"))
+}
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_a_reload_keeps_everything() {
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    assert_eq!(
+        submit(
+            &browser,
+            r#"{"source":"client_A","payload":{"metric":"sale","amount":"0.1","timestamp":"2024/01/01"}}"#
+        ),
+        "Accepted"
+    );
+    assert_eq!(
+        submit(
+            &browser,
+            r#"{"source":"client_A","payload":{"metric":"sale","amount":"0.2","timestamp":"2024/01/02"}}"#
+        ),
+        "Accepted"
+    );
+    assert_eq!(totals(&browser), "2 events committed, total amount 0.3");
+    browser.reload();
+    open_app(&browser, &server);
+    browser.wait_for_text("[data-testid=totals]", |t| {
+        t == "2 events committed, total amount 0.3"
+    });
+    assert_eq!(
+        submit(
+            &browser,
+            r#"{"client_id":"client_A","metric":"sale","amount":0.1,"ts":"2024-01-01T00:00:00Z"}"#
+        ),
+        "Duplicate"
+    );
+    let errors = severe_console_entries(&browser);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_two_tabs_committing_interleaved_end_with_exact_totals() {
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    let first = browser.current_tab();
+    let second = browser.new_tab();
+    browser.switch_to(&second);
+    open_app(&browser, &server);
+
+    let event = |client: &str, cents: u32, day: u32| {
+        format!(
+            r#"{{"client":"{client}","metric":"sale","amount":"{}.{:02}","ts":"2024-03-{day:02}"}}"#,
+            cents / 100,
+            cents % 100
+        )
+    };
+    // Each round: both tabs send the same shared event and one of their own,
+    // without waiting for the other tab's view to catch up.
+    let mut expected_cents = 0u64;
+    let rounds = 12;
+    for round in 1..=rounds {
+        let shared = event("shared", 1000 + round, round);
+        let own_first = event("tab_one", 100 + round, round);
+        let own_second = event("tab_two", 200 + round, round);
+        browser.switch_to(&first);
+        submit(&browser, &shared);
+        submit(&browser, &own_first);
+        browser.switch_to(&second);
+        submit(&browser, &shared);
+        submit(&browser, &own_second);
+        expected_cents += u64::from(1000 + round + 100 + round + 200 + round);
+    }
+    let expected = format!(
+        "{} events committed, total amount {}.{:02}",
+        rounds * 3,
+        expected_cents / 100,
+        expected_cents % 100
+    );
+    for tab in [&first, &second] {
+        browser.switch_to(tab);
+        browser.wait_for_text("[data-testid=totals]", |t| t == expected);
+    }
+    // A reload derives the same from storage alone.
+    browser.reload();
+    open_app(&browser, &server);
+    browser.wait_for_text("[data-testid=totals]", |t| t == expected);
+    let errors = severe_console_entries(&browser);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}

@@ -1,17 +1,38 @@
-//! Browser tests: mount components in a real headless Chromium (through
-//! wasm-bindgen-test-runner and chromedriver) and drive them like a user.
+//! Browser tests: components mounted in a real headless Chromium (through
+//! wasm-bindgen-test-runner and chromedriver), driven like a user, over real
+//! localStorage.
 #![cfg(target_arch = "wasm32")]
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::task::tick;
-use tally::app::{App, SubmitView};
-use tally::ledger::Ledger;
+use std::cell::Cell;
+use tally::app::{App, Tally};
+use tally::browser::{now, LocalStorageKv};
+use tally::fault::{FaultPlan, FaultPoint};
+use tally::journal::SegmentJournal;
+use tally::kv::KeyValue;
+use tally::ledger::{Ledger, Outcome, StoreError};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{HtmlElement, HtmlTextAreaElement};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+const A: &str =
+    r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#;
+const B: &str =
+    r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#;
+
+/// Removes Tally's keys and the tests' filler, never anything else.
+fn clear_storage() {
+    let kv = LocalStorageKv;
+    for key in kv.keys().expect("list keys") {
+        if key.starts_with("tally:") || key.starts_with("test-filler") {
+            kv.remove(&key).expect("remove a key");
+        }
+    }
+}
 
 /// A fresh container in the page, so tests do not see each other's DOM.
 fn container() -> HtmlElement {
@@ -47,39 +68,53 @@ fn button(root: &HtmlElement, label: &str) -> HtmlElement {
         .unwrap_or_else(|| panic!("no button labelled {label}"))
 }
 
-/// Types into the textarea the way a user does: value, then an input event.
+/// Types into a field the way a user does: value, then an input event.
 fn type_into(root: &HtmlElement, selector: &str, value: &str) {
     let area: HtmlTextAreaElement = find(root, selector).unchecked_into();
     area.set_value(value);
-    let event = web_sys::Event::new("input").expect("an input event");
-    area.dispatch_event(&event).expect("dispatch input");
+    area.dispatch_event(&web_sys::Event::new("input").expect("an input event"))
+        .expect("dispatch");
+}
+
+fn events_stored() -> usize {
+    Tally::open()
+        .expect("open storage")
+        .ledger
+        .state()
+        .events()
+        .len()
+}
+
+async fn mounted_app() -> (HtmlElement, impl Drop) {
+    let root = container();
+    let handle = mount_to(root.clone(), App);
+    tick().await;
+    (root, handle)
 }
 
 #[wasm_bindgen_test]
-async fn the_app_has_its_header_and_form() {
-    let root = container();
-    let _mounted = mount_to(root.clone(), App);
+async fn the_app_has_its_header_form_and_meter() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
     assert_eq!(text(&root, "h1"), "Tally");
     assert_eq!(text(&root, "label[for=raw-event]"), "Raw event JSON");
     assert_eq!(text(&root, "[data-testid=validation]"), "Valid JSON.");
+    assert!(text(&root, "[data-testid=storage-meter]").starts_with("Storage: 0.0% used"));
+    assert!(root
+        .query_selector("[data-testid=load-report]")
+        .expect("query")
+        .is_none());
 }
 
 #[wasm_bindgen_test]
-async fn submitting_twice_counts_once() {
-    let root = container();
-    let ledger = StoredValue::new(Ledger::in_memory("test"));
-    let _mounted = mount_to(root.clone(), move || view! { <SubmitView ledger=ledger /> });
-
+async fn submitting_twice_counts_once_and_survives_a_reload() {
+    clear_storage();
+    let (root, app) = mounted_app().await;
     button(&root, "Submit event").click();
     tick().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
     assert_eq!(text(&root, "td[data-field=amount]"), "1200");
-    assert_eq!(
-        text(&root, "td[data-field=timestamp]"),
-        "2024-01-01T00:00:00Z"
-    );
     assert!(text(&root, ".provenance").contains("amount ← payload.amount: \"1200\" → 1200"));
-
     button(&root, "Submit event").click();
     tick().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Duplicate");
@@ -88,26 +123,42 @@ async fn submitting_twice_counts_once() {
         text(&root, "[data-testid=totals]"),
         "1 events committed, total amount 1200"
     );
-    assert_eq!(ledger.with_value(|l| l.state().events().len()), 1);
+    drop(app);
+
+    // A reload: a new page state over the same localStorage.
+    let (root, _app) = mounted_app().await;
+    assert_eq!(
+        text(&root, "[data-testid=totals]"),
+        "1 events committed, total amount 1200"
+    );
+    let tally = Tally::open().expect("open");
+    assert_eq!(
+        tally.ledger.state().submissions().len(),
+        2,
+        "both submissions are in the raw log"
+    );
+    assert!(!text(&root, "[data-testid=storage-meter]").starts_with("Storage: 0.0% used (0 "));
 }
 
 #[wasm_bindgen_test]
 async fn invalid_json_points_at_line_and_column_and_is_rejected() {
-    let root = container();
-    let ledger = StoredValue::new(Ledger::in_memory("test"));
-    let _mounted = mount_to(root.clone(), move || view! { <SubmitView ledger=ledger /> });
-
+    clear_storage();
+    let (root, _app) = mounted_app().await;
     type_into(&root, "#raw-event", "{\n  \"source\": \"a\",\n  oops\n}");
     tick().await;
     let validation = text(&root, "[data-testid=validation]");
     assert!(validation.contains("line 3, column 3"), "{validation}");
-
     button(&root, "Submit event").click();
     tick().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Rejected");
     assert!(text(&root, ".reasons").contains("line 3, column 3"));
     assert_eq!(
-        ledger.with_value(|l| l.state().submissions().len()),
+        Tally::open()
+            .expect("open")
+            .ledger
+            .state()
+            .submissions()
+            .len(),
         1,
         "the rejection is recorded"
     );
@@ -115,9 +166,8 @@ async fn invalid_json_points_at_line_and_column_and_is_rejected() {
 
 #[wasm_bindgen_test]
 async fn markup_in_an_event_is_shown_as_text() {
-    let root = container();
-    let ledger = StoredValue::new(Ledger::in_memory("test"));
-    let _mounted = mount_to(root.clone(), move || view! { <SubmitView ledger=ledger /> });
+    clear_storage();
+    let (root, _app) = mounted_app().await;
     let hostile = r#"{"client":"<img src=x onerror=alert(1)>","metric":"<script>alert(2)</script>","amount":1,"ts":"2024-01-01"}"#;
     type_into(&root, "#raw-event", hostile);
     button(&root, "Submit event").click();
@@ -131,4 +181,242 @@ async fn markup_in_an_event_is_shown_as_text() {
         "no element was created from the payload"
     );
     assert!(root.query_selector("td script").expect("query").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
+    clear_storage();
+    let (root, app) = mounted_app().await;
+    let toggle: HtmlInputElement =
+        find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
+    toggle.click();
+    tick().await;
+    button(&root, "Submit event").click();
+    tick().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
+    assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
+    assert_eq!(events_stored(), 0);
+    drop(app);
+
+    // The outbox survives a reload; the database works again; Retry all.
+    let (root, _app) = mounted_app().await;
+    assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
+    button(&root, "Retry all").click();
+    tick().await;
+    assert_eq!(
+        text(&root, "[data-testid=retry-message]"),
+        "Retried 1: 1 succeeded, 0 still failing."
+    );
+    assert!(root
+        .query_selector("[data-testid=outbox-empty]")
+        .expect("query")
+        .is_some());
+    assert_eq!(
+        text(&root, "[data-testid=totals]"),
+        "1 events committed, total amount 1200"
+    );
+    assert_eq!(events_stored(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_acknowledgement_retries_as_a_duplicate() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
+    let (outcome, kept) = tally.submit(A);
+    assert!(outcome.is_retryable() && kept.is_none());
+    tally.ledger.faults = FaultPlan::none();
+    let outcomes = tally.retry_all();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].label(), "Duplicate");
+    assert_eq!(events_stored(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_full_storage_fails_cleanly_and_keeps_working() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    assert_eq!(tally.submit(A).0.label(), "Accepted");
+    // Fill localStorage to the brim with another key family.
+    let kv = LocalStorageKv;
+    let chunk = "x".repeat(256 * 1024);
+    let mut n = 0;
+    while kv.set(&format!("test-filler-{n}"), &chunk).is_ok() {
+        n += 1;
+    }
+    let mut size = chunk.len() / 2;
+    while size > 0 {
+        if kv
+            .set(&format!("test-filler-{n}"), &"x".repeat(size))
+            .is_ok()
+        {
+            n += 1;
+        } else {
+            size /= 2;
+        }
+    }
+    let (outcome, kept) = tally.submit(B);
+    match &outcome {
+        Outcome::Failed { failure } => {
+            let message = failure.to_string();
+            assert!(
+                message.contains("storage is full") && message.contains("characters used"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    assert!(
+        kept.is_some_and(|k| k.contains("could not be kept")),
+        "the outbox is full too, and says so"
+    );
+    assert_eq!(
+        tally.ledger.state().events().len(),
+        1,
+        "nothing half-written in memory"
+    );
+    assert_eq!(events_stored(), 1, "nothing half-written in storage");
+    // Make room; the same app keeps working.
+    for key in kv
+        .keys()
+        .expect("keys")
+        .into_iter()
+        .filter(|k| k.starts_with("test-filler"))
+    {
+        kv.remove(&key).expect("remove filler");
+    }
+    assert_eq!(tally.submit(B).0.label(), "Accepted");
+    assert_eq!(events_stored(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupted_key_at_startup_is_set_aside_and_reported() {
+    clear_storage();
+    Tally::open().expect("open").submit(A);
+    let kv = LocalStorageKv;
+    kv.set("tally:v1:w:broken:head", "{\"open\":")
+        .expect("write damage");
+    let (root, _app) = mounted_app().await;
+    let banner = text(&root, "[data-testid=load-report]");
+    assert!(
+        banner.contains("tally:v1:w:broken:head") && banner.contains("moved aside"),
+        "{banner}"
+    );
+    assert_eq!(
+        text(&root, "[data-testid=totals]"),
+        "1 events committed, total amount 1200"
+    );
+    assert!(kv.get("tally:v1:w:broken:head").expect("read").is_none());
+    let kept = kv
+        .keys()
+        .expect("keys")
+        .into_iter()
+        .find(|k| k.starts_with("tally:v1:quarantine:"));
+    let kept = kept.expect("a quarantine key");
+    assert_eq!(
+        kv.get(&kept).expect("read").as_deref(),
+        Some("{\"open\":"),
+        "the damaged data is kept verbatim"
+    );
+}
+
+/// Real localStorage that stops writing after a number of writes, as if the
+/// tab were closed mid-commit.
+struct CrashingKv {
+    writes_left: Cell<usize>,
+}
+
+impl KeyValue for CrashingKv {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        LocalStorageKv.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.spend()?;
+        LocalStorageKv.set(key, value)
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.spend()?;
+        LocalStorageKv.remove(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        LocalStorageKv.keys()
+    }
+}
+
+impl CrashingKv {
+    fn spend(&self) -> Result<(), StoreError> {
+        match self.writes_left.get() {
+            0 => Err(StoreError::Unavailable {
+                message: "crashed".into(),
+            }),
+            n => {
+                self.writes_left.set(n - 1);
+                Ok(())
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_crash_at_every_write_index_leaves_before_or_after() {
+    for crash_at in 0..=4 {
+        clear_storage();
+        Tally::open().expect("open").submit(A);
+        let before = events_stored();
+        let kv = CrashingKv {
+            writes_left: Cell::new(crash_at),
+        };
+        let journal = SegmentJournal::open(kv, "crashing", now()).expect("open journal");
+        let mut ledger = Ledger::open(journal, "crashing").expect("open ledger");
+        let outcome = ledger.submit(B, now());
+        let after = events_stored();
+        // Two appends of two writes each; the fourth write is the commit point.
+        assert_eq!(
+            after,
+            if crash_at >= 4 { before + 1 } else { before },
+            "crash at write {crash_at}: {outcome:?}"
+        );
+        // The client retries after the reload: exactly once in the end.
+        let mut tally = Tally::open().expect("reopen");
+        let label = tally.submit(B).0.label();
+        assert_eq!(
+            label,
+            if crash_at >= 4 {
+                "Duplicate"
+            } else {
+                "Accepted"
+            },
+            "crash at write {crash_at}"
+        );
+        assert_eq!(events_stored(), before + 1);
+        assert!(
+            tally.report.is_clean(),
+            "an interrupted commit is not damage: {:?}",
+            tally.report
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn restoring_a_backup_twice_changes_nothing_the_second_time() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    tally.submit(A);
+    tally.submit(B);
+    let exported = tally.export().expect("export");
+    clear_storage();
+    let mut fresh = Tally::open().expect("open");
+    assert_eq!(
+        fresh.restore(&exported),
+        Ok("Restored 4 records.".to_string())
+    );
+    assert_eq!(events_stored(), 2);
+    let mut again = Tally::open().expect("open");
+    assert!(again
+        .restore(&exported)
+        .expect("restore")
+        .contains("Nothing to restore"));
+    assert_eq!(events_stored(), 2);
+    assert!(again.restore("{\"format\":\"nope\"}").is_err());
+    clear_storage();
 }

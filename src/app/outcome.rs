@@ -8,7 +8,12 @@ use leptos::prelude::*;
 /// Shows one outcome: its label, the canonical event, its id and each
 /// field's provenance, or every reason for a refusal.
 #[component]
-pub fn OutcomePanel(outcome: Outcome) -> impl IntoView {
+pub fn OutcomePanel(
+    outcome: Outcome,
+    /// Which answer this is, counted from 1; shown as `data-attempt`.
+    #[prop(default = 0)]
+    attempt: u64,
+) -> impl IntoView {
     let label = outcome.label();
     let class = format!("panel outcome outcome-{}", label.to_lowercase());
     let body = match outcome {
@@ -44,7 +49,7 @@ pub fn OutcomePanel(outcome: Outcome) -> impl IntoView {
         .into_any(),
     };
     view! {
-        <section class=class aria-live="polite" data-testid="outcome">
+        <section class=class aria-live="polite" data-testid="outcome" data-attempt=attempt.to_string()>
             <h2 data-testid="outcome-label">{label}</h2>
             {body}
         </section>

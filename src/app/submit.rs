@@ -1,7 +1,7 @@
 //! The Submit view: paste one raw event, see it validated as you type, submit
 //! it, and read what the pipeline made of it.
 
-use super::{AppLedger, OutcomePanel};
+use super::{AppState, FailureControls, OutcomePanel};
 use crate::aggregate::{Aggregates, Filter};
 use crate::json;
 use crate::ledger::Outcome;
@@ -19,24 +19,26 @@ pub const DEFAULT_EVENT: &str = r#"{
 
 /// The form, the live validation and the outcome of the last submission.
 #[component]
-pub fn SubmitView(ledger: StoredValue<AppLedger>) -> impl IntoView {
+pub fn SubmitView(state: AppState) -> impl IntoView {
     let (raw, set_raw) = signal(DEFAULT_EVENT.to_string());
     let (outcome, set_outcome) = signal(None::<Outcome>);
-    // Bumped after each submission so the totals re-derive from the ledger.
-    let (revision, set_revision) = signal(0u64);
+    let (outbox_error, set_outbox_error) = signal(None::<String>);
+    // Counts answers shown, so a user (or a test) can tell a new answer from
+    // an identical previous one.
+    let (attempt, set_attempt) = signal(0u64);
 
     let parse_error = move || json::parse(&raw.get()).err().map(|e| e.to_string());
     let submit = move || {
         let text = raw.get_untracked();
-        let now = chrono::Utc::now();
-        let result = ledger.try_update_value(|l| l.submit(&text, now));
-        set_outcome.set(result);
-        set_revision.update(|r| *r += 1);
+        if let Some((result, kept)) = state.update(|t| t.submit(&text)) {
+            set_outcome.set(Some(result));
+            set_outbox_error.set(kept);
+            set_attempt.update(|n| *n += 1);
+        }
     };
     let totals = move || {
-        revision.track();
-        ledger.with_value(|l| {
-            let agg = Aggregates::compute(l.state().events(), &Filter::default());
+        state.read(|t| {
+            let agg = Aggregates::compute(t.ledger.state().events(), &Filter::default());
             let (count, sum) = agg
                 .overall
                 .map(|s| (s.count, s.sum.to_string()))
@@ -65,9 +67,11 @@ pub fn SubmitView(ledger: StoredValue<AppLedger>) -> impl IntoView {
             <p class="validation" role="status" data-testid="validation">
                 {move || parse_error().unwrap_or_else(|| "Valid JSON.".to_string())}
             </p>
+            <FailureControls state=state />
             <button type="button" on:click=move |_| submit()>"Submit event"</button>
             <p class="totals" data-testid="totals">{totals}</p>
+            {move || outbox_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
-        {move || outcome.get().map(|o| view! { <OutcomePanel outcome=o /> })}
+        {move || outcome.get().map(|o| view! { <OutcomePanel outcome=o attempt=attempt.get_untracked() /> })}
     }
 }

@@ -204,6 +204,28 @@ impl Browser {
         )
     }
 
+    /// Opens a new tab and returns its handle (the current tab stays active).
+    pub fn new_tab(&self) -> String {
+        let created = self.command("POST", "/window/new", Some(json!({ "type": "tab" })));
+        created["handle"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no handle in {created}"))
+            .to_string()
+    }
+
+    /// The handle of the active tab.
+    pub fn current_tab(&self) -> String {
+        self.command("GET", "/window", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Makes the tab with `handle` active.
+    pub fn switch_to(&self, handle: &str) {
+        self.command("POST", "/window", Some(json!({ "handle": handle })));
+    }
+
     /// The page title.
     pub fn title(&self) -> String {
         self.command("GET", "/title", None)

@@ -1,0 +1,91 @@
+//! Export everything to a file, restore from one, or clear all data.
+
+use super::AppState;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Offers `text` as a file download.
+fn download(name: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let anchor: web_sys::HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    web_sys::Url::revoke_object_url(&url)
+}
+
+/// Backup, restore and clear.
+#[component]
+pub fn BackupView(state: AppState) -> impl IntoView {
+    let (message, set_message) = signal(String::new());
+    let export = move |_| {
+        let result = state.tally.try_update_value(|t| t.export());
+        match result {
+            Some(Ok(text)) => {
+                let name = format!(
+                    "tally-backup-{}.json",
+                    crate::browser::now().format("%Y%m%d-%H%M%S")
+                );
+                match download(&name, &text) {
+                    Ok(()) => {
+                        set_message.set(format!("Exported {} characters to {name}.", text.len()))
+                    }
+                    Err(e) => set_message.set(format!("The download could not start: {e:?}")),
+                }
+            }
+            Some(Err(e)) => set_message.set(format!("Export failed: {e}")),
+            None => {}
+        }
+    };
+    let restore = move |ev: leptos::ev::Event| {
+        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+        let Some(file) = input
+            .as_ref()
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0))
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+            let summary = match text.ok().and_then(|t| t.as_string()) {
+                Some(text) => state
+                    .update(|t| t.restore(&text))
+                    .unwrap_or_else(|| Err("the app is closing".into())),
+                None => Err("the file could not be read as text".into()),
+            };
+            set_message.set(summary.unwrap_or_else(|e| e));
+            if let Some(input) = input {
+                input.set_value("");
+            }
+        });
+    };
+    let clear = move |_| {
+        let confirmed = window()
+            .confirm_with_message("Delete every event, the raw log, the outbox and quarantined data Tally keeps in this browser? Export a backup first if you may need it.")
+            .unwrap_or(false);
+        if confirmed {
+            let result = state.update(|t| t.clear_all());
+            set_message.set(match result {
+                Some(Ok(())) => "All Tally data was deleted.".into(),
+                Some(Err(e)) => format!("Clearing failed: {e}"),
+                None => String::new(),
+            });
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="backup-title">
+            <h2 id="backup-title">"Backup"</h2>
+            <div class="actions">
+                <button type="button" on:click=export>"Export backup"</button>
+                <label class="file">"Restore backup" <input type="file" accept=".json,application/json" on:change=restore /></label>
+                <button type="button" class="danger" on:click=clear>"Clear all data"</button>
+            </div>
+            <p role="status" data-testid="backup-message">{message}</p>
+        </section>
+    }
+}

@@ -1,0 +1,62 @@
+//! Failed submissions waiting in the outbox, with Retry and Retry all.
+
+use super::AppState;
+use crate::timestamp;
+use leptos::prelude::*;
+
+/// The outbox: each failed submission with its error, retried on request.
+#[component]
+pub fn OutboxView(state: AppState) -> impl IntoView {
+    // Reading may quarantine a damaged item (a write), but must not signal a
+    // change itself, or the view would re-run forever.
+    let items = move || {
+        state.track();
+        state
+            .tally
+            .try_update_value(|t| t.outbox_items())
+            .unwrap_or_default()
+    };
+    let (message, set_message) = signal(String::new());
+    let summarize = move |outcomes: Vec<crate::ledger::Outcome>| {
+        let failed = outcomes.iter().filter(|o| o.is_retryable()).count();
+        set_message.set(format!(
+            "Retried {}: {} succeeded, {failed} still failing.",
+            outcomes.len(),
+            outcomes.len() - failed
+        ));
+    };
+    view! {
+        <section class="panel" aria-labelledby="failed-title" data-testid="outbox">
+            <h2 id="failed-title">"Failed submissions"</h2>
+            <p class="hint">"Kept in this browser until they succeed; closing the tab loses none of them. Retrying is always safe."</p>
+            {move || {
+                let items = items();
+                if items.is_empty() {
+                    view! { <p data-testid="outbox-empty">"No failed submissions."</p> }.into_any()
+                } else {
+                    let count = items.len();
+                    view! {
+                        <p data-testid="outbox-count">{format!("{count} waiting")}</p>
+                        <button type="button" on:click=move |_| summarize(state.update(|t| t.retry_all()).unwrap_or_default())>"Retry all"</button>
+                        <ul class="outbox">
+                            {items.into_iter().map(|item| {
+                                let retry_item = item.clone();
+                                view! {
+                                    <li>
+                                        <code class="raw">{item.raw.clone()}</code>
+                                        <span class="error">{format!("{} (attempts: {}, last at {})", item.last_error, item.attempts, timestamp::canonical(&item.last_failed_at))}</span>
+                                        <button type="button" on:click=move |_| {
+                                            let outcome = state.update(|t| t.retry(&retry_item));
+                                            summarize(outcome.into_iter().collect());
+                                        }>"Retry"</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+            <p role="status" data-testid="retry-message">{message}</p>
+        </section>
+    }
+}
