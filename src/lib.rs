@@ -28,6 +28,8 @@
 pub mod aggregate;
 pub mod amount;
 pub mod backup;
+pub mod bulk;
+pub mod csv;
 pub mod fault;
 pub mod fingerprint;
 pub mod jcs;
@@ -40,6 +42,7 @@ pub mod outbox;
 pub mod packing;
 pub mod rules;
 pub mod sample;
+pub mod settings;
 pub mod timestamp;
 
 #[cfg(target_arch = "wasm32")]

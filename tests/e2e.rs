@@ -240,3 +240,190 @@ fn e2e_two_tabs_committing_interleaved_end_with_exact_totals() {
     let errors = severe_console_entries(&browser);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
+
+/// Follows a navigation link, as a user clicks it.
+fn open_view(browser: &Browser, hash: &str, heading: &str) {
+    let link = browser.find(&format!("nav a[href='{hash}']"));
+    browser.click(&link);
+    browser.wait_for_text("main h2", |t| t == heading);
+}
+
+fn overall(browser: &Browser) -> (String, String) {
+    open_view(browser, "#/aggregates", "Aggregates");
+    let count = browser.text(&browser.find("[data-testid=overall-count]"));
+    let sum = browser.text(&browser.find("[data-testid=overall-sum]"));
+    (count, sum)
+}
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_the_seed_scenarios() {
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+
+    // (1) The default event appears in Processed and in the totals.
+    assert_eq!(submit(&browser, DEFAULT_EVENT), "Accepted");
+    open_view(&browser, "#/processed", "Processed events");
+    let processed = browser.text(&browser.find("[data-testid=processed]"));
+    assert!(
+        processed.contains("client_A") && processed.contains("1200"),
+        "{processed}"
+    );
+    assert_eq!(overall(&browser), ("1".into(), "1200".into()));
+
+    // (2) Again: a duplicate, and the totals do not change.
+    open_view(&browser, "#/submit", "Submit an event");
+    assert_eq!(submit(&browser, DEFAULT_EVENT), "Duplicate");
+    assert_eq!(overall(&browser), ("1".into(), "1200".into()));
+
+    // (3) The database fails: the event lands in Failed; a retry counts it once.
+    open_view(&browser, "#/submit", "Submit an event");
+    browser.click(&browser.find("fieldset.failure input[type=checkbox]"));
+    assert_eq!(submit(&browser, SEED_B), "Failed");
+    open_view(&browser, "#/failed", "Failed submissions");
+    browser.wait_for_text("[data-testid=outbox-count]", |t| t == "1 waiting");
+    open_view(&browser, "#/submit", "Submit an event");
+    browser.click(&browser.find("fieldset.failure input[type=checkbox]"));
+    open_view(&browser, "#/failed", "Failed submissions");
+    browser.click(&browser.find("[data-testid=outbox] button"));
+    browser.wait_for_text("[data-testid=retry-message]", |t| {
+        t == "Retried 1: 1 succeeded, 0 still failing."
+    });
+    assert_eq!(overall(&browser), ("2".into(), "6200".into()));
+
+    // (4) The third seed shape normalizes too.
+    open_view(&browser, "#/submit", "Submit an event");
+    assert_eq!(submit(&browser, SEED_C), "Accepted");
+    let provenance = browser.text(&browser.find(".provenance"));
+    assert!(
+        provenance.contains("amount ← payload.sum: \"250.50\" → 250.5"),
+        "{provenance}"
+    );
+    browser.screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e/submit.png"));
+    assert_eq!(overall(&browser), ("3".into(), "6450.5".into()));
+
+    // A reload keeps everything, in every view.
+    browser.reload();
+    browser.wait_for_text("[data-testid=overall-count]", |t| t == "3");
+    open_view(&browser, "#/log", "Raw log");
+    let log = browser.text(&browser.find("[data-testid=log]"));
+    assert!(
+        log.contains("Interrupted") || log.contains("Failed") || log.contains("Accepted"),
+        "{log}"
+    );
+    let errors = severe_console_entries(&browser);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+const DEFAULT_EVENT: &str =
+    r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#;
+const SEED_B: &str =
+    r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#;
+const SEED_C: &str = r#"{"source":"client_C","payload":{"metricName":"refund","sum":"250.50","created_at":"2024/12/15"}}"#;
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_bulk_import_of_10000_mixed_events_with_resends_has_exact_totals() {
+    use std::collections::HashSet;
+    use tally::fault::SeededRng;
+    use tally::sample::{random_event, render, Shape};
+
+    // 7,000 distinct events in every shape, 2,000 exact resends and 1,000
+    // reshaped duplicates, shuffled.
+    let mut rng = SeededRng::new(2026);
+    let clients = ["client_A", "client_B", "client_C", "web", "ios"];
+    let metrics = ["sale", "refund", "signup"];
+    let mut distinct = Vec::new();
+    let mut seen = HashSet::new();
+    while distinct.len() < 7_000 {
+        let mut e = random_event(&mut rng, &clients, &metrics);
+        if rng.chance(200_000) {
+            e.idempotency_key = Some(format!("order-{}", distinct.len()));
+        }
+        if seen.insert((e.client_id.clone(), e.metric.clone(), e.amount, e.timestamp)) {
+            let text = render(&e, Shape::ALL[rng.below(5) as usize], &mut rng);
+            distinct.push((e, text));
+        }
+    }
+    let mut lines: Vec<String> = distinct.iter().map(|(_, t)| t.clone()).collect();
+    for _ in 0..2_000 {
+        lines.push(distinct[rng.below(7_000) as usize].1.clone());
+    }
+    for _ in 0..1_000 {
+        let (e, _) = &distinct[rng.below(7_000) as usize];
+        lines.push(render(e, Shape::ALL[rng.below(5) as usize], &mut rng));
+    }
+    for i in (1..lines.len()).rev() {
+        lines.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    let nanos: i128 = distinct.iter().map(|(e, _)| e.amount.nanos()).sum();
+    let expected_sum = tally::amount::Amount::from_nanos(nanos).to_string();
+
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    open_view(&browser, "#/import", "Bulk import");
+    browser.execute(
+        "const t = document.querySelector('#bulk-events');
+         t.value = arguments[0];
+         t.dispatchEvent(new Event('input', { bubbles: true }));",
+        serde_json::json!([lines.join("\n")]),
+    );
+    let import = browser.find("div.actions button");
+    assert_eq!(browser.text(&import), "Import");
+    browser.click(&import);
+    let summary = browser.wait_for_text("[data-testid=import-summary]", |t| !t.is_empty());
+    assert!(summary.starts_with("Imported 10000 events in"), "{summary}");
+    assert!(
+        summary.contains("7000 accepted, 3000 duplicates, 0 rejected, 0 failed, 0 conflicts"),
+        "{summary}"
+    );
+    println!("bulk import in the release build: {summary}");
+
+    assert_eq!(
+        overall(&browser),
+        ("7000".to_string(), expected_sum.clone())
+    );
+    browser
+        .screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e/aggregates.png"));
+    // Durable: a reload derives the same totals from storage.
+    browser.reload();
+    browser.wait_for_text("[data-testid=overall-sum]", |t| t == expected_sum);
+    let errors = severe_console_entries(&browser);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_markup_in_events_never_executes_in_any_view() {
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    let hostile = r#"{"source":"<img src=x onerror=\"window.__xss=1\">","metric":"<script>window.__xss=2</script>","amount":"1","timestamp":"2024-01-01"}"#;
+    assert_eq!(submit(&browser, hostile), "Accepted");
+    browser.click(&browser.find("fieldset.failure input[type=checkbox]"));
+    assert_eq!(
+        submit(&browser, &hostile.replace("\"1\"", "\"2\"")),
+        "Failed"
+    );
+    for (hash, heading) in [
+        ("#/processed", "Processed events"),
+        ("#/log", "Raw log"),
+        ("#/aggregates", "Aggregates"),
+        ("#/failed", "Failed submissions"),
+    ] {
+        open_view(&browser, hash, heading);
+        let main = browser.text(&browser.find("main"));
+        assert!(
+            main.contains("<img src=x onerror=\"window.__xss=1\">")
+                || main.contains("<script>window.__xss=2</script>"),
+            "{hash}: {main}"
+        );
+        let state = browser.execute(
+            "return [typeof window.__xss, document.querySelectorAll('main img, main script').length]",
+            serde_json::json!([]),
+        );
+        assert_eq!(state, serde_json::json!(["undefined", 0]), "{hash}");
+    }
+}

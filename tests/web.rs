@@ -48,17 +48,20 @@ fn container() -> HtmlElement {
     section.unchecked_into()
 }
 
+#[track_caller]
 fn find(root: &HtmlElement, selector: &str) -> HtmlElement {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
-        .unchecked_into()
+    match root.query_selector(selector).expect("a valid selector") {
+        Some(element) => element.unchecked_into(),
+        None => panic!("nothing matches {selector}"),
+    }
 }
 
+#[track_caller]
 fn text(root: &HtmlElement, selector: &str) -> String {
     find(root, selector).text_content().unwrap_or_default()
 }
 
+#[track_caller]
 fn button(root: &HtmlElement, label: &str) -> HtmlElement {
     let buttons = root.query_selector_all("button").expect("buttons");
     (0..buttons.length())
@@ -85,7 +88,23 @@ fn events_stored() -> usize {
         .len()
 }
 
+/// Follows a link to a view, as clicking the navigation does.
+async fn go(hash: &str) {
+    window().location().set_hash(hash).expect("set the hash");
+    // hashchange is dispatched as a task, after this one.
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    tick().await;
+}
+
 async fn mounted_app() -> (HtmlElement, impl Drop) {
+    // Start on the Submit view, as a fresh visit does.
+    window()
+        .location()
+        .set_hash("#/submit")
+        .expect("set the hash");
     let root = container();
     let handle = mount_to(root.clone(), App);
     tick().await;
@@ -194,12 +213,14 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     button(&root, "Submit event").click();
     tick().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
+    go("#/failed").await;
     assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
     assert_eq!(events_stored(), 0);
     drop(app);
 
     // The outbox survives a reload; the database works again; Retry all.
     let (root, _app) = mounted_app().await;
+    go("#/failed").await;
     assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
     button(&root, "Retry all").click();
     tick().await;
@@ -211,6 +232,7 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
         .query_selector("[data-testid=outbox-empty]")
         .expect("query")
         .is_some());
+    go("#/submit").await;
     assert_eq!(
         text(&root, "[data-testid=totals]"),
         "1 events committed, total amount 1200"
@@ -419,4 +441,166 @@ async fn restoring_a_backup_twice_changes_nothing_the_second_time() {
     assert_eq!(events_stored(), 2);
     assert!(again.restore("{\"format\":\"nope\"}").is_err());
     clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn every_view_has_its_own_url() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    for (hash, heading, nav) in [
+        ("#/import", "Bulk import", "Bulk import"),
+        ("#/processed", "Processed events", "Processed"),
+        ("#/failed", "Failed submissions", "Failed"),
+        ("#/log", "Raw log", "Raw log"),
+        ("#/aggregates", "Aggregates", "Aggregates"),
+        ("#/rules", "Mapping rules", "Rules"),
+        ("#/about", "What Tally guarantees", "About"),
+        ("#/submit", "Submit an event", "Submit"),
+    ] {
+        go(hash).await;
+        assert_eq!(text(&root, "main h2"), heading, "{hash}");
+        assert_eq!(text(&root, "nav a[aria-current=page]"), nav, "{hash}");
+    }
+    go("#/nonsense").await;
+    assert_eq!(
+        text(&root, "main h2"),
+        "Submit an event",
+        "an unknown view shows Submit"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn processed_log_and_aggregates_agree_with_what_was_submitted() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    tally.submit(A);
+    tally.submit(B);
+    tally.submit(A);
+    tally.submit("{broken");
+    let (root, _app) = mounted_app().await;
+
+    go("#/processed").await;
+    assert_eq!(text(&root, "[data-testid=page]"), "Page 1 of 1 (2 rows)");
+    let rows = root
+        .query_selector_all("[data-testid=processed] tbody tr")
+        .expect("rows");
+    assert_eq!(rows.length(), 2);
+    assert!(
+        text(&root, "[data-testid=processed] tbody tr").contains("client_B"),
+        "newest first"
+    );
+
+    go("#/log").await;
+    let log = text(&root, "[data-testid=log]");
+    assert_eq!(
+        root.query_selector_all("[data-testid=log] > li")
+            .expect("items")
+            .length(),
+        4
+    );
+    assert!(
+        log.contains("Rejected") && log.contains("invalid JSON at line 1, column 2"),
+        "{log}"
+    );
+    assert!(log.contains("exact resend of"), "{log}");
+
+    go("#/aggregates").await;
+    assert_eq!(text(&root, "[data-testid=overall-count]"), "2");
+    assert_eq!(text(&root, "[data-testid=overall-sum]"), "6200");
+    assert_eq!(
+        root.query_selector_all("svg[role=img]")
+            .expect("charts")
+            .length(),
+        3
+    );
+    let client_filter: web_sys::HtmlSelectElement =
+        find(&root, "#aggregates-client").unchecked_into();
+    client_filter.set_value("client_B");
+    client_filter
+        .dispatch_event(&web_sys::Event::new("change").expect("event"))
+        .expect("dispatch");
+    tick().await;
+    assert_eq!(text(&root, "[data-testid=overall-sum]"), "5000");
+}
+
+#[wasm_bindgen_test]
+async fn rules_are_validated_saved_and_applied_to_new_events() {
+    clear_storage();
+    let (root, app) = mounted_app().await;
+    go("#/rules").await;
+    type_into(&root, "#rules-json", "{\"version\": 1}");
+    tick().await;
+    assert!(text(&root, "[data-testid=rules-validation]").contains("missing field"));
+    button(&root, "Save rules").click();
+    tick().await;
+    assert!(text(&root, "[data-testid=rules-message]").contains("not valid"));
+
+    let mut rules = tally::rules::Rules::default();
+    rules.aliases.amount.push("total".into());
+    type_into(&root, "#rules-json", &rules.to_json());
+    button(&root, "Save rules").click();
+    tick().await;
+    assert!(text(&root, "[data-testid=rules-message]").starts_with("Saved."));
+    drop(app);
+    // After a reload the saved rules apply.
+    let mut tally = Tally::open().expect("open");
+    assert!(tally.report.is_clean());
+    let (outcome, _) = tally.submit(r#"{"client":"c","metric":"m","total":"7","ts":"2024-01-01"}"#);
+    assert_eq!(outcome.label(), "Accepted");
+}
+
+#[wasm_bindgen_test]
+async fn bulk_import_reports_every_line() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/import").await;
+    let input = format!(
+        "{A}\n{B}\n{A}\n{{broken\n\n{}",
+        r#"{"client":"client_B","metric":"purchase","amount":5000,"ts":"2024-12-01"}"#
+    );
+    type_into(&root, "#bulk-events", &input);
+    button(&root, "Import").click();
+    // The import yields to the browser between chunks.
+    for _ in 0..50 {
+        go("#/import").await;
+        if root
+            .query_selector("[data-testid=import-summary]")
+            .expect("query")
+            .is_some()
+        {
+            break;
+        }
+    }
+    let summary = text(&root, "[data-testid=import-summary]");
+    assert!(summary.starts_with("Imported 5 events in"), "{summary}");
+    assert!(
+        summary.contains("2 accepted, 2 duplicates, 1 rejected, 0 failed, 0 conflicts"),
+        "{summary}"
+    );
+    let lines = text(&root, "[data-testid=import-lines]");
+    assert!(lines.contains("invalid JSON"), "{lines}");
+    assert_eq!(events_stored(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn the_failure_switch_shows_the_plan_in_force_after_navigating() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    let toggle: HtmlInputElement =
+        find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
+    toggle.click();
+    tick().await;
+    go("#/processed").await;
+    go("#/submit").await;
+    let toggle: HtmlInputElement =
+        find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
+    assert!(toggle.checked(), "still failing, and the switch says so");
+    button(&root, "Submit event").click();
+    tick().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
+    toggle.click();
+    tick().await;
+    button(&root, "Submit event").click();
+    tick().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
 }

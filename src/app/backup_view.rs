@@ -1,22 +1,9 @@
 //! Export everything to a file, restore from one, or clear all data.
 
+use super::widgets::download;
 use super::AppState;
 use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
-
-/// Offers `text` as a file download.
-fn download(name: &str, text: &str) -> Result<(), JsValue> {
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let anchor: web_sys::HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
-    anchor.set_href(&url);
-    anchor.set_download(name);
-    anchor.click();
-    web_sys::Url::revoke_object_url(&url)
-}
+use wasm_bindgen::JsCast;
 
 /// Backup, restore and clear.
 #[component]
@@ -30,7 +17,7 @@ pub fn BackupView(state: AppState) -> impl IntoView {
                     "tally-backup-{}.json",
                     crate::browser::now().format("%Y%m%d-%H%M%S")
                 );
-                match download(&name, &text) {
+                match download(&name, "application/json", &text) {
                     Ok(()) => {
                         set_message.set(format!("Exported {} characters to {name}.", text.len()))
                     }

@@ -15,10 +15,16 @@ fn point_name(p: FaultPoint) -> &'static str {
 /// "Simulate database failure", where it fails, and how often.
 #[component]
 pub fn FailureControls(state: AppState) -> impl IntoView {
-    let (enabled, set_enabled) = signal(false);
-    let (point, set_point) = signal(FaultPoint::MidRequest);
-    let (percent, set_percent) = signal(100u32);
+    // Start from the plan in force, so leaving the view and coming back
+    // never shows the database as working while it is set to fail.
+    let current = state
+        .tally
+        .with_value(|t| t.ledger.faults.faults.first().copied());
+    let (enabled, set_enabled) = signal(current.is_some_and(|f| f.per_million > 0));
+    let (point, set_point) = signal(current.map_or(FaultPoint::MidRequest, |f| f.point));
+    let (percent, set_percent) = signal(current.map_or(100, |f| f.per_million / (ALWAYS / 100)));
     // The plan follows the controls; the seed keeps a run reproducible.
+    // (The first run re-applies the plan in force, which changes nothing.)
     Effect::new(move |_| {
         let plan = if enabled.get() {
             let per_million = percent.get().min(100) * (ALWAYS / 100);
@@ -49,7 +55,7 @@ pub fn FailureControls(state: AppState) -> impl IntoView {
                     set_point.set(chosen.unwrap_or(FaultPoint::MidRequest));
                 }>
                 {FaultPoint::ALL.into_iter().map(|p| view! {
-                    <option value=point_name(p) selected=p == FaultPoint::MidRequest>{p.label()}</option>
+                    <option value=point_name(p) selected=move || point.get() == p>{p.label()}</option>
                 }).collect_view()}
             </select>
             <label class="inline" for="failure-rate">"Failure rate (%)"</label>

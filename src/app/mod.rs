@@ -2,18 +2,33 @@
 //! core through [`AppState`], and render what it returns as text (never as
 //! HTML, so markup inside an event is shown, not executed).
 
+mod about_view;
+mod aggregates_view;
 mod backup_view;
 mod controls;
+mod import_view;
+mod log_view;
 mod outbox_view;
 mod outcome;
+mod processed_view;
+mod router;
+mod rules_view;
 mod state;
 mod status;
 mod submit;
+mod widgets;
 
+pub use about_view::AboutView;
+pub use aggregates_view::AggregatesView;
 pub use backup_view::BackupView;
 pub use controls::FailureControls;
+pub use import_view::ImportView;
+pub use log_view::LogView;
 pub use outbox_view::OutboxView;
 pub use outcome::OutcomePanel;
+pub use processed_view::ProcessedView;
+pub use router::{Nav, Route};
+pub use rules_view::RulesView;
 pub use state::{AppLedger, AppState, Tally};
 pub use status::{LoadReportBanner, StorageMeter};
 pub use submit::SubmitView;
@@ -59,17 +74,27 @@ fn Masthead() -> impl IntoView {
     }
 }
 
-/// The page around the views.
+/// The page around the views: navigation, storage status, and the view
+/// the URL names.
 #[component]
 pub fn Shell(state: AppState) -> impl IntoView {
+    let route = router::use_route();
     view! {
         <Masthead />
+        <Nav route=route />
         <main>
             <StorageMeter state=state />
             <LoadReportBanner state=state />
-            <SubmitView state=state />
-            <OutboxView state=state />
-            <BackupView state=state />
+            {move || match route.get() {
+                Route::Submit => view! { <SubmitView state=state /> }.into_any(),
+                Route::Import => view! { <ImportView state=state /> }.into_any(),
+                Route::Processed => view! { <ProcessedView state=state /> }.into_any(),
+                Route::Failed => view! { <OutboxView state=state /> }.into_any(),
+                Route::Log => view! { <LogView state=state /> }.into_any(),
+                Route::Aggregates => view! { <AggregatesView state=state /> }.into_any(),
+                Route::Rules => view! { <RulesView state=state /> }.into_any(),
+                Route::About => view! { <AboutView /> <BackupView state=state /> }.into_any(),
+            }}
         </main>
     }
 }

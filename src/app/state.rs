@@ -8,6 +8,7 @@ use crate::journal::{LoadReport, SegmentJournal, FAMILY};
 use crate::kv::{used_units, KeyValue};
 use crate::ledger::{Ledger, Outcome, StoreError};
 use crate::outbox::{self, Outbox, OutboxItem};
+use crate::settings;
 use leptos::prelude::*;
 
 /// The durable ledger the app uses.
@@ -26,8 +27,9 @@ impl Tally {
     pub fn open() -> Result<Tally, StoreError> {
         let writer = browser::new_writer_id();
         let journal = SegmentJournal::open(LocalStorageKv, &writer, browser::now())?;
-        let report = journal.report().clone();
-        let ledger = Ledger::open(journal, writer)?;
+        let mut report = journal.report().clone();
+        let mut ledger = Ledger::open(journal, writer)?;
+        ledger.rules = settings::load_rules(&LocalStorageKv, browser::now(), &mut report)?;
         Ok(Tally {
             ledger,
             outbox: Outbox::new(LocalStorageKv),
@@ -46,6 +48,37 @@ impl Tally {
                 .err()
                 .map(|e| format!("The failed submission could not be kept for retry: {e}")),
         )
+    }
+
+    /// Submits many payloads as one request (one raw write, one commit);
+    /// every failed payload waits in the outbox.
+    pub fn submit_batch(&mut self, raws: &[&str]) -> Vec<Outcome> {
+        let now = browser::now();
+        let outcomes = self.ledger.submit_batch(raws, now);
+        for (raw, outcome) in raws.iter().zip(&outcomes) {
+            if let Outcome::Failed { failure } = outcome {
+                if let Err(e) = self.outbox.record_failure(raw, &failure.to_string(), now) {
+                    self.report
+                        .left_in_place
+                        .push(("outbox".into(), e.to_string()));
+                    break;
+                }
+            }
+        }
+        outcomes
+    }
+
+    /// Validates and stores new rules; they apply to new submissions only.
+    pub fn save_rules(&mut self, text: &str) -> Result<(), String> {
+        self.ledger.rules =
+            settings::save_rules(&LocalStorageKv, text).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Returns to the default rules.
+    pub fn reset_rules(&mut self) -> Result<(), String> {
+        self.ledger.rules = settings::reset_rules(&LocalStorageKv).map_err(|e| e.to_string())?;
+        Ok(())
     }
 
     /// The outbox's items, oldest first.

@@ -17,6 +17,47 @@ pub const DEFAULT_EVENT: &str = r#"{
   }
 }"#;
 
+/// Payloads in each shape the seed write-ups describe, and a few that show
+/// how refusals read.
+pub const EXAMPLES: [(&str, &str); 9] = [
+    (
+        "Seed client A: source, string amount, slash date",
+        DEFAULT_EVENT,
+    ),
+    (
+        "Seed client B: client, type, value, time",
+        r#"{"client": "client_B", "payload": {"type": "purchase", "value": 5000, "time": "2024-12-01"}}"#,
+    ),
+    (
+        "Seed client C: metricName, sum, created_at",
+        r#"{"source": "client_C", "payload": {"metricName": "refund", "sum": "250.50", "created_at": "2024/12/15"}}"#,
+    ),
+    (
+        "SDK style: event name, properties, epoch ms",
+        r#"{"clientId": "web", "event": "signup", "properties": {"price": 0, "ts": 1733011200000}}"#,
+    ),
+    (
+        "With an idempotency key",
+        r#"{"client_id": "client_A", "event_id": "order-1001", "metric": "sale", "amount": "19.99", "timestamp": "2024-12-01T10:00:00+01:00"}"#,
+    ),
+    (
+        "Thousands separator and offset",
+        r#"{"source": "client_A", "data": {"metric": "sale", "amount": "1,234.50", "timestamp": "2024-06-30T23:30:00-02:00"}}"#,
+    ),
+    (
+        "Rejected: ambiguous date",
+        r#"{"source": "client_A", "payload": {"metric": "sale", "amount": 10, "timestamp": "01/02/2024"}}"#,
+    ),
+    (
+        "Rejected: names disagree",
+        r#"{"source": "client_A", "metric": "sale", "amount": 10, "value": 11, "timestamp": "2024-01-01"}"#,
+    ),
+    (
+        "Markup is shown as text",
+        r#"{"source": "<img src=x onerror=alert(1)>", "metric": "<script>alert(2)</script>", "amount": 1, "timestamp": "2024-01-01"}"#,
+    ),
+];
+
 /// The form, the live validation and the outcome of the last submission.
 #[component]
 pub fn SubmitView(state: AppState) -> impl IntoView {
@@ -50,6 +91,14 @@ pub fn SubmitView(state: AppState) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="submit-title">
             <h2 id="submit-title">"Submit an event"</h2>
+            <label for="example">"Example payloads"</label>
+            <select id="example" on:change=move |ev| {
+                if let Some((_, text)) = EXAMPLES.iter().find(|(name, _)| *name == event_target_value(&ev)) {
+                    set_raw.set(text.to_string());
+                }
+            }>
+                {EXAMPLES.iter().map(|(name, _)| view! { <option value=*name>{*name}</option> }).collect_view()}
+            </select>
             <label for="raw-event">"Raw event JSON"</label>
             <textarea
                 id="raw-event"
@@ -68,7 +117,7 @@ pub fn SubmitView(state: AppState) -> impl IntoView {
                 {move || parse_error().unwrap_or_else(|| "Valid JSON.".to_string())}
             </p>
             <FailureControls state=state />
-            <button type="button" on:click=move |_| submit()>"Submit event"</button>
+            <button type="button" on:click=move |_| submit() title="Ctrl+Enter">"Submit event"</button>
             <p class="totals" data-testid="totals">{totals}</p>
             {move || outbox_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>

@@ -1,0 +1,154 @@
+//! Aggregates: exact totals and groupings, charts, and CSV export.
+
+use super::processed_view::choices;
+use super::widgets::{download, FilterForm};
+use super::AppState;
+use crate::aggregate::{Aggregates, Filter, Stats};
+use crate::csv::aggregates_csv;
+use leptos::prelude::*;
+
+fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
+    view! {
+        <h3>{title}</h3>
+        <table class="list stats">
+            <thead><tr>
+                <th scope="col">"Key"</th><th scope="col" class="num">"Count"</th><th scope="col" class="num">"Sum"</th>
+                <th scope="col" class="num">"Min"</th><th scope="col" class="num">"Max"</th><th scope="col" class="num">"Mean"</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|(k, s)| view! {
+                    <tr>
+                        <th scope="row">{k}</th>
+                        <td class="num">{s.count}</td>
+                        <td class="num">{s.sum.to_string()}</td>
+                        <td class="num">{s.min.to_string()}</td>
+                        <td class="num">{s.max.to_string()}</td>
+                        <td class="num">{s.mean().to_string()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Horizontal bars of the sums; amounts become pixels only here, for drawing.
+fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
+    let max = rows
+        .iter()
+        .map(|(_, s)| (s.sum.nanos() as f64).abs())
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let height = rows.len() * 24 + 4;
+    let bars = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (k, s))| {
+            let width = ((s.sum.nanos() as f64).abs() / max * 360.0).max(1.0);
+            let y = i * 24;
+            view! {
+                <g>
+                    <text x="0" y=(y + 16).to_string() class="chart-label">{k.clone()}</text>
+                    <rect x="180" y=(y + 4).to_string() width=format!("{width:.1}") height="16"
+                        class=if s.sum.nanos() < 0 { "bar negative" } else { "bar" }></rect>
+                    <text x=format!("{:.1}", 186.0 + width) y=(y + 16).to_string() class="chart-value">{s.sum.to_string()}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure>
+            <figcaption>{title}</figcaption>
+            <svg role="img" aria-label=title viewBox=format!("0 0 680 {height}") width="100%" height=height.to_string()>{bars}</svg>
+        </figure>
+    }
+}
+
+/// A line of the daily sums.
+fn day_chart(rows: &[(String, Stats)]) -> impl IntoView {
+    let values: Vec<f64> = rows.iter().map(|(_, s)| s.sum.nanos() as f64).collect();
+    let (lo, hi) = values
+        .iter()
+        .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let span = (hi - lo).max(1.0);
+    let step = if values.len() > 1 {
+        640.0 / (values.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let points: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                20.0 + i as f64 * step,
+                180.0 - (v - lo) / span * 160.0
+            )
+        })
+        .collect();
+    let first = rows.first().map(|(d, _)| d.clone()).unwrap_or_default();
+    let last = rows.last().map(|(d, _)| d.clone()).unwrap_or_default();
+    view! {
+        <figure>
+            <figcaption>"Sum per day (UTC)"</figcaption>
+            <svg role="img" aria-label="Sum per day" viewBox="0 0 680 210" width="100%" height="210">
+                <polyline points=points.join(" ") class="line"></polyline>
+                <text x="20" y="205" class="chart-label">{first}</text>
+                <text x="560" y="205" class="chart-label">{last}</text>
+            </svg>
+        </figure>
+    }
+}
+
+#[component]
+pub fn AggregatesView(state: AppState) -> impl IntoView {
+    let filter = RwSignal::new(Filter::default());
+    let (clients, metrics) = choices(state);
+    let (message, set_message) = signal(String::new());
+    let aggregates = Memo::new(move |_| {
+        let f = filter.get();
+        state.read(|t| Aggregates::compute(t.ledger.state().events(), &f))
+    });
+    let export = move |_| {
+        let csv = aggregates_csv(&aggregates.get_untracked());
+        match download("tally-aggregates.csv", "text/csv", &csv) {
+            Ok(()) => set_message.set("Exported tally-aggregates.csv.".into()),
+            Err(e) => set_message.set(format!("The download could not start: {e:?}")),
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="aggregates-title">
+            <h2 id="aggregates-title">"Aggregates"</h2>
+            <p class="hint">"Computed from the committed events on every change: exact decimals, nothing cached that could drift."</p>
+            <FilterForm filter=filter clients=clients metrics=metrics prefix="aggregates" />
+            <button type="button" on:click=export>"Export CSV"</button>
+            <span role="status">{message}</span>
+            {move || {
+                let agg = aggregates.get();
+                let Some(overall) = agg.overall else {
+                    return view! { <p data-testid="no-aggregates">"No committed events match."</p> }.into_any();
+                };
+                let clients: Vec<(String, Stats)> = agg.by_client.into_iter().collect();
+                let metrics: Vec<(String, Stats)> = agg.by_metric.into_iter().collect();
+                let pairs: Vec<(String, Stats)> = agg.by_client_metric.into_iter().map(|((c, m), s)| (format!("{c} / {m}"), s)).collect();
+                let days: Vec<(String, Stats)> = agg.by_day.into_iter().map(|(d, s)| (d.to_string(), s)).collect();
+                view! {
+                    <dl class="overall" data-testid="overall">
+                        <div><dt>"Events"</dt><dd data-testid="overall-count">{overall.count}</dd></div>
+                        <div><dt>"Sum"</dt><dd data-testid="overall-sum">{overall.sum.to_string()}</dd></div>
+                        <div><dt>"Min"</dt><dd>{overall.min.to_string()}</dd></div>
+                        <div><dt>"Max"</dt><dd>{overall.max.to_string()}</dd></div>
+                        <div><dt>"Mean"</dt><dd>{overall.mean().to_string()}</dd></div>
+                    </dl>
+                    {bar_chart("Sum per client", &clients)}
+                    {bar_chart("Sum per metric", &metrics)}
+                    {day_chart(&days)}
+                    {table("Per client", clients)}
+                    {table("Per metric", metrics)}
+                    {table("Per client and metric", pairs)}
+                    {table("Per day (UTC)", days)}
+                }.into_any()
+            }}
+        </section>
+    }
+}

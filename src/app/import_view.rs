@@ -1,0 +1,224 @@
+//! Bulk import: NDJSON or a JSON array, pasted or from a file, committed in
+//! chunks so the page never freezes, with a progress bar and a summary.
+
+use super::AppState;
+use crate::bulk;
+use crate::ledger::Outcome;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Events per commit: one raw write and one commit per chunk.
+const CHUNK: usize = 500;
+/// Per-line outcomes listed at once.
+const SHOWN: usize = 200;
+
+/// What one line became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LineOutcome {
+    line: usize,
+    label: &'static str,
+    detail: String,
+}
+
+/// Totals of an import.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Summary {
+    accepted: usize,
+    duplicates: usize,
+    rejected: usize,
+    failed: usize,
+    conflicts: usize,
+    elapsed_ms: f64,
+}
+
+impl Summary {
+    fn count(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Accepted { .. } => self.accepted += 1,
+            Outcome::Duplicate { .. } => self.duplicates += 1,
+            Outcome::Rejected { .. } => self.rejected += 1,
+            Outcome::Failed { .. } => self.failed += 1,
+            Outcome::Conflict { .. } => self.conflicts += 1,
+        }
+    }
+
+    fn total(&self) -> usize {
+        self.accepted + self.duplicates + self.rejected + self.failed + self.conflicts
+    }
+}
+
+fn detail(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Accepted { event, .. } => format!("committed as {}", event.event_id.short()),
+        Outcome::Duplicate {
+            original,
+            exact_resend,
+            ..
+        } => {
+            let how = if *exact_resend {
+                "exact resend"
+            } else {
+                "same event, another shape"
+            };
+            format!("{how} of {}", original.event_id.short())
+        }
+        Outcome::Rejected { rejection } => rejection.to_string(),
+        Outcome::Failed { failure } => format!("{failure} (kept in Failed)"),
+        Outcome::Conflict { key, existing } => format!(
+            "key \"{key}\" already used by {}",
+            existing.event_id.short()
+        ),
+    }
+}
+
+/// Lets the browser paint and handle input between chunks.
+async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[component]
+pub fn ImportView(state: AppState) -> impl IntoView {
+    let (input, set_input) = signal(String::new());
+    let (progress, set_progress) = signal((0usize, 0usize));
+    let (running, set_running) = signal(false);
+    let (summary, set_summary) = signal(None::<Summary>);
+    let (error, set_error) = signal(None::<String>);
+    let (lines, set_lines) = signal(Vec::<LineOutcome>::new());
+    let (only, set_only) = signal(String::new());
+
+    let load_file = move |ev: leptos::ev::Event| {
+        let input_el: Option<web_sys::HtmlInputElement> =
+            ev.target().and_then(|t| t.dyn_into().ok());
+        let Some(file) = input_el
+            .as_ref()
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0))
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|t| t.as_string())
+            {
+                Some(text) => set_input.set(text),
+                None => set_error.set(Some("The file could not be read as text.".into())),
+            }
+        });
+    };
+
+    let run = move |_| {
+        if running.get_untracked() {
+            return;
+        }
+        let text = input.get_untracked();
+        let items: Vec<(usize, String)> = match bulk::split(&text) {
+            Ok(items) => items
+                .into_iter()
+                .map(|i| (i.line, i.text.to_string()))
+                .collect(),
+            Err(e) => {
+                set_error.set(Some(format!("Nothing was imported: {e}")));
+                return;
+            }
+        };
+        set_error.set(None);
+        set_running.set(true);
+        set_summary.set(None);
+        set_lines.set(Vec::new());
+        set_progress.set((0, items.len()));
+        leptos::task::spawn_local(async move {
+            let started = js_sys::Date::now();
+            let mut totals = Summary::default();
+            let mut outcomes = Vec::with_capacity(items.len());
+            for chunk in items.chunks(CHUNK) {
+                let raws: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
+                let results = state
+                    .tally
+                    .try_update_value(|t| t.submit_batch(&raws))
+                    .unwrap_or_default();
+                for ((line, _), outcome) in chunk.iter().zip(&results) {
+                    totals.count(outcome);
+                    outcomes.push(LineOutcome {
+                        line: *line,
+                        label: outcome.label(),
+                        detail: detail(outcome),
+                    });
+                }
+                set_progress.set((outcomes.len(), items.len()));
+                yield_to_browser().await;
+            }
+            totals.elapsed_ms = js_sys::Date::now() - started;
+            set_lines.set(outcomes);
+            set_summary.set(Some(totals));
+            set_running.set(false);
+            state.changed();
+        });
+    };
+
+    let shown = move || {
+        let o = only.get();
+        lines.with(|l| {
+            let matching: Vec<LineOutcome> = l
+                .iter()
+                .filter(|x| o.is_empty() || x.label == o)
+                .cloned()
+                .collect();
+            let count = matching.len();
+            (matching.into_iter().take(SHOWN).collect::<Vec<_>>(), count)
+        })
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="import-title">
+            <h2 id="import-title">"Bulk import"</h2>
+            <label for="bulk-events">"Events (NDJSON or JSON array)"</label>
+            <textarea id="bulk-events" rows="10" spellcheck="false" prop:value=move || input.get()
+                on:input=move |ev| set_input.set(event_target_value(&ev))></textarea>
+            <div class="actions">
+                <label class="file">"Choose a file" <input type="file" accept=".json,.ndjson,.jsonl,.txt,application/json" on:change=load_file /></label>
+                <button type="button" on:click=run prop:disabled=move || running.get()>"Import"</button>
+            </div>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <Show when=move || running.get() || summary.get().is_some()>
+                <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string()
+                    aria-label="Import progress"></progress>
+                <span>{move || format!(" {} of {}", progress.get().0, progress.get().1)}</span>
+            </Show>
+            {move || summary.get().map(|s| {
+                let rate = if s.elapsed_ms > 0.0 { s.total() as f64 / (s.elapsed_ms / 1000.0) } else { 0.0 };
+                view! {
+                    <p data-testid="import-summary">
+                        {format!(
+                            "Imported {} events in {:.0} ms ({:.0} events/s): {} accepted, {} duplicates, {} rejected, {} failed, {} conflicts.",
+                            s.total(), s.elapsed_ms, rate, s.accepted, s.duplicates, s.rejected, s.failed, s.conflicts
+                        )}
+                    </p>
+                }
+            })}
+            <Show when=move || lines.with(|l| !l.is_empty())>
+                <label for="import-only">"Show"</label>
+                <select id="import-only" on:change=move |ev| set_only.set(event_target_value(&ev))>
+                    <option value="">"All lines"</option>
+                    {["Accepted", "Duplicate", "Rejected", "Failed", "Conflict"].into_iter().map(|l| view! { <option value=l>{l}</option> }).collect_view()}
+                </select>
+                {move || {
+                    let (rows, count) = shown();
+                    view! {
+                        <p class="hint">{format!("Showing {} of {count} lines.", rows.len())}</p>
+                        <table class="list" data-testid="import-lines">
+                            <thead><tr><th scope="col">"Line"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
+                            <tbody>{rows.into_iter().map(|r| view! {
+                                <tr><td>{r.line}</td><td>{r.label}</td><td>{r.detail}</td></tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    }
+                }}
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,97 @@
+//! Processed: the committed events, newest first, filtered and paged.
+
+use super::widgets::{FilterForm, Pager, PAGE_SIZE};
+use super::AppState;
+use crate::aggregate::Filter;
+use crate::timestamp;
+use leptos::prelude::*;
+use std::collections::BTreeSet;
+
+/// Distinct clients and metrics of the committed events, for filter menus.
+pub fn choices(state: AppState) -> (Signal<Vec<String>>, Signal<Vec<String>>) {
+    let clients = Signal::derive(move || {
+        state.read(|t| {
+            let set: BTreeSet<&str> = t
+                .ledger
+                .state()
+                .events()
+                .iter()
+                .map(|e| e.client_id.as_str())
+                .collect();
+            set.into_iter().map(String::from).collect()
+        })
+    });
+    let metrics = Signal::derive(move || {
+        state.read(|t| {
+            let set: BTreeSet<&str> = t
+                .ledger
+                .state()
+                .events()
+                .iter()
+                .map(|e| e.metric.as_str())
+                .collect();
+            set.into_iter().map(String::from).collect()
+        })
+    });
+    (clients, metrics)
+}
+
+#[component]
+pub fn ProcessedView(state: AppState) -> impl IntoView {
+    let filter = RwSignal::new(Filter::default());
+    let page = RwSignal::new(0usize);
+    let (clients, metrics) = choices(state);
+    let total = Signal::derive(move || {
+        let f = filter.get();
+        state.read(|t| {
+            t.ledger
+                .state()
+                .events()
+                .iter()
+                .filter(|e| f.matches(e))
+                .count()
+        })
+    });
+    let rows = move || {
+        let f = filter.get();
+        let skip = page.get() * PAGE_SIZE;
+        state.read(|t| {
+            t.ledger
+                .state()
+                .events()
+                .iter()
+                .rev()
+                .filter(|e| f.matches(e))
+                .skip(skip)
+                .take(PAGE_SIZE)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="processed-title">
+            <h2 id="processed-title">"Processed events"</h2>
+            <p class="hint">"Every committed event, counted once, newest first."</p>
+            <FilterForm filter=filter clients=clients metrics=metrics prefix="processed" />
+            <Pager page=page total=total />
+            <table class="list" data-testid="processed">
+                <thead><tr>
+                    <th scope="col">"Timestamp (UTC)"</th><th scope="col">"Client"</th><th scope="col">"Metric"</th>
+                    <th scope="col" class="num">"Amount"</th><th scope="col">"Event id"</th><th scope="col">"Ingested"</th>
+                </tr></thead>
+                <tbody>
+                    {move || rows().into_iter().map(|e| view! {
+                        <tr>
+                            <td>{timestamp::canonical(&e.timestamp)}</td>
+                            <td>{e.client_id.clone()}</td>
+                            <td>{e.metric.clone()}</td>
+                            <td class="num">{e.amount.to_string()}</td>
+                            <td><code title=e.event_id.to_string()>{e.event_id.short().to_string()}</code></td>
+                            <td>{timestamp::canonical(&e.ingested_at)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,95 @@
+//! Hash routing: each view has its own URL (`#/processed`), so links, reload
+//! and the back button work on a static host such as GitHub Pages, which
+//! cannot rewrite paths for a single-page app.
+
+use leptos::prelude::*;
+
+/// The views, in navigation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Submit,
+    Import,
+    Processed,
+    Failed,
+    Log,
+    Aggregates,
+    Rules,
+    About,
+}
+
+impl Route {
+    pub const ALL: [Route; 8] = [
+        Route::Submit,
+        Route::Import,
+        Route::Processed,
+        Route::Failed,
+        Route::Log,
+        Route::Aggregates,
+        Route::Rules,
+        Route::About,
+    ];
+
+    /// The URL hash of the view.
+    pub fn hash(self) -> &'static str {
+        match self {
+            Route::Submit => "#/submit",
+            Route::Import => "#/import",
+            Route::Processed => "#/processed",
+            Route::Failed => "#/failed",
+            Route::Log => "#/log",
+            Route::Aggregates => "#/aggregates",
+            Route::Rules => "#/rules",
+            Route::About => "#/about",
+        }
+    }
+
+    /// The name in the navigation.
+    pub fn title(self) -> &'static str {
+        match self {
+            Route::Submit => "Submit",
+            Route::Import => "Bulk import",
+            Route::Processed => "Processed",
+            Route::Failed => "Failed",
+            Route::Log => "Raw log",
+            Route::Aggregates => "Aggregates",
+            Route::Rules => "Rules",
+            Route::About => "About",
+        }
+    }
+
+    /// The view for a hash; anything unknown shows Submit.
+    pub fn from_hash(hash: &str) -> Route {
+        Route::ALL
+            .into_iter()
+            .find(|r| r.hash() == hash)
+            .unwrap_or(Route::Submit)
+    }
+}
+
+fn current() -> Route {
+    Route::from_hash(&window().location().hash().unwrap_or_default())
+}
+
+/// The current route, following the URL hash.
+pub fn use_route() -> ReadSignal<Route> {
+    let (route, set_route) = signal(current());
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| set_route.set(current()));
+    on_cleanup(move || listener.remove());
+    route
+}
+
+/// The navigation bar.
+#[component]
+pub fn Nav(route: ReadSignal<Route>) -> impl IntoView {
+    view! {
+        <nav aria-label="Views">
+            <ul>
+                {Route::ALL.into_iter().map(|r| view! {
+                    <li>
+                        <a href=r.hash() aria-current=move || (route.get() == r).then_some("page")>{r.title()}</a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}

@@ -1,0 +1,54 @@
+//! Rules: the mapping rules as editable, validated JSON.
+
+use super::AppState;
+use crate::rules::Rules;
+use leptos::prelude::*;
+
+#[component]
+pub fn RulesView(state: AppState) -> impl IntoView {
+    let (text, set_text) = signal(state.tally.with_value(|t| t.ledger.rules.to_json()));
+    let (message, set_message) = signal(String::new());
+    let validation = move || match Rules::from_json(&text.get()) {
+        Ok(_) => "Valid rules.".to_string(),
+        Err(e) => e.to_string(),
+    };
+    let save = move |_| {
+        let result = state
+            .update(|t| t.save_rules(&text.get_untracked()))
+            .unwrap_or(Ok(()));
+        set_message.set(match result {
+            Ok(()) => {
+                "Saved. New submissions use these rules; committed events keep their values.".into()
+            }
+            Err(e) => e,
+        });
+    };
+    let reset = move |_| {
+        let result = state.update(|t| t.reset_rules()).unwrap_or(Ok(()));
+        match result {
+            Ok(()) => {
+                set_text.set(Rules::default().to_json());
+                set_message.set("Back to the default rules.".into());
+            }
+            Err(e) => set_message.set(e),
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="rules-title">
+            <h2 id="rules-title">"Mapping rules"</h2>
+            <p class="hint">
+                "Which input names feed each canonical field, the envelopes searched, and per-client overrides
+                (extra aliases, explicit defaults, date_order: \"day_first\" or \"month_first\"). Changes apply to new events only."
+            </p>
+            <label for="rules-json">"Mapping rules (JSON)"</label>
+            <textarea id="rules-json" rows="24" spellcheck="false" prop:value=move || text.get()
+                on:input=move |ev| set_text.set(event_target_value(&ev))></textarea>
+            <p class="validation" role="status" data-testid="rules-validation">{validation}</p>
+            <div class="actions">
+                <button type="button" on:click=save>"Save rules"</button>
+                <button type="button" on:click=reset>"Reset to defaults"</button>
+            </div>
+            <p role="status" data-testid="rules-message">{message}</p>
+        </section>
+    }
+}

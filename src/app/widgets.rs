@@ -1,0 +1,81 @@
+//! Small pieces several views share: the event filter form, a pager, and
+//! file download.
+
+use crate::aggregate::Filter;
+use chrono::{NaiveDate, TimeDelta};
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Rows per page in long lists; keeps the DOM small with 50,000 events.
+pub const PAGE_SIZE: usize = 50;
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let anchor: web_sys::HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    web_sys::Url::revoke_object_url(&url)
+}
+
+/// Client, metric and date range. Dates are UTC days; the end day is included.
+#[component]
+pub fn FilterForm(
+    filter: RwSignal<Filter>,
+    clients: Signal<Vec<String>>,
+    metrics: Signal<Vec<String>>,
+    /// Distinguishes the ids of two forms on one page.
+    prefix: &'static str,
+) -> impl IntoView {
+    let id = move |name: &str| format!("{prefix}-{name}");
+    let day = |text: String| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+    let choice = |text: String| (!text.is_empty()).then_some(text);
+    view! {
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <label for=id("client")>"Client"</label>
+            <select id=id("client") on:change=move |ev| filter.update(|f| f.client_id = choice(event_target_value(&ev)))>
+                <option value="">"All clients"</option>
+                {move || clients.get().into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+            </select>
+            <label for=id("metric")>"Metric"</label>
+            <select id=id("metric") on:change=move |ev| filter.update(|f| f.metric = choice(event_target_value(&ev)))>
+                <option value="">"All metrics"</option>
+                {move || metrics.get().into_iter().map(|m| view! { <option value=m.clone()>{m.clone()}</option> }).collect_view()}
+            </select>
+            <label for=id("from")>"From"</label>
+            <input id=id("from") type="date" on:change=move |ev| filter.update(|f| {
+                f.from = day(event_target_value(&ev)).map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
+            }) />
+            <label for=id("to")>"To"</label>
+            <input id=id("to") type="date" on:change=move |ev| filter.update(|f| {
+                f.to = day(event_target_value(&ev))
+                    .and_then(|d| d.checked_add_signed(TimeDelta::days(1)))
+                    .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
+            }) />
+        </form>
+    }
+}
+
+/// Previous / next over `total` rows.
+#[component]
+pub fn Pager(page: RwSignal<usize>, total: Signal<usize>) -> impl IntoView {
+    let pages = move || total.get().div_ceil(PAGE_SIZE).max(1);
+    // Filters can shrink the list under the current page.
+    Effect::new(move |_| {
+        if page.get() >= pages() {
+            page.set(pages() - 1);
+        }
+    });
+    view! {
+        <div class="pager">
+            <button type="button" prop:disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
+            <span data-testid="page">{move || format!("Page {} of {} ({} rows)", page.get() + 1, pages(), total.get())}</span>
+            <button type="button" prop:disabled=move || page.get() + 1 >= pages() on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+        </div>
+    }
+}

@@ -1,0 +1,90 @@
+//! Bulk input: many events pasted or uploaded at once.
+//!
+//! Contract: [`split`] accepts a JSON array or NDJSON (one JSON value per
+//! line) and returns each item's exact text with the line it starts on, so
+//! each event keeps its raw text for the audit trail and every outcome can be
+//! traced to its line. A malformed array is refused as a whole with its line
+//! and column; malformed NDJSON lines are items like any other, and the
+//! ledger rejects them one by one.
+
+use crate::json::{self, JsonError};
+
+/// The largest bulk input accepted, in bytes.
+pub const MAX_BULK_BYTES: usize = 64 * 1024 * 1024;
+
+/// One item of a bulk input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// 1-based line where the item starts.
+    pub line: usize,
+    pub text: &'a str,
+}
+
+/// Splits bulk input into items.
+pub fn split(input: &str) -> Result<Vec<Item<'_>>, JsonError> {
+    if input.len() > MAX_BULK_BYTES {
+        return Err(JsonError {
+            line: 1,
+            column: 1,
+            message: format!(
+                "the input is {} bytes; the limit is {MAX_BULK_BYTES} bytes",
+                input.len()
+            ),
+        });
+    }
+    if input.trim_start().starts_with('[') {
+        let parts = json::split_array(input)?;
+        let base = input.as_ptr() as usize;
+        return Ok(parts
+            .into_iter()
+            .map(|text| {
+                let offset = text.as_ptr() as usize - base;
+                Item {
+                    line: json::line_column(input, offset).0,
+                    text,
+                }
+            })
+            .collect());
+    }
+    Ok(input
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| Item {
+            line: i + 1,
+            text: l.trim_end_matches('\r'),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndjson_keeps_lines_and_skips_blanks() {
+        let items = split("{\"a\":1}\n\n{oops\r\n{\"b\":2}").unwrap();
+        let lines: Vec<_> = items.iter().map(|i| (i.line, i.text)).collect();
+        assert_eq!(lines, [(1, "{\"a\":1}"), (3, "{oops"), (4, "{\"b\":2}")]);
+    }
+
+    #[test]
+    fn arrays_keep_each_element_and_its_line() {
+        let items = split("[\n  {\"a\": 1},\n  {\"b\":\n 2}\n]").unwrap();
+        let lines: Vec<_> = items.iter().map(|i| (i.line, i.text)).collect();
+        assert_eq!(lines, [(2, "{\"a\": 1}"), (3, "{\"b\":\n 2}")]);
+    }
+
+    #[test]
+    fn a_broken_array_is_refused_with_its_position() {
+        let e = split("[{\"a\":1},\n {\"b\":]").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 7));
+    }
+
+    #[test]
+    fn empty_input_has_no_items() {
+        assert!(split("").unwrap().is_empty());
+        assert!(split("  \n ").unwrap().is_empty());
+        assert!(split("[]").unwrap().is_empty());
+    }
+}
