@@ -43,6 +43,7 @@ pub mod packing;
 pub mod rules;
 pub mod sample;
 pub mod settings;
+pub mod simulator;
 pub mod timestamp;
 
 #[cfg(target_arch = "wasm32")]

@@ -454,6 +454,7 @@ async fn every_view_has_its_own_url() {
         ("#/log", "Raw log", "Raw log"),
         ("#/aggregates", "Aggregates", "Aggregates"),
         ("#/rules", "Mapping rules", "Rules"),
+        ("#/simulator", "Simulator", "Simulator"),
         ("#/about", "What Tally guarantees", "About"),
         ("#/submit", "Submit an event", "Submit"),
     ] {
@@ -603,4 +604,39 @@ async fn the_failure_switch_shows_the_plan_in_force_after_navigating() {
     button(&root, "Submit event").click();
     tick().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
+}
+
+#[wasm_bindgen_test]
+async fn the_simulator_shows_a_pass_with_the_numbers_side_by_side() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    Tally::open().expect("open").submit(A); // other data in the store is left out of the comparison
+    go("#/simulator").await;
+    let events: HtmlInputElement = find(&root, "#sim-events").unchecked_into();
+    events.set_value("40");
+    events
+        .dispatch_event(&web_sys::Event::new("input").expect("event"))
+        .expect("dispatch");
+    button(&root, "Run simulation").click();
+    for _ in 0..200 {
+        go("#/simulator").await;
+        if root
+            .query_selector("[data-testid=sim-verdict]")
+            .expect("query")
+            .is_some()
+        {
+            break;
+        }
+    }
+    let verdict = text(&root, "[data-testid=sim-verdict]");
+    assert_eq!(
+        verdict,
+        "PASS: 160 distinct events sent, 160 counted, every total exact."
+    );
+    let stats = text(&root, "[data-testid=sim-stats]");
+    assert!(stats.contains("failed attempts"), "{stats}");
+    assert!(
+        !stats.contains(" 0 failed attempts"),
+        "the database did fail: {stats}"
+    );
 }

@@ -13,6 +13,7 @@ mod outcome;
 mod processed_view;
 mod router;
 mod rules_view;
+mod simulator_view;
 mod state;
 mod status;
 mod submit;
@@ -29,6 +30,7 @@ pub use outcome::OutcomePanel;
 pub use processed_view::ProcessedView;
 pub use router::{Nav, Route};
 pub use rules_view::RulesView;
+pub use simulator_view::SimulatorView;
 pub use state::{AppLedger, AppState, Tally};
 pub use status::{LoadReportBanner, StorageMeter};
 pub use submit::SubmitView;
@@ -93,6 +95,7 @@ pub fn Shell(state: AppState) -> impl IntoView {
                 Route::Log => view! { <LogView state=state /> }.into_any(),
                 Route::Aggregates => view! { <AggregatesView state=state /> }.into_any(),
                 Route::Rules => view! { <RulesView state=state /> }.into_any(),
+                Route::Simulator => view! { <SimulatorView state=state /> }.into_any(),
                 Route::About => view! { <AboutView /> <BackupView state=state /> }.into_any(),
             }}
         </main>

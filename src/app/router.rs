@@ -14,11 +14,12 @@ pub enum Route {
     Log,
     Aggregates,
     Rules,
+    Simulator,
     About,
 }
 
 impl Route {
-    pub const ALL: [Route; 8] = [
+    pub const ALL: [Route; 9] = [
         Route::Submit,
         Route::Import,
         Route::Processed,
@@ -26,6 +27,7 @@ impl Route {
         Route::Log,
         Route::Aggregates,
         Route::Rules,
+        Route::Simulator,
         Route::About,
     ];
 
@@ -39,6 +41,7 @@ impl Route {
             Route::Log => "#/log",
             Route::Aggregates => "#/aggregates",
             Route::Rules => "#/rules",
+            Route::Simulator => "#/simulator",
             Route::About => "#/about",
         }
     }
@@ -53,6 +56,7 @@ impl Route {
             Route::Log => "Raw log",
             Route::Aggregates => "Aggregates",
             Route::Rules => "Rules",
+            Route::Simulator => "Simulator",
             Route::About => "About",
         }
     }

@@ -1,0 +1,144 @@
+//! Simulator: chaos in the app, and a visible verdict on exactly-once.
+
+use super::AppState;
+use crate::fault::FaultPoint;
+use crate::simulator::{SimConfig, SimReport, SimStats, Simulation};
+use leptos::prelude::*;
+
+/// New events per slice between paints.
+const SLICE: usize = 100;
+
+fn number(ev: &leptos::ev::Event, max: u64) -> u64 {
+    event_target_value(ev).parse::<u64>().unwrap_or(0).min(max)
+}
+
+#[component]
+pub fn SimulatorView(state: AppState) -> impl IntoView {
+    let config = RwSignal::new(SimConfig::default());
+    let (progress, set_progress) = signal((0usize, 0usize));
+    let (running, set_running) = signal(false);
+    let (result, set_result) = signal(None::<(SimReport, SimStats, String)>);
+
+    let run = move |_| {
+        if running.get_untracked() {
+            return;
+        }
+        let cfg = config.get_untracked();
+        let run_id = format!(
+            "sim{}-{}",
+            cfg.seed,
+            crate::browser::now().timestamp_millis() % 1_000_000
+        );
+        let mut sim = Simulation::new(cfg, &run_id, crate::browser::now());
+        set_running.set(true);
+        set_result.set(None);
+        set_progress.set((0, sim.total()));
+        leptos::task::spawn_local(async move {
+            let saved = state.tally.with_value(|t| t.ledger.faults.clone());
+            let plan = sim.fault_plan();
+            state.tally.update_value(|t| t.ledger.faults = plan);
+            loop {
+                let sent = state
+                    .tally
+                    .try_update_value(|t| sim.step(&mut t.ledger, SLICE))
+                    .unwrap_or(0);
+                set_progress.set((sim.total() - sim.remaining(), sim.total()));
+                if sent == 0 {
+                    break;
+                }
+                let promise = js_sys::Promise::new(&mut |resolve, _| {
+                    let _ = window().set_timeout_with_callback(&resolve);
+                });
+                let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            }
+            state.tally.update_value(|t| {
+                sim.finish(&mut t.ledger);
+                t.ledger.faults = saved;
+            });
+            let report = state.tally.with_value(|t| sim.report(t.ledger.state()));
+            set_result.set(Some((report, sim.stats.clone(), run_id)));
+            set_running.set(false);
+            state.changed();
+        });
+    };
+
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      get: fn(&SimConfig) -> u64,
+                      set: fn(&mut SimConfig, u64),
+                      max: u64| {
+        view! {
+            <label for=id>{label}</label>
+            <input id=id type="number" min="0" max=max.to_string() prop:value=move || config.with(get).to_string()
+                on:input=move |ev| config.update(|c| set(c, number(&ev, max))) />
+        }
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="sim-title">
+            <h2 id="sim-title">"Simulator"</h2>
+            <p class="hint">
+                "Simulated clients, each with its own payload shape, send events through the real pipeline and this browser's storage,
+                with resends, reshaped duplicates and database failures. Clients retry with exponential backoff and keep what
+                still fails in their outbox, which is drained when the database recovers. Then Tally's totals are compared with
+                the clients' ground truth. The same seed gives the same run."
+            </p>
+            <div class="sim-grid">
+                {field("sim-seed", "Seed", |c| c.seed, |c, v| c.seed = v, u64::MAX)}
+                {field("sim-clients", "Clients", |c| c.clients as u64, |c, v| c.clients = v.max(1) as usize, 20)}
+                {field("sim-events", "Events per client", |c| c.events_per_client as u64, |c, v| c.events_per_client = v as usize, 20_000)}
+                {field("sim-resend", "Exact resends (%)", |c| u64::from(c.resend_per_million / 10_000), |c, v| c.resend_per_million = v as u32 * 10_000, 90)}
+                {field("sim-reshape", "Reshaped duplicates (%)", |c| u64::from(c.reshape_per_million / 10_000), |c, v| c.reshape_per_million = v as u32 * 10_000, 90)}
+                {field("sim-failure", "Database failure rate (%)", |c| u64::from(c.failure_per_million / 10_000), |c, v| c.failure_per_million = v as u32 * 10_000, 90)}
+                {field("sim-attempts", "Attempts per send", |c| u64::from(c.attempts), |c, v| c.attempts = v.max(1) as u32, 10)}
+                {field("sim-backoff", "First backoff (ms, simulated)", |c| c.backoff_ms, |c, v| c.backoff_ms = v, 60_000)}
+            </div>
+            <fieldset>
+                <legend>"Failure points"</legend>
+                {FaultPoint::ALL.into_iter().map(|p| view! {
+                    <label class="inline">
+                        <input type="checkbox" prop:checked=move || config.with(|c| c.failure_points.contains(&p))
+                            on:change=move |ev| config.update(|c| {
+                                c.failure_points.retain(|x| *x != p);
+                                if event_target_checked(&ev) { c.failure_points.push(p); }
+                            }) />
+                        {p.label()}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <button type="button" on:click=run prop:disabled=move || running.get()>"Run simulation"</button>
+            <Show when=move || running.get() || result.with(Option::is_some)>
+                <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string() aria-label="Simulation progress"></progress>
+                <span>{move || format!(" {} of {} new events", progress.get().0, progress.get().1)}</span>
+            </Show>
+            {move || result.get().map(|(report, stats, run_id)| view! {
+                <p class=if report.pass { "verdict pass" } else { "verdict fail" } data-testid="sim-verdict" role="status">
+                    {if report.pass {
+                        format!("PASS: {} distinct events sent, {} counted, every total exact.", report.expected_events, report.actual_events)
+                    } else {
+                        format!("FAIL: {} distinct events sent, {} counted.", report.expected_events, report.actual_events)
+                    }}
+                </p>
+                <p class="hint" data-testid="sim-stats">{format!(
+                    "Run {run_id}: {} sends, {} attempts, {} failed attempts, {} accepted, {} duplicates, {} parked in outboxes and drained.",
+                    stats.sends, stats.attempts, stats.failures, stats.accepted, stats.duplicates, stats.parked
+                )}</p>
+                <table class="list">
+                    <thead><tr>
+                        <th scope="col">"Client"</th><th scope="col">"Metric"</th>
+                        <th scope="col" class="num">"Sent (distinct)"</th><th scope="col" class="num">"Counted"</th>
+                        <th scope="col" class="num">"Expected sum"</th><th scope="col" class="num">"Tally's sum"</th><th scope="col">"Match"</th>
+                    </tr></thead>
+                    <tbody>{report.rows.into_iter().map(|r| view! {
+                        <tr>
+                            <td>{r.client_id.clone()}</td><td>{r.metric.clone()}</td>
+                            <td class="num">{r.expected_count}</td><td class="num">{r.actual_count}</td>
+                            <td class="num">{r.expected_sum.to_string()}</td><td class="num">{r.actual_sum.to_string()}</td>
+                            <td>{if r.matches() { "yes" } else { "NO" }}</td>
+                        </tr>
+                    }).collect_view()}</tbody>
+                </table>
+            })}
+        </section>
+    }
+}
