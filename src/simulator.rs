@@ -93,6 +93,14 @@ pub struct SimReport {
     pub pass: bool,
 }
 
+/// The ground truth's notion of identity, from plain fields: the key when
+/// there is one, otherwise the content.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Identity {
+    Key(String, String),
+    Content(String, String, Amount, DateTime<Utc>),
+}
+
 struct SimClient {
     id: String,
     shape: Shape,
@@ -107,7 +115,7 @@ pub struct Simulation {
     rng: SeededRng,
     clients: Vec<SimClient>,
     next_client: usize,
-    identities: HashSet<(String, String, Amount, DateTime<Utc>, Option<String>)>,
+    identities: HashSet<Identity>,
     truth: BTreeMap<(String, String), (u64, i128)>,
     parked: Vec<String>,
     clock: DateTime<Utc>,
@@ -215,20 +223,10 @@ impl Simulation {
                     Some(format!("msg-{}-{}", client, self.clients[client].sent_new));
             }
             let identity = match &e.idempotency_key {
-                Some(k) => (
-                    e.client_id.clone(),
-                    String::new(),
-                    Amount::ZERO,
-                    DateTime::<Utc>::MIN_UTC,
-                    Some(k.clone()),
-                ),
-                None => (
-                    e.client_id.clone(),
-                    e.metric.clone(),
-                    e.amount,
-                    e.timestamp,
-                    None,
-                ),
+                Some(k) => Identity::Key(e.client_id.clone(), k.clone()),
+                None => {
+                    Identity::Content(e.client_id.clone(), e.metric.clone(), e.amount, e.timestamp)
+                }
             };
             if self.identities.insert(identity) {
                 return e;
