@@ -17,8 +17,9 @@ run() {
 
 run "formatting (cargo fmt --check)" cargo fmt --all -- --check
 run "lints, native (clippy -D warnings)" cargo clippy --all-targets --locked -- -D warnings
+# The benches are native tools (WebDriver, criterion) and never built for wasm32.
 run "lints, wasm32 (clippy -D warnings)" \
-  cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy --lib --bins --tests --locked --target wasm32-unknown-unknown -- -D warnings
 run "native unit, property and model tests" cargo test --locked
 run "browser tests in headless Chromium (wasm-bindgen-test)" \
   cargo test --locked --target wasm32-unknown-unknown --test web

@@ -8,10 +8,57 @@
 //! `Send + Sync` as Leptos's stored values require.
 
 use crate::journal::FAMILY;
-use crate::kv::{used_units, KeyValue};
+use crate::kv::{units, KeyValue};
 use crate::ledger::StoreError;
 use chrono::{DateTime, Utc};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use wasm_bindgen::JsCast;
+
+thread_local! {
+    /// Sizes of Tally's keys as last read or written by this page, so the
+    /// storage meter costs O(keys) instead of re-reading every value after
+    /// each commit. Another tab's writes make it stale: see [`forget_sizes`].
+    static SIZES: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
+}
+
+fn note_size(key: &str, value: Option<&str>) {
+    if key.starts_with(FAMILY) {
+        SIZES.with(|s| match value {
+            Some(v) => {
+                s.borrow_mut().insert(key.to_string(), units(key, v));
+            }
+            None => {
+                s.borrow_mut().remove(key);
+            }
+        });
+    }
+}
+
+/// Forgets the known sizes; call when another tab changed storage.
+pub fn forget_sizes() {
+    SIZES.with(|s| s.borrow_mut().clear());
+}
+
+/// UTF-16 code units of Tally's keys and values, reading only keys this
+/// page has not seen yet.
+pub fn tally_units() -> Result<u64, StoreError> {
+    let kv = LocalStorageKv;
+    let keys: Vec<String> = kv
+        .keys()?
+        .into_iter()
+        .filter(|k| k.starts_with(FAMILY))
+        .collect();
+    let mut total = 0;
+    for key in keys {
+        let known = SIZES.with(|s| s.borrow().get(&key).copied());
+        total += match known {
+            Some(n) => n,
+            None => kv.get(&key)?.map_or(0, |v| units(&key, &v)),
+        };
+    }
+    Ok(total)
+}
 
 /// localStorage of the page's origin.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,13 +90,17 @@ impl KeyValue for LocalStorageKv {
     }
 
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        storage()?.set_item(key, value).map_err(|e| {
+        let stored = storage()?.set_item(key, value);
+        if stored.is_ok() {
+            note_size(key, Some(value));
+        }
+        stored.map_err(|e| {
             let quota = e
                 .dyn_ref::<web_sys::DomException>()
                 .is_some_and(|d| d.name() == "QuotaExceededError");
             if quota {
                 StoreError::Full {
-                    used_units: used_units(self, FAMILY).unwrap_or(0),
+                    used_units: tally_units().unwrap_or(0),
                 }
             } else {
                 StoreError::Unavailable {

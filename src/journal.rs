@@ -372,7 +372,10 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
         if records.is_empty() {
             return Ok(());
         }
-        let mine = self.writers.get(&self.writer).cloned().unwrap_or_default();
+        // Borrow this writer's open segment; cloning the writer's data here
+        // would make every commit cost the whole history.
+        let empty = WriterData::default();
+        let mine = self.writers.get(&self.writer).unwrap_or(&empty);
         let new: Vec<(Record, String)> = records
             .iter()
             .map(|r| (r.clone(), serde_json::to_string(r).unwrap_or_default()))

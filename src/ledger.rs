@@ -301,9 +301,15 @@ pub struct LedgerState {
 impl LedgerState {
     /// Derives the state from records in journal order.
     pub fn replay<'a>(records: impl IntoIterator<Item = &'a Record>) -> LedgerState {
+        LedgerState::replay_owned(records.into_iter().cloned())
+    }
+
+    /// Derives the state from owned records, moving their text instead of
+    /// copying it (start-up replays the whole journal this way).
+    pub fn replay_owned(records: impl IntoIterator<Item = Record>) -> LedgerState {
         let mut state = LedgerState::default();
         for r in records {
-            state.apply(r);
+            state.apply_owned(r);
         }
         state
     }
@@ -311,38 +317,36 @@ impl LedgerState {
     /// Applies one record. Idempotent for commits: an event id seen before
     /// is recorded as a duplicate, never counted again.
     pub fn apply(&mut self, record: &Record) {
+        self.apply_owned(record.clone());
+    }
+
+    fn apply_owned(&mut self, record: Record) {
         match record {
             Record::Received { id, at, raw } => {
-                if self.by_submission.contains_key(id) {
+                if self.by_submission.contains_key(&id) {
                     return;
                 }
                 self.by_submission
                     .insert(id.clone(), self.submissions.len());
                 self.submissions.push(Submission {
-                    id: id.clone(),
-                    received_at: *at,
-                    raw: raw.clone(),
+                    id,
+                    received_at: at,
+                    raw,
                     status: Status::Interrupted,
                 });
             }
             Record::Settled { id, verdict, .. } => {
-                let Some(&index) = self.by_submission.get(id) else {
+                let Some(&index) = self.by_submission.get(&id) else {
                     self.orphans += 1;
                     return;
                 };
                 let status = match verdict {
                     Verdict::Accepted { event } => self.commit(event),
-                    Verdict::Duplicate { of, exact_resend } => Status::Duplicate {
-                        of: of.clone(),
-                        exact_resend: *exact_resend,
-                    },
-                    Verdict::Rejected { rejection } => Status::Rejected {
-                        rejection: rejection.clone(),
-                    },
-                    Verdict::Conflict { key, existing } => Status::Conflict {
-                        key: key.clone(),
-                        existing: existing.clone(),
-                    },
+                    Verdict::Duplicate { of, exact_resend } => {
+                        Status::Duplicate { of, exact_resend }
+                    }
+                    Verdict::Rejected { rejection } => Status::Rejected { rejection },
+                    Verdict::Conflict { key, existing } => Status::Conflict { key, existing },
                 };
                 self.submissions[index].status = status;
             }
@@ -350,20 +354,19 @@ impl LedgerState {
     }
 
     /// Adds an event to the committed set unless its identity is there.
-    fn commit(&mut self, event: &Event) -> Status {
-        match self.decide_existing(event, &Overlay::default()) {
+    fn commit(&mut self, event: Event) -> Status {
+        match self.decide_existing(&event, &Overlay::default()) {
             Some(Verdict::Duplicate { of, exact_resend }) => Status::Duplicate { of, exact_resend },
             Some(Verdict::Conflict { key, existing }) => Status::Conflict { key, existing },
             _ => {
                 let index = self.events.len();
-                self.by_event.insert(event.event_id.clone(), index);
+                let event_id = event.event_id.clone();
+                self.by_event.insert(event_id.clone(), index);
                 self.by_content
                     .entry(event.content_id.clone())
                     .or_insert(index);
-                self.events.push(event.clone());
-                Status::Accepted {
-                    event_id: event.event_id.clone(),
-                }
+                self.events.push(event);
+                Status::Accepted { event_id }
             }
         }
     }
@@ -464,7 +467,6 @@ impl<J: Journal> Ledger<J> {
     pub fn open(mut journal: J, writer: impl Into<String>) -> Result<Ledger<J>, StoreError> {
         let writer = writer.into();
         let records = journal.records()?;
-        let state = LedgerState::replay(&records);
         let next_seq = records
             .iter()
             .filter_map(|r| match r {
@@ -473,6 +475,7 @@ impl<J: Journal> Ledger<J> {
             })
             .max()
             .unwrap_or(0);
+        let state = LedgerState::replay_owned(records);
         Ok(Ledger {
             journal,
             state,
@@ -501,7 +504,7 @@ impl<J: Journal> Ledger<J> {
     /// Re-reads the journal, e.g. after another tab appended to it.
     pub fn refresh(&mut self) -> Result<(), StoreError> {
         let records = self.journal.records()?;
-        self.state = LedgerState::replay(&records);
+        self.state = LedgerState::replay_owned(records);
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 use crate::backup;
 use crate::browser::{self, LocalStorageKv};
 use crate::journal::{LoadReport, SegmentJournal, FAMILY};
-use crate::kv::{used_units, KeyValue};
+use crate::kv::KeyValue;
 use crate::ledger::{Ledger, Outcome, StoreError};
 use crate::outbox::{self, Outbox, OutboxItem};
 use crate::settings;
@@ -107,6 +107,7 @@ impl Tally {
 
     /// Re-reads what other tabs committed.
     pub fn refresh(&mut self) {
+        browser::forget_sizes();
         if let Err(e) = self.ledger.refresh() {
             self.report
                 .left_in_place
@@ -164,7 +165,7 @@ impl Tally {
 
     /// UTF-16 code units Tally's keys use, as localStorage counts them.
     pub fn used_units(&self) -> u64 {
-        used_units(&LocalStorageKv, FAMILY).unwrap_or(0)
+        browser::tally_units().unwrap_or(0)
     }
 }
 

@@ -2,7 +2,7 @@
 //! it, and read what the pipeline made of it.
 
 use super::{AppState, FailureControls, OutcomePanel};
-use crate::aggregate::{Aggregates, Filter};
+use crate::amount::Amount;
 use crate::json;
 use crate::ledger::Outcome;
 use leptos::prelude::*;
@@ -77,17 +77,18 @@ pub fn SubmitView(state: AppState) -> impl IntoView {
             set_attempt.update(|n| *n += 1);
         }
     };
+    // A plain count and sum: this line re-renders after every submit, so it
+    // must not cost a full aggregation of the ledger.
     let totals = move || {
         state.read(|t| {
-            let agg = Aggregates::compute(t.ledger.state().events(), &Filter::default());
-            let (count, sum) = agg
-                .overall
-                .map(|s| (s.count, s.sum.to_string()))
-                .unwrap_or((0, "0".to_string()));
-            format!("{count} events committed, total amount {sum}")
+            let events = t.ledger.state().events();
+            let sum = events
+                .iter()
+                .try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.amount))
+                .map_or_else(|| "out of range".to_string(), |s| s.to_string());
+            format!("{} events committed, total amount {sum}", events.len())
         })
     };
-
     view! {
         <section class="panel" aria-labelledby="submit-title">
             <h2 id="submit-title">"Submit an event"</h2>

@@ -83,6 +83,11 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no session id in {created}"))
             .to_string();
+        browser.command(
+            "POST",
+            "/timeouts",
+            Some(json!({ "script": 300_000, "pageLoad": 120_000 })),
+        );
         browser
     }
 
@@ -145,15 +150,25 @@ impl Browser {
     }
 
     /// Polls `probe` until it returns `Some`, failing after 20 s with `what`.
-    pub fn wait_until<T>(&self, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(20);
+    pub fn wait_until<T>(&self, what: &str, probe: impl FnMut() -> Option<T>) -> T {
+        self.wait_until_within(what, Duration::from_secs(20), probe)
+    }
+
+    /// Polls `probe` until it returns `Some`, failing after `limit`.
+    pub fn wait_until_within<T>(
+        &self,
+        what: &str,
+        limit: Duration,
+        mut probe: impl FnMut() -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + limit;
         loop {
             if let Some(v) = probe() {
                 return v;
             }
             if Instant::now() > deadline {
                 let log = self.console();
-                panic!("timed out after 20 s waiting for {what}; browser console: {log:#?}");
+                panic!("timed out after {limit:?} waiting for {what}; browser console: {log:#?}");
             }
             sleep(Duration::from_millis(50));
         }
@@ -161,9 +176,19 @@ impl Browser {
 
     /// Waits until the text of `css` satisfies `ok`, and returns it.
     pub fn wait_for_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        self.wait_for_text_within(css, Duration::from_secs(20), ok)
+    }
+
+    /// Like [`Browser::wait_for_text`], waiting up to `limit`.
+    pub fn wait_for_text_within(
+        &self,
+        css: &str,
+        limit: Duration,
+        ok: impl Fn(&str) -> bool,
+    ) -> String {
         let mut last = String::new();
         let what = format!("the text of {css} to match");
-        self.wait_until(&what, || {
+        self.wait_until_within(&what, limit, || {
             last = self
                 .try_find(css)
                 .map(|e| self.text(&e))
@@ -224,6 +249,16 @@ impl Browser {
     /// Makes the tab with `handle` active.
     pub fn switch_to(&self, handle: &str) {
         self.command("POST", "/window", Some(json!({ "handle": handle })));
+    }
+
+    /// Runs asynchronous JavaScript; the script calls its last argument
+    /// with the result. Scripts may run for up to five minutes.
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.command(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
     }
 
     /// The page title.

@@ -1,0 +1,322 @@
+//! The browser benchmark: the release site in headless Chromium, measured the
+//! way a user meets it, beside a JavaScript baseline of the seeds' approach
+//! (sorted-key canonical JSON, WebCrypto SHA-256, an in-memory Set) run on the
+//! same events in the same browser.
+//!
+//! Run with `scripts/bench.sh`, which builds the site into target/bench-site.
+//! Prints a table and writes target/bench/results.json.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+use support::static_server::StaticServer;
+use support::webdriver::Browser;
+use tally::fault::SeededRng;
+use tally::sample::{random_event, render, Shape};
+
+/// `n` submissions: about 70% distinct events in every shape, 20% exact
+/// resends and 10% reshaped duplicates, shuffled.
+fn mixed(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = SeededRng::new(seed);
+    let clients = ["client_A", "client_B", "client_C", "web", "ios"];
+    let metrics = ["sale", "refund", "signup"];
+    let distinct = n * 7 / 10;
+    let mut events = Vec::with_capacity(distinct);
+    let mut lines = Vec::with_capacity(n);
+    for i in 0..distinct {
+        let mut e = random_event(&mut rng, &clients, &metrics);
+        if i % 5 == 0 {
+            e.idempotency_key = Some(format!("m-{seed}-{i}"));
+        }
+        lines.push(render(&e, Shape::ALL[i % 5], &mut rng));
+        events.push(e);
+    }
+    while lines.len() < n {
+        let i = rng.below(distinct as u64) as usize;
+        if rng.chance(666_667) {
+            lines.push(lines[i].clone());
+        } else {
+            lines.push(render(
+                &events[i],
+                Shape::ALL[rng.below(5) as usize],
+                &mut rng,
+            ));
+        }
+    }
+    for i in (1..lines.len()).rev() {
+        lines.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    lines
+}
+
+fn site_dir() -> PathBuf {
+    let dir = std::env::var("TALLY_SITE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-site"));
+    assert!(
+        dir.join("index.html").is_file(),
+        "no site at {}: run scripts/bench.sh",
+        dir.display()
+    );
+    dir
+}
+
+/// Opens the app on a view and waits for it.
+fn open(browser: &Browser, server: &StaticServer, hash: &str) {
+    browser.goto(&format!("{}{hash}", server.url()));
+    browser.wait_for_text("h1", |t| t == "Tally");
+}
+
+/// Empties the origin's storage and reloads the app.
+fn fresh(browser: &Browser, server: &StaticServer, hash: &str) {
+    open(browser, server, hash);
+    browser.execute("localStorage.clear(); return true;", json!([]));
+    browser.reload();
+    browser.wait_for_text("h1", |t| t == "Tally");
+}
+
+/// Imports `lines` through the Bulk import view; returns (ms, summary text).
+fn import(browser: &Browser, server: &StaticServer, lines: &[String]) -> (f64, String) {
+    open(browser, server, "#/import");
+    browser.wait_for_text("main h2", |t| t == "Bulk import");
+    browser.execute(
+        "const t = document.querySelector('#bulk-events');
+         t.value = arguments[0];
+         t.dispatchEvent(new Event('input', { bubbles: true }));
+         [...document.querySelectorAll('button')].find(b => b.textContent === 'Import').click();",
+        json!([lines.join("\n")]),
+    );
+    let summary = browser.wait_for_text_within(
+        "[data-testid=import-summary]",
+        Duration::from_secs(300),
+        |t| !t.is_empty(),
+    );
+    let ms = summary
+        .split(" in ")
+        .nth(1)
+        .and_then(|r| r.split(" ms").next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no time in {summary}"));
+    (ms, summary)
+}
+
+/// The seeds' approach in JavaScript, in memory, on the same lines.
+fn js_baseline(browser: &Browser, lines: &[String]) -> Value {
+    browser.execute_async(
+        "const [lines, done] = [arguments[0], arguments[arguments.length - 1]];
+         const canonical = v => Array.isArray(v) ? '[' + v.map(canonical).join(',') + ']'
+           : (v !== null && typeof v === 'object')
+             ? '{' + Object.keys(v).sort().map(k => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}'
+             : JSON.stringify(v);
+         const encoder = new TextEncoder();
+         (async () => {
+           const started = performance.now();
+           const seen = new Set();
+           let accepted = 0, duplicates = 0, rejected = 0;
+           for (const line of lines) {
+             let value;
+             try { value = JSON.parse(line); } catch (e) { rejected++; continue; }
+             const digest = await crypto.subtle.digest('SHA-256', encoder.encode(canonical(value)));
+             const hex = Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
+             if (seen.has(hex)) { duplicates++; } else { seen.add(hex); accepted++; }
+           }
+           done({ ms: performance.now() - started, accepted, duplicates, rejected });
+         })();",
+        json!([lines]),
+    )
+}
+
+/// Median time of one submit through the Submit form, until the answer is
+/// rendered (the click, the pipeline, storage, and the next task's paint work).
+fn submit_latency(browser: &Browser, server: &StaticServer, samples: usize, seed: u64) -> f64 {
+    open(browser, server, "#/submit");
+    let lines = mixed(samples * 2, seed);
+    let mut times: Vec<f64> = lines
+        .iter()
+        .take(samples)
+        .map(|line| {
+            browser
+                .execute_async(
+                    "const [line, done] = [arguments[0], arguments[arguments.length - 1]];
+                     const t = document.querySelector('#raw-event');
+                     t.value = line;
+                     t.dispatchEvent(new Event('input', { bubbles: true }));
+                     const button = [...document.querySelectorAll('button')].find(b => b.textContent === 'Submit event');
+                     const started = performance.now();
+                     button.click();
+                     const sync = performance.now() - started;
+                     setTimeout(() => { window.__syncTimes = (window.__syncTimes || []).concat([sync]); done(performance.now() - started); }, 0);",
+                    json!([line]),
+                )
+                .as_f64()
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
+    let sync = browser.execute("const t = window.__syncTimes || []; window.__syncTimes = []; return t.sort((a, b) => a - b)[t.length >> 1];", json!([]));
+    eprintln!("submit: median synchronous part (pipeline and storage) {sync} ms");
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Milliseconds from navigation start to the app's `tally-interactive` mark.
+fn load_to_interactive(browser: &Browser, server: &StaticServer) -> f64 {
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        open(browser, server, "#/submit");
+        browser.reload();
+        browser.wait_for_text("h1", |t| t == "Tally");
+        let v = browser.execute(
+            "const m = performance.getEntriesByName('tally-interactive')[0]; return m ? m.startTime : null;",
+            json!([]),
+        );
+        times.push(
+            v.as_f64()
+                .unwrap_or_else(|| panic!("no tally-interactive mark: {v}")),
+        );
+    }
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn storage_units(browser: &Browser) -> (f64, f64) {
+    let v = browser.execute(
+        "let units = 0;
+         for (let i = 0; i < localStorage.length; i++) {
+           const k = localStorage.key(i);
+           if (k.startsWith('tally:')) units += k.length + localStorage.getItem(k).length;
+         }
+         return units;",
+        json!([]),
+    );
+    (v.as_f64().unwrap_or(0.0), 0.0)
+}
+
+/// gzip size of each file of the release site: deflate at level 9 plus
+/// gzip's 18 bytes of header and trailer.
+fn gzip_sizes(dir: &PathBuf) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read the site").flatten() {
+        let path = entry.path();
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let gz = miniz_oxide::deflate::compress_to_vec(&bytes, 9).len() + 18;
+        out.push((name, bytes.len(), gz));
+    }
+    out.sort();
+    out
+}
+
+fn main() {
+    let dir = site_dir();
+    let server = StaticServer::start(&dir, "/tally/");
+    let browser = Browser::start();
+    let mut results = serde_json::Map::new();
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+
+    // (a) Bulk import with durable persistence, beside the in-memory JS baseline.
+    for n in [1_000usize, 10_000, 50_000] {
+        let lines = mixed(n, n as u64);
+        fresh(&browser, &server, "#/import");
+        let (ms, summary) = import(&browser, &server, &lines);
+        let baseline = js_baseline(&browser, &lines);
+        let js_ms = baseline["ms"].as_f64().unwrap_or(f64::NAN);
+        let rate = n as f64 / (ms / 1000.0);
+        let js_rate = n as f64 / (js_ms / 1000.0);
+        eprintln!("import {n}: {summary} | JS baseline {baseline}");
+        rows.push((
+            format!("(a) bulk import, {n} mixed events, durable"),
+            format!("{ms:.0} ms ({rate:.0} events/s)"),
+            format!(
+                "JS in-memory baseline {js_ms:.0} ms ({js_rate:.0}/s): {:.2}x",
+                rate / js_rate
+            ),
+        ));
+        results.insert(
+            format!("import_{n}"),
+            json!({ "ms": ms, "events_per_s": rate, "summary": summary, "js_baseline": baseline, "ratio_vs_js": rate / js_rate }),
+        );
+    }
+
+    // (b) One submit, empty store and with 20,000 stored events.
+    fresh(&browser, &server, "#/submit");
+    let empty = submit_latency(&browser, &server, 25, 1);
+    fresh(&browser, &server, "#/import");
+    let (_, summary) = import(&browser, &server, &mixed(20_000, 20));
+    eprintln!("loaded 20,000 events: {summary}");
+    let full = submit_latency(&browser, &server, 25, 2);
+    rows.push((
+        "(b) one submit, median of 25".into(),
+        format!("{empty:.1} ms empty, {full:.1} ms with 20,000 stored"),
+        format!("{:.2}x (target at most 1.5x)", full / empty),
+    ));
+    results.insert(
+        "submit_ms".into(),
+        json!({ "empty": empty, "with_20000": full, "ratio": full / empty }),
+    );
+
+    // (c) Load to interactive with 20,000 stored events.
+    let load = load_to_interactive(&browser, &server);
+    rows.push((
+        "(c) load to interactive, 20,000 stored".into(),
+        format!("{load:.0} ms"),
+        "target under 300 ms".into(),
+    ));
+    results.insert("load_to_interactive_ms".into(), json!(load));
+
+    // (d) Storage per event.
+    let (units, _) = storage_units(&browser);
+    let events = browser.execute(
+        "return Number((document.querySelector('[data-testid=totals]') || {textContent: ''}).textContent.split(' ')[0]) || null;",
+        json!([]),
+    );
+    let submissions = 20_000.0 + 50.0; // the import plus the latency samples
+    let per_submission = units / submissions;
+    let fit = 5_242_880.0 / per_submission;
+    rows.push((
+        "(d) localStorage per submission".into(),
+        format!(
+            "{per_submission:.0} characters ({:.0} bytes as UTF-16)",
+            per_submission * 2.0
+        ),
+        format!("about {fit:.0} submissions fit in the 5,242,880-character quota"),
+    ));
+    results.insert(
+        "storage".into(),
+        json!({ "units": units, "submissions": submissions, "events_committed": events, "units_per_submission": per_submission, "submissions_that_fit": fit }),
+    );
+
+    // (e) Bundle size.
+    let sizes = gzip_sizes(&dir);
+    let total: usize = sizes.iter().map(|(_, _, gz)| gz).sum();
+    let detail: Vec<String> = sizes
+        .iter()
+        .map(|(n, raw, gz)| format!("{n}: {raw} B, {gz} B gzip"))
+        .collect();
+    rows.push((
+        "(e) release bundle, gzip".into(),
+        format!("{:.1} KB", total as f64 / 1024.0),
+        "target under 250 KB".into(),
+    ));
+    results.insert(
+        "bundle".into(),
+        json!({ "gzip_total_bytes": total, "files": detail }),
+    );
+
+    println!("\n| measurement | Tally | comparison |\n| --- | --- | --- |");
+    for (what, tally, other) in &rows {
+        println!("| {what} | {tally} | {other} |");
+    }
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&out).expect("create target/bench");
+    let text = serde_json::to_string_pretty(&Value::Object(results)).unwrap_or_default();
+    std::fs::write(out.join("results.json"), text).expect("write results.json");
+    println!("\nWrote target/bench/results.json");
+}
