@@ -434,15 +434,8 @@ mod tests {
     use super::*;
     use crate::kv::MemoryKv;
     use crate::ledger::{Ledger, LedgerState};
+    use crate::test_fixtures::{now, SEED_A as A, SEED_B as B};
     use std::rc::Rc;
-
-    const A: &str = r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#;
-    const B: &str =
-        r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#;
-
-    fn now() -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
-    }
 
     fn event(i: usize) -> String {
         format!(

@@ -46,6 +46,9 @@ pub mod settings;
 pub mod simulator;
 pub mod timestamp;
 
+#[cfg(test)]
+mod test_fixtures;
+
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]

@@ -165,13 +165,8 @@ mod tests {
     use crate::fault::{FaultPlan, FaultPoint};
     use crate::journal::SegmentJournal;
     use crate::kv::MemoryKv;
+    use crate::test_fixtures::{now, SEED_A as A};
     use std::rc::Rc;
-
-    const A: &str = r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#;
-
-    fn now() -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
-    }
 
     fn app(
         kv: &Rc<MemoryKv>,

@@ -69,10 +69,7 @@ impl std::fmt::Display for SaveError {
 mod tests {
     use super::*;
     use crate::kv::MemoryKv;
-
-    fn now() -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
-    }
+    use crate::test_fixtures::now;
 
     #[test]
     fn save_load_reset() {

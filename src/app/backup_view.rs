@@ -1,9 +1,8 @@
 //! Export everything to a file, restore from one, or clear all data.
 
-use super::widgets::download;
+use super::widgets::{download, read_chosen_file};
 use super::AppState;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// Backup, restore and clear.
 #[component]
@@ -29,26 +28,13 @@ pub fn BackupView(state: AppState) -> impl IntoView {
         }
     };
     let restore = move |ev: leptos::ev::Event| {
-        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
-        let Some(file) = input
-            .as_ref()
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0))
-        else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-            let summary = match text.ok().and_then(|t| t.as_string()) {
-                Some(text) => state
+        read_chosen_file(&ev, move |text| {
+            let summary = text.and_then(|text: String| {
+                state
                     .update(|t| t.restore(&text))
-                    .unwrap_or_else(|| Err("the app is closing".into())),
-                None => Err("the file could not be read as text".into()),
-            };
+                    .unwrap_or_else(|| Err("the app is closing".into()))
+            });
             set_message.set(summary.unwrap_or_else(|e| e));
-            if let Some(input) = input {
-                input.set_value("");
-            }
         });
     };
     let clear = move |_| {

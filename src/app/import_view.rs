@@ -1,11 +1,11 @@
 //! Bulk import: NDJSON or a JSON array, pasted or from a file, committed in
 //! chunks so the page never freezes, with a progress bar and a summary.
 
+use super::widgets::{read_chosen_file, yield_to_browser};
 use super::AppState;
 use crate::bulk;
 use crate::ledger::Outcome;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// Events per commit: one raw write and one commit per chunk.
 const CHUNK: usize = 500;
@@ -71,14 +71,6 @@ fn detail(outcome: &Outcome) -> String {
     }
 }
 
-/// Lets the browser paint and handle input between chunks.
-async fn yield_to_browser() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback(&resolve);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
 #[component]
 pub fn ImportView(state: AppState) -> impl IntoView {
     let (input, set_input) = signal(String::new());
@@ -90,24 +82,9 @@ pub fn ImportView(state: AppState) -> impl IntoView {
     let (only, set_only) = signal(String::new());
 
     let load_file = move |ev: leptos::ev::Event| {
-        let input_el: Option<web_sys::HtmlInputElement> =
-            ev.target().and_then(|t| t.dyn_into().ok());
-        let Some(file) = input_el
-            .as_ref()
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0))
-        else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match wasm_bindgen_futures::JsFuture::from(file.text())
-                .await
-                .ok()
-                .and_then(|t| t.as_string())
-            {
-                Some(text) => set_input.set(text),
-                None => set_error.set(Some("The file could not be read as text.".into())),
-            }
+        read_chosen_file(&ev, move |text| match text {
+            Ok(text) => set_input.set(text),
+            Err(e) => set_error.set(Some(e)),
         });
     };
 

@@ -3,37 +3,28 @@
 use super::widgets::{FilterForm, Pager, PAGE_SIZE};
 use super::AppState;
 use crate::aggregate::Filter;
+use crate::ledger::Event;
 use crate::timestamp;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 
+/// Distinct values of one field of the committed events, sorted, for a
+/// filter menu.
+fn distinct(state: AppState, field: fn(&Event) -> &str) -> Signal<Vec<String>> {
+    Signal::derive(move || {
+        state.read(|t| {
+            let set: BTreeSet<&str> = t.ledger.state().events().iter().map(field).collect();
+            set.into_iter().map(String::from).collect()
+        })
+    })
+}
+
 /// Distinct clients and metrics of the committed events, for filter menus.
 pub fn choices(state: AppState) -> (Signal<Vec<String>>, Signal<Vec<String>>) {
-    let clients = Signal::derive(move || {
-        state.read(|t| {
-            let set: BTreeSet<&str> = t
-                .ledger
-                .state()
-                .events()
-                .iter()
-                .map(|e| e.client_id.as_str())
-                .collect();
-            set.into_iter().map(String::from).collect()
-        })
-    });
-    let metrics = Signal::derive(move || {
-        state.read(|t| {
-            let set: BTreeSet<&str> = t
-                .ledger
-                .state()
-                .events()
-                .iter()
-                .map(|e| e.metric.as_str())
-                .collect();
-            set.into_iter().map(String::from).collect()
-        })
-    });
-    (clients, metrics)
+    (
+        distinct(state, |e| &e.client_id),
+        distinct(state, |e| &e.metric),
+    )
 }
 
 #[component]

@@ -1,5 +1,6 @@
 //! Simulator: chaos in the app, and a visible verdict on exactly-once.
 
+use super::widgets::yield_to_browser;
 use super::AppState;
 use crate::fault::FaultPoint;
 use crate::simulator::{SimConfig, SimReport, SimStats, Simulation};
@@ -46,10 +47,7 @@ pub fn SimulatorView(state: AppState) -> impl IntoView {
                 if sent == 0 {
                     break;
                 }
-                let promise = js_sys::Promise::new(&mut |resolve, _| {
-                    let _ = window().set_timeout_with_callback(&resolve);
-                });
-                let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                yield_to_browser().await;
             }
             state.tally.update_value(|t| {
                 sim.finish(&mut t.ledger);

@@ -23,6 +23,42 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
     web_sys::Url::revoke_object_url(&url)
 }
 
+/// Reads the file chosen in a file input as text, then calls `done` with
+/// it or with a message for the user. Clears the input so the same file can
+/// be chosen again.
+pub fn read_chosen_file(
+    ev: &leptos::ev::Event,
+    done: impl FnOnce(Result<String, String>) + 'static,
+) {
+    let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+    let Some(file) = input
+        .as_ref()
+        .and_then(|i| i.files())
+        .and_then(|f| f.get(0))
+    else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+        done(
+            text.ok()
+                .and_then(|t| t.as_string())
+                .ok_or_else(|| "The file could not be read as text.".to_string()),
+        );
+        if let Some(input) = input {
+            input.set_value("");
+        }
+    });
+}
+
+/// Lets the browser paint and handle input before long work continues.
+pub async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Client, metric and date range. Dates are UTC days; the end day is included.
 #[component]
 pub fn FilterForm(
