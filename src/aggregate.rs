@@ -15,9 +15,13 @@ use std::collections::BTreeMap;
 /// Count, sum, min and max of a group of amounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
+    /// How many events.
     pub count: u64,
+    /// Their exact total.
     pub sum: Amount,
+    /// The smallest amount.
     pub min: Amount,
+    /// The largest amount.
     pub max: Amount,
 }
 
@@ -56,9 +60,13 @@ impl Stats {
 /// is half-open, `from` inclusive and `to` exclusive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
+    /// Only this client, if set.
     pub client_id: Option<String>,
+    /// Only this metric, if set.
     pub metric: Option<String>,
+    /// Only events at or after this instant, if set.
     pub from: Option<DateTime<Utc>>,
+    /// Only events before this instant, if set.
     pub to: Option<DateTime<Utc>>,
 }
 
@@ -79,8 +87,11 @@ impl Filter {
 pub struct Aggregates {
     /// `None` when no event matched.
     pub overall: Option<Stats>,
+    /// Per client id.
     pub by_client: BTreeMap<String, Stats>,
+    /// Per metric.
     pub by_metric: BTreeMap<String, Stats>,
+    /// Per (client id, metric) pair.
     pub by_client_metric: BTreeMap<(String, String), Stats>,
     /// By the UTC calendar day of the event's timestamp.
     pub by_day: BTreeMap<NaiveDate, Stats>,

@@ -110,9 +110,13 @@ impl fmt::Display for Amount {
 /// Why a value is not an acceptable amount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AmountError {
+    /// Nothing but spaces, or nothing at all.
     Empty,
+    /// NaN in any spelling.
     NotANumber,
+    /// Infinity in any spelling.
     Infinite,
+    /// A hexadecimal literal such as `0x1F`.
     Hex,
     /// Both `,` and `.` appear and their roles cannot be told apart safely.
     AmbiguousSeparators,

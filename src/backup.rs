@@ -22,12 +22,18 @@ const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Backup {
+    /// Always `tally-backup`, so other JSON files are refused.
     pub format: String,
+    /// The backup format version.
     pub version: u32,
+    /// When the backup was made.
     pub exported_at: DateTime<Utc>,
+    /// Every journal record, in replay order: the source of truth.
     pub records: Vec<Record>,
+    /// The mapping rules in force when exported.
     pub rules: Rules,
     #[serde(default)]
+    /// Failed submissions still waiting for a retry.
     pub outbox: Vec<OutboxItem>,
 }
 

@@ -17,6 +17,7 @@ pub const MAX_BULK_BYTES: usize = 64 * 1024 * 1024;
 pub struct Item<'a> {
     /// 1-based line where the item starts.
     pub line: usize,
+    /// The item's exact source text.
     pub text: &'a str,
 }
 

@@ -51,6 +51,7 @@ impl fmt::Display for FaultPoint {
 /// (an integer so that runs replay identically everywhere).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
+    /// Where in the request the failure happens.
     pub point: FaultPoint,
     /// 1,000,000 fires always; 0 never.
     pub per_million: u32,
@@ -62,7 +63,9 @@ pub const ALWAYS: u32 = 1_000_000;
 /// A set of failure rules and the seeded generator that decides them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FaultPlan {
+    /// The failure rules; an empty list never fails.
     pub faults: Vec<Fault>,
+    /// The seed the generator started from, kept to describe the run.
     pub seed: u64,
     /// The generator's state; advances once per rate-based decision.
     state: u64,
@@ -140,6 +143,7 @@ impl FaultPlan {
 pub struct SeededRng(FaultPlan);
 
 impl SeededRng {
+    /// A generator that starts from `seed`.
     pub fn new(seed: u64) -> SeededRng {
         SeededRng(FaultPlan::new(Vec::new(), seed))
     }

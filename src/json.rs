@@ -25,11 +25,15 @@ pub const MAX_DEPTH: usize = 32;
 /// A parsed JSON value that keeps what Tally needs for exactness and audit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Json {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// The number exactly as written, validated against the RFC 8259 grammar.
     Number(String),
+    /// A string, escapes decoded.
     String(String),
+    /// An array, in order.
     Array(Vec<Json>),
     /// Members in document order; duplicate names are kept so callers can
     /// refuse them rather than guess.

@@ -19,8 +19,11 @@ pub const BROWSER_QUOTA_UNITS: u64 = 5 * 1024 * 1024;
 /// Storage with localStorage's semantics: each `set` and `remove` is atomic
 /// on its own; nothing groups several of them.
 pub trait KeyValue {
+    /// The value under `key`, if any.
     fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Stores `value` under `key`, replacing any old value; fails whole or not at all.
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Removes `key`; removing a missing key succeeds.
     fn remove(&self, key: &str) -> Result<(), StoreError>;
     /// Every key, in no particular order.
     fn keys(&self) -> Result<Vec<String>, StoreError>;
@@ -71,6 +74,7 @@ pub struct MemoryKv {
 }
 
 impl MemoryKv {
+    /// An empty store without a quota.
     pub fn new() -> MemoryKv {
         MemoryKv::default()
     }

@@ -40,7 +40,9 @@ pub const MAX_EVENTS: usize = 10_000_000;
 /// browser tabs; numbering per writer lets tabs append without coordination.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SubmissionId {
+    /// The tab (page load) that received the submission.
     pub writer: String,
+    /// The submission's number within that writer, from 0.
     pub seq: u64,
 }
 
@@ -59,13 +61,19 @@ pub struct Event {
     pub content_id: Fingerprint,
     /// The fingerprint of the raw payload, to tell exact resends.
     pub raw_fingerprint: Fingerprint,
+    /// The canonical client id.
     pub client_id: String,
+    /// The canonical metric name.
     pub metric: String,
     #[serde(with = "amount_text")]
+    /// The exact amount.
     pub amount: Amount,
+    /// When the event happened, in UTC.
     pub timestamp: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The client's own identity for the event, if it sent one.
     pub idempotency_key: Option<String>,
+    /// When Tally committed it.
     pub ingested_at: DateTime<Utc>,
     /// The submission that carried it; its raw text is in the raw log.
     pub submission: SubmissionId,
@@ -91,10 +99,30 @@ mod amount_text {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
-    Accepted { event: Event },
-    Duplicate { of: Fingerprint, exact_resend: bool },
-    Rejected { rejection: Rejection },
-    Conflict { key: String, existing: Fingerprint },
+    /// Committed as a new event.
+    Accepted {
+        /// The event, with its identity.
+        event: Event,
+    },
+    /// Already committed.
+    Duplicate {
+        /// The event it duplicates.
+        of: Fingerprint,
+        /// Whether the payload was the same JSON (RFC 8785).
+        exact_resend: bool,
+    },
+    /// Not normalizable.
+    Rejected {
+        /// Every reason, field by field.
+        rejection: Rejection,
+    },
+    /// The idempotency key belongs to an event whose content differs.
+    Conflict {
+        /// The reused key.
+        key: String,
+        /// The event that holds it.
+        existing: Fingerprint,
+    },
 }
 
 /// One durable record. The journal is a sequence of these and nothing else.
@@ -103,14 +131,20 @@ pub enum Verdict {
 pub enum Record {
     /// A submission exactly as received, written before any decision.
     Received {
+        /// The submission's identity.
         id: SubmissionId,
+        /// When it was received.
         at: DateTime<Utc>,
+        /// The payload text exactly as received.
         raw: String,
     },
     /// The verdict on a received submission; for `Accepted`, the commit.
     Settled {
+        /// The submission this settles.
         id: SubmissionId,
+        /// When it was settled.
         at: DateTime<Utc>,
+        /// The decision.
         verdict: Verdict,
     },
 }
@@ -125,7 +159,11 @@ pub enum StoreError {
         used_units: u64,
     },
     /// Storage refused or is unavailable for another reason.
-    Unavailable { message: String },
+    /// Storage refused or is unavailable for another reason, which `message` gives.
+    Unavailable {
+        /// What the browser or the store said.
+        message: String,
+    },
 }
 
 impl fmt::Display for StoreError {
@@ -158,6 +196,7 @@ pub trait Journal {
 /// tests. `fail_after` makes one append fail like a real store would.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryJournal {
+    /// Every appended record, in order.
     pub records: Vec<Record>,
     /// `Some(n)`: let `n` more appends through, then fail the next one with
     /// [`StoreError::Unavailable`] (`Some(0)` fails the very next append).
@@ -217,23 +256,38 @@ impl fmt::Display for Failure {
 pub enum Outcome {
     /// A new event was committed.
     Accepted {
+        /// The committed event.
         event: Event,
+        /// How each field was found.
         provenance: Vec<Provenance>,
     },
     /// Already committed: an idempotent success naming the original.
     Duplicate {
+        /// The event committed earlier.
         original: Event,
         /// True when the payload is the same JSON (RFC 8785), false when it is
         /// the same event in another shape.
         exact_resend: bool,
+        /// How each field of this submission was found.
         provenance: Vec<Provenance>,
     },
     /// Cannot be normalized; every reason is listed.
-    Rejected { rejection: Rejection },
+    Rejected {
+        /// Every reason, field by field.
+        rejection: Rejection,
+    },
     /// Storage did not complete the request; retrying is safe.
-    Failed { failure: Failure },
+    Failed {
+        /// What failed; nothing was committed unless it was a lost acknowledgement.
+        failure: Failure,
+    },
     /// The idempotency key was used before for different content.
-    Conflict { key: String, existing: Event },
+    Conflict {
+        /// The reused key.
+        key: String,
+        /// The event that already holds it.
+        existing: Event,
+    },
 }
 
 impl Outcome {
@@ -259,18 +313,28 @@ impl Outcome {
 pub enum Status {
     /// Received but never settled: the request was interrupted mid-way.
     Interrupted,
+    /// Committed as a new event.
     Accepted {
+        /// The committed event's id.
         event_id: Fingerprint,
     },
+    /// Already committed.
     Duplicate {
+        /// The event it duplicates.
         of: Fingerprint,
+        /// Whether the payload was the same JSON.
         exact_resend: bool,
     },
+    /// Refused.
     Rejected {
+        /// Every reason.
         rejection: Rejection,
     },
+    /// The idempotency key was already used for other content.
     Conflict {
+        /// The reused key.
         key: String,
+        /// The event that holds it.
         existing: Fingerprint,
     },
 }
@@ -278,9 +342,13 @@ pub enum Status {
 /// One entry of the raw log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
+    /// The submission's identity.
     pub id: SubmissionId,
+    /// When it was received.
     pub received_at: DateTime<Utc>,
+    /// The payload text exactly as received.
     pub raw: String,
+    /// What became of it.
     pub status: Status,
 }
 

@@ -25,6 +25,8 @@
 //! Everything above is tested natively. The browser build adds localStorage
 //! and the clock in `browser` and the Leptos interface in `app` (wasm32 only).
 
+#![warn(missing_docs)]
+
 pub mod aggregate;
 pub mod amount;
 pub mod backup;

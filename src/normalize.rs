@@ -26,9 +26,13 @@ pub const MAX_NAME_CHARS: usize = 256;
 /// The canonical fields of an event, before it gets an identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Normalized {
+    /// The client id, trimmed.
     pub client_id: String,
+    /// The metric name, trimmed.
     pub metric: String,
+    /// The exact amount.
     pub amount: Amount,
+    /// The instant, in UTC.
     pub timestamp: DateTime<Utc>,
     /// The client's own identity for the event, if it sent one.
     pub idempotency_key: Option<String>,
@@ -40,6 +44,7 @@ pub struct Normalized {
 /// `amount ← payload.sum: "250.50" → 250.5 (numeric string)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
+    /// The canonical field this explains.
     pub field: Field,
     /// Dotted path in the submission, or `default (client rule)`.
     pub path: String,
@@ -70,6 +75,7 @@ pub struct FieldError {
     pub path: Option<String>,
     /// The offending value as compact JSON, if there was one.
     pub found: Option<String>,
+    /// Why the value was refused, in words a user can act on.
     pub reason: String,
 }
 
@@ -94,14 +100,23 @@ impl fmt::Display for FieldError {
 pub enum Rejection {
     /// The text is not JSON.
     InvalidJson {
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error, in characters.
         column: usize,
+        /// What is wrong.
         message: String,
     },
     /// JSON, but not an object (an array belongs in bulk import).
-    NotAnObject { found: String },
+    NotAnObject {
+        /// The kind of value found instead of an object.
+        found: String,
+    },
     /// An object whose fields cannot be normalized; every problem is listed.
-    Fields { errors: Vec<FieldError> },
+    Fields {
+        /// Every field-level problem.
+        errors: Vec<FieldError>,
+    },
 }
 
 impl From<JsonError> for Rejection {

@@ -24,8 +24,11 @@ pub struct OutboxItem {
     pub id: String,
     /// The payload exactly as the user submitted it.
     pub raw: String,
+    /// When the payload first failed.
     pub first_failed_at: DateTime<Utc>,
+    /// When it last failed.
     pub last_failed_at: DateTime<Utc>,
+    /// How many attempts failed so far.
     pub attempts: u32,
     /// Why the last attempt failed.
     pub last_error: String,
@@ -48,6 +51,7 @@ pub struct Outbox<K: KeyValue> {
 }
 
 impl<K: KeyValue> Outbox<K> {
+    /// An outbox over `kv`.
     pub fn new(kv: K) -> Outbox<K> {
         Outbox { kv }
     }

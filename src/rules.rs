@@ -19,10 +19,15 @@ pub const RULES_VERSION: u32 = 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
+    /// Which client sent the event.
     ClientId,
+    /// What was measured.
     Metric,
+    /// The exact amount.
     Amount,
+    /// When it happened.
     Timestamp,
+    /// The client's own identity for the event (optional).
     IdempotencyKey,
 }
 
@@ -59,14 +64,19 @@ impl fmt::Display for Field {
 #[serde(deny_unknown_fields)]
 pub struct Aliases {
     #[serde(default)]
+    /// Names of the client id.
     pub client_id: Vec<String>,
     #[serde(default)]
+    /// Names of the metric.
     pub metric: Vec<String>,
     #[serde(default)]
+    /// Names of the amount.
     pub amount: Vec<String>,
     #[serde(default)]
+    /// Names of the timestamp.
     pub timestamp: Vec<String>,
     #[serde(default)]
+    /// Names of the idempotency key.
     pub idempotency_key: Vec<String>,
 }
 
@@ -90,6 +100,7 @@ impl Aliases {
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A metric name, e.g. `"sale"`.
     pub metric: Option<String>,
     /// An amount as text, e.g. `"0"`, parsed exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +119,7 @@ pub struct ClientRule {
     #[serde(default)]
     pub aliases: Aliases,
     #[serde(default)]
+    /// Values for fields the client leaves out.
     pub defaults: Defaults,
     /// How to read this client's undecidable year-last dates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,11 +130,14 @@ pub struct ClientRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rules {
+    /// The document format version; must be [`RULES_VERSION`].
     pub version: u32,
     /// Object members that may wrap the fields, searched one level deep.
     pub envelopes: Vec<String>,
+    /// The aliases every client's events are read with.
     pub aliases: Aliases,
     #[serde(default)]
+    /// Overrides per client id.
     pub clients: BTreeMap<String, ClientRule>,
 }
 
@@ -160,6 +175,7 @@ impl Default for Rules {
 pub struct RulesError {
     /// Dotted path of the offending entry, e.g. `clients.acme.defaults.amount`.
     pub path: String,
+    /// What is wrong, in words a user can act on.
     pub message: String,
 }
 

@@ -15,10 +15,15 @@ use chrono::{DateTime, Duration, FixedOffset, Offset, Timelike, Utc};
 /// One real-world event, before any client writes it down.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LogicalEvent {
+    /// The client that sends it.
     pub client_id: String,
+    /// What was measured.
     pub metric: String,
+    /// The exact amount.
     pub amount: Amount,
+    /// When it happened.
     pub timestamp: DateTime<Utc>,
+    /// The client's own id for the event, if it sends one.
     pub idempotency_key: Option<String>,
 }
 
@@ -39,6 +44,7 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// Every shape, in a fixed order.
     pub const ALL: [Shape; 5] = [
         Shape::SeedA,
         Shape::SeedB,

@@ -52,7 +52,9 @@ pub fn reset_rules(kv: &impl KeyValue) -> Result<Rules, StoreError> {
 /// Why rules could not be saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveError {
+    /// The document does not validate.
     Invalid(RulesError),
+    /// Storage refused the write.
     Storage(StoreError),
 }
 

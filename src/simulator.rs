@@ -22,8 +22,11 @@ use std::collections::{BTreeMap, HashSet};
 /// How a run behaves. Rates are parts per million.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimConfig {
+    /// Everything random in the run follows from this.
     pub seed: u64,
+    /// How many simulated clients, each with its own payload shape.
     pub clients: usize,
+    /// Distinct events each client sends.
     pub events_per_client: usize,
     /// Chance that a send is an exact resend of an earlier payload.
     pub resend_per_million: u32,
@@ -31,6 +34,7 @@ pub struct SimConfig {
     pub reshape_per_million: u32,
     /// Chance that the database fails a request, at each chosen point.
     pub failure_per_million: u32,
+    /// Where the database fails.
     pub failure_points: Vec<FaultPoint>,
     /// Tries per send before the client parks the payload in its outbox.
     pub attempts: u32,
@@ -57,11 +61,17 @@ impl Default for SimConfig {
 /// What happened during a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SimStats {
+    /// Payloads sent (new, resent and reshaped).
     pub sends: usize,
+    /// Submissions made, retries included.
     pub attempts: usize,
+    /// Submissions that failed.
     pub failures: usize,
+    /// Answers that were Accepted.
     pub accepted: usize,
+    /// Answers that were Duplicate.
     pub duplicates: usize,
+    /// Answers that were Rejected or Conflict (none in a correct run).
     pub rejected: usize,
     /// Sends whose attempts all failed; parked in the outbox until `finish`.
     pub parked: usize,
@@ -70,15 +80,22 @@ pub struct SimStats {
 /// Expected and actual figures for one client and metric.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimRow {
+    /// The simulated client.
     pub client_id: String,
+    /// The metric.
     pub metric: String,
+    /// Distinct events the client sent.
     pub expected_count: u64,
+    /// Their exact sum.
     pub expected_sum: Amount,
+    /// Events Tally counted.
     pub actual_count: u64,
+    /// Tally's sum.
     pub actual_sum: Amount,
 }
 
 impl SimRow {
+    /// Whether Tally's figures equal the ground truth.
     pub fn matches(&self) -> bool {
         self.expected_count == self.actual_count && self.expected_sum == self.actual_sum
     }
@@ -87,9 +104,13 @@ impl SimRow {
 /// The verdict of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimReport {
+    /// One row per client and metric.
     pub rows: Vec<SimRow>,
+    /// Distinct events sent in total.
     pub expected_events: u64,
+    /// Events Tally counted in total.
     pub actual_events: u64,
+    /// Whether every row matches and nothing is left waiting.
     pub pass: bool,
 }
 
@@ -119,6 +140,7 @@ pub struct Simulation {
     truth: BTreeMap<(String, String), (u64, i128)>,
     parked: Vec<String>,
     clock: DateTime<Utc>,
+    /// What happened so far.
     pub stats: SimStats,
 }
 

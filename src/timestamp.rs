@@ -35,6 +35,7 @@ pub enum DateOrder {
 /// A parsed instant and how it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
+    /// The instant, in UTC.
     pub instant: DateTime<Utc>,
     /// Human-readable description of the conversion, for provenance.
     pub how: String,
@@ -43,23 +44,28 @@ pub struct Parsed {
 /// Why a value is not an acceptable timestamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimestampError {
+    /// Nothing but spaces, or nothing at all.
     Empty,
     /// A year-last date whose day and month could be swapped.
     AmbiguousDayMonth {
+        /// The date as written.
         text: String,
     },
     /// The parts are numbers but no such date or time exists.
     NoSuchDate {
+        /// The value as written.
         text: String,
     },
     /// Outside the years 1 to 9999.
     OutOfRange,
     /// An epoch with more precision than a nanosecond or with an exponent.
     BadEpoch {
+        /// Why the epoch was refused.
         reason: &'static str,
     },
     /// None of the accepted formats matched.
     Unrecognized {
+        /// The value as written.
         text: String,
     },
 }

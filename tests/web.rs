@@ -640,3 +640,31 @@ async fn the_simulator_shows_a_pass_with_the_numbers_side_by_side() {
         "the database did fail: {stats}"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_file_dropped_on_bulk_import_fills_the_box() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/import").await;
+    let transfer = web_sys::DataTransfer::new().expect("a DataTransfer");
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(A));
+    let file = web_sys::File::new_with_str_sequence(&parts, "events.ndjson").expect("a file");
+    transfer.items().add_with_file(&file).expect("add the file");
+    let init = web_sys::DragEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_data_transfer(Some(&transfer));
+    let drop = web_sys::DragEvent::new_with_event_init_dict("drop", &init).expect("a drop event");
+    find(&root, "#bulk-events")
+        .dispatch_event(&drop)
+        .expect("dispatch the drop");
+    for _ in 0..20 {
+        go("#/import").await;
+        let area: HtmlTextAreaElement = find(&root, "#bulk-events").unchecked_into();
+        if !area.value().is_empty() {
+            assert_eq!(area.value(), A);
+            return;
+        }
+    }
+    panic!("the dropped file never reached the box");
+}

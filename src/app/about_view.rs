@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+/// The guarantees, in plain words.
 #[component]
 pub fn AboutView() -> impl IntoView {
     view! {

@@ -101,7 +101,10 @@ fn day_chart(rows: &[(String, Stats)]) -> impl IntoView {
 }
 
 #[component]
-pub fn AggregatesView(state: AppState) -> impl IntoView {
+pub fn AggregatesView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let filter = RwSignal::new(Filter::default());
     let (clients, metrics) = choices(state);
     let (message, set_message) = signal(String::new());

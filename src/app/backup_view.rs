@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 /// Backup, restore and clear.
 #[component]
-pub fn BackupView(state: AppState) -> impl IntoView {
+pub fn BackupView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let (message, set_message) = signal(String::new());
     let export = move |_| {
         let result = state.tally.try_update_value(|t| t.export());

@@ -14,7 +14,10 @@ fn point_name(p: FaultPoint) -> &'static str {
 
 /// "Simulate database failure", where it fails, and how often.
 #[component]
-pub fn FailureControls(state: AppState) -> impl IntoView {
+pub fn FailureControls(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     // Start from the plan in force, so leaving the view and coming back
     // never shows the database as working while it is set to fail.
     let current = state

@@ -1,7 +1,7 @@
 //! Bulk import: NDJSON or a JSON array, pasted or from a file, committed in
 //! chunks so the page never freezes, with a progress bar and a summary.
 
-use super::widgets::{read_chosen_file, yield_to_browser};
+use super::widgets::{read_chosen_file, read_dropped_file, yield_to_browser};
 use super::AppState;
 use crate::bulk;
 use crate::ledger::Outcome;
@@ -72,7 +72,10 @@ fn detail(outcome: &Outcome) -> String {
 }
 
 #[component]
-pub fn ImportView(state: AppState) -> impl IntoView {
+pub fn ImportView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let (input, set_input) = signal(String::new());
     let (progress, set_progress) = signal((0usize, 0usize));
     let (running, set_running) = signal(false);
@@ -154,8 +157,14 @@ pub fn ImportView(state: AppState) -> impl IntoView {
         <section class="panel" aria-labelledby="import-title">
             <h2 id="import-title">"Bulk import"</h2>
             <label for="bulk-events">"Events (NDJSON or JSON array)"</label>
-            <textarea id="bulk-events" rows="10" spellcheck="false" prop:value=move || input.get()
-                on:input=move |ev| set_input.set(event_target_value(&ev))></textarea>
+            <textarea id="bulk-events" rows="10" spellcheck="false" placeholder="Paste events here, or drop a file on this box."
+                prop:value=move || input.get()
+                on:input=move |ev| set_input.set(event_target_value(&ev))
+                on:dragover=|ev| ev.prevent_default()
+                on:drop=move |ev| read_dropped_file(&ev, move |text| match text {
+                    Ok(text) => set_input.set(text),
+                    Err(e) => set_error.set(Some(e)),
+                })></textarea>
             <div class="actions">
                 <label class="file">"Choose a file" <input type="file" accept=".json,.ndjson,.jsonl,.txt,application/json" on:change=load_file /></label>
                 <button type="button" on:click=run prop:disabled=move || running.get()>"Import"</button>

@@ -36,7 +36,10 @@ const STATUSES: [&str; 5] = [
 ];
 
 #[component]
-pub fn LogView(state: AppState) -> impl IntoView {
+pub fn LogView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let page = RwSignal::new(0usize);
     let (only, set_only) = signal(String::new());
     let matches = move |s: &Status| {

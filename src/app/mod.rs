@@ -79,7 +79,10 @@ fn Masthead() -> impl IntoView {
 /// The page around the views: navigation, storage status, and the view
 /// the URL names.
 #[component]
-pub fn Shell(state: AppState) -> impl IntoView {
+pub fn Shell(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let route = router::use_route();
     view! {
         <Masthead />

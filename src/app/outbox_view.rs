@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 /// The outbox: each failed submission with its error, retried on request.
 #[component]
-pub fn OutboxView(state: AppState) -> impl IntoView {
+pub fn OutboxView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     // Reading may quarantine a damaged item (a write), but must not signal a
     // change itself, or the view would re-run forever.
     let items = move || {

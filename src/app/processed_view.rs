@@ -28,7 +28,10 @@ pub fn choices(state: AppState) -> (Signal<Vec<String>>, Signal<Vec<String>>) {
 }
 
 #[component]
-pub fn ProcessedView(state: AppState) -> impl IntoView {
+pub fn ProcessedView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let filter = RwSignal::new(Filter::default());
     let page = RwSignal::new(0usize);
     let (clients, metrics) = choices(state);

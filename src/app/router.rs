@@ -7,18 +7,28 @@ use leptos::prelude::*;
 /// The views, in navigation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
+    /// Submit one event.
     Submit,
+    /// Import many events.
     Import,
+    /// The committed events.
     Processed,
+    /// The outbox.
     Failed,
+    /// Every submission as received.
     Log,
+    /// Totals and groupings.
     Aggregates,
+    /// The mapping rules.
     Rules,
+    /// The chaos simulator.
     Simulator,
+    /// The guarantees, and backup.
     About,
 }
 
 impl Route {
+    /// Every view, in navigation order.
     pub const ALL: [Route; 9] = [
         Route::Submit,
         Route::Import,

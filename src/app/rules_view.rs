@@ -5,7 +5,10 @@ use crate::rules::Rules;
 use leptos::prelude::*;
 
 #[component]
-pub fn RulesView(state: AppState) -> impl IntoView {
+pub fn RulesView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let (text, set_text) = signal(state.tally.with_value(|t| t.ledger.rules.to_json()));
     let (message, set_message) = signal(String::new());
     let validation = move || match Rules::from_json(&text.get()) {

@@ -14,7 +14,10 @@ fn number(ev: &leptos::ev::Event, max: u64) -> u64 {
 }
 
 #[component]
-pub fn SimulatorView(state: AppState) -> impl IntoView {
+pub fn SimulatorView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let config = RwSignal::new(SimConfig::default());
     let (progress, set_progress) = signal((0usize, 0usize));
     let (running, set_running) = signal(false);

@@ -16,7 +16,9 @@ pub type AppLedger = Ledger<SegmentJournal<LocalStorageKv>>;
 
 /// Everything the views read and change.
 pub struct Tally {
+    /// The durable ledger.
     pub ledger: AppLedger,
+    /// Failed submissions waiting for a retry.
     pub outbox: Outbox<LocalStorageKv>,
     /// What loading and later reads found that needs the user's attention.
     pub report: LoadReport,
@@ -173,11 +175,13 @@ impl Tally {
 /// re-derive after every change (here or in another tab).
 #[derive(Clone, Copy)]
 pub struct AppState {
+    /// The state itself.
     pub tally: StoredValue<Tally>,
     revision: RwSignal<u64>,
 }
 
 impl AppState {
+    /// Shares `tally` with the views.
     pub fn new(tally: Tally) -> AppState {
         AppState {
             tally: StoredValue::new(tally),

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 /// Use of localStorage against the browser's quota.
 #[component]
-pub fn StorageMeter(state: AppState) -> impl IntoView {
+pub fn StorageMeter(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let used = move || state.read(|t| t.used_units());
     let label = move || {
         let u = used();
@@ -26,7 +29,10 @@ pub fn StorageMeter(state: AppState) -> impl IntoView {
 
 /// Damaged or foreign data found in storage: said plainly, never hidden.
 #[component]
-pub fn LoadReportBanner(state: AppState) -> impl IntoView {
+pub fn LoadReportBanner(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let messages = move || state.read(|t| t.report.messages());
     view! {
         <Show when=move || !messages().is_empty()>

@@ -60,7 +60,10 @@ pub const EXAMPLES: [(&str, &str); 9] = [
 
 /// The form, the live validation and the outcome of the last submission.
 #[component]
-pub fn SubmitView(state: AppState) -> impl IntoView {
+pub fn SubmitView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
     let (raw, set_raw) = signal(DEFAULT_EVENT.to_string());
     let (outcome, set_outcome) = signal(None::<Outcome>);
     let (outbox_error, set_outbox_error) = signal(None::<String>);

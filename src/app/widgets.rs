@@ -51,6 +51,29 @@ pub fn read_chosen_file(
     });
 }
 
+/// Reads a file dropped on an element as text, like [`read_chosen_file`].
+pub fn read_dropped_file(
+    ev: &web_sys::DragEvent,
+    done: impl FnOnce(Result<String, String>) + 'static,
+) {
+    ev.prevent_default();
+    let Some(file) = ev
+        .data_transfer()
+        .and_then(|d| d.files())
+        .and_then(|f| f.get(0))
+    else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+        done(
+            text.ok()
+                .and_then(|t| t.as_string())
+                .ok_or_else(|| "The file could not be read as text.".to_string()),
+        );
+    });
+}
+
 /// Lets the browser paint and handle input before long work continues.
 pub async fn yield_to_browser() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
