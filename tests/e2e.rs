@@ -88,12 +88,12 @@ fn e2e_submit_resubmit_and_reject_like_a_user() {
     assert_eq!(browser.text(&submit), "Submit event");
     browser.click(&submit);
     browser.wait_for_text("[data-testid=outcome-label]", |t| t == "Accepted");
-    let amount = browser.text(&browser.find("td[data-field=amount]"));
+    let amount = browser.text_of("td[data-field=amount]");
     assert_eq!(amount, "1200");
 
     browser.click(&submit);
     browser.wait_for_text("[data-testid=outcome-label]", |t| t == "Duplicate");
-    let totals = browser.text(&browser.find("[data-testid=totals]"));
+    let totals = browser.text_of("[data-testid=totals]");
     assert_eq!(totals, "1 events committed, total amount 1200");
 
     let area = browser.find("#raw-event");
@@ -110,7 +110,7 @@ fn e2e_submit_resubmit_and_reject_like_a_user() {
     browser.set_value(&area, seed_c);
     browser.click(&submit);
     browser.wait_for_text("[data-testid=outcome-label]", |t| t == "Accepted");
-    let provenance = browser.text(&browser.find(".provenance"));
+    let provenance = browser.text_of(".provenance");
     assert!(
         provenance.contains("amount ← payload.sum: \"250.50\" → 250.5"),
         "{provenance}"
@@ -145,11 +145,11 @@ fn submit(browser: &Browser, payload: &str) -> String {
         serde_json::json!([payload]),
     );
     browser.wait_until("a new answer", || (attempt(browser) > before).then_some(()));
-    browser.text(&browser.find("[data-testid=outcome-label]"))
+    browser.text_of("[data-testid=outcome-label]")
 }
 
 fn totals(browser: &Browser) -> String {
-    browser.text(&browser.find("[data-testid=totals]"))
+    browser.text_of("[data-testid=totals]")
 }
 
 #[test]
@@ -250,8 +250,8 @@ fn open_view(browser: &Browser, hash: &str, heading: &str) {
 
 fn overall(browser: &Browser) -> (String, String) {
     open_view(browser, "#/aggregates", "Aggregates");
-    let count = browser.text(&browser.find("[data-testid=overall-count]"));
-    let sum = browser.text(&browser.find("[data-testid=overall-sum]"));
+    let count = browser.text_of("[data-testid=overall-count]");
+    let sum = browser.text_of("[data-testid=overall-sum]");
     (count, sum)
 }
 
@@ -265,7 +265,7 @@ fn e2e_the_seed_scenarios() {
     // (1) The default event appears in Processed and in the totals.
     assert_eq!(submit(&browser, DEFAULT_EVENT), "Accepted");
     open_view(&browser, "#/processed", "Processed events");
-    let processed = browser.text(&browser.find("[data-testid=processed]"));
+    let processed = browser.text_of("[data-testid=processed]");
     assert!(
         processed.contains("client_A") && processed.contains("1200"),
         "{processed}"
@@ -295,7 +295,7 @@ fn e2e_the_seed_scenarios() {
     // (4) The third seed shape normalizes too.
     open_view(&browser, "#/submit", "Submit an event");
     assert_eq!(submit(&browser, SEED_C), "Accepted");
-    let provenance = browser.text(&browser.find(".provenance"));
+    let provenance = browser.text_of(".provenance");
     assert!(
         provenance.contains("amount ← payload.sum: \"250.50\" → 250.5"),
         "{provenance}"
@@ -307,7 +307,7 @@ fn e2e_the_seed_scenarios() {
     browser.reload();
     browser.wait_for_text("[data-testid=overall-count]", |t| t == "3");
     open_view(&browser, "#/log", "Raw log");
-    let log = browser.text(&browser.find("[data-testid=log]"));
+    let log = browser.text_of("[data-testid=log]");
     assert!(
         log.contains("Interrupted") || log.contains("Failed") || log.contains("Accepted"),
         "{log}"
@@ -414,7 +414,7 @@ fn e2e_markup_in_events_never_executes_in_any_view() {
         ("#/failed", "Failed submissions"),
     ] {
         open_view(&browser, hash, heading);
-        let main = browser.text(&browser.find("main"));
+        let main = browser.text_of("main");
         assert!(
             main.contains("<img src=x onerror=\"window.__xss=1\">")
                 || main.contains("<script>window.__xss=2</script>"),

@@ -179,22 +179,29 @@ impl Browser {
         self.wait_for_text_within(css, Duration::from_secs(20), ok)
     }
 
-    /// Like [`Browser::wait_for_text`], waiting up to `limit`.
+    /// Like [`Browser::wait_for_text`], waiting up to `limit`. The text is
+    /// read in one script call, so a re-render between finding the element
+    /// and reading it cannot leave a stale reference.
     pub fn wait_for_text_within(
         &self,
         css: &str,
         limit: Duration,
         ok: impl Fn(&str) -> bool,
     ) -> String {
-        let mut last = String::new();
         let what = format!("the text of {css} to match");
         self.wait_until_within(&what, limit, || {
-            last = self
-                .try_find(css)
-                .map(|e| self.text(&e))
-                .unwrap_or_default();
-            ok(&last).then(|| last.clone())
+            let text = self.execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+                json!([css]),
+            );
+            text.as_str().filter(|t| ok(t)).map(str::to_string)
         })
+    }
+
+    /// The rendered text of the first element matching `css`, waiting for
+    /// one to exist; read atomically, like [`Browser::wait_for_text`].
+    pub fn text_of(&self, css: &str) -> String {
+        self.wait_for_text(css, |_| true)
     }
 
     /// Clicks an element.
