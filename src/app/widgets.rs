@@ -23,9 +23,21 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
     web_sys::Url::revoke_object_url(&url)
 }
 
-/// Reads the file chosen in a file input as text, then calls `done` with
-/// it or with a message for the user. Clears the input so the same file can
-/// be chosen again.
+/// Reads `file` as text, then calls `done` with it or with a message for
+/// the user.
+fn read_file(file: web_sys::File, done: impl FnOnce(Result<String, String>) + 'static) {
+    leptos::task::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+        done(
+            text.ok()
+                .and_then(|t| t.as_string())
+                .ok_or_else(|| "The file could not be read as text.".to_string()),
+        );
+    });
+}
+
+/// Reads the file chosen in a file input as text (see [`read_file`]), and
+/// clears the input so the same file can be chosen again.
 pub fn read_chosen_file(
     ev: &leptos::ev::Event,
     done: impl FnOnce(Result<String, String>) + 'static,
@@ -38,20 +50,14 @@ pub fn read_chosen_file(
     else {
         return;
     };
-    leptos::task::spawn_local(async move {
-        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-        done(
-            text.ok()
-                .and_then(|t| t.as_string())
-                .ok_or_else(|| "The file could not be read as text.".to_string()),
-        );
-        if let Some(input) = input {
-            input.set_value("");
-        }
-    });
+    if let Some(input) = &input {
+        // The File keeps its contents; the input can be reset at once.
+        input.set_value("");
+    }
+    read_file(file, done);
 }
 
-/// Reads a file dropped on an element as text, like [`read_chosen_file`].
+/// Reads a file dropped on an element as text (see [`read_file`]).
 pub fn read_dropped_file(
     ev: &web_sys::DragEvent,
     done: impl FnOnce(Result<String, String>) + 'static,
@@ -64,14 +70,7 @@ pub fn read_dropped_file(
     else {
         return;
     };
-    leptos::task::spawn_local(async move {
-        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-        done(
-            text.ok()
-                .and_then(|t| t.as_string())
-                .ok_or_else(|| "The file could not be read as text.".to_string()),
-        );
-    });
+    read_file(file, done);
 }
 
 /// Lets the browser paint and handle input before long work continues.
