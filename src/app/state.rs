@@ -29,7 +29,7 @@ impl Tally {
     pub fn open() -> Result<Tally, StoreError> {
         let writer = browser::new_writer_id();
         let journal = SegmentJournal::open(LocalStorageKv, &writer, browser::now())?;
-        let mut report = journal.report().clone();
+        let mut report = LoadReport::default();
         let mut ledger = Ledger::open(journal, writer)?;
         ledger.rules = settings::load_rules(&LocalStorageKv, browser::now(), &mut report)?;
         Ok(Tally {
@@ -83,6 +83,20 @@ impl Tally {
         Ok(())
     }
 
+    /// Everything that needs the user's attention: what the journal found in
+    /// storage, then what the outbox, rules and later reads found. The
+    /// journal keeps its own findings, so nothing is copied or repeated.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = self.ledger.journal().report().messages();
+        out.extend(self.report.messages());
+        out
+    }
+
+    /// Whether nothing needs the user's attention.
+    pub fn is_clean(&self) -> bool {
+        self.ledger.journal().report().is_clean() && self.report.is_clean()
+    }
+
     /// The outbox's items, oldest first.
     pub fn outbox_items(&mut self) -> Vec<OutboxItem> {
         match self.outbox.items(browser::now(), &mut self.report) {
@@ -115,10 +129,6 @@ impl Tally {
                 .left_in_place
                 .push(("journal".into(), e.to_string()));
         }
-        self.report.merge(self.ledger.journal().report().clone());
-        self.report.quarantined.dedup();
-        self.report.other_versions.sort();
-        self.report.other_versions.dedup();
     }
 
     /// The whole state as a backup document.
@@ -149,7 +159,7 @@ impl Tally {
                 return Err(format!("The outbox could not be restored: {e}"));
             }
         }
-        Ok(backup::summary(missing.len(), &LoadReport::default()))
+        Ok(backup::summary(missing.len()))
     }
 
     /// Removes every Tally key (all versions, quarantine and outbox

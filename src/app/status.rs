@@ -33,7 +33,7 @@ pub fn LoadReportBanner(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let messages = move || state.read(|t| t.report.messages());
+    let messages = move || state.read(|t| t.messages());
     view! {
         <Show when=move || !messages().is_empty()>
             <section class="panel warning" role="alert" data-testid="load-report">
