@@ -61,8 +61,15 @@ apt_install() {
 }
 
 if $want_test; then
-  missing=()
-  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
-  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  # A browser and a chromedriver of the same major version, present already
+  # (Debian's, or Chrome on GitHub's runner), or else Debian's packages.
+  source scripts/browser-env.sh
+  if [ -n "${TALLY_BROWSER_MISSING:-}" ]; then
+    apt_install chromium chromium-driver
+    source scripts/browser-env.sh
+    if [ -n "${TALLY_BROWSER_MISSING:-}" ]; then
+      echo "no Chromium and chromedriver of one major version could be found or installed" >&2
+      exit 1
+    fi
+  fi
 fi

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-tools.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
+source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 
 step=""
 started=$(date +%s)
