@@ -18,13 +18,19 @@
 //!   moved aside under `tally:v1:quarantine:…` (or, if that is impossible,
 //!   left exactly where they are) and reported in a [`LoadReport`]; nothing
 //!   is silently reset. Keys of another format version are left untouched.
+//! - **Closed segments hold only committed records.** A failed commit can
+//!   leave records the head never counted in the open segment; the next
+//!   commit overwrites them, and if that commit opens a new segment, the old
+//!   one is first rewritten with exactly its committed records. So a failed
+//!   commit never comes back when its segment closes.
 //! - **Several writers.** Records of all writers are merged in a
-//!   deterministic order (by time, then writer, keeping each writer's own
-//!   order), and the ledger's replay treats the committed events as a set
-//!   keyed by event id, so every interleaving derives the same aggregates.
+//!   deterministic order (by Lamport clock, then time, then writer, keeping
+//!   each writer's own order), so a tab that had seen another's commit orders
+//!   after it. [`Journal::refresh`] hands the ledger only what other writers
+//!   added, or the whole merge when their records order among those it has.
 
 use crate::kv::KeyValue;
-use crate::ledger::{Journal, Record, StoreError};
+use crate::ledger::{Journal, Record, Refresh, StoreError};
 use crate::packing;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -111,6 +117,29 @@ struct WriterData {
     /// commit re-encodes the segment without re-serializing it.
     open: Vec<(Record, String)>,
     open_bytes: usize,
+    /// How many of this writer's records the ledger has been handed.
+    delivered: usize,
+}
+
+impl WriterData {
+    fn len(&self) -> usize {
+        self.closed.len() + self.open.len()
+    }
+
+    fn record(&self, i: usize) -> Option<&Record> {
+        match i.checked_sub(self.closed.len()) {
+            None => self.closed.get(i),
+            Some(j) => self.open.get(j).map(|(r, _)| r),
+        }
+    }
+}
+
+/// A record's place in the merge: (Lamport clock, time, writer).
+type MergeKey = (u64, DateTime<Utc>, String);
+
+fn merge_key(record: &Record, writer: &str) -> MergeKey {
+    let (clock, at) = record.order_key();
+    (clock, at, writer.to_string())
 }
 
 /// Key names, in one place.
@@ -137,6 +166,11 @@ pub struct SegmentJournal<K: KeyValue> {
     writers: BTreeMap<String, WriterData>,
     report: LoadReport,
     now: DateTime<Utc>,
+    /// A write of this writer failed: its open segment may hold records the
+    /// head does not count, which must not survive the segment's closing.
+    dirty: bool,
+    /// The largest merge key handed to the ledger so far.
+    last: Option<MergeKey>,
 }
 
 impl<K: KeyValue> SegmentJournal<K> {
@@ -154,6 +188,8 @@ impl<K: KeyValue> SegmentJournal<K> {
             writers: BTreeMap::new(),
             report: LoadReport::default(),
             now,
+            dirty: false,
+            last: None,
         };
         journal.scan()?;
         Ok(journal)
@@ -243,6 +279,7 @@ impl<K: KeyValue> SegmentJournal<K> {
             } else {
                 previous.closed
             },
+            delivered: previous.delivered,
             ..WriterData::default()
         };
         for index in first..=head.open {
@@ -293,31 +330,31 @@ impl<K: KeyValue> SegmentJournal<K> {
 
     /// Every writer's records, merged deterministically.
     fn merged(&self) -> Vec<Record> {
-        let lists: Vec<Vec<&Record>> = self
-            .writers
-            .values()
-            .map(|d| {
-                d.closed
-                    .iter()
-                    .chain(d.open.iter().map(|(r, _)| r))
-                    .collect()
-            })
-            .collect();
-        let mut positions = vec![0usize; lists.len()];
-        let total = lists.iter().map(Vec::len).sum();
-        let mut out = Vec::with_capacity(total);
-        for _ in 0..total {
-            // The earliest next record; ties go to the first writer in key
-            // order. Each writer's own order is kept whatever its clock did.
-            let next = (0..lists.len())
-                .filter(|&i| positions[i] < lists[i].len())
-                .min_by_key(|&i| record_time(lists[i][positions[i]]));
-            let Some(i) = next else { break };
-            out.push(lists[i][positions[i]].clone());
-            positions[i] += 1;
-        }
-        out
+        merge(
+            self.writers
+                .values()
+                .map(|d| (0..d.len()).filter_map(|i| d.record(i)).collect())
+                .collect(),
+        )
     }
+}
+
+/// Merges writers' record lists (in writer-id order) into one: repeatedly
+/// the earliest next record by (Lamport clock, time), ties to the first
+/// writer. Each writer's own order is kept, whatever its clocks did.
+fn merge(lists: Vec<Vec<&Record>>) -> Vec<Record> {
+    let mut positions = vec![0usize; lists.len()];
+    let total = lists.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(total);
+    for _ in 0..total {
+        let next = (0..lists.len())
+            .filter(|&i| positions[i] < lists[i].len())
+            .min_by_key(|&i| lists[i][positions[i]].order_key());
+        let Some(i) = next else { break };
+        out.push(lists[i][positions[i]].clone());
+        positions[i] += 1;
+    }
+    out
 }
 
 /// Moves an unreadable key aside under `tally:v1:quarantine:…`, or leaves it
@@ -349,12 +386,6 @@ pub fn quarantine(
             .push((key.to_string(), why.to_string()));
     }
     Ok(())
-}
-
-fn record_time(r: &Record) -> DateTime<Utc> {
-    match r {
-        Record::Received { at, .. } | Record::Settled { at, .. } => *at,
-    }
 }
 
 fn encode_segment_text(records: &[Record]) -> String {
@@ -403,15 +434,34 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
             open: index,
             count: keep + new.len(),
         };
-        // Write 1: the segment. Write 2: the head, the commit point.
-        self.kv.set(
-            &segment_key(&self.writer, index),
-            &packing::encode(json.as_bytes()),
-        )?;
+        let closing = if index != current && self.dirty {
+            Some(encode_open_segment(&mine.open))
+        } else {
+            None
+        };
+        let segment = packing::encode(json.as_bytes());
         let head_text = serde_json::to_string(&head).unwrap_or_default();
+        self.dirty = true; // until every write below has succeeded
+        if let Some(committed) = closing {
+            // A failed write may have left uncounted records in the segment
+            // being closed; closed segments are read whole, so rewrite it
+            // with exactly its committed records first.
+            self.kv
+                .set(&segment_key(&self.writer, current), &committed)?;
+        }
+        // Write 1: the segment. Write 2: the head, the commit point.
+        self.kv.set(&segment_key(&self.writer, index), &segment)?;
         self.kv.set(&head_key(&self.writer), &head_text)?;
+        self.dirty = false;
 
+        for r in records {
+            let key = merge_key(r, &self.writer);
+            if self.last.as_ref().is_none_or(|last| key > *last) {
+                self.last = Some(key);
+            }
+        }
         let data = self.writers.entry(self.writer.clone()).or_default();
+        data.delivered += records.len();
         if index != current {
             let closed: Vec<Record> = data.open.drain(..).map(|(r, _)| r).collect();
             data.closed.extend(closed);
@@ -425,15 +475,86 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
 
     fn records(&mut self) -> Result<Vec<Record>, StoreError> {
         self.scan()?;
-        Ok(self.merged())
+        let merged = self.merged();
+        self.last = None;
+        for (writer, data) in self.writers.iter_mut() {
+            data.delivered = data.len();
+            for i in 0..data.len() {
+                if let Some(key) = data.record(i).map(|r| merge_key(r, writer)) {
+                    if self.last.as_ref().is_none_or(|last| key > *last) {
+                        self.last = Some(key);
+                    }
+                }
+            }
+        }
+        Ok(merged)
     }
+
+    fn refresh(&mut self) -> Result<Refresh, StoreError> {
+        self.scan()?;
+        let mut lists: Vec<Vec<&Record>> = Vec::new();
+        let mut after_all = true;
+        for (writer, data) in &self.writers {
+            if data.len() < data.delivered {
+                // A writer's committed records shrank (damaged storage was
+                // set aside): derive everything again.
+                return self.records().map(Refresh::Reordered);
+            }
+            let fresh: Vec<&Record> = (data.delivered..data.len())
+                .filter_map(|i| data.record(i))
+                .collect();
+            after_all &= fresh.iter().all(|r| {
+                self.last
+                    .as_ref()
+                    .is_none_or(|last| merge_key(r, writer) > *last)
+            });
+            lists.push(fresh);
+        }
+        if lists.iter().all(Vec::is_empty) {
+            return Ok(Refresh::Unchanged);
+        }
+        if !after_all {
+            return self.records().map(Refresh::Reordered);
+        }
+        // Everything new orders after everything handed out, so the full
+        // merge would be the old one followed by the merge of the new.
+        let mut last = self.last.clone();
+        for (writer, data) in &self.writers {
+            for i in data.delivered..data.len() {
+                if let Some(key) = data.record(i).map(|r| merge_key(r, writer)) {
+                    if last.as_ref().is_none_or(|l| key > *l) {
+                        last = Some(key);
+                    }
+                }
+            }
+        }
+        let appended = merge(lists);
+        self.last = last;
+        for data in self.writers.values_mut() {
+            data.delivered = data.len();
+        }
+        Ok(Refresh::Appended(appended))
+    }
+}
+
+/// A segment of exactly these committed records, encoded for storage.
+fn encode_open_segment(open: &[(Record, String)]) -> String {
+    let mut json = String::from("[");
+    for (i, (_, text)) in open.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(text);
+    }
+    json.push(']');
+    packing::encode(json.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kv::MemoryKv;
-    use crate::ledger::{Ledger, LedgerState};
+    use crate::ledger::{Ledger, LedgerState, Status};
     use crate::test_fixtures::{now, SEED_A as A, SEED_B as B};
     use std::rc::Rc;
 
@@ -675,9 +796,11 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         let mut tab1 = open(&kv, "tab1");
         let mut tab2 = open(&kv, "tab2");
-        // Both commit the same event and different ones, each unaware of the other.
+        // tab2 catches up with tab1's commit before deciding, so it is not
+        // fooled by its stale view. (Tabs that truly race are tested with
+        // separate stores merged afterwards, and in tests/model.rs.)
         assert_eq!(tab1.submit(A, now()).label(), "Accepted");
-        assert_eq!(tab2.submit(A, now()).label(), "Accepted");
+        assert_eq!(tab2.submit(A, now()).label(), "Duplicate");
         tab1.submit(&event(1), now());
         tab2.submit(&event(2), now());
         tab1.refresh().unwrap();
@@ -706,6 +829,191 @@ mod tests {
             .iter()
             .filter(|k| k.starts_with("tally:v1:w:"))
             .all(|k| k.contains(":tab1:") || k.contains(":tab2:")));
+    }
+
+    /// An event whose raw text alone fills a segment, so the next commit
+    /// after it opens a new one.
+    fn segment_filler() -> String {
+        format!(
+            r#"{{"client":"c","metric":"filler","amount":1,"ts":"2024-01-01","note":"{}"}}"#,
+            "x".repeat(SEGMENT_LIMIT + 100)
+        )
+    }
+
+    fn copy_of(kv: &Rc<MemoryKv>) -> Rc<MemoryKv> {
+        let copy = Rc::new(MemoryKv::new());
+        for (k, v) in kv.snapshot() {
+            copy.set(&k, &v).expect("copy a key");
+        }
+        copy
+    }
+
+    #[test]
+    fn a_failed_commit_never_comes_back_when_its_segment_closes() {
+        // Fail the commit's head write (write index 3: raw segment, raw head,
+        // commit segment, commit head), then close the segment the failed
+        // commit's records were written into; at every crash point.
+        for crash_at in 0..4 {
+            let kv = Rc::new(MemoryKv::new());
+            let mut tab = open(&kv, "tab1");
+            assert_eq!(tab.submit(A, now()).label(), "Accepted");
+            kv.crash_after(crash_at);
+            assert!(tab.submit(B, now()).is_retryable(), "crash at {crash_at}");
+            kv.recover();
+            assert_eq!(tab.submit(&segment_filler(), now()).label(), "Accepted");
+            let here: Vec<_> = tab.state().events().to_vec();
+            let reloaded = open(&kv, "tab2");
+            assert_eq!(reloaded.state().events(), &here[..], "crash at {crash_at}");
+            assert_eq!(here.len(), 2, "A and the filler, never B");
+            // Every submission keeps its own text and number.
+            let subs = reloaded.state().submissions();
+            let mut ids: Vec<_> = subs.iter().map(|s| s.id.clone()).collect();
+            ids.dedup();
+            assert_eq!(ids.len(), subs.len(), "a submission number was reused");
+            let filler = subs
+                .iter()
+                .find(|s| s.raw.contains("filler"))
+                .expect("the filler");
+            assert!(
+                matches!(filler.status, Status::Accepted { .. }),
+                "{:?}",
+                filler.status
+            );
+        }
+    }
+
+    #[test]
+    fn a_corrected_keyed_event_keeps_its_correction_after_a_reload() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tab = open(&kv, "tab1");
+        // The correction is large enough that its first write closes the
+        // segment the failed attempt's records were written into.
+        let order = |amount: u32| {
+            format!(
+                r#"{{"client":"shop","metric":"sale","amount":{amount},"ts":"2024-01-01","event_id":"order-7","note":"{}"}}"#,
+                "x".repeat(SEGMENT_LIMIT / 2 + 100)
+            )
+        };
+        kv.crash_after(3);
+        assert!(tab.submit(&order(100), now()).is_retryable());
+        kv.recover();
+        assert_eq!(tab.submit(&order(200), now()).label(), "Accepted");
+        let reloaded = open(&kv, "tab2");
+        let amounts: Vec<String> = reloaded
+            .state()
+            .events()
+            .iter()
+            .filter(|e| e.client_id == "shop")
+            .map(|e| e.amount.to_string())
+            .collect();
+        assert_eq!(amounts, ["200"]);
+        assert!(reloaded
+            .state()
+            .submissions()
+            .iter()
+            .all(|s| !matches!(s.status, Status::Conflict { .. })));
+    }
+
+    #[test]
+    fn a_stale_tabs_duplicate_is_counted_once_the_tabs_merge() {
+        // Two tabs that cannot see each other's writes (no lock, no refresh):
+        // each writes into its own copy of the store, then the copies merge.
+        let base = Rc::new(MemoryKv::new());
+        let (kv1, kv2) = (copy_of(&base), copy_of(&base));
+        let mut tab1 = open(&kv1, "tab1");
+        let mut tab2 = open(&kv2, "tab2");
+        let keyed = |metric: &str| {
+            format!(r#"{{"client":"c","metric":"{metric}","amount":1,"ts":1,"event_id":"k"}}"#)
+        };
+        let unkeyed_refund = r#"{"client":"c","metric":"refund","amount":1,"ts":1}"#;
+        assert_eq!(tab1.submit(&keyed("sale"), now()).label(), "Accepted");
+        assert_eq!(tab2.submit(&keyed("refund"), now()).label(), "Accepted");
+        assert_eq!(tab2.submit(unkeyed_refund, now()).label(), "Duplicate");
+        let merged = copy_of(&kv1);
+        for (k, v) in kv2.snapshot() {
+            merged.set(&k, &v).expect("merge");
+        }
+        let reader = open(&merged, "reader");
+        let mut metrics: Vec<&str> = reader
+            .state()
+            .events()
+            .iter()
+            .map(|e| e.metric.as_str())
+            .collect();
+        metrics.sort();
+        // The keyed refund lost its key to the sale (a Conflict); the unkeyed
+        // refund is a new event by content, and must be counted.
+        assert_eq!(metrics, ["refund", "sale"]);
+        let unkeyed = reader
+            .state()
+            .submissions()
+            .iter()
+            .find(|s| s.raw == unkeyed_refund)
+            .expect("the unkeyed refund");
+        assert!(
+            matches!(unkeyed.status, Status::Accepted { .. }),
+            "{:?}",
+            unkeyed.status
+        );
+    }
+
+    #[test]
+    fn keyed_and_unkeyed_submissions_of_one_content_count_the_same_in_either_order() {
+        let unkeyed = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01"}"#;
+        let k1 = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k1"}"#;
+        let k2 = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k2"}"#;
+        let count = |order: &[&str]| {
+            let kv = Rc::new(MemoryKv::new());
+            let mut tab = open(&kv, "tab1");
+            for raw in order {
+                assert!(!tab.submit(raw, now()).is_retryable());
+            }
+            tab.state().events().len()
+        };
+        assert_eq!(count(&[unkeyed, k1]), count(&[k1, unkeyed]));
+        assert_eq!(count(&[unkeyed, k1]), 1);
+        // Distinct keys are distinct events, whatever came without a key.
+        for order in [
+            [unkeyed, k1, k2],
+            [k1, unkeyed, k2],
+            [k1, k2, unkeyed],
+            [k2, k1, unkeyed],
+        ] {
+            assert_eq!(count(&order), 2, "{order:?}");
+        }
+    }
+
+    #[test]
+    fn a_tab_that_saw_another_commit_orders_after_it_whatever_its_clock() {
+        // tab2's clock is an hour behind. It takes key k after tab1 did, having
+        // caught up first; it is told Conflict, and every reader agrees.
+        let kv = Rc::new(MemoryKv::new());
+        let mut tab1 = open(&kv, "tab1");
+        let mut tab2 = open(&kv, "tab2");
+        let a = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k"}"#;
+        let b = r#"{"client":"c","metric":"m","amount":6,"ts":"2024-01-01","event_id":"k"}"#;
+        assert_eq!(tab1.submit(a, now()).label(), "Accepted");
+        let behind = now() - chrono::TimeDelta::hours(1);
+        assert_eq!(tab2.submit(b, behind).label(), "Conflict");
+        let reader = open(&kv, "reader");
+        let amounts: Vec<String> = reader
+            .state()
+            .events()
+            .iter()
+            .map(|e| e.amount.to_string())
+            .collect();
+        assert_eq!(amounts, ["5"]);
+        let told_b = reader
+            .state()
+            .submissions()
+            .iter()
+            .find(|s| s.raw == b)
+            .expect("b");
+        assert!(
+            matches!(told_b.status, Status::Conflict { .. }),
+            "{:?}",
+            told_b.status
+        );
     }
 
     #[test]

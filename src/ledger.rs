@@ -3,20 +3,39 @@
 //! Contract:
 //! - The only durable truth is a sequence of [`Record`]s in a [`Journal`]:
 //!   `Received` (the raw submission, written first) and `Settled` (its
-//!   verdict; for an accepted event, the commit itself). Everything else
-//!   (processed list, dedup index, statuses, aggregates) is derived from those
-//!   records by [`LedgerState::apply`], so it cannot disagree with them.
-//! - An event and its dedup entry become visible together: both are derived
-//!   from the same `Settled` record, which is appended in one atomic
-//!   [`Journal::append`]. There is no separately stored hash that could
-//!   survive a failed write and wrongly refuse every retry as a duplicate.
-//! - A failed append changes nothing: in-memory state is updated only after
-//!   the journal reports success, and the caller gets [`Outcome::Failed`],
-//!   which is always safe to retry.
-//! - Derivation is order-tolerant: if two writers (browser tabs) commit the
-//!   same event concurrently, replay keeps the first in journal order and
-//!   reports the other as a duplicate, so every interleaving yields the same
-//!   committed set and the same aggregates.
+//!   verdict, with the normalized event it was about; for an accepted event,
+//!   the commit itself). Everything else (processed list, dedup index,
+//!   statuses, aggregates) is derived from those records by
+//!   [`LedgerState::apply`], so it cannot disagree with them.
+//! - **One decision function.** A live submission is decided by the same
+//!   [`LedgerState`] code that replay runs, applied to the live state and
+//!   undone if its write fails. What a client is told is therefore exactly
+//!   what replay derives at that point of the journal.
+//! - **Re-decided on merge.** Replay re-decides every settled submission
+//!   from its normalized event instead of trusting the verdict recorded
+//!   with it, so when another tab's records merge in earlier, an answer that
+//!   no longer holds is revised deterministically (and marked as revised:
+//!   [`Submission::told`]), and nothing can end up attached to an event that
+//!   is not counted.
+//! - **Identity.** An unkeyed event's identity is its content; a keyed
+//!   event's is (client, key). An unkeyed submission duplicates any counted
+//!   event with its content. A keyed submission whose key is new *claims* a
+//!   counted unkeyed event with its content, if there is one (it was the same
+//!   event, sent earlier without its key), and is otherwise a new event. So
+//!   the events of one content number max(distinct keys, 1 if any submission
+//!   had no key), whatever the order; only one key sent with different
+//!   contents depends on order (the first in merge order holds the key; the
+//!   rest are Conflicts).
+//! - **Order.** Every record carries a Lamport clock: one more than the
+//!   largest the writer has seen. Journals merge writers by (clock, time,
+//!   writer), so a tab that had seen another's commit orders after it,
+//!   whatever its wall clock says.
+//! - **No stale decisions.** Before deciding, a ledger catches up with what
+//!   other writers committed ([`Journal::refresh`]); cross-tab serialization
+//!   is the browser's job (Web Locks), and replay stays the safety net.
+//! - A failed append changes nothing: a failed write is undone in memory,
+//!   the caller gets [`Outcome::Failed`], which is always safe to retry, and
+//!   a submission number is never used twice, even after a failure.
 //! - Simulated failures come from a [`FaultPlan`] at three points of a
 //!   request; processing is otherwise deterministic given the rules and the
 //!   clock value passed in.
@@ -95,7 +114,10 @@ mod amount_text {
     }
 }
 
-/// What the ledger decided about one submission.
+/// What the ledger decided about one submission, as recorded when it was
+/// decided. Replay re-decides from the event it carries; records written by
+/// versions before candidates were kept (no `candidate`) are taken as
+/// recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
@@ -110,6 +132,9 @@ pub enum Verdict {
         of: Fingerprint,
         /// Whether the payload was the same JSON (RFC 8785).
         exact_resend: bool,
+        /// The submission's own normalized event, to re-decide it on merge.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        candidate: Option<Box<Event>>,
     },
     /// Not normalizable.
     Rejected {
@@ -122,7 +147,26 @@ pub enum Verdict {
         key: String,
         /// The event that holds it.
         existing: Fingerprint,
+        /// The submission's own normalized event, to re-decide it on merge.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        candidate: Option<Box<Event>>,
     },
+}
+
+impl Verdict {
+    /// What the client was told, as a kind.
+    fn told(&self) -> Told {
+        match self {
+            Verdict::Accepted { .. } => Told::Accepted,
+            Verdict::Duplicate { .. } => Told::Duplicate,
+            Verdict::Rejected { .. } => Told::Rejected,
+            Verdict::Conflict { .. } => Told::Conflict,
+        }
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One durable record. The journal is a sequence of these and nothing else.
@@ -135,6 +179,9 @@ pub enum Record {
         id: SubmissionId,
         /// When it was received.
         at: DateTime<Utc>,
+        /// The writer's Lamport clock (0 in records of older versions).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        clock: u64,
         /// The payload text exactly as received.
         raw: String,
     },
@@ -144,9 +191,22 @@ pub enum Record {
         id: SubmissionId,
         /// When it was settled.
         at: DateTime<Utc>,
+        /// The writer's Lamport clock (0 in records of older versions).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        clock: u64,
         /// The decision.
         verdict: Verdict,
     },
+}
+
+impl Record {
+    /// The record's place in the merge of several writers: Lamport clock,
+    /// then wall-clock time (the writer breaks remaining ties).
+    pub fn order_key(&self) -> (u64, DateTime<Utc>) {
+        match self {
+            Record::Received { clock, at, .. } | Record::Settled { clock, at, .. } => (*clock, *at),
+        }
+    }
 }
 
 /// Why storage could not write.
@@ -158,7 +218,6 @@ pub enum StoreError {
         /// UTF-16 code units of Tally's keys and values, as localStorage counts.
         used_units: u64,
     },
-    /// Storage refused or is unavailable for another reason.
     /// Storage refused or is unavailable for another reason, which `message` gives.
     Unavailable {
         /// What the browser or the store said.
@@ -181,6 +240,19 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// What other writers added since the journal last handed out records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refresh {
+    /// Nothing new.
+    Unchanged,
+    /// New records that all order after everything handed out before:
+    /// applying them to the current state gives the state of a full replay.
+    Appended(Vec<Record>),
+    /// New records that order among those handed out before: the state must
+    /// be derived again from this, the whole merged journal.
+    Reordered(Vec<Record>),
+}
+
 /// Durable, append-only storage of records.
 pub trait Journal {
     /// Appends `records` atomically: afterwards, and after any crash, either
@@ -190,6 +262,12 @@ pub trait Journal {
     /// Every stored record, in the order to replay them. Takes `&mut self`
     /// because a shared store may have to re-read what other writers added.
     fn records(&mut self) -> Result<Vec<Record>, StoreError>;
+
+    /// What other writers appended since the last [`Journal::records`],
+    /// [`Journal::append`] or refresh. A journal with one writer has nothing.
+    fn refresh(&mut self) -> Result<Refresh, StoreError> {
+        Ok(Refresh::Unchanged)
+    }
 }
 
 /// An in-memory journal: the reference implementation, used natively and in
@@ -231,6 +309,8 @@ pub enum Failure {
     Simulated(FaultPoint),
     /// Real storage refused the write.
     Storage(StoreError),
+    /// Other tabs' commits could not be read, so nothing was decided.
+    CatchUp(StoreError),
     /// The ledger holds [`MAX_EVENTS`] events.
     LedgerFull,
 }
@@ -246,6 +326,10 @@ impl fmt::Display for Failure {
                 write!(f, "simulated database failure {point}; nothing was committed, retrying is safe")
             }
             Failure::Storage(e) => write!(f, "{e}; nothing was committed, retrying is safe"),
+            Failure::CatchUp(e) => write!(
+                f,
+                "other tabs' commits could not be read ({e}); nothing was decided, retrying is safe"
+            ),
             Failure::LedgerFull => write!(f, "the ledger holds its maximum of {MAX_EVENTS} events"),
         }
     }
@@ -339,6 +423,44 @@ pub enum Status {
     },
 }
 
+impl Status {
+    /// The status as the kind of answer it is.
+    pub fn kind(&self) -> Option<Told> {
+        match self {
+            Status::Interrupted => None,
+            Status::Accepted { .. } => Some(Told::Accepted),
+            Status::Duplicate { .. } => Some(Told::Duplicate),
+            Status::Rejected { .. } => Some(Told::Rejected),
+            Status::Conflict { .. } => Some(Told::Conflict),
+        }
+    }
+}
+
+/// The kind of answer a submission got when it was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Told {
+    /// Accepted as a new event.
+    Accepted,
+    /// A duplicate of a counted event.
+    Duplicate,
+    /// Refused.
+    Rejected,
+    /// Its idempotency key was held by other content.
+    Conflict,
+}
+
+impl Told {
+    /// The answer's name as users see it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Told::Accepted => "Accepted",
+            Told::Duplicate => "Duplicate",
+            Told::Rejected => "Rejected",
+            Told::Conflict => "Conflict",
+        }
+    }
+}
+
 /// One entry of the raw log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
@@ -348,22 +470,63 @@ pub struct Submission {
     pub received_at: DateTime<Utc>,
     /// The payload text exactly as received.
     pub raw: String,
-    /// What became of it.
+    /// What became of it, as derived from the whole journal now.
     pub status: Status,
+    /// What its client was told, when that differs from `status`: another
+    /// tab's records, merged in before it, changed the answer.
+    pub told: Option<Told>,
+}
+
+/// One change to the derived state, kept while a live decision may still
+/// be undone because its write failed.
+#[derive(Debug)]
+enum Undo {
+    /// A submission's status and told answer before the decision.
+    Status(usize, Status, Option<Told>),
+    /// An event was committed at this index.
+    Committed(usize),
+    /// A key claimed the unkeyed event at this index, which had this id.
+    Claimed(usize, Fingerprint),
 }
 
 /// Everything derived from the journal. Rebuilt by replay at start-up and
-/// extended by [`LedgerState::apply`] after each successful append.
-#[derive(Debug, Clone, Default)]
+/// extended by [`LedgerState::apply`] as records arrive.
+#[derive(Debug, Default)]
 pub struct LedgerState {
     submissions: Vec<Submission>,
     by_submission: HashMap<SubmissionId, usize>,
     events: Vec<Event>,
+    /// Every id an event has had (its own, and its content id before a key
+    /// claimed it), so earlier verdicts' references keep resolving.
     by_event: HashMap<Fingerprint, usize>,
+    /// The first committed event with each content.
     by_content: HashMap<Fingerprint, usize>,
+    /// The committed event sent without a key that no key has claimed yet,
+    /// per content (there is at most one: another would be its duplicate).
+    unkeyed: HashMap<Fingerprint, usize>,
     /// Records that referred to submissions never received; counted so the
     /// UI can report damaged storage instead of hiding it.
     orphans: usize,
+    /// The largest Lamport clock of any record applied.
+    clock: u64,
+    /// While a live decision is pending: how to take it back.
+    undo: Option<Vec<Undo>>,
+}
+
+impl Clone for LedgerState {
+    fn clone(&self) -> LedgerState {
+        LedgerState {
+            submissions: self.submissions.clone(),
+            by_submission: self.by_submission.clone(),
+            events: self.events.clone(),
+            by_event: self.by_event.clone(),
+            by_content: self.by_content.clone(),
+            unkeyed: self.unkeyed.clone(),
+            orphans: self.orphans,
+            clock: self.clock,
+            undo: None,
+        }
+    }
 }
 
 impl LedgerState {
@@ -389,9 +552,20 @@ impl LedgerState {
     }
 
     fn apply_owned(&mut self, record: Record) {
+        let (clock, _) = record.order_key();
+        self.clock = self.clock.max(clock);
         match record {
-            Record::Received { id, at, raw } => {
-                if self.by_submission.contains_key(&id) {
+            Record::Received { id, at, raw, .. } => {
+                if let Some(&index) = self.by_submission.get(&id) {
+                    // Versions before 2 could reuse the number of a submission
+                    // whose write failed and leave that write's record in a
+                    // closed segment; the later record with the number is
+                    // the real one, as long as nothing settled the first.
+                    let earlier = &mut self.submissions[index];
+                    if earlier.status == Status::Interrupted {
+                        earlier.raw = raw;
+                        earlier.received_at = at;
+                    }
                     return;
                 }
                 self.by_submission
@@ -401,6 +575,7 @@ impl LedgerState {
                     received_at: at,
                     raw,
                     status: Status::Interrupted,
+                    told: None,
                 });
             }
             Record::Settled { id, verdict, .. } => {
@@ -408,67 +583,161 @@ impl LedgerState {
                     self.orphans += 1;
                     return;
                 };
+                if self.submissions[index].status != Status::Interrupted {
+                    return; // settled already: a record seen twice
+                }
+                let told = verdict.told();
                 let status = match verdict {
-                    Verdict::Accepted { event } => self.commit(event),
-                    Verdict::Duplicate { of, exact_resend } => {
-                        Status::Duplicate { of, exact_resend }
+                    Verdict::Accepted { event } => self.decide(event),
+                    Verdict::Duplicate {
+                        candidate: Some(event),
+                        ..
                     }
+                    | Verdict::Conflict {
+                        candidate: Some(event),
+                        ..
+                    } => self.decide(*event),
+                    // Older records without their event: as recorded.
+                    Verdict::Duplicate {
+                        of, exact_resend, ..
+                    } => Status::Duplicate { of, exact_resend },
+                    Verdict::Conflict { key, existing, .. } => Status::Conflict { key, existing },
                     Verdict::Rejected { rejection } => Status::Rejected { rejection },
-                    Verdict::Conflict { key, existing } => Status::Conflict { key, existing },
                 };
-                self.submissions[index].status = status;
+                self.set_status(index, status, told);
             }
         }
     }
 
-    /// Adds an event to the committed set unless its identity is there.
-    fn commit(&mut self, event: Event) -> Status {
-        match self.decide_existing(&event, &Overlay::default()) {
-            Some(Verdict::Duplicate { of, exact_resend }) => Status::Duplicate { of, exact_resend },
-            Some(Verdict::Conflict { key, existing }) => Status::Conflict { key, existing },
-            _ => {
-                let index = self.events.len();
-                let event_id = event.event_id.clone();
-                self.by_event.insert(event_id.clone(), index);
-                self.by_content
-                    .entry(event.content_id.clone())
-                    .or_insert(index);
-                self.events.push(event);
-                Status::Accepted { event_id }
-            }
+    fn set_status(&mut self, index: usize, status: Status, told: Told) {
+        let submission = &mut self.submissions[index];
+        if let Some(undo) = &mut self.undo {
+            undo.push(Undo::Status(
+                index,
+                submission.status.clone(),
+                submission.told,
+            ));
         }
+        submission.told = (status.kind() != Some(told)).then_some(told);
+        submission.status = status;
     }
 
-    /// The verdict for an event whose identity is already known, if it is.
-    fn decide_existing(&self, candidate: &Event, overlay: &Overlay) -> Option<Verdict> {
-        let find = |map: &HashMap<Fingerprint, usize>,
-                    local: &HashMap<Fingerprint, Event>,
-                    id: &Fingerprint| {
-            local
-                .get(id)
-                .cloned()
-                .or_else(|| map.get(id).map(|&i| self.events[i].clone()))
-        };
-        let same_identity = find(&self.by_event, &overlay.by_event, &candidate.event_id);
-        let existing = match (&same_identity, &candidate.idempotency_key) {
-            (Some(e), _) => e.clone(),
-            // Without a key, content is the identity, and it matches any
-            // committed event with the same content, keyed or not.
-            (None, None) => find(&self.by_content, &overlay.by_content, &candidate.content_id)?,
-            (None, Some(_)) => return None,
-        };
-        if let Some(key) = &candidate.idempotency_key {
-            if existing.content_id != candidate.content_id {
-                return Some(Verdict::Conflict {
-                    key: key.clone(),
-                    existing: existing.event_id,
-                });
-            }
-        }
-        Some(Verdict::Duplicate {
+    /// Decides one normalized event against everything counted so far and
+    /// counts it if it is new: the one place where identity is decided.
+    fn decide(&mut self, candidate: Event) -> Status {
+        let duplicate_of = |existing: &Event| Status::Duplicate {
+            of: existing.event_id.clone(),
             exact_resend: existing.raw_fingerprint == candidate.raw_fingerprint,
-            of: existing.event_id,
-        })
+        };
+        match &candidate.idempotency_key {
+            Some(key) => {
+                if let Some(&i) = self.by_event.get(&candidate.event_id) {
+                    let existing = &self.events[i];
+                    return if existing.content_id == candidate.content_id {
+                        duplicate_of(existing)
+                    } else {
+                        Status::Conflict {
+                            key: key.clone(),
+                            existing: existing.event_id.clone(),
+                        }
+                    };
+                }
+                if let Some(&i) = self.unkeyed.get(&candidate.content_id) {
+                    // The same event, sent earlier without its key: the key
+                    // now names it, so it is not counted a second time.
+                    let status = duplicate_of(&self.events[i]);
+                    let former = self.claim(i, &candidate);
+                    if let Some(undo) = &mut self.undo {
+                        undo.push(Undo::Claimed(i, former));
+                    }
+                    return match status {
+                        Status::Duplicate { exact_resend, .. } => Status::Duplicate {
+                            of: candidate.event_id,
+                            exact_resend,
+                        },
+                        other => other,
+                    };
+                }
+            }
+            None => {
+                if let Some(&i) = self.by_content.get(&candidate.content_id) {
+                    return duplicate_of(&self.events[i]);
+                }
+            }
+        }
+        self.commit(candidate)
+    }
+
+    /// Counts a new event.
+    fn commit(&mut self, event: Event) -> Status {
+        let index = self.events.len();
+        let event_id = event.event_id.clone();
+        self.by_event.insert(event_id.clone(), index);
+        self.by_content
+            .entry(event.content_id.clone())
+            .or_insert(index);
+        if event.idempotency_key.is_none() {
+            self.unkeyed.insert(event.content_id.clone(), index);
+        }
+        self.events.push(event);
+        if let Some(undo) = &mut self.undo {
+            undo.push(Undo::Committed(index));
+        }
+        Status::Accepted { event_id }
+    }
+
+    /// Gives the unkeyed event at `index` the key of `claimant`; returns the
+    /// id it had.
+    fn claim(&mut self, index: usize, claimant: &Event) -> Fingerprint {
+        let event = &mut self.events[index];
+        let former = std::mem::replace(&mut event.event_id, claimant.event_id.clone());
+        event.idempotency_key = claimant.idempotency_key.clone();
+        self.by_event.insert(claimant.event_id.clone(), index);
+        self.unkeyed.remove(&claimant.content_id);
+        former
+    }
+
+    /// Starts a live decision that [`LedgerState::undo`] can take back.
+    fn begin(&mut self) {
+        self.undo = Some(Vec::new());
+    }
+
+    /// Keeps what was decided since [`LedgerState::begin`].
+    fn keep(&mut self) {
+        self.undo = None;
+    }
+
+    /// Takes back everything decided since [`LedgerState::begin`].
+    fn undo(&mut self) {
+        let Some(log) = self.undo.take() else { return };
+        for change in log.into_iter().rev() {
+            match change {
+                Undo::Status(index, status, told) => {
+                    self.submissions[index].status = status;
+                    self.submissions[index].told = told;
+                }
+                Undo::Committed(index) => {
+                    let Some(event) = self.events.pop() else {
+                        continue;
+                    };
+                    debug_assert_eq!(self.events.len(), index);
+                    self.by_event.remove(&event.event_id);
+                    if self.by_content.get(&event.content_id) == Some(&index) {
+                        self.by_content.remove(&event.content_id);
+                    }
+                    if self.unkeyed.get(&event.content_id) == Some(&index) {
+                        self.unkeyed.remove(&event.content_id);
+                    }
+                }
+                Undo::Claimed(index, former) => {
+                    let event = &mut self.events[index];
+                    let key_id = std::mem::replace(&mut event.event_id, former);
+                    event.idempotency_key = None;
+                    self.by_event.remove(&key_id);
+                    self.unkeyed.insert(event.content_id.clone(), index);
+                }
+            }
+        }
     }
 
     /// The committed events, in commit order.
@@ -476,7 +745,8 @@ impl LedgerState {
         &self.events
     }
 
-    /// The committed event with this id.
+    /// The committed event with this id (or an id it had before a key
+    /// claimed it).
     pub fn event(&self, id: &Fingerprint) -> Option<&Event> {
         self.by_event.get(id).map(|&i| &self.events[i])
     }
@@ -495,13 +765,11 @@ impl LedgerState {
     pub fn orphans(&self) -> usize {
         self.orphans
     }
-}
 
-/// Identities committed earlier in the same batch, not yet in the state.
-#[derive(Default)]
-struct Overlay {
-    by_event: HashMap<Fingerprint, Event>,
-    by_content: HashMap<Fingerprint, Event>,
+    /// The largest Lamport clock applied; new records take the next one.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
 }
 
 /// The ledger over a journal.
@@ -569,21 +837,29 @@ impl<J: Journal> Ledger<J> {
         &mut self.journal
     }
 
-    /// Re-reads the journal, e.g. after another tab appended to it.
+    /// Catches up with what other writers (tabs) committed: cheap when
+    /// nothing changed, incremental when their records order after ours, a
+    /// full re-derivation (which may revise earlier answers) otherwise.
     pub fn refresh(&mut self) -> Result<(), StoreError> {
-        let records = self.journal.records()?;
-        self.state = LedgerState::replay_owned(records);
+        match self.journal.refresh()? {
+            Refresh::Unchanged => {}
+            Refresh::Appended(records) => {
+                for r in records {
+                    self.state.apply_owned(r);
+                }
+            }
+            Refresh::Reordered(records) => self.state = LedgerState::replay_owned(records),
+        }
         Ok(())
     }
 
     /// Appends records restored from a backup in one commit, bypassing the
     /// simulated failures (a restore is not a client request). The caller
-    /// passes only records the state does not have yet.
+    /// passes only records the state does not have yet. They may order
+    /// anywhere among the records already here, so the state is derived again.
     pub fn import(&mut self, records: &[Record]) -> Result<(), StoreError> {
         self.journal.append(records)?;
-        for r in records {
-            self.state.apply(r);
-        }
+        self.state = LedgerState::replay_owned(self.journal.records()?);
         Ok(())
     }
 
@@ -613,77 +889,100 @@ impl<J: Journal> Ledger<J> {
         if self.faults.fires(FaultPoint::BeforeRaw) {
             return fail_all(Failure::Simulated(FaultPoint::BeforeRaw));
         }
+        if let Err(e) = self.refresh() {
+            return fail_all(Failure::CatchUp(e));
+        }
 
+        let clock = self.state.clock() + 1;
+        let first_seq = self.next_seq;
+        // Numbers are taken before the write: a failed write may still have
+        // left its records in storage, so its numbers are never used again.
+        self.next_seq += raws.len() as u64;
         let received: Vec<Record> = raws
             .iter()
             .enumerate()
             .map(|(i, raw)| Record::Received {
                 id: SubmissionId {
                     writer: self.writer.clone(),
-                    seq: self.next_seq + i as u64,
+                    seq: first_seq + i as u64,
                 },
                 at: now,
+                clock,
                 raw: raw.to_string(),
             })
             .collect();
         if let Err(e) = self.journal.append(&received) {
             return fail_all(Failure::Storage(e));
         }
-        self.next_seq += raws.len() as u64;
+        let mut indices = Vec::with_capacity(raws.len());
         for r in &received {
             self.state.apply(r);
-        }
-
-        let mut overlay = Overlay::default();
-        let mut decided = Vec::with_capacity(raws.len());
-        for (raw, record) in raws.iter().zip(&received) {
-            let Record::Received { id, .. } = record else {
+            let Record::Received { id, raw, .. } = r else {
                 continue;
             };
-            decided.push(self.decide(raw, id.clone(), now, &mut overlay));
-        }
-        if self.state.events.len() + overlay.by_event.len() > MAX_EVENTS {
-            return fail_all(Failure::LedgerFull);
+            match self.state.by_submission.get(id) {
+                Some(&i) if self.state.submissions[i].raw == *raw => indices.push(i),
+                // Storage already held a settled submission with this number
+                // (a writer id reused by damaged data): never settle it twice.
+                _ => {
+                    return fail_all(Failure::Storage(StoreError::Unavailable {
+                        message: format!("submission number {id} is already taken in storage"),
+                    }))
+                }
+            }
         }
 
+        // Decide on the live state, ready to take it all back.
+        self.state.begin();
+        let clock = self.state.clock() + 1;
+        let mut settled = Vec::with_capacity(raws.len());
+        let mut provenances = Vec::with_capacity(raws.len());
+        for (i, (raw, &index)) in raws.iter().zip(&indices).enumerate() {
+            let id = SubmissionId {
+                writer: self.writer.clone(),
+                seq: first_seq + i as u64,
+            };
+            let (verdict, provenance) = self.decide(raw, id.clone(), index, now);
+            settled.push(Record::Settled {
+                id,
+                at: now,
+                clock,
+                verdict,
+            });
+            provenances.push(provenance);
+        }
+        if self.state.events.len() > MAX_EVENTS {
+            self.state.undo();
+            return fail_all(Failure::LedgerFull);
+        }
         if self.faults.fires(FaultPoint::MidRequest) {
+            self.state.undo();
             return fail_all(Failure::Simulated(FaultPoint::MidRequest));
         }
-        let settled: Vec<Record> = received
-            .iter()
-            .zip(&decided)
-            .filter_map(|(r, (verdict, _))| match r {
-                Record::Received { id, .. } => Some(Record::Settled {
-                    id: id.clone(),
-                    at: now,
-                    verdict: verdict.clone(),
-                }),
-                Record::Settled { .. } => None,
-            })
-            .collect();
         if let Err(e) = self.journal.append(&settled) {
+            self.state.undo();
             return fail_all(Failure::Storage(e));
         }
-        for r in &settled {
-            self.state.apply(r);
-        }
+        self.state.keep();
+        self.state.clock = self.state.clock.max(clock);
         if self.faults.fires(FaultPoint::LostAck) {
             return fail_all(Failure::Simulated(FaultPoint::LostAck));
         }
-        decided
-            .into_iter()
-            .map(|(verdict, provenance)| self.outcome(verdict, provenance))
+        settled
+            .iter()
+            .zip(provenances)
+            .map(|(record, provenance)| self.outcome(record, provenance))
             .collect()
     }
 
-    /// Normalizes and decides one submission against the state and the
-    /// batch so far.
+    /// Normalizes one submission, decides it on the live state (counting it
+    /// if it is new), and returns the verdict to record.
     fn decide(
-        &self,
+        &mut self,
         raw: &str,
         submission: SubmissionId,
+        index: usize,
         now: DateTime<Utc>,
-        overlay: &mut Overlay,
     ) -> (Verdict, Vec<Provenance>) {
         let parsed = json::parse(raw);
         let normalized: Result<Normalized, Rejection> = match &parsed {
@@ -692,9 +991,15 @@ impl<J: Journal> Ledger<J> {
         };
         let n = match normalized {
             Ok(n) => n,
-            Err(rejection) => return (Verdict::Rejected { rejection }, Vec::new()),
+            Err(rejection) => {
+                let status = Status::Rejected {
+                    rejection: rejection.clone(),
+                };
+                self.state.set_status(index, status, Told::Rejected);
+                return (Verdict::Rejected { rejection }, Vec::new());
+            }
         };
-        let event = Event {
+        let candidate = Event {
             event_id: fingerprint::event_id(&n),
             content_id: fingerprint::content_id(&n),
             raw_fingerprint: fingerprint::raw_fingerprint(raw, parsed.as_ref().ok()),
@@ -706,57 +1011,67 @@ impl<J: Journal> Ledger<J> {
             ingested_at: now,
             submission,
         };
-        if let Some(verdict) = self.state.decide_existing(&event, overlay) {
-            return (verdict, n.provenance);
-        }
-        overlay
-            .by_event
-            .insert(event.event_id.clone(), event.clone());
-        overlay
-            .by_content
-            .entry(event.content_id.clone())
-            .or_insert_with(|| event.clone());
-        (Verdict::Accepted { event }, n.provenance)
+        let status = self.state.decide(candidate.clone());
+        let verdict = match &status {
+            Status::Duplicate { of, exact_resend } => Verdict::Duplicate {
+                of: of.clone(),
+                exact_resend: *exact_resend,
+                candidate: Some(Box::new(candidate)),
+            },
+            Status::Conflict { key, existing } => Verdict::Conflict {
+                key: key.clone(),
+                existing: existing.clone(),
+                candidate: Some(Box::new(candidate)),
+            },
+            _ => Verdict::Accepted { event: candidate },
+        };
+        let told = verdict.told();
+        self.state.set_status(index, status, told);
+        (verdict, n.provenance)
     }
 
-    /// Turns a committed verdict into the answer for the client.
-    fn outcome(&self, verdict: Verdict, provenance: Vec<Provenance>) -> Outcome {
+    /// The answer for a settled submission, from its derived status.
+    fn outcome(&self, record: &Record, provenance: Vec<Provenance>) -> Outcome {
+        let Record::Settled { id, verdict, .. } = record else {
+            return Outcome::Failed {
+                failure: Failure::LedgerFull,
+            };
+        };
+        let missing = |what: &str| Outcome::Failed {
+            failure: Failure::Storage(StoreError::Unavailable {
+                message: format!("the {what} event is missing from the derived state"),
+            }),
+        };
         let lookup = |id: &Fingerprint| self.state.event(id).cloned();
-        match verdict {
-            Verdict::Accepted { event } => {
-                match self.state.submission(&event.submission).map(|s| &s.status) {
-                    // Another writer committed the same identity first.
-                    Some(Status::Duplicate { of, exact_resend }) => match lookup(of) {
-                        Some(original) => Outcome::Duplicate {
-                            original,
-                            exact_resend: *exact_resend,
-                            provenance,
-                        },
-                        None => Outcome::Accepted { event, provenance },
-                    },
-                    _ => Outcome::Accepted { event, provenance },
-                }
-            }
-            Verdict::Duplicate { of, exact_resend } => match lookup(&of) {
+        let status = self.state.submission(id).map(|s| &s.status);
+        match status {
+            Some(Status::Accepted { event_id }) => match lookup(event_id) {
+                Some(event) => Outcome::Accepted { event, provenance },
+                None => missing("accepted"),
+            },
+            Some(Status::Duplicate { of, exact_resend }) => match lookup(of) {
                 Some(original) => Outcome::Duplicate {
                     original,
-                    exact_resend,
+                    exact_resend: *exact_resend,
                     provenance,
                 },
-                None => Outcome::Failed {
-                    failure: Failure::Storage(StoreError::Unavailable {
-                        message: "the original event is missing from the derived state".into(),
-                    }),
-                },
+                None => missing("original"),
             },
-            Verdict::Rejected { rejection } => Outcome::Rejected { rejection },
-            Verdict::Conflict { key, existing } => match lookup(&existing) {
-                Some(existing) => Outcome::Conflict { key, existing },
-                None => Outcome::Failed {
-                    failure: Failure::Storage(StoreError::Unavailable {
-                        message: "the conflicting event is missing from the derived state".into(),
-                    }),
+            Some(Status::Conflict { key, existing }) => match lookup(existing) {
+                Some(existing) => Outcome::Conflict {
+                    key: key.clone(),
+                    existing,
                 },
+                None => missing("conflicting"),
+            },
+            Some(Status::Rejected { rejection }) => Outcome::Rejected {
+                rejection: rejection.clone(),
+            },
+            Some(Status::Interrupted) | None => match verdict {
+                Verdict::Rejected { rejection } => Outcome::Rejected {
+                    rejection: rejection.clone(),
+                },
+                _ => missing("decided"),
             },
         }
     }
@@ -923,9 +1238,10 @@ mod tests {
         }
         assert_eq!(l.journal().records, records);
         assert_eq!(l.state().submissions(), &submissions[..]);
-        // The failed attempt's number is reused: nothing of it was stored.
+        // The failed attempt's number is never reused: a real store may
+        // have kept part of its write.
         l.submit(A, now());
-        assert_eq!(l.state().submissions().last().unwrap().id.seq, 1);
+        assert_eq!(l.state().submissions().last().unwrap().id.seq, 2);
     }
 
     #[test]

@@ -203,12 +203,14 @@ pub fn timestamp_spelling(ts: &DateTime<Utc>, rng: &mut SeededRng) -> String {
     let whole_second = ts.nanosecond() == 0;
     let midnight = whole_second && ts.num_seconds_from_midnight() == 0;
     // Epochs are read by magnitude (see `timestamp`), so use them only where
-    // the unit is decidable: seconds below 10¹¹, milliseconds below 10¹⁴.
-    let epoch_ok = (0..100_000_000_000_000).contains(&ts.timestamp_millis());
+    // the unit is decidable: seconds below 10¹¹, milliseconds from 10¹¹ to
+    // 10¹⁴ (a millisecond count below 10¹¹, before March 1973, reads as seconds).
+    let seconds_ok = (0..100_000_000_000).contains(&ts.timestamp());
+    let millis_ok = (100_000_000_000..100_000_000_000_000).contains(&ts.timestamp_millis());
     let choice = rng.below(6);
     match choice {
-        1 if whole_second && epoch_ok => ts.timestamp().to_string(),
-        2 if epoch_ok => ts.timestamp_millis().to_string(),
+        1 if whole_second && seconds_ok => ts.timestamp().to_string(),
+        2 if millis_ok => ts.timestamp_millis().to_string(),
         3 => {
             let hours = rng.below(27) as i32 - 12;
             // Offsets within ±12 h always exist; UTC is the fallback the types ask for.
