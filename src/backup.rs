@@ -130,12 +130,28 @@ pub fn missing_records(state: &LedgerState, backup: &Backup) -> Vec<Record> {
     out
 }
 
-/// A summary for the user after a restore.
-pub fn summary(added: usize) -> String {
-    if added == 0 {
-        "Nothing to restore: every record in the file is already here.".to_string()
-    } else {
-        format!("Restored {added} records.")
+/// A summary for the user after a restore: how many records were added,
+/// whether the rules changed, how many failed submissions wait again.
+pub fn summary(added: usize, rules: bool, outbox: usize) -> String {
+    let mut parts = Vec::new();
+    if added > 0 {
+        parts.push(format!(
+            "{added} record{}",
+            if added == 1 { "" } else { "s" }
+        ));
+    }
+    if rules {
+        parts.push("the rules".to_string());
+    }
+    if outbox > 0 {
+        parts.push(format!(
+            "{outbox} failed submission{} to retry",
+            if outbox == 1 { "" } else { "s" }
+        ));
+    }
+    match parts.len() {
+        0 => "Nothing to restore: everything in the file is already here.".to_string(),
+        _ => format!("Restored {}.", parts.join(", ")),
     }
 }
 
@@ -179,8 +195,12 @@ mod tests {
         );
         let again = missing_records(restored.state(), &backup);
         assert!(again.is_empty(), "restoring twice adds nothing");
-        assert!(summary(0).contains("Nothing to restore"));
-        assert_eq!(summary(4), "Restored 4 records.");
+        assert!(summary(0, false, 0).contains("Nothing to restore"));
+        assert_eq!(summary(4, false, 0), "Restored 4 records.");
+        assert_eq!(
+            summary(1, true, 2),
+            "Restored 1 record, the rules, 2 failed submissions to retry."
+        );
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub mod outbox;
 pub mod packing;
 pub mod rules;
 pub mod sample;
+pub mod service;
 pub mod settings;
 pub mod simulator;
 pub mod timestamp;

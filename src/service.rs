@@ -1,0 +1,350 @@
+//! The service the interface calls: the durable ledger, the outbox, the
+//! rules and what loading found, behind one type with the app's policies.
+//!
+//! Contract:
+//! - It is generic over the key-value store and the clock, so every policy
+//!   here (what waits in the outbox, what a restore brings back, what clear
+//!   removes) is tested natively; the browser supplies localStorage and its
+//!   clock, and its interface only renders and calls.
+//! - **Outbox policy**, for single and batch submissions alike: a failed
+//!   payload waits in the outbox; any other answer removes a waiting copy of
+//!   it. When the outbox itself cannot be written, the message says exactly
+//!   that, and the ledger's answer stands.
+//! - **Restore** brings back everything a backup holds: the records the
+//!   journal lacks, the rules and the outbox. Restoring the same file twice
+//!   adds nothing the second time.
+//! - **Clear** removes every Tally key of any version (quarantine and outbox
+//!   included) and nothing else, then starts empty as a new writer.
+
+use crate::backup;
+use crate::journal::{LoadReport, SegmentJournal, FAMILY};
+use crate::kv::KeyValue;
+use crate::ledger::{Journal, Ledger, Outcome, StoreError};
+use crate::outbox::{self, Outbox, OutboxItem};
+use crate::settings;
+use chrono::{DateTime, Utc};
+
+/// Where the time comes from: the browser's clock, or a test's.
+pub trait Clock {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+impl<F: Fn() -> DateTime<Utc>> Clock for F {
+    fn now(&self) -> DateTime<Utc> {
+        self()
+    }
+}
+
+/// The app's state and policies over a store `K` and a clock `C`.
+pub struct Tally<K: KeyValue + Clone, C: Clock> {
+    /// The durable ledger.
+    pub ledger: Ledger<SegmentJournal<K>>,
+    /// Failed submissions waiting for a retry.
+    pub outbox: Outbox<K>,
+    /// What loading and later reads found that needs the user's attention,
+    /// besides what the journal itself found.
+    report: LoadReport,
+    /// Problems of this session that are not about stored data (an outbox
+    /// write that failed, a refresh that could not read), newest last.
+    notices: Vec<String>,
+    kv: K,
+    clock: C,
+}
+
+impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
+    /// Opens what `kv` holds as `writer` (one per page load).
+    pub fn open(kv: K, clock: C, writer: &str) -> Result<Tally<K, C>, StoreError> {
+        let journal = SegmentJournal::open(kv.clone(), writer, clock.now())?;
+        let mut report = LoadReport::default();
+        let mut ledger = Ledger::open(journal, writer)?;
+        ledger.rules = settings::load_rules(&kv, clock.now(), &mut report)?;
+        Ok(Tally {
+            ledger,
+            outbox: Outbox::new(kv.clone()),
+            report,
+            notices: Vec::new(),
+            kv,
+            clock,
+        })
+    }
+
+    /// The clock's current instant.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Submits one payload; a failure waits in the outbox.
+    pub fn submit(&mut self, raw: &str) -> Outcome {
+        self.submit_batch(&[raw]).pop().unwrap_or(Outcome::Failed {
+            failure: crate::ledger::Failure::LedgerFull,
+        })
+    }
+
+    /// Submits many payloads as one request (one raw write, one commit);
+    /// every failed payload waits in the outbox, and every other answer
+    /// removes a waiting copy of its payload.
+    pub fn submit_batch(&mut self, raws: &[&str]) -> Vec<Outcome> {
+        let now = self.clock.now();
+        let outcomes = self.ledger.submit_batch(raws, now);
+        for (raw, outcome) in raws.iter().zip(&outcomes) {
+            let saved = match outcome {
+                Outcome::Failed { failure } => self
+                    .outbox
+                    .record_failure(raw, &failure.to_string(), now)
+                    .map(|_| ()),
+                _ => self.outbox.remove(&outbox::item_id(raw)),
+            };
+            if let Err(e) = saved {
+                self.notices.push(match outcome {
+                    Outcome::Failed { .. } => format!(
+                        "A failed submission could not be kept for retry ({e}); submit it again when storage has room."
+                    ),
+                    _ => format!(
+                        "A submission that succeeded could not be removed from Failed ({e}); retrying it is safe and reports a duplicate."
+                    ),
+                });
+                // Storage refuses writes now; the rest would fail alike.
+                break;
+            }
+        }
+        outcomes
+    }
+
+    /// Retries one waiting item.
+    pub fn retry(&mut self, item: &OutboxItem) -> Outcome {
+        self.submit(&item.raw)
+    }
+
+    /// Retries every waiting item once, oldest first.
+    pub fn retry_all(&mut self) -> Vec<Outcome> {
+        let items = self.outbox_items();
+        items.iter().map(|item| self.retry(item)).collect()
+    }
+
+    /// The outbox's items, oldest first; damaged ones are set aside and
+    /// reported.
+    pub fn outbox_items(&mut self) -> Vec<OutboxItem> {
+        match self.outbox.items(self.clock.now(), &mut self.report) {
+            Ok(items) => items,
+            Err(e) => {
+                self.notices
+                    .push(format!("The Failed list could not be read ({e})."));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Catches up with what other tabs committed.
+    pub fn refresh(&mut self) {
+        if let Err(e) = self.ledger.refresh() {
+            self.notices.push(format!(
+                "Other tabs' changes could not be read ({e}); what is shown may be behind until the next change."
+            ));
+        }
+    }
+
+    /// Validates and stores new rules; they apply to new submissions only.
+    pub fn save_rules(&mut self, text: &str) -> Result<(), String> {
+        self.ledger.rules = settings::save_rules(&self.kv, text).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Returns to the default rules.
+    pub fn reset_rules(&mut self) -> Result<(), String> {
+        self.ledger.rules = settings::reset_rules(&self.kv).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// The whole state as a backup document.
+    pub fn export(&mut self) -> Result<String, StoreError> {
+        let records = self.ledger.journal_mut().records()?;
+        let items = self.outbox_items();
+        Ok(backup::export(
+            records,
+            &self.ledger.rules,
+            items,
+            self.clock.now(),
+        ))
+    }
+
+    /// Restores a backup document: the missing records, the rules and the
+    /// outbox. Returns a summary for the user.
+    pub fn restore(&mut self, text: &str) -> Result<String, String> {
+        let parsed = backup::parse(text).map_err(|e| e.to_string())?;
+        let missing = backup::missing_records(self.ledger.state(), &parsed);
+        if !missing.is_empty() {
+            self.ledger.import(&missing).map_err(|e| e.to_string())?;
+        }
+        let rules_changed = parsed.rules != self.ledger.rules;
+        if rules_changed {
+            self.ledger.rules = settings::save_rules(&self.kv, &parsed.rules.to_json())
+                .map_err(|e| format!("The rules could not be restored: {e}"))?;
+        }
+        let waiting: Vec<String> = self.outbox_items().into_iter().map(|i| i.id).collect();
+        let mut restored_items = 0;
+        for item in &parsed.outbox {
+            if waiting.contains(&outbox::item_id(&item.raw)) {
+                continue; // already waiting: restoring twice adds nothing
+            }
+            self.outbox
+                .record_failure(&item.raw, &item.last_error, item.last_failed_at)
+                .map_err(|e| format!("The Failed list could not be restored: {e}"))?;
+            restored_items += 1;
+        }
+        Ok(backup::summary(
+            missing.len(),
+            rules_changed,
+            restored_items,
+        ))
+    }
+
+    /// Removes every Tally key (all versions, quarantine and outbox
+    /// included) and starts empty as `writer`. Other sites' keys are never
+    /// touched. The simulated failure settings stay as they were.
+    pub fn clear_all(&mut self, writer: &str) -> Result<(), StoreError> {
+        for key in self
+            .kv
+            .keys()?
+            .into_iter()
+            .filter(|k| k.starts_with(FAMILY))
+        {
+            self.kv.remove(&key)?;
+        }
+        let faults = self.ledger.faults.clone();
+        let journal = SegmentJournal::open(self.kv.clone(), writer, self.clock.now())?;
+        self.ledger = Ledger::open(journal, writer)?;
+        self.ledger.faults = faults;
+        self.report = LoadReport::default();
+        self.notices.clear();
+        Ok(())
+    }
+
+    /// Everything that needs the user's attention: what the journal found in
+    /// storage, what the outbox and rules found, then this session's notices.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = self.ledger.journal().report().messages();
+        out.extend(self.report.messages());
+        out.extend(self.notices.iter().cloned());
+        out
+    }
+
+    /// This session's notices so far (see [`Tally::messages`]), oldest first.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// Whether nothing needs the user's attention.
+    pub fn is_clean(&self) -> bool {
+        self.ledger.journal().report().is_clean()
+            && self.report.is_clean()
+            && self.notices.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::{FaultPlan, FaultPoint};
+    use crate::kv::MemoryKv;
+    use crate::test_fixtures::{now, SEED_A as A, SEED_B as B};
+    use std::rc::Rc;
+
+    type TestTally = Tally<Rc<MemoryKv>, fn() -> DateTime<Utc>>;
+
+    fn open(kv: &Rc<MemoryKv>, writer: &str) -> TestTally {
+        Tally::open(kv.clone(), now as fn() -> DateTime<Utc>, writer).expect("open")
+    }
+
+    #[test]
+    fn a_batch_removes_waiting_copies_of_payloads_that_now_succeed() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        assert!(tally
+            .submit_batch(&[A, B])
+            .iter()
+            .all(Outcome::is_retryable));
+        assert_eq!(tally.outbox_items().len(), 2);
+        tally.ledger.faults = FaultPlan::none();
+        let labels: Vec<_> = tally
+            .submit_batch(&[A, B])
+            .iter()
+            .map(Outcome::label)
+            .collect();
+        assert_eq!(labels, ["Accepted", "Accepted"]);
+        assert!(tally.outbox_items().is_empty(), "no stale copies wait");
+        assert!(tally.is_clean(), "{:?}", tally.messages());
+    }
+
+    #[test]
+    fn an_outbox_that_cannot_be_written_says_so_in_plain_words() {
+        // The database fails the request, and storage has no room for the
+        // outbox item either.
+        let kv = Rc::new(MemoryKv::with_quota(50));
+        let mut tally = open(&kv, "tab1");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
+        assert!(tally.submit(A).is_retryable());
+        let messages = tally.messages().join("\n");
+        assert!(
+            messages.contains("could not be kept for retry"),
+            "{messages}"
+        );
+        assert!(!messages.contains("moved aside"), "{messages}");
+    }
+
+    #[test]
+    fn restore_brings_back_events_rules_and_outbox_and_twice_adds_nothing() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        let rules = tally
+            .ledger
+            .rules
+            .to_json()
+            .replace("\"amt\"", "\"amt\",\"montant\"");
+        tally.save_rules(&rules).expect("save the edited rules");
+        assert_eq!(tally.submit(A).label(), "Accepted");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
+        assert!(tally.submit(B).is_retryable());
+        tally.ledger.faults = FaultPlan::none();
+        let edited = tally.ledger.rules.clone();
+        let file = tally.export().expect("export");
+
+        tally.clear_all("tab2").expect("clear");
+        assert!(tally.ledger.state().events().is_empty());
+        assert_ne!(tally.ledger.rules, edited, "clear forgets the rules");
+        assert!(tally.outbox_items().is_empty());
+
+        let summary = tally.restore(&file).expect("restore");
+        assert!(summary.contains("rules"), "{summary}");
+        assert_eq!(tally.ledger.state().events().len(), 1);
+        assert_eq!(tally.ledger.rules, edited, "the rules come back");
+        assert_eq!(tally.outbox_items().len(), 1, "the Failed list comes back");
+        // And they stay after a reload.
+        let reloaded = open(&kv, "tab3");
+        assert_eq!(reloaded.ledger.rules, edited);
+
+        let again = tally.restore(&file).expect("restore again");
+        assert!(again.contains("Nothing to restore"), "{again}");
+        assert_eq!(tally.ledger.state().events().len(), 1);
+        assert_eq!(tally.outbox_items().len(), 1);
+        assert_eq!(
+            tally.outbox_items()[0].attempts,
+            1,
+            "not counted as another failure"
+        );
+    }
+
+    #[test]
+    fn clear_removes_every_tally_key_and_nothing_else() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        tally.submit(A);
+        kv.set("tally:v2:future", "x").expect("set");
+        kv.set("tally:v1:quarantine:1:k", "x").expect("set");
+        kv.set("another-site", "keep").expect("set");
+        tally.clear_all("tab2").expect("clear");
+        assert_eq!(kv.keys().expect("keys"), ["another-site"]);
+        assert_eq!(tally.submit(A).label(), "Accepted", "usable at once");
+    }
+}
