@@ -23,7 +23,7 @@ run "lints, wasm32 (clippy -D warnings)" \
   cargo clippy --lib --bins --tests --locked --target wasm32-unknown-unknown -- -D warnings
 run "native unit, property and model tests" cargo test --locked
 run "browser tests in headless Chromium (wasm-bindgen-test)" \
-  cargo test --locked --target wasm32-unknown-unknown --test web
+  cargo test --locked --target wasm32-unknown-unknown --test web --test web_tabs
 run "release build of the site under /tally/ (trunk)" \
   trunk build --release --offline --public-url /tally/ --dist target/e2e-site
 run "end-to-end tests against the release build in headless Chromium" \

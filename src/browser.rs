@@ -140,3 +140,64 @@ pub fn new_writer_id() -> String {
     let random = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
     format!("t{time:x}{random:x}")
 }
+
+/// The Web Lock every tab takes to commit, so tabs decide one at a time,
+/// each after catching up with the others.
+const COMMIT_LOCK: &str = "tally-commit";
+
+/// Runs `work` while holding the cross-tab commit lock (the Web Locks API,
+/// `navigator.locks`), or at once where the browser has no Web Locks (then
+/// replay's re-decision is the only guard, as the ledger's contract says).
+///
+/// `work` is synchronous, so the lock is held exactly while it runs: the
+/// callback returns no promise, and the browser releases the lock when it
+/// returns.
+pub async fn with_commit_lock<T: 'static, F: FnOnce() -> T + 'static>(work: F) -> T {
+    use std::rc::Rc;
+    let locks = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"navigator".into()).ok())
+        .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()).ok())
+        .filter(|l| l.is_object());
+    let request = locks.as_ref().and_then(|l| {
+        js_sys::Reflect::get(l, &"request".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    });
+    let (Some(locks), Some(request)) = (locks, request) else {
+        return work();
+    };
+    // Shared with the callback, so the work is still here if the browser
+    // never runs it.
+    let pending: Rc<RefCell<Option<F>>> = Rc::new(RefCell::new(Some(work)));
+    let done: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+    let (cb_pending, cb_done) = (pending.clone(), done.clone());
+    let callback =
+        wasm_bindgen::closure::Closure::once_into_js(move |_lock: wasm_bindgen::JsValue| {
+            let work = cb_pending.borrow_mut().take();
+            if let Some(work) = work {
+                let result = work();
+                *cb_done.borrow_mut() = Some(result);
+            }
+            wasm_bindgen::JsValue::UNDEFINED
+        });
+    let granted = request
+        .call2(&locks, &COMMIT_LOCK.into(), &callback)
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+    if let Some(promise) = granted {
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    let result = done.borrow_mut().take();
+    match result {
+        Some(result) => result,
+        None => {
+            // The lock request failed: do the work unlocked rather than not
+            // at all (replay still re-decides what a race got wrong).
+            let work = pending.borrow_mut().take();
+            match work {
+                Some(work) => work(),
+                None => unreachable!("the callback took the work and stored its result"),
+            }
+        }
+    }
+}

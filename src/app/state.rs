@@ -106,4 +106,13 @@ impl AppState {
         self.changed();
         out
     }
+
+    /// Commits: runs `f` on the state while holding the cross-tab commit
+    /// lock, so this tab catches up with every other tab's commits and
+    /// decides before any other tab can (see [`browser::with_commit_lock`]).
+    /// Every submission, import, retry and restore goes through here.
+    pub async fn commit<T: 'static>(&self, f: impl FnOnce(&mut Tally) -> T + 'static) -> Option<T> {
+        let state = *self;
+        browser::with_commit_lock(move || state.update(f)).await
+    }
 }
