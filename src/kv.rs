@@ -159,6 +159,62 @@ impl KeyValue for MemoryKv {
     }
 }
 
+/// One tab's view of a store that other tabs write too: its own writes go
+/// through to the store at once, other tabs' writes become visible only when
+/// it [`LaggingView::sync`]s. This is localStorage as a tab that has not yet
+/// handled its `storage` events sees it, taken to the extreme of no Web Lock;
+/// the simulator's several-tabs mode and the convergence tests use it.
+#[derive(Debug)]
+pub struct LaggingView<K: KeyValue> {
+    shared: K,
+    seen: RefCell<BTreeMap<String, String>>,
+}
+
+impl<K: KeyValue> LaggingView<K> {
+    /// A view of `shared` as it is now.
+    pub fn new(shared: K) -> Result<LaggingView<K>, StoreError> {
+        let view = LaggingView {
+            shared,
+            seen: RefCell::new(BTreeMap::new()),
+        };
+        view.sync()?;
+        Ok(view)
+    }
+
+    /// Sees everything the store holds now.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        let mut seen = BTreeMap::new();
+        for key in self.shared.keys()? {
+            if let Some(value) = self.shared.get(&key)? {
+                seen.insert(key, value);
+            }
+        }
+        *self.seen.borrow_mut() = seen;
+        Ok(())
+    }
+}
+
+impl<K: KeyValue> KeyValue for LaggingView<K> {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.seen.borrow().get(key).cloned())
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.shared.set(key, value)?;
+        self.seen
+            .borrow_mut()
+            .insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.shared.remove(key)?;
+        self.seen.borrow_mut().remove(key);
+        Ok(())
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.seen.borrow().keys().cloned().collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +232,25 @@ mod tests {
         assert_eq!(err, StoreError::Full { used_units: 6 });
         assert_eq!(kv.get("k").unwrap().as_deref(), Some("12345"));
         kv.set("k", "123456789").unwrap(); // replacing counts only the new size
+    }
+
+    #[test]
+    fn a_lagging_view_sees_others_writes_only_after_a_sync() {
+        let shared = Rc::new(MemoryKv::new());
+        let view = LaggingView::new(shared.clone()).unwrap();
+        shared.set("other", "1").unwrap();
+        view.set("mine", "2").unwrap();
+        assert_eq!(view.get("other").unwrap(), None);
+        assert_eq!(shared.get("mine").unwrap().as_deref(), Some("2"));
+        view.sync().unwrap();
+        assert_eq!(view.get("other").unwrap().as_deref(), Some("1"));
+        shared.crash_after(0);
+        assert!(view.set("late", "3").is_err());
+        assert_eq!(
+            view.get("late").unwrap(),
+            None,
+            "a failed write is not seen"
+        );
     }
 
     #[test]

@@ -10,14 +10,24 @@
 //! [`Simulation::report`] compares, per client and metric, the distinct events
 //! the clients meant to send with what Tally committed. Client ids carry the
 //! run id, so a run never mixes with other data in the same store.
+//!
+//! A run sends through a [`SimTarget`]: the app's own ledger, or
+//! [`SimTabs`], several simulated tabs over one in-memory store, each with
+//! its own lagging view of it (no Web Lock, refreshing at random), so their
+//! answers race and are revised when their records merge. A tabs run passes
+//! only if every tab, after catching up, derives exactly what a fresh reader
+//! derives, and that equals the ground truth.
 
 use crate::aggregate::{Aggregates, Filter};
 use crate::amount::Amount;
 use crate::fault::{Fault, FaultPlan, FaultPoint, SeededRng};
-use crate::ledger::{Journal, Ledger, LedgerState, Outcome};
+use crate::journal::SegmentJournal;
+use crate::kv::{LaggingView, MemoryKv};
+use crate::ledger::{Journal, Ledger, LedgerState, Outcome, StoreError};
 use crate::sample::{random_event, render, LogicalEvent, Shape};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 
 /// How a run behaves. Rates are parts per million.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +50,10 @@ pub struct SimConfig {
     pub attempts: u32,
     /// The first retry's delay; each further retry doubles it (simulated time).
     pub backoff_ms: u64,
+    /// Simulated tabs for [`SimTabs`] (the app's own ledger is one tab).
+    pub tabs: usize,
+    /// Chance that a tab sees the other tabs' writes before a send.
+    pub refresh_per_million: u32,
 }
 
 impl Default for SimConfig {
@@ -54,6 +68,8 @@ impl Default for SimConfig {
             failure_points: FaultPoint::ALL.to_vec(),
             attempts: 3,
             backoff_ms: 100,
+            tabs: 1,
+            refresh_per_million: 300_000,
         }
     }
 }
@@ -110,8 +126,137 @@ pub struct SimReport {
     pub expected_events: u64,
     /// Events Tally counted in total.
     pub actual_events: u64,
-    /// Whether every row matches and nothing is left waiting.
+    /// Whether every tab derived what a fresh reader derives (always true
+    /// for one ledger).
+    pub converged: bool,
+    /// Answers a merge of tabs' records revised (see `Submission::told`).
+    pub revised: usize,
+    /// Whether every row matches, nothing is left waiting, and the tabs
+    /// converged.
     pub pass: bool,
+}
+
+/// Where a simulation sends its payloads.
+pub trait SimTarget {
+    /// Submits one payload at `now`; `rng` may choose how (e.g. which tab).
+    fn send(&mut self, text: &str, now: DateTime<Utc>, rng: &mut SeededRng) -> Outcome;
+    /// Applies a fault plan to every ledger of the target.
+    fn set_faults(&mut self, plan: FaultPlan);
+}
+
+impl<J: Journal> SimTarget for Ledger<J> {
+    fn send(&mut self, text: &str, now: DateTime<Utc>, _rng: &mut SeededRng) -> Outcome {
+        self.submit(text, now)
+    }
+    fn set_faults(&mut self, plan: FaultPlan) {
+        self.faults = plan;
+    }
+}
+
+type TabLedger = Ledger<SegmentJournal<Rc<LaggingView<Rc<MemoryKv>>>>>;
+
+/// Several simulated tabs over one in-memory store, each seeing the others'
+/// writes only when it refreshes.
+pub struct SimTabs {
+    shared: Rc<MemoryKv>,
+    tabs: Vec<(Rc<LaggingView<Rc<MemoryKv>>>, TabLedger)>,
+    refresh_per_million: u32,
+    start: DateTime<Utc>,
+}
+
+impl SimTabs {
+    /// `count` tabs (at least 2) over a new empty store.
+    pub fn new(
+        count: usize,
+        refresh_per_million: u32,
+        start: DateTime<Utc>,
+    ) -> Result<SimTabs, StoreError> {
+        let shared = Rc::new(MemoryKv::new());
+        let mut tabs = Vec::new();
+        for i in 0..count.max(2) {
+            let view = Rc::new(LaggingView::new(shared.clone())?);
+            let writer = format!("tab{}", i + 1);
+            let journal = SegmentJournal::open(view.clone(), &writer, start)?;
+            tabs.push((view, Ledger::open(journal, writer)?));
+        }
+        Ok(SimTabs {
+            shared,
+            tabs,
+            refresh_per_million,
+            start,
+        })
+    }
+
+    /// Lets every tab see everything and catch up, then derives the state a
+    /// fresh reader sees. Returns it and whether every tab agrees with it.
+    pub fn converge(&mut self) -> Result<(LedgerState, bool), StoreError> {
+        let journal = SegmentJournal::open(self.shared.clone(), "reader", self.start)?;
+        let reader = Ledger::open(journal, "reader")?;
+        let expected = fingerprint_of(reader.state());
+        let mut agree = true;
+        for (view, ledger) in &mut self.tabs {
+            view.sync()?;
+            ledger.refresh()?;
+            agree &= fingerprint_of(ledger.state()) == expected;
+        }
+        Ok((reader.state().clone(), agree))
+    }
+
+    /// How many tabs there are.
+    pub fn len(&self) -> usize {
+        self.tabs.len()
+    }
+
+    /// Always false: there are at least two tabs.
+    pub fn is_empty(&self) -> bool {
+        self.tabs.is_empty()
+    }
+}
+
+/// Everything derived that must agree between tabs, in a comparable form.
+fn fingerprint_of(state: &LedgerState) -> (Vec<String>, Vec<String>) {
+    let mut events: Vec<String> = state
+        .events()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                e.event_id.as_str(),
+                e.client_id,
+                e.metric,
+                e.amount
+            )
+        })
+        .collect();
+    events.sort();
+    let mut statuses: Vec<String> = state
+        .submissions()
+        .iter()
+        .map(|s| format!("{} {:?} {:?}", s.id, s.status, s.told))
+        .collect();
+    statuses.sort();
+    (events, statuses)
+}
+
+impl SimTarget for SimTabs {
+    fn send(&mut self, text: &str, now: DateTime<Utc>, rng: &mut SeededRng) -> Outcome {
+        let i = rng.below(self.tabs.len() as u64) as usize;
+        let (view, ledger) = &mut self.tabs[i];
+        if rng.chance(self.refresh_per_million) {
+            // A refresh point: the tab handles its pending storage events.
+            if let Err(e) = view.sync() {
+                return Outcome::Failed {
+                    failure: crate::ledger::Failure::CatchUp(e),
+                };
+            }
+        }
+        ledger.submit(text, now)
+    }
+    fn set_faults(&mut self, plan: FaultPlan) {
+        for (_, ledger) in &mut self.tabs {
+            ledger.faults = plan.clone();
+        }
+    }
 }
 
 /// The ground truth's notion of identity, from plain fields: the key when
@@ -198,7 +343,7 @@ impl Simulation {
     /// Sends up to `max_new` new events (with the resends and reshapes that
     /// fall between them) through `ledger`. Returns how many new events were
     /// sent; 0 when the run has nothing left to send.
-    pub fn step<J: Journal>(&mut self, ledger: &mut Ledger<J>, max_new: usize) -> usize {
+    pub fn step<T: SimTarget>(&mut self, ledger: &mut T, max_new: usize) -> usize {
         let mut sent = 0;
         while sent < max_new && self.remaining() > 0 {
             let index = self.next_client % self.clients.len();
@@ -257,12 +402,12 @@ impl Simulation {
     }
 
     /// One send with the client's retry policy.
-    fn send<J: Journal>(&mut self, ledger: &mut Ledger<J>, text: &str) {
+    fn send<T: SimTarget>(&mut self, ledger: &mut T, text: &str) {
         self.stats.sends += 1;
         let mut delay = self.config.backoff_ms;
         for _ in 0..self.config.attempts.max(1) {
             self.stats.attempts += 1;
-            let outcome = ledger.submit(text, self.clock);
+            let outcome = ledger.send(text, self.clock, &mut self.rng);
             self.clock += Duration::milliseconds(1);
             if self.record(&outcome) {
                 return;
@@ -290,11 +435,11 @@ impl Simulation {
 
     /// Ends the run: the database recovers and every parked payload is
     /// retried until it gets an answer, as the clients' outboxes would.
-    pub fn finish<J: Journal>(&mut self, ledger: &mut Ledger<J>) {
-        ledger.faults = FaultPlan::none();
+    pub fn finish<T: SimTarget>(&mut self, ledger: &mut T) {
+        ledger.set_faults(FaultPlan::none());
         for text in std::mem::take(&mut self.parked) {
             self.stats.attempts += 1;
-            let outcome = ledger.submit(&text, self.clock);
+            let outcome = ledger.send(&text, self.clock, &mut self.rng);
             if !self.record(&outcome) {
                 // Real storage refused (full?): keep it parked and say so.
                 self.parked.push(text);
@@ -349,7 +494,23 @@ impl Simulation {
             rows,
             expected_events,
             actual_events,
+            converged: true,
+            revised: state
+                .submissions()
+                .iter()
+                .filter(|s| s.told.is_some())
+                .count(),
         }
+    }
+
+    /// Lets the tabs converge, then compares the ground truth with what a
+    /// fresh reader derives; fails the run if any tab disagrees with it.
+    pub fn report_tabs(&self, tabs: &mut SimTabs) -> Result<SimReport, StoreError> {
+        let (state, converged) = tabs.converge()?;
+        let mut report = self.report(&state);
+        report.converged = converged;
+        report.pass &= converged;
+        Ok(report)
     }
 }
 
@@ -407,6 +568,27 @@ mod tests {
             ..config.clone()
         });
         assert_ne!(other.1, run(config).1);
+    }
+
+    #[test]
+    fn several_tabs_with_lagging_views_race_converge_and_pass() {
+        let config = SimConfig {
+            events_per_client: 120,
+            tabs: 3,
+            ..SimConfig::default()
+        };
+        let mut tabs = SimTabs::new(config.tabs, config.refresh_per_million, start()).unwrap();
+        let mut sim = Simulation::new(config, "tabs", start());
+        tabs.set_faults(sim.fault_plan());
+        while sim.step(&mut tabs, 37) > 0 {}
+        sim.finish(&mut tabs);
+        let report = sim.report_tabs(&mut tabs).unwrap();
+        assert!(report.pass && report.converged, "{report:#?}");
+        assert_eq!(report.actual_events, 480);
+        assert!(
+            report.revised > 0,
+            "tabs really raced and were revised: {report:#?}"
+        );
     }
 
     #[test]

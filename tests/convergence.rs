@@ -14,58 +14,19 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use chrono::{DateTime, TimeDelta, Utc};
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 use tally::aggregate::{Aggregates, Filter};
 use tally::amount::Amount;
 use tally::fault::{Fault, FaultPlan, FaultPoint, SeededRng};
 use tally::journal::{SegmentJournal, SEGMENT_LIMIT};
-use tally::kv::{KeyValue, MemoryKv};
-use tally::ledger::{Journal, Ledger, Record, Status, StoreError};
+use tally::kv::{LaggingView, MemoryKv};
+use tally::ledger::{Journal, Ledger, Record, Status};
 use tally::sample::{random_event, render, LogicalEvent, Shape};
 
-/// One tab's view of the shared store: its own writes land in the store at
-/// once, other tabs' writes only when it syncs (a refresh point).
-struct TabView {
-    shared: Rc<MemoryKv>,
-    seen: RefCell<BTreeMap<String, String>>,
-}
-
-impl TabView {
-    fn new(shared: &Rc<MemoryKv>) -> Rc<TabView> {
-        Rc::new(TabView {
-            shared: shared.clone(),
-            seen: RefCell::new(shared.snapshot()),
-        })
-    }
-
-    fn sync(&self) {
-        *self.seen.borrow_mut() = self.shared.snapshot();
-    }
-}
-
-impl KeyValue for TabView {
-    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.seen.borrow().get(key).cloned())
-    }
-    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.shared.set(key, value)?;
-        self.seen
-            .borrow_mut()
-            .insert(key.to_string(), value.to_string());
-        Ok(())
-    }
-    fn remove(&self, key: &str) -> Result<(), StoreError> {
-        self.shared.remove(key)?;
-        self.seen.borrow_mut().remove(key);
-        Ok(())
-    }
-    fn keys(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self.seen.borrow().keys().cloned().collect())
-    }
-}
-
+/// One tab's view of the shared store: its own writes land at once, other
+/// tabs' writes only when it syncs (a refresh point).
+type TabView = LaggingView<Rc<MemoryKv>>;
 type TabLedger = Ledger<SegmentJournal<Rc<TabView>>>;
 
 struct Tab {
@@ -75,7 +36,7 @@ struct Tab {
 }
 
 fn open_tab(shared: &Rc<MemoryKv>, writer: &str, skew: TimeDelta, faults: &FaultPlan) -> Tab {
-    let view = TabView::new(shared);
+    let view = Rc::new(LaggingView::new(shared.clone()).expect("a view of the store"));
     let journal = SegmentJournal::open(view.clone(), writer, at(0)).expect("open the journal");
     let mut ledger = Ledger::open(journal, writer).expect("open the ledger");
     ledger.faults = faults.clone();
@@ -253,7 +214,7 @@ impl Run {
             67..=69 => self.reload(t),
             // A refresh point: the tab sees what the others wrote.
             _ => {
-                self.tabs[t].view.sync();
+                self.tabs[t].view.sync().expect("sync");
                 if self.rng.chance(500_000) {
                     self.tabs[t]
                         .ledger
@@ -331,7 +292,7 @@ fn run(seed: u64, tabs: usize, steps: usize) {
     let reader = open_tab(&shared, "reader", TimeDelta::zero(), &FaultPlan::none());
     let expected = snapshot(&reader.ledger);
     for (t, tab) in run.tabs.iter_mut().enumerate() {
-        tab.view.sync();
+        tab.view.sync().expect("sync");
         tab.ledger
             .refresh()
             .unwrap_or_else(|e| panic!("refresh: {e}"));
