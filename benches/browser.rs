@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use support::static_server::StaticServer;
 use support::webdriver::Browser;
-use tally::fault::SeededRng;
-use tally::sample::{random_event, render, Shape};
+use tally::chaos::{random_event, render, Shape};
+use tally::rng::SeededRng;
 
 /// `n` submissions: about 70% distinct events in every shape, 20% exact
 /// resends and 10% reshaped duplicates, shuffled.

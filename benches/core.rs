@@ -5,14 +5,13 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::rc::Rc;
-use tally::fault::SeededRng;
+use tally::chaos::{random_event, render, Shape};
 use tally::fingerprint;
-use tally::journal::SegmentJournal;
-use tally::kv::MemoryKv;
 use tally::ledger::Ledger;
 use tally::normalize::normalize;
+use tally::rng::SeededRng;
 use tally::rules::Rules;
-use tally::sample::{random_event, render, Shape};
+use tally::store::{MemoryKv, SegmentJournal};
 
 fn payloads(n: usize) -> Vec<String> {
     let mut rng = SeededRng::new(7);

@@ -7,9 +7,7 @@
 //! handle (it looks localStorage up on each call), so the app's state stays
 //! `Send + Sync` as Leptos's stored values require.
 
-use crate::journal::FAMILY;
-use crate::kv::{units, KeyValue};
-use crate::ledger::StoreError;
+use crate::store::{units, KeyValue, StoreError, FAMILY};
 use chrono::{DateTime, Utc};
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -5,49 +5,46 @@
 //! into one strict canonical event, counts every real event exactly once, and
 //! derives consistent aggregates from what it committed.
 //!
-//! The pipeline, one module per stage:
+//! One event's path, in the order the modules below are listed:
 //!
-//! 1. [`json`]: strict parsing that keeps exact number text and reports
-//!    line and column;
-//! 2. [`normalize`] with [`rules`], [`amount`] and [`timestamp`]: field
-//!    resolution, exact coercion, provenance;
-//! 3. [`fingerprint`] with [`jcs`]: event identity and raw-payload identity;
-//! 4. [`ledger`] with [`fault`]: the durable log, dedup and commit, and
-//!    simulated database failures;
-//! 5. [`aggregate`]: statistics derived from committed events only.
+//! 1. [`pipeline`]: strict JSON, rules, exact amounts and timestamps,
+//!    normalization with provenance, and the fingerprints of identity;
+//! 2. [`store`]: localStorage's shape as a trait, the crash-safe segmented
+//!    journal over it, quarantine of damaged data, and settings;
+//! 3. [`ledger`]: the durable records, the one decision of identity, the
+//!    commit, and everything derived by replay (with simulated failures);
+//! 4. [`report`]: aggregates derived from the committed events only;
+//! 5. [`service`]: the app's policies (outbox, backup and restore, clear)
+//!    over any store and clock.
 //!
-//! Durability, platform-independent too: [`kv`] (the key-value interface
-//! of localStorage), [`journal`] (the ledger's records in crash-safe
-//! segments), [`packing`] (their compact encoding), [`outbox`] (failed
-//! submissions awaiting retry) and [`backup`] (export and restore).
-//! [`sample`] writes events in the shapes real clients use.
-//!
-//! Everything above is tested natively. The browser build adds localStorage
-//! and the clock in `browser` and the Leptos interface in `app` (wasm32 only).
+//! [`chaos`] sends events in real clients' shapes through all of it, with
+//! failures and several tabs; [`rng`] is its deterministic randomness.
+//! Everything above is platform-independent and tested natively. The browser
+//! build adds localStorage, the clock and Web Locks in `browser`, and the
+//! Leptos interface in `app` (wasm32 only), which renders and calls
+//! [`service`].
 
 #![warn(missing_docs)]
 
-pub mod aggregate;
 pub mod amount;
-pub mod backup;
 pub mod bulk;
-pub mod csv;
-pub mod fault;
 pub mod fingerprint;
 pub mod jcs;
-pub mod journal;
 pub mod json;
-pub mod kv;
-pub mod ledger;
 pub mod normalize;
-pub mod outbox;
-pub mod packing;
 pub mod rules;
-pub mod sample;
-pub mod service;
-pub mod settings;
-pub mod simulator;
 pub mod timestamp;
+
+pub mod store;
+
+pub mod ledger;
+
+pub mod report;
+
+pub mod service;
+
+pub mod chaos;
+pub mod rng;
 
 #[cfg(test)]
 mod test_fixtures;

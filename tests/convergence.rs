@@ -16,18 +16,17 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
-use tally::aggregate::{Aggregates, Filter};
 use tally::amount::Amount;
-use tally::fault::{Fault, FaultPlan, FaultPoint, SeededRng};
-use tally::journal::{SegmentJournal, SEGMENT_LIMIT};
-use tally::kv::{LaggingView, MemoryKv};
-use tally::ledger::{Journal, Ledger, Record, Status};
-use tally::sample::{random_event, render, LogicalEvent, Shape};
+use tally::chaos::{random_event, render, LogicalEvent, Shape};
+use tally::ledger::{Fault, FaultPlan, FaultPoint, Ledger, Record, Status};
+use tally::report::{Aggregates, Filter};
+use tally::rng::SeededRng;
+use tally::store::{Journal, LaggingView, MemoryKv, SegmentJournal, SEGMENT_LIMIT};
 
 /// One tab's view of the shared store: its own writes land at once, other
 /// tabs' writes only when it syncs (a refresh point).
 type TabView = LaggingView<Rc<MemoryKv>>;
-type TabLedger = Ledger<SegmentJournal<Rc<TabView>>>;
+type TabLedger = Ledger<SegmentJournal<Rc<TabView>, Record>>;
 
 struct Tab {
     view: Rc<TabView>,

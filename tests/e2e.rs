@@ -326,8 +326,8 @@ const SEED_C: &str = r#"{"source":"client_C","payload":{"metricName":"refund","s
 #[ignore = "needs the release build and Chromium: run scripts/test.sh"]
 fn e2e_bulk_import_of_10000_mixed_events_with_resends_has_exact_totals() {
     use std::collections::HashSet;
-    use tally::fault::SeededRng;
-    use tally::sample::{random_event, render, Shape};
+    use tally::chaos::{random_event, render, Shape};
+    use tally::rng::SeededRng;
 
     // 7,000 distinct events in every shape, 2,000 exact resends and 1,000
     // reshaped duplicates, shuffled.

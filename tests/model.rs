@@ -8,10 +8,11 @@
 
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashSet};
-use tally::aggregate::{Aggregates, Filter};
-use tally::fault::{Fault, FaultPlan, FaultPoint, SeededRng};
-use tally::ledger::{Ledger, LedgerState, MemoryJournal, Outcome};
-use tally::sample::{random_event, render, LogicalEvent, Shape};
+use tally::chaos::{random_event, render, LogicalEvent, Shape};
+use tally::ledger::{Fault, FaultPlan, FaultPoint, Ledger, LedgerState, Outcome, Record};
+use tally::report::{Aggregates, Filter};
+use tally::rng::SeededRng;
+use tally::store::MemoryJournal;
 
 /// The reference model's notion of identity, computed from plain fields,
 /// never from Tally's hashes: the key when there is one, else the content.
@@ -78,7 +79,7 @@ fn at(step: u64) -> DateTime<Utc> {
 /// Sends one payload the way a client with a retry policy does: until it
 /// gets an answer that is not a failure. Returns that answer.
 fn send_until_answered(
-    ledger: &mut Ledger<MemoryJournal>,
+    ledger: &mut Ledger<MemoryJournal<Record>>,
     text: &str,
     rng: &mut SeededRng,
     step: &mut u64,

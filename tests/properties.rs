@@ -6,14 +6,14 @@
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-use tally::aggregate::{Aggregates, Filter};
 use tally::amount::Amount;
-use tally::fault::SeededRng;
+use tally::chaos::{render, LogicalEvent, Shape};
 use tally::fingerprint;
 use tally::ledger::Ledger;
 use tally::normalize::normalize;
+use tally::report::{Aggregates, Filter};
+use tally::rng::SeededRng;
 use tally::rules::Rules;
-use tally::sample::{render, LogicalEvent, Shape};
 
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()

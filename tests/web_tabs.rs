@@ -5,8 +5,8 @@
 
 use tally::app::Tally;
 use tally::browser::{with_commit_lock, LocalStorageKv};
-use tally::kv::KeyValue;
 use tally::ledger::Outcome;
+use tally::store::KeyValue;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 

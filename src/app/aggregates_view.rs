@@ -3,8 +3,8 @@
 use super::processed_view::choices;
 use super::widgets::{download, FilterForm};
 use super::AppState;
-use crate::aggregate::{Aggregates, Filter, Stats};
-use crate::csv::aggregates_csv;
+use crate::report::aggregates_csv;
+use crate::report::{Aggregates, Filter, Stats};
 use leptos::prelude::*;
 
 fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {

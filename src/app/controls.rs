@@ -1,7 +1,7 @@
 //! The simulated database failure: the core's fault plan, set by the user.
 
 use super::AppState;
-use crate::fault::{Fault, FaultPlan, FaultPoint, ALWAYS};
+use crate::ledger::{Fault, FaultPlan, FaultPoint, ALWAYS};
 use leptos::prelude::*;
 
 fn point_name(p: FaultPoint) -> &'static str {

@@ -35,7 +35,7 @@ pub use state::{AppLedger, AppState, Tally};
 pub use status::{LoadReportBanner, StorageMeter};
 pub use submit::SubmitView;
 
-use crate::journal::PREFIX;
+use crate::store::PREFIX;
 use leptos::prelude::*;
 
 /// The whole application.

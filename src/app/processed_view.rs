@@ -2,8 +2,8 @@
 
 use super::widgets::{FilterForm, Pager, PAGE_SIZE};
 use super::AppState;
-use crate::aggregate::Filter;
 use crate::ledger::Event;
+use crate::report::Filter;
 use crate::timestamp;
 use leptos::prelude::*;
 use std::collections::BTreeSet;

@@ -2,8 +2,8 @@
 
 use super::widgets::yield_to_browser;
 use super::AppState;
-use crate::fault::FaultPoint;
-use crate::simulator::{SimConfig, SimReport, SimStats, Simulation};
+use crate::chaos::{SimConfig, SimReport, SimStats, Simulation};
+use crate::ledger::FaultPoint;
 use leptos::prelude::*;
 
 /// New events per slice between paints.

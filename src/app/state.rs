@@ -4,8 +4,9 @@
 //! browser (a writer id per page load, the storage meter).
 
 use crate::browser::{self, LocalStorageKv};
-use crate::ledger::{Outcome, StoreError};
+use crate::ledger::Outcome;
 use crate::service;
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use std::ops::{Deref, DerefMut};
@@ -14,7 +15,7 @@ use std::ops::{Deref, DerefMut};
 pub type BrowserTally = service::Tally<LocalStorageKv, fn() -> DateTime<Utc>>;
 
 /// The durable ledger the app uses.
-pub type AppLedger = crate::ledger::Ledger<crate::journal::SegmentJournal<LocalStorageKv>>;
+pub type AppLedger = crate::ledger::StoredLedger<LocalStorageKv>;
 
 /// Everything the views read and change: the core service, bound to this
 /// page's storage, clock and writer id.

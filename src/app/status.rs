@@ -1,7 +1,7 @@
 //! How full storage is, and what loading found that needs attention.
 
 use super::AppState;
-use crate::kv::BROWSER_QUOTA_UNITS;
+use crate::store::BROWSER_QUOTA_UNITS;
 use leptos::prelude::*;
 
 /// Use of localStorage against the browser's quota.

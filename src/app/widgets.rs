@@ -1,7 +1,7 @@
 //! Small pieces several views share: the event filter form, a pager, and
 //! file download.
 
-use crate::aggregate::Filter;
+use crate::report::Filter;
 use chrono::{NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};

@@ -6,15 +6,12 @@
 //! again. Changing the rules affects new submissions only: committed events
 //! keep their canonical fields.
 
-use crate::journal::{quarantine, LoadReport, PREFIX};
-use crate::kv::KeyValue;
-use crate::ledger::StoreError;
+use super::error::StoreError;
+use super::keys::rules_key;
+use super::kv::KeyValue;
+use super::quarantine::{quarantine, LoadReport};
 use crate::rules::{Rules, RulesError};
 use chrono::{DateTime, Utc};
-
-fn rules_key() -> String {
-    format!("{PREFIX}rules")
-}
 
 /// The stored rules, or the defaults if none are stored or they are damaged.
 pub fn load_rules(
@@ -70,7 +67,7 @@ impl std::fmt::Display for SaveError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kv::MemoryKv;
+    use crate::store::MemoryKv;
     use crate::test_fixtures::now;
 
     #[test]

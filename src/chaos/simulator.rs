@@ -18,16 +18,15 @@
 //! only if every tab, after catching up, derives exactly what a fresh reader
 //! derives, and that equals the ground truth.
 
-use crate::aggregate::{Aggregates, Filter};
+use super::sample::{random_event, render, LogicalEvent, Shape};
+use super::tabs::{SimTabs, SimTarget};
 use crate::amount::Amount;
-use crate::fault::{Fault, FaultPlan, FaultPoint, SeededRng};
-use crate::journal::SegmentJournal;
-use crate::kv::{LaggingView, MemoryKv};
-use crate::ledger::{Journal, Ledger, LedgerState, Outcome, StoreError};
-use crate::sample::{random_event, render, LogicalEvent, Shape};
+use crate::ledger::{Fault, FaultPlan, FaultPoint, LedgerState, Outcome};
+use crate::report::{Aggregates, Filter};
+use crate::rng::SeededRng;
+use crate::store::StoreError;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashSet};
-use std::rc::Rc;
 
 /// How a run behaves. Rates are parts per million.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,129 +133,6 @@ pub struct SimReport {
     /// Whether every row matches, nothing is left waiting, and the tabs
     /// converged.
     pub pass: bool,
-}
-
-/// Where a simulation sends its payloads.
-pub trait SimTarget {
-    /// Submits one payload at `now`; `rng` may choose how (e.g. which tab).
-    fn send(&mut self, text: &str, now: DateTime<Utc>, rng: &mut SeededRng) -> Outcome;
-    /// Applies a fault plan to every ledger of the target.
-    fn set_faults(&mut self, plan: FaultPlan);
-}
-
-impl<J: Journal> SimTarget for Ledger<J> {
-    fn send(&mut self, text: &str, now: DateTime<Utc>, _rng: &mut SeededRng) -> Outcome {
-        self.submit(text, now)
-    }
-    fn set_faults(&mut self, plan: FaultPlan) {
-        self.faults = plan;
-    }
-}
-
-type TabLedger = Ledger<SegmentJournal<Rc<LaggingView<Rc<MemoryKv>>>>>;
-
-/// Several simulated tabs over one in-memory store, each seeing the others'
-/// writes only when it refreshes.
-pub struct SimTabs {
-    shared: Rc<MemoryKv>,
-    tabs: Vec<(Rc<LaggingView<Rc<MemoryKv>>>, TabLedger)>,
-    refresh_per_million: u32,
-    start: DateTime<Utc>,
-}
-
-impl SimTabs {
-    /// `count` tabs (at least 2) over a new empty store.
-    pub fn new(
-        count: usize,
-        refresh_per_million: u32,
-        start: DateTime<Utc>,
-    ) -> Result<SimTabs, StoreError> {
-        let shared = Rc::new(MemoryKv::new());
-        let mut tabs = Vec::new();
-        for i in 0..count.max(2) {
-            let view = Rc::new(LaggingView::new(shared.clone())?);
-            let writer = format!("tab{}", i + 1);
-            let journal = SegmentJournal::open(view.clone(), &writer, start)?;
-            tabs.push((view, Ledger::open(journal, writer)?));
-        }
-        Ok(SimTabs {
-            shared,
-            tabs,
-            refresh_per_million,
-            start,
-        })
-    }
-
-    /// Lets every tab see everything and catch up, then derives the state a
-    /// fresh reader sees. Returns it and whether every tab agrees with it.
-    pub fn converge(&mut self) -> Result<(LedgerState, bool), StoreError> {
-        let journal = SegmentJournal::open(self.shared.clone(), "reader", self.start)?;
-        let reader = Ledger::open(journal, "reader")?;
-        let expected = fingerprint_of(reader.state());
-        let mut agree = true;
-        for (view, ledger) in &mut self.tabs {
-            view.sync()?;
-            ledger.refresh()?;
-            agree &= fingerprint_of(ledger.state()) == expected;
-        }
-        Ok((reader.state().clone(), agree))
-    }
-
-    /// How many tabs there are.
-    pub fn len(&self) -> usize {
-        self.tabs.len()
-    }
-
-    /// Always false: there are at least two tabs.
-    pub fn is_empty(&self) -> bool {
-        self.tabs.is_empty()
-    }
-}
-
-/// Everything derived that must agree between tabs, in a comparable form.
-fn fingerprint_of(state: &LedgerState) -> (Vec<String>, Vec<String>) {
-    let mut events: Vec<String> = state
-        .events()
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {} {} {}",
-                e.event_id.as_str(),
-                e.client_id,
-                e.metric,
-                e.amount
-            )
-        })
-        .collect();
-    events.sort();
-    let mut statuses: Vec<String> = state
-        .submissions()
-        .iter()
-        .map(|s| format!("{} {:?} {:?}", s.id, s.status, s.told))
-        .collect();
-    statuses.sort();
-    (events, statuses)
-}
-
-impl SimTarget for SimTabs {
-    fn send(&mut self, text: &str, now: DateTime<Utc>, rng: &mut SeededRng) -> Outcome {
-        let i = rng.below(self.tabs.len() as u64) as usize;
-        let (view, ledger) = &mut self.tabs[i];
-        if rng.chance(self.refresh_per_million) {
-            // A refresh point: the tab handles its pending storage events.
-            if let Err(e) = view.sync() {
-                return Outcome::Failed {
-                    failure: crate::ledger::Failure::CatchUp(e),
-                };
-            }
-        }
-        ledger.submit(text, now)
-    }
-    fn set_faults(&mut self, plan: FaultPlan) {
-        for (_, ledger) in &mut self.tabs {
-            ledger.faults = plan.clone();
-        }
-    }
 }
 
 /// The ground truth's notion of identity, from plain fields: the key when
@@ -517,8 +393,8 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::SegmentJournal;
-    use crate::kv::MemoryKv;
+    use crate::ledger::Ledger;
+    use crate::store::{MemoryKv, SegmentJournal};
     use std::rc::Rc;
 
     fn start() -> DateTime<Utc> {

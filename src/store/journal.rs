@@ -29,74 +29,21 @@
 //!   after it. [`Journal::refresh`] hands the ledger only what other writers
 //!   added, or the whole merge when their records order among those it has.
 
-use crate::kv::KeyValue;
-use crate::ledger::{Journal, Record, Refresh, StoreError};
-use crate::packing;
+use super::error::StoreError;
+use super::keys::{head_key, segment_key, FAMILY, PREFIX};
+use super::kv::KeyValue;
+use super::log::{Entry, Journal, Refresh};
+use super::packing;
+use super::quarantine::{quarantine, LoadReport};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
-/// The namespace of this storage format. A new format gets a new prefix.
-pub const PREFIX: &str = "tally:v1:";
-/// Every Tally key, of any version, starts with this.
-pub const FAMILY: &str = "tally:";
 /// The size of records, as JSON, after which a segment is closed.
 pub const SEGMENT_LIMIT: usize = 32 * 1024;
 /// The largest decoded segment accepted; a bound against damaged data.
 const MAX_SEGMENT_BYTES: usize = 64 * 1024 * 1024;
-
-/// What loading found besides good records. Shown to the user.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LoadReport {
-    /// Unreadable keys moved aside: (original key, quarantine key, reason).
-    pub quarantined: Vec<(String, String, String)>,
-    /// Unreadable keys that could not be moved and were left as they are.
-    pub left_in_place: Vec<(String, String)>,
-    /// Keys of another Tally format version, not read.
-    pub other_versions: Vec<String>,
-    /// Segments a head counts on that are missing.
-    pub missing: Vec<String>,
-}
-
-impl LoadReport {
-    /// Whether anything needs the user's attention.
-    pub fn is_clean(&self) -> bool {
-        self.quarantined.is_empty()
-            && self.left_in_place.is_empty()
-            && self.other_versions.is_empty()
-            && self.missing.is_empty()
-    }
-
-    /// One line per finding, in words a user can act on.
-    pub fn messages(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for (from, to, why) in &self.quarantined {
-            out.push(format!("Unreadable data in {from} ({why}) was moved aside to {to}; it was not counted. Export a backup before clearing it."));
-        }
-        for (key, why) in &self.left_in_place {
-            out.push(format!("Unreadable data in {key} ({why}) could not be moved aside and was left untouched; it was not counted."));
-        }
-        for key in &self.other_versions {
-            out.push(format!(
-                "{key} belongs to another version of Tally and was not read."
-            ));
-        }
-        for key in &self.missing {
-            out.push(format!(
-                "{key} is missing; the events it held cannot be shown."
-            ));
-        }
-        out
-    }
-
-    /// Adds another report's findings to this one.
-    pub fn merge(&mut self, other: LoadReport) {
-        self.quarantined.extend(other.quarantined);
-        self.left_in_place.extend(other.left_in_place);
-        self.other_versions.extend(other.other_versions);
-        self.missing.extend(other.missing);
-    }
-}
 
 /// A writer's head: its open segment and how many records of it are
 /// committed.
@@ -108,25 +55,37 @@ struct Head {
 }
 
 /// What is known of one writer's committed records.
-#[derive(Debug, Clone, Default)]
-struct WriterData {
+#[derive(Debug, Clone)]
+struct WriterData<R> {
     head: Option<Head>,
     /// Records of closed segments, in order.
-    closed: Vec<Record>,
+    closed: Vec<R>,
     /// Committed records of the open segment, with their JSON text, so a
     /// commit re-encodes the segment without re-serializing it.
-    open: Vec<(Record, String)>,
+    open: Vec<(R, String)>,
     open_bytes: usize,
     /// How many of this writer's records the ledger has been handed.
     delivered: usize,
 }
 
-impl WriterData {
+impl<R> Default for WriterData<R> {
+    fn default() -> Self {
+        WriterData {
+            head: None,
+            closed: Vec::new(),
+            open: Vec::new(),
+            open_bytes: 0,
+            delivered: 0,
+        }
+    }
+}
+
+impl<R> WriterData<R> {
     fn len(&self) -> usize {
         self.closed.len() + self.open.len()
     }
 
-    fn record(&self, i: usize) -> Option<&Record> {
+    fn record(&self, i: usize) -> Option<&R> {
         match i.checked_sub(self.closed.len()) {
             None => self.closed.get(i),
             Some(j) => self.open.get(j).map(|(r, _)| r),
@@ -137,18 +96,9 @@ impl WriterData {
 /// A record's place in the merge: (Lamport clock, time, writer).
 type MergeKey = (u64, DateTime<Utc>, String);
 
-fn merge_key(record: &Record, writer: &str) -> MergeKey {
+fn merge_key<R: Entry>(record: &R, writer: &str) -> MergeKey {
     let (clock, at) = record.order_key();
     (clock, at, writer.to_string())
-}
-
-/// Key names, in one place.
-fn head_key(writer: &str) -> String {
-    format!("{PREFIX}w:{writer}:head")
-}
-
-fn segment_key(writer: &str, index: u64) -> String {
-    format!("{PREFIX}w:{writer}:s:{index}")
 }
 
 /// A writer id is short and plain so keys stay small and unambiguous.
@@ -160,10 +110,10 @@ pub fn valid_writer(writer: &str) -> bool {
 }
 
 /// The journal over a key-value store.
-pub struct SegmentJournal<K: KeyValue> {
+pub struct SegmentJournal<K: KeyValue, R> {
     kv: K,
     writer: String,
-    writers: BTreeMap<String, WriterData>,
+    writers: BTreeMap<String, WriterData<R>>,
     report: LoadReport,
     now: DateTime<Utc>,
     /// A write of this writer failed: its open segment may hold records the
@@ -171,12 +121,17 @@ pub struct SegmentJournal<K: KeyValue> {
     dirty: bool,
     /// The largest merge key handed to the ledger so far.
     last: Option<MergeKey>,
+    entries: PhantomData<R>,
 }
 
-impl<K: KeyValue> SegmentJournal<K> {
+impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
     /// Opens the journal as `writer`, reading and validating everything
     /// stored. `now` names quarantine keys.
-    pub fn open(kv: K, writer: &str, now: DateTime<Utc>) -> Result<SegmentJournal<K>, StoreError> {
+    pub fn open(
+        kv: K,
+        writer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SegmentJournal<K, R>, StoreError> {
         if !valid_writer(writer) {
             return Err(StoreError::Unavailable {
                 message: format!("'{writer}' is not a valid writer id"),
@@ -190,6 +145,7 @@ impl<K: KeyValue> SegmentJournal<K> {
             now,
             dirty: false,
             last: None,
+            entries: PhantomData,
         };
         journal.scan()?;
         Ok(journal)
@@ -266,7 +222,7 @@ impl<K: KeyValue> SegmentJournal<K> {
         writer: &str,
         head: Head,
         report: &mut LoadReport,
-    ) -> Result<WriterData, StoreError> {
+    ) -> Result<WriterData<R>, StoreError> {
         let previous = self.writers.remove(writer).unwrap_or_default();
         let first = match previous.head {
             Some(old) if old.open <= head.open => old.open,
@@ -329,7 +285,7 @@ impl<K: KeyValue> SegmentJournal<K> {
     }
 
     /// Every writer's records, merged deterministically.
-    fn merged(&self) -> Vec<Record> {
+    fn merged(&self) -> Vec<R> {
         merge(
             self.writers
                 .values()
@@ -342,7 +298,7 @@ impl<K: KeyValue> SegmentJournal<K> {
 /// Merges writers' record lists (in writer-id order) into one: repeatedly
 /// the earliest next record by (Lamport clock, time), ties to the first
 /// writer. Each writer's own order is kept, whatever its clocks did.
-fn merge(lists: Vec<Vec<&Record>>) -> Vec<Record> {
+fn merge<R: Entry>(lists: Vec<Vec<&R>>) -> Vec<R> {
     let mut positions = vec![0usize; lists.len()];
     let total = lists.iter().map(Vec::len).sum();
     let mut out = Vec::with_capacity(total);
@@ -357,49 +313,20 @@ fn merge(lists: Vec<Vec<&Record>>) -> Vec<Record> {
     out
 }
 
-/// Moves an unreadable key aside under `tally:v1:quarantine:…`, or leaves it
-/// untouched if it cannot be moved (storage full); never deletes data that
-/// was not copied first. What happened goes into `report`.
-pub fn quarantine(
-    kv: &impl KeyValue,
-    key: &str,
-    text: &str,
-    why: &str,
-    now: DateTime<Utc>,
-    report: &mut LoadReport,
-) -> Result<(), StoreError> {
-    let mut target = format!("{PREFIX}quarantine:{}:{key}", now.timestamp_millis());
-    let mut n = 1;
-    while kv.get(&target)?.is_some() {
-        target = format!("{PREFIX}quarantine:{}-{n}:{key}", now.timestamp_millis());
-        n += 1;
-    }
-    let moved = kv.set(&target, text).is_ok() && kv.remove(key).is_ok();
-    if moved {
-        report
-            .quarantined
-            .push((key.to_string(), target, why.to_string()));
-    } else {
-        let _ = kv.remove(&target);
-        report
-            .left_in_place
-            .push((key.to_string(), why.to_string()));
-    }
-    Ok(())
-}
-
-fn encode_segment_text(records: &[Record]) -> String {
+fn encode_segment_text<R: Entry>(records: &[R]) -> String {
     let json = serde_json::to_string(records).unwrap_or_default();
     packing::encode(json.as_bytes())
 }
 
-fn decode_segment(text: &str) -> Result<Vec<Record>, String> {
+fn decode_segment<R: Entry>(text: &str) -> Result<Vec<R>, String> {
     let bytes = packing::decode(text, MAX_SEGMENT_BYTES).map_err(|e| e.to_string())?;
-    serde_json::from_slice::<Vec<Record>>(&bytes).map_err(|e| format!("unreadable records: {e}"))
+    serde_json::from_slice::<Vec<R>>(&bytes).map_err(|e| format!("unreadable records: {e}"))
 }
 
-impl<K: KeyValue> Journal for SegmentJournal<K> {
-    fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
+impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
+    type Entry = R;
+
+    fn append(&mut self, records: &[R]) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
         }
@@ -407,7 +334,7 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
         // would make every commit cost the whole history.
         let empty = WriterData::default();
         let mine = self.writers.get(&self.writer).unwrap_or(&empty);
-        let new: Vec<(Record, String)> = records
+        let new: Vec<(R, String)> = records
             .iter()
             .map(|r| (r.clone(), serde_json::to_string(r).unwrap_or_default()))
             .collect();
@@ -463,7 +390,7 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
         let data = self.writers.entry(self.writer.clone()).or_default();
         data.delivered += records.len();
         if index != current {
-            let closed: Vec<Record> = data.open.drain(..).map(|(r, _)| r).collect();
+            let closed: Vec<R> = data.open.drain(..).map(|(r, _)| r).collect();
             data.closed.extend(closed);
             data.open_bytes = 0;
         }
@@ -473,7 +400,7 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
         Ok(())
     }
 
-    fn records(&mut self) -> Result<Vec<Record>, StoreError> {
+    fn records(&mut self) -> Result<Vec<R>, StoreError> {
         self.scan()?;
         let merged = self.merged();
         self.last = None;
@@ -490,9 +417,9 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
         Ok(merged)
     }
 
-    fn refresh(&mut self) -> Result<Refresh, StoreError> {
+    fn refresh(&mut self) -> Result<Refresh<R>, StoreError> {
         self.scan()?;
-        let mut lists: Vec<Vec<&Record>> = Vec::new();
+        let mut lists: Vec<Vec<&R>> = Vec::new();
         let mut after_all = true;
         for (writer, data) in &self.writers {
             if data.len() < data.delivered {
@@ -500,13 +427,13 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
                 // set aside): derive everything again.
                 return self.records().map(Refresh::Reordered);
             }
-            let fresh: Vec<&Record> = (data.delivered..data.len())
+            let fresh: Vec<&R> = (data.delivered..data.len())
                 .filter_map(|i| data.record(i))
                 .collect();
             after_all &= fresh.iter().all(|r| {
                 self.last
                     .as_ref()
-                    .is_none_or(|last| merge_key(r, writer) > *last)
+                    .is_none_or(|last| merge_key(*r, writer) > *last)
             });
             lists.push(fresh);
         }
@@ -538,7 +465,7 @@ impl<K: KeyValue> Journal for SegmentJournal<K> {
 }
 
 /// A segment of exactly these committed records, encoded for storage.
-fn encode_open_segment(open: &[(Record, String)]) -> String {
+fn encode_open_segment<R>(open: &[(R, String)]) -> String {
     let mut json = String::from("[");
     for (i, (_, text)) in open.iter().enumerate() {
         if i > 0 {
@@ -553,8 +480,8 @@ fn encode_open_segment(open: &[(Record, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kv::MemoryKv;
-    use crate::ledger::{Ledger, LedgerState, Status};
+    use crate::ledger::{Event, Ledger, LedgerState, Outcome, Record, Status};
+    use crate::store::MemoryKv;
     use crate::test_fixtures::{now, SEED_A as A, SEED_B as B};
     use std::rc::Rc;
 
@@ -565,12 +492,12 @@ mod tests {
         )
     }
 
-    fn open(kv: &Rc<MemoryKv>, writer: &str) -> Ledger<SegmentJournal<Rc<MemoryKv>>> {
+    fn open(kv: &Rc<MemoryKv>, writer: &str) -> Ledger<SegmentJournal<Rc<MemoryKv>, Record>> {
         let journal = SegmentJournal::open(kv.clone(), writer, now()).expect("open the journal");
         Ledger::open(journal, writer).expect("open the ledger")
     }
 
-    fn events(kv: &Rc<MemoryKv>) -> Vec<crate::ledger::Event> {
+    fn events(kv: &Rc<MemoryKv>) -> Vec<Event> {
         open(kv, "reader").state().events().to_vec()
     }
 
@@ -697,7 +624,7 @@ mod tests {
             assert!(i < 10_000, "the quota never filled");
         };
         let text = match &failure {
-            crate::ledger::Outcome::Failed { failure } => failure.to_string(),
+            Outcome::Failed { failure } => failure.to_string(),
             _ => unreachable!(),
         };
         assert!(
@@ -805,7 +732,7 @@ mod tests {
         tab2.submit(&event(2), now());
         tab1.refresh().unwrap();
         tab2.refresh().unwrap();
-        let ids = |l: &Ledger<SegmentJournal<Rc<MemoryKv>>>| {
+        let ids = |l: &Ledger<SegmentJournal<Rc<MemoryKv>, Record>>| {
             let mut v: Vec<_> = l
                 .state()
                 .events()
@@ -817,7 +744,7 @@ mod tests {
         };
         assert_eq!(ids(&tab1).len(), 3, "the shared event counted once");
         assert_eq!(ids(&tab1), ids(&tab2));
-        let all: Vec<Record> = SegmentJournal::open(kv.clone(), "x", now())
+        let all: Vec<Record> = SegmentJournal::<_, Record>::open(kv.clone(), "x", now())
             .unwrap()
             .records()
             .unwrap();
@@ -1019,7 +946,7 @@ mod tests {
     #[test]
     fn invalid_writer_ids_are_refused() {
         let kv = Rc::new(MemoryKv::new());
-        assert!(SegmentJournal::open(kv.clone(), "a:b", now()).is_err());
-        assert!(SegmentJournal::open(kv, "", now()).is_err());
+        assert!(SegmentJournal::<_, Record>::open(kv.clone(), "a:b", now()).is_err());
+        assert!(SegmentJournal::<_, Record>::open(kv, "", now()).is_err());
     }
 }

@@ -16,12 +16,16 @@
 //! - **Clear** removes every Tally key of any version (quarantine and outbox
 //!   included) and nothing else, then starts empty as a new writer.
 
-use crate::backup;
-use crate::journal::{LoadReport, SegmentJournal, FAMILY};
-use crate::kv::KeyValue;
-use crate::ledger::{Journal, Ledger, Outcome, StoreError};
-use crate::outbox::{self, Outbox, OutboxItem};
-use crate::settings;
+mod backup;
+mod outbox;
+
+pub use backup::{Backup, BackupError};
+pub use outbox::{item_id, Outbox, OutboxItem};
+
+use crate::ledger::{Failure, Outcome, StoredLedger};
+use crate::store::{
+    self as settings, Journal, KeyValue, LoadReport, SegmentJournal, StoreError, FAMILY,
+};
 use chrono::{DateTime, Utc};
 
 /// Where the time comes from: the browser's clock, or a test's.
@@ -39,7 +43,7 @@ impl<F: Fn() -> DateTime<Utc>> Clock for F {
 /// The app's state and policies over a store `K` and a clock `C`.
 pub struct Tally<K: KeyValue + Clone, C: Clock> {
     /// The durable ledger.
-    pub ledger: Ledger<SegmentJournal<K>>,
+    pub ledger: StoredLedger<K>,
     /// Failed submissions waiting for a retry.
     pub outbox: Outbox<K>,
     /// What loading and later reads found that needs the user's attention,
@@ -57,7 +61,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
     pub fn open(kv: K, clock: C, writer: &str) -> Result<Tally<K, C>, StoreError> {
         let journal = SegmentJournal::open(kv.clone(), writer, clock.now())?;
         let mut report = LoadReport::default();
-        let mut ledger = Ledger::open(journal, writer)?;
+        let mut ledger = StoredLedger::open(journal, writer)?;
         ledger.rules = settings::load_rules(&kv, clock.now(), &mut report)?;
         Ok(Tally {
             ledger,
@@ -77,7 +81,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
     /// Submits one payload; a failure waits in the outbox.
     pub fn submit(&mut self, raw: &str) -> Outcome {
         self.submit_batch(&[raw]).pop().unwrap_or(Outcome::Failed {
-            failure: crate::ledger::Failure::LedgerFull,
+            failure: Failure::LedgerFull,
         })
     }
 
@@ -93,7 +97,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                     .outbox
                     .record_failure(raw, &failure.to_string(), now)
                     .map(|_| ()),
-                _ => self.outbox.remove(&outbox::item_id(raw)),
+                _ => self.outbox.remove(&item_id(raw)),
             };
             if let Err(e) = saved {
                 self.notices.push(match outcome {
@@ -184,7 +188,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         let waiting: Vec<String> = self.outbox_items().into_iter().map(|i| i.id).collect();
         let mut restored_items = 0;
         for item in &parsed.outbox {
-            if waiting.contains(&outbox::item_id(&item.raw)) {
+            if waiting.contains(&item_id(&item.raw)) {
                 continue; // already waiting: restoring twice adds nothing
             }
             self.outbox
@@ -213,7 +217,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         }
         let faults = self.ledger.faults.clone();
         let journal = SegmentJournal::open(self.kv.clone(), writer, self.clock.now())?;
-        self.ledger = Ledger::open(journal, writer)?;
+        self.ledger = StoredLedger::open(journal, writer)?;
         self.ledger.faults = faults;
         self.report = LoadReport::default();
         self.notices.clear();
@@ -245,8 +249,8 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fault::{FaultPlan, FaultPoint};
-    use crate::kv::MemoryKv;
+    use crate::ledger::{FaultPlan, FaultPoint};
+    use crate::store::MemoryKv;
     use crate::test_fixtures::{now, SEED_A as A, SEED_B as B};
     use std::rc::Rc;
 
@@ -332,6 +336,54 @@ mod tests {
             tally.outbox_items()[0].attempts,
             1,
             "not counted as another failure"
+        );
+    }
+
+    #[test]
+    fn failures_wait_and_survive_a_reload_then_retry_once() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        assert!(tally.submit(A).is_retryable());
+        assert!(tally.submit(A).is_retryable());
+        let items = tally.outbox_items();
+        assert_eq!(items.len(), 1, "the same payload is one item");
+        assert_eq!(items[0].attempts, 2);
+        assert!(items[0].last_error.contains("simulated database failure"));
+
+        // The tab is closed and reopened; the database works again.
+        let mut tally = open(&kv, "tab2");
+        let items = tally.outbox_items();
+        assert_eq!(items.len(), 1);
+        assert_eq!(tally.retry(&items[0]).label(), "Accepted");
+        assert!(tally.outbox_items().is_empty());
+        assert_eq!(tally.ledger.state().events().len(), 1);
+        assert!(tally.is_clean(), "{:?}", tally.messages());
+    }
+
+    #[test]
+    fn a_lost_acknowledgement_retries_as_a_duplicate() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
+        assert!(tally.submit(A).is_retryable());
+        tally.ledger.faults = FaultPlan::none();
+        let labels: Vec<_> = tally.retry_all().iter().map(Outcome::label).collect();
+        assert_eq!(labels, ["Duplicate"]);
+        assert_eq!(tally.ledger.state().events().len(), 1);
+        assert!(tally.outbox_items().is_empty());
+    }
+
+    #[test]
+    fn the_outbox_is_apart_from_the_database_failure() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
+        assert!(tally.submit(A).is_retryable());
+        assert_eq!(tally.outbox_items().len(), 1);
+        assert!(
+            tally.is_clean(),
+            "the simulated failure does not touch the outbox"
         );
     }
 

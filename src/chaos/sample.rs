@@ -8,8 +8,8 @@
 //! default rules, which is exactly what the pipeline must prove.
 
 use crate::amount::Amount;
-use crate::fault::SeededRng;
 use crate::json::quote;
+use crate::rng::SeededRng;
 use chrono::{DateTime, Duration, FixedOffset, Offset, Timelike, Utc};
 
 /// One real-world event, before any client writes it down.

@@ -7,14 +7,10 @@
 //! Sizes are counted as localStorage counts them: UTF-16 code units of keys
 //! plus values.
 
-use crate::ledger::StoreError;
+use super::error::StoreError;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-
-/// Chromium's and Firefox's localStorage quota per origin, in UTF-16 code
-/// units of keys plus values (measured in Chromium: 5,242,880).
-pub const BROWSER_QUOTA_UNITS: u64 = 5 * 1024 * 1024;
 
 /// Storage with localStorage's semantics: each `set` and `remove` is atomic
 /// on its own; nothing groups several of them.

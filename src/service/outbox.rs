@@ -5,13 +5,11 @@
 //! closing the tab loses nothing that failed. Each item is its own key,
 //! named by a hash of the payload text: failing the same payload twice keeps
 //! one item, and two tabs adding or removing items never lose each other's
-//! writes (no read-modify-write of a shared list). [`retry`] sends an item
-//! through the ledger and removes it on any answer that is not a failure; a
-//! retry of an event whose acknowledgement was lost ends as Duplicate.
+//! writes (no read-modify-write of a shared list). When an item is added or
+//! removed is the service's policy ([`super::Tally::submit_batch`]).
 
-use crate::journal::{quarantine, LoadReport, PREFIX};
-use crate::kv::KeyValue;
-use crate::ledger::{Journal, Ledger, Outcome, StoreError};
+use crate::store::keys::outbox_prefix;
+use crate::store::{quarantine, KeyValue, LoadReport, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -32,10 +30,6 @@ pub struct OutboxItem {
     pub attempts: u32,
     /// Why the last attempt failed.
     pub last_error: String,
-}
-
-fn outbox_prefix() -> String {
-    format!("{PREFIX}outbox:")
 }
 
 /// The id of a payload: 16 hex digits of its SHA-256.
@@ -134,112 +128,12 @@ impl<K: KeyValue> Outbox<K> {
     }
 }
 
-/// Submits `raw`; on failure it waits in the outbox, on any other answer
-/// any waiting copy is removed. Returns the ledger's answer, and an error
-/// only if the outbox itself could not be written.
-pub fn submit_with_outbox<J: Journal, K: KeyValue>(
-    ledger: &mut Ledger<J>,
-    outbox: &Outbox<K>,
-    raw: &str,
-    now: DateTime<Utc>,
-) -> (Outcome, Result<(), StoreError>) {
-    let outcome = ledger.submit(raw, now);
-    let saved = match &outcome {
-        Outcome::Failed { failure } => outbox
-            .record_failure(raw, &failure.to_string(), now)
-            .map(|_| ()),
-        _ => outbox.remove(&item_id(raw)),
-    };
-    (outcome, saved)
-}
-
-/// Retries one waiting item.
-pub fn retry<J: Journal, K: KeyValue>(
-    ledger: &mut Ledger<J>,
-    outbox: &Outbox<K>,
-    item: &OutboxItem,
-    now: DateTime<Utc>,
-) -> (Outcome, Result<(), StoreError>) {
-    submit_with_outbox(ledger, outbox, &item.raw, now)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fault::{FaultPlan, FaultPoint};
-    use crate::journal::SegmentJournal;
-    use crate::kv::MemoryKv;
-    use crate::test_fixtures::{now, SEED_A as A};
+    use crate::store::MemoryKv;
+    use crate::test_fixtures::now;
     use std::rc::Rc;
-
-    fn app(
-        kv: &Rc<MemoryKv>,
-        writer: &str,
-    ) -> (Ledger<SegmentJournal<Rc<MemoryKv>>>, Outbox<Rc<MemoryKv>>) {
-        let journal = SegmentJournal::open(kv.clone(), writer, now()).unwrap();
-        (
-            Ledger::open(journal, writer).unwrap(),
-            Outbox::new(kv.clone()),
-        )
-    }
-
-    #[test]
-    fn failures_wait_and_survive_a_reload_then_retry_once() {
-        let kv = Rc::new(MemoryKv::new());
-        let (mut ledger, outbox) = app(&kv, "tab1");
-        ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
-        let (outcome, saved) = submit_with_outbox(&mut ledger, &outbox, A, now());
-        assert!(outcome.is_retryable());
-        saved.unwrap();
-        submit_with_outbox(&mut ledger, &outbox, A, now())
-            .1
-            .unwrap();
-        let mut report = LoadReport::default();
-        let items = outbox.items(now(), &mut report).unwrap();
-        assert_eq!(items.len(), 1, "the same payload is one item");
-        assert_eq!(items[0].attempts, 2);
-        assert!(items[0].last_error.contains("simulated database failure"));
-
-        // The tab is closed and reopened; the database works again.
-        let (mut ledger, outbox) = app(&kv, "tab2");
-        let items = outbox.items(now(), &mut report).unwrap();
-        assert_eq!(items.len(), 1);
-        let (outcome, saved) = retry(&mut ledger, &outbox, &items[0], now());
-        saved.unwrap();
-        assert_eq!(outcome.label(), "Accepted");
-        assert!(outbox.items(now(), &mut report).unwrap().is_empty());
-        assert_eq!(ledger.state().events().len(), 1);
-        assert!(report.is_clean());
-    }
-
-    #[test]
-    fn a_lost_acknowledgement_retries_as_a_duplicate() {
-        let kv = Rc::new(MemoryKv::new());
-        let (mut ledger, outbox) = app(&kv, "tab1");
-        ledger.faults = FaultPlan::always(FaultPoint::LostAck);
-        submit_with_outbox(&mut ledger, &outbox, A, now())
-            .1
-            .unwrap();
-        ledger.faults = FaultPlan::none();
-        let mut report = LoadReport::default();
-        let item = outbox.items(now(), &mut report).unwrap().remove(0);
-        let (outcome, _) = retry(&mut ledger, &outbox, &item, now());
-        assert_eq!(outcome.label(), "Duplicate");
-        assert_eq!(ledger.state().events().len(), 1);
-        assert!(outbox.items(now(), &mut report).unwrap().is_empty());
-    }
-
-    #[test]
-    fn the_outbox_is_apart_from_the_database_failure() {
-        let kv = Rc::new(MemoryKv::new());
-        let (mut ledger, outbox) = app(&kv, "tab1");
-        ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
-        let (_, saved) = submit_with_outbox(&mut ledger, &outbox, A, now());
-        assert!(
-            saved.is_ok(),
-            "the simulated database failure does not touch the outbox"
-        );
-    }
 
     #[test]
     fn damaged_items_are_quarantined() {

@@ -6,7 +6,7 @@
 //! execute in Excel or Sheets. Numbers keep their exact decimal text; a
 //! number's leading minus is the one case left as is, because it is data.
 
-use crate::aggregate::{Aggregates, Stats};
+use crate::report::{Aggregates, Stats};
 
 fn field(text: &str, numeric: bool) -> String {
     let risky = !numeric && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
@@ -56,8 +56,8 @@ pub fn aggregates_csv(agg: &Aggregates) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregate::Filter;
     use crate::ledger::Ledger;
+    use crate::report::Filter;
 
     #[test]
     fn exact_numbers_and_defused_formulas() {

@@ -7,8 +7,8 @@
 //! so restoring the same file twice changes nothing the second time.
 
 use crate::ledger::{LedgerState, Record, Status, SubmissionId};
-use crate::outbox::OutboxItem;
 use crate::rules::Rules;
+use crate::service::OutboxItem;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -158,11 +158,14 @@ pub fn summary(added: usize, rules: bool, outbox: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fault::{FaultPlan, FaultPoint};
     use crate::ledger::Ledger;
+    use crate::ledger::{FaultPlan, FaultPoint};
     use crate::test_fixtures::{now, SEED_A as A, SEED_B as B};
 
-    fn exported() -> (String, Ledger<crate::ledger::MemoryJournal>) {
+    fn exported() -> (
+        String,
+        Ledger<crate::store::MemoryJournal<crate::ledger::Record>>,
+    ) {
         let mut l = Ledger::in_memory("tab1");
         l.submit(A, now());
         l.submit(B, now());

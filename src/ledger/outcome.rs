@@ -1,0 +1,170 @@
+//! What a submission came to: the answer a client gets ([`Outcome`]), the
+//! status the raw log derives ([`Status`]), and the kind of answer, for
+//! filters and for telling when a merge revised one ([`Told`]).
+
+use super::fault::FaultPoint;
+use super::records::Event;
+use super::MAX_EVENTS;
+use crate::fingerprint::Fingerprint;
+use crate::normalize::{Provenance, Rejection};
+use crate::store::StoreError;
+use std::fmt;
+
+/// Why a submission ended as [`Outcome::Failed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The fault plan failed the request at this point.
+    Simulated(FaultPoint),
+    /// Real storage refused the write.
+    Storage(StoreError),
+    /// Other tabs' commits could not be read, so nothing was decided.
+    CatchUp(StoreError),
+    /// The ledger holds [`MAX_EVENTS`] events.
+    LedgerFull,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Simulated(FaultPoint::LostAck) => write!(
+                f,
+                "simulated database failure: the acknowledgement was lost after the commit; retrying is safe and will report a duplicate"
+            ),
+            Failure::Simulated(point) => {
+                write!(f, "simulated database failure {point}; nothing was committed, retrying is safe")
+            }
+            Failure::Storage(e) => write!(f, "{e}; nothing was committed, retrying is safe"),
+            Failure::CatchUp(e) => write!(
+                f,
+                "other tabs' commits could not be read ({e}); nothing was decided, retrying is safe"
+            ),
+            Failure::LedgerFull => write!(f, "the ledger holds its maximum of {MAX_EVENTS} events"),
+        }
+    }
+}
+
+/// The answer to one submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new event was committed.
+    Accepted {
+        /// The committed event.
+        event: Event,
+        /// How each field was found.
+        provenance: Vec<Provenance>,
+    },
+    /// Already committed: an idempotent success naming the original.
+    Duplicate {
+        /// The event committed earlier.
+        original: Event,
+        /// True when the payload is the same JSON (RFC 8785), false when it is
+        /// the same event in another shape.
+        exact_resend: bool,
+        /// How each field of this submission was found.
+        provenance: Vec<Provenance>,
+    },
+    /// Cannot be normalized; every reason is listed.
+    Rejected {
+        /// Every reason, field by field.
+        rejection: Rejection,
+    },
+    /// Storage did not complete the request; retrying is safe.
+    Failed {
+        /// What failed; nothing was committed unless it was a lost acknowledgement.
+        failure: Failure,
+    },
+    /// The idempotency key was used before for different content.
+    Conflict {
+        /// The reused key.
+        key: String,
+        /// The event that already holds it.
+        existing: Event,
+    },
+}
+
+impl Outcome {
+    /// The outcome's name as users see it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Accepted { .. } => "Accepted",
+            Outcome::Duplicate { .. } => "Duplicate",
+            Outcome::Rejected { .. } => "Rejected",
+            Outcome::Failed { .. } => "Failed",
+            Outcome::Conflict { .. } => "Conflict",
+        }
+    }
+
+    /// Whether the client should retry (only failures are retryable).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Outcome::Failed { .. })
+    }
+}
+
+/// The derived status of a submission in the raw log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Received but never settled: the request was interrupted mid-way.
+    Interrupted,
+    /// Committed as a new event.
+    Accepted {
+        /// The committed event's id.
+        event_id: Fingerprint,
+    },
+    /// Already committed.
+    Duplicate {
+        /// The event it duplicates.
+        of: Fingerprint,
+        /// Whether the payload was the same JSON.
+        exact_resend: bool,
+    },
+    /// Refused.
+    Rejected {
+        /// Every reason.
+        rejection: Rejection,
+    },
+    /// The idempotency key was already used for other content.
+    Conflict {
+        /// The reused key.
+        key: String,
+        /// The event that holds it.
+        existing: Fingerprint,
+    },
+}
+
+impl Status {
+    /// The status as the kind of answer it is.
+    pub fn kind(&self) -> Option<Told> {
+        match self {
+            Status::Interrupted => None,
+            Status::Accepted { .. } => Some(Told::Accepted),
+            Status::Duplicate { .. } => Some(Told::Duplicate),
+            Status::Rejected { .. } => Some(Told::Rejected),
+            Status::Conflict { .. } => Some(Told::Conflict),
+        }
+    }
+}
+
+/// The kind of answer a submission got when it was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Told {
+    /// Accepted as a new event.
+    Accepted,
+    /// A duplicate of a counted event.
+    Duplicate,
+    /// Refused.
+    Rejected,
+    /// Its idempotency key was held by other content.
+    Conflict,
+}
+
+impl Told {
+    /// The answer's name as users see it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Told::Accepted => "Accepted",
+            Told::Duplicate => "Duplicate",
+            Told::Rejected => "Rejected",
+            Told::Conflict => "Conflict",
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The ledger's durable records: what was received, and what was decided.
+//!
+//! Contract: a [`Record`] is the only thing the journal stores for the
+//! ledger. Loading validates every field (fingerprints are hex digests,
+//! amounts exact decimals), and fields added by later versions (the Lamport
+//! `clock`, a verdict's `candidate`) default when absent, so records written
+//! by earlier versions still load and replay.
+
+use super::outcome::Told;
+use crate::amount::Amount;
+use crate::fingerprint::Fingerprint;
+use crate::normalize::Rejection;
+use crate::store::Entry;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which writer received a submission, and its number there. Writers are
+/// browser tabs; numbering per writer lets tabs append without coordination.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SubmissionId {
+    /// The tab (page load) that received the submission.
+    pub writer: String,
+    /// The submission's number within that writer, from 0.
+    pub seq: u64,
+}
+
+impl fmt::Display for SubmissionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}", self.writer, self.seq)
+    }
+}
+
+/// A committed canonical event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The identity the ledger deduplicates on (see [`crate::fingerprint::event_id`]).
+    pub event_id: Fingerprint,
+    /// The content fingerprint, kept to detect idempotency-key conflicts.
+    pub content_id: Fingerprint,
+    /// The fingerprint of the raw payload, to tell exact resends.
+    pub raw_fingerprint: Fingerprint,
+    /// The canonical client id.
+    pub client_id: String,
+    /// The canonical metric name.
+    pub metric: String,
+    #[serde(with = "amount_text")]
+    /// The exact amount.
+    pub amount: Amount,
+    /// When the event happened, in UTC.
+    pub timestamp: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The client's own identity for the event, if it sent one.
+    pub idempotency_key: Option<String>,
+    /// When Tally committed it.
+    pub ingested_at: DateTime<Utc>,
+    /// The submission that carried it; its raw text is in the raw log.
+    pub submission: SubmissionId,
+}
+
+/// Amounts are stored as their canonical decimal text: readable in an export
+/// and never a float.
+mod amount_text {
+    use crate::amount::Amount;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(a)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
+        let text = String::deserialize(d)?;
+        Amount::from_text(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What the ledger decided about one submission, as recorded when it was
+/// decided. Replay re-decides from the event it carries; records written by
+/// versions before candidates were kept (no `candidate`) are taken as
+/// recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Committed as a new event.
+    Accepted {
+        /// The event, with its identity.
+        event: Event,
+    },
+    /// Already committed.
+    Duplicate {
+        /// The event it duplicates.
+        of: Fingerprint,
+        /// Whether the payload was the same JSON (RFC 8785).
+        exact_resend: bool,
+        /// The submission's own normalized event, to re-decide it on merge.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        candidate: Option<Box<Event>>,
+    },
+    /// Not normalizable.
+    Rejected {
+        /// Every reason, field by field.
+        rejection: Rejection,
+    },
+    /// The idempotency key belongs to an event whose content differs.
+    Conflict {
+        /// The reused key.
+        key: String,
+        /// The event that holds it.
+        existing: Fingerprint,
+        /// The submission's own normalized event, to re-decide it on merge.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        candidate: Option<Box<Event>>,
+    },
+}
+
+impl Verdict {
+    /// What the client was told, as a kind.
+    pub(super) fn told(&self) -> Told {
+        match self {
+            Verdict::Accepted { .. } => Told::Accepted,
+            Verdict::Duplicate { .. } => Told::Duplicate,
+            Verdict::Rejected { .. } => Told::Rejected,
+            Verdict::Conflict { .. } => Told::Conflict,
+        }
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One durable record. The journal is a sequence of these and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "snake_case")]
+pub enum Record {
+    /// A submission exactly as received, written before any decision.
+    Received {
+        /// The submission's identity.
+        id: SubmissionId,
+        /// When it was received.
+        at: DateTime<Utc>,
+        /// The writer's Lamport clock (0 in records of older versions).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        clock: u64,
+        /// The payload text exactly as received.
+        raw: String,
+    },
+    /// The verdict on a received submission; for `Accepted`, the commit.
+    Settled {
+        /// The submission this settles.
+        id: SubmissionId,
+        /// When it was settled.
+        at: DateTime<Utc>,
+        /// The writer's Lamport clock (0 in records of older versions).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        clock: u64,
+        /// The decision.
+        verdict: Verdict,
+    },
+}
+
+impl Record {
+    /// The record's place in the merge of several writers: Lamport clock,
+    /// then wall-clock time (the writer breaks remaining ties).
+    pub fn order_key(&self) -> (u64, DateTime<Utc>) {
+        match self {
+            Record::Received { clock, at, .. } | Record::Settled { clock, at, .. } => (*clock, *at),
+        }
+    }
+}
+
+impl Entry for Record {
+    fn order_key(&self) -> (u64, DateTime<Utc>) {
+        Record::order_key(self)
+    }
+}

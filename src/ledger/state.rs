@@ -1,0 +1,326 @@
+//! The state derived from the journal, and the one function that decides
+//! identity.
+//!
+//! Contract: [`LedgerState`] is a pure function of the records applied to
+//! it, in order. [`LedgerState::apply`] re-decides every settled submission
+//! from the normalized event its record carries, with the same code that
+//! decides a live submission; a live decision is applied to the state under
+//! an undo log and taken back if its write fails. See the ledger's contract
+//! for the identity rule.
+
+use super::outcome::{Status, Told};
+use super::records::{Event, Record, SubmissionId, Verdict};
+use crate::fingerprint::Fingerprint;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// One entry of the raw log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// The submission's identity.
+    pub id: SubmissionId,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// The payload text exactly as received.
+    pub raw: String,
+    /// What became of it, as derived from the whole journal now.
+    pub status: Status,
+    /// What its client was told, when that differs from `status`: another
+    /// tab's records, merged in before it, changed the answer.
+    pub told: Option<Told>,
+}
+
+/// One change to the derived state, kept while a live decision may still
+/// be undone because its write failed.
+#[derive(Debug)]
+enum Undo {
+    /// A submission's status and told answer before the decision.
+    Status(usize, Status, Option<Told>),
+    /// An event was committed at this index.
+    Committed(usize),
+    /// A key claimed the unkeyed event at this index, which had this id.
+    Claimed(usize, Fingerprint),
+}
+
+/// Everything derived from the journal. Rebuilt by replay at start-up and
+/// extended by [`LedgerState::apply`] as records arrive.
+#[derive(Debug, Default)]
+pub struct LedgerState {
+    submissions: Vec<Submission>,
+    pub(super) by_submission: HashMap<SubmissionId, usize>,
+    pub(super) events: Vec<Event>,
+    /// Every id an event has had (its own, and its content id before a key
+    /// claimed it), so earlier verdicts' references keep resolving.
+    by_event: HashMap<Fingerprint, usize>,
+    /// The first committed event with each content.
+    by_content: HashMap<Fingerprint, usize>,
+    /// The committed event sent without a key that no key has claimed yet,
+    /// per content (there is at most one: another would be its duplicate).
+    unkeyed: HashMap<Fingerprint, usize>,
+    /// Records that referred to submissions never received; counted so the
+    /// UI can report damaged storage instead of hiding it.
+    orphans: usize,
+    /// The largest Lamport clock of any record applied.
+    pub(super) clock: u64,
+    /// While a live decision is pending: how to take it back.
+    undo: Option<Vec<Undo>>,
+}
+
+impl Clone for LedgerState {
+    fn clone(&self) -> LedgerState {
+        LedgerState {
+            submissions: self.submissions.clone(),
+            by_submission: self.by_submission.clone(),
+            events: self.events.clone(),
+            by_event: self.by_event.clone(),
+            by_content: self.by_content.clone(),
+            unkeyed: self.unkeyed.clone(),
+            orphans: self.orphans,
+            clock: self.clock,
+            undo: None,
+        }
+    }
+}
+
+impl LedgerState {
+    /// Derives the state from records in journal order.
+    pub fn replay<'a>(records: impl IntoIterator<Item = &'a Record>) -> LedgerState {
+        LedgerState::replay_owned(records.into_iter().cloned())
+    }
+
+    /// Derives the state from owned records, moving their text instead of
+    /// copying it (start-up replays the whole journal this way).
+    pub fn replay_owned(records: impl IntoIterator<Item = Record>) -> LedgerState {
+        let mut state = LedgerState::default();
+        for r in records {
+            state.apply_owned(r);
+        }
+        state
+    }
+
+    /// Applies one record. Idempotent for commits: an event id seen before
+    /// is recorded as a duplicate, never counted again.
+    pub fn apply(&mut self, record: &Record) {
+        self.apply_owned(record.clone());
+    }
+
+    pub(super) fn apply_owned(&mut self, record: Record) {
+        let (clock, _) = record.order_key();
+        self.clock = self.clock.max(clock);
+        match record {
+            Record::Received { id, at, raw, .. } => {
+                if let Some(&index) = self.by_submission.get(&id) {
+                    // Versions before 2 could reuse the number of a submission
+                    // whose write failed and leave that write's record in a
+                    // closed segment; the later record with the number is
+                    // the real one, as long as nothing settled the first.
+                    let earlier = &mut self.submissions[index];
+                    if earlier.status == Status::Interrupted {
+                        earlier.raw = raw;
+                        earlier.received_at = at;
+                    }
+                    return;
+                }
+                self.by_submission
+                    .insert(id.clone(), self.submissions.len());
+                self.submissions.push(Submission {
+                    id,
+                    received_at: at,
+                    raw,
+                    status: Status::Interrupted,
+                    told: None,
+                });
+            }
+            Record::Settled { id, verdict, .. } => {
+                let Some(&index) = self.by_submission.get(&id) else {
+                    self.orphans += 1;
+                    return;
+                };
+                if self.submissions[index].status != Status::Interrupted {
+                    return; // settled already: a record seen twice
+                }
+                let told = verdict.told();
+                let status = match verdict {
+                    Verdict::Accepted { event } => self.decide(event),
+                    Verdict::Duplicate {
+                        candidate: Some(event),
+                        ..
+                    }
+                    | Verdict::Conflict {
+                        candidate: Some(event),
+                        ..
+                    } => self.decide(*event),
+                    // Older records without their event: as recorded.
+                    Verdict::Duplicate {
+                        of, exact_resend, ..
+                    } => Status::Duplicate { of, exact_resend },
+                    Verdict::Conflict { key, existing, .. } => Status::Conflict { key, existing },
+                    Verdict::Rejected { rejection } => Status::Rejected { rejection },
+                };
+                self.set_status(index, status, told);
+            }
+        }
+    }
+
+    pub(super) fn set_status(&mut self, index: usize, status: Status, told: Told) {
+        let submission = &mut self.submissions[index];
+        if let Some(undo) = &mut self.undo {
+            undo.push(Undo::Status(
+                index,
+                submission.status.clone(),
+                submission.told,
+            ));
+        }
+        submission.told = (status.kind() != Some(told)).then_some(told);
+        submission.status = status;
+    }
+
+    /// Decides one normalized event against everything counted so far and
+    /// counts it if it is new: the one place where identity is decided.
+    pub(super) fn decide(&mut self, candidate: Event) -> Status {
+        let duplicate_of = |existing: &Event| Status::Duplicate {
+            of: existing.event_id.clone(),
+            exact_resend: existing.raw_fingerprint == candidate.raw_fingerprint,
+        };
+        match &candidate.idempotency_key {
+            Some(key) => {
+                if let Some(&i) = self.by_event.get(&candidate.event_id) {
+                    let existing = &self.events[i];
+                    return if existing.content_id == candidate.content_id {
+                        duplicate_of(existing)
+                    } else {
+                        Status::Conflict {
+                            key: key.clone(),
+                            existing: existing.event_id.clone(),
+                        }
+                    };
+                }
+                if let Some(&i) = self.unkeyed.get(&candidate.content_id) {
+                    // The same event, sent earlier without its key: the key
+                    // now names it, so it is not counted a second time.
+                    let status = duplicate_of(&self.events[i]);
+                    let former = self.claim(i, &candidate);
+                    if let Some(undo) = &mut self.undo {
+                        undo.push(Undo::Claimed(i, former));
+                    }
+                    return match status {
+                        Status::Duplicate { exact_resend, .. } => Status::Duplicate {
+                            of: candidate.event_id,
+                            exact_resend,
+                        },
+                        other => other,
+                    };
+                }
+            }
+            None => {
+                if let Some(&i) = self.by_content.get(&candidate.content_id) {
+                    return duplicate_of(&self.events[i]);
+                }
+            }
+        }
+        self.commit(candidate)
+    }
+
+    /// Counts a new event.
+    fn commit(&mut self, event: Event) -> Status {
+        let index = self.events.len();
+        let event_id = event.event_id.clone();
+        self.by_event.insert(event_id.clone(), index);
+        self.by_content
+            .entry(event.content_id.clone())
+            .or_insert(index);
+        if event.idempotency_key.is_none() {
+            self.unkeyed.insert(event.content_id.clone(), index);
+        }
+        self.events.push(event);
+        if let Some(undo) = &mut self.undo {
+            undo.push(Undo::Committed(index));
+        }
+        Status::Accepted { event_id }
+    }
+
+    /// Gives the unkeyed event at `index` the key of `claimant`; returns the
+    /// id it had.
+    fn claim(&mut self, index: usize, claimant: &Event) -> Fingerprint {
+        let event = &mut self.events[index];
+        let former = std::mem::replace(&mut event.event_id, claimant.event_id.clone());
+        event.idempotency_key = claimant.idempotency_key.clone();
+        self.by_event.insert(claimant.event_id.clone(), index);
+        self.unkeyed.remove(&claimant.content_id);
+        former
+    }
+
+    /// Starts a live decision that [`LedgerState::undo`] can take back.
+    pub(super) fn begin(&mut self) {
+        self.undo = Some(Vec::new());
+    }
+
+    /// Keeps what was decided since [`LedgerState::begin`].
+    pub(super) fn keep(&mut self) {
+        self.undo = None;
+    }
+
+    /// Takes back everything decided since [`LedgerState::begin`].
+    pub(super) fn undo(&mut self) {
+        let Some(log) = self.undo.take() else { return };
+        for change in log.into_iter().rev() {
+            match change {
+                Undo::Status(index, status, told) => {
+                    self.submissions[index].status = status;
+                    self.submissions[index].told = told;
+                }
+                Undo::Committed(index) => {
+                    let Some(event) = self.events.pop() else {
+                        continue;
+                    };
+                    debug_assert_eq!(self.events.len(), index);
+                    self.by_event.remove(&event.event_id);
+                    if self.by_content.get(&event.content_id) == Some(&index) {
+                        self.by_content.remove(&event.content_id);
+                    }
+                    if self.unkeyed.get(&event.content_id) == Some(&index) {
+                        self.unkeyed.remove(&event.content_id);
+                    }
+                }
+                Undo::Claimed(index, former) => {
+                    let event = &mut self.events[index];
+                    let key_id = std::mem::replace(&mut event.event_id, former);
+                    event.idempotency_key = None;
+                    self.by_event.remove(&key_id);
+                    self.unkeyed.insert(event.content_id.clone(), index);
+                }
+            }
+        }
+    }
+
+    /// The committed events, in commit order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The committed event with this id (or an id it had before a key
+    /// claimed it).
+    pub fn event(&self, id: &Fingerprint) -> Option<&Event> {
+        self.by_event.get(id).map(|&i| &self.events[i])
+    }
+
+    /// Every submission ever received, in order: the audit trail.
+    pub fn submissions(&self) -> &[Submission] {
+        &self.submissions
+    }
+
+    /// The submission with this id.
+    pub fn submission(&self, id: &SubmissionId) -> Option<&Submission> {
+        self.by_submission.get(id).map(|&i| &self.submissions[i])
+    }
+
+    /// How many records referred to submissions that were never received.
+    pub fn orphans(&self) -> usize {
+        self.orphans
+    }
+
+    /// The largest Lamport clock applied; new records take the next one.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+}

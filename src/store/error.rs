@@ -1,0 +1,39 @@
+//! Why storage could not do what was asked, in words a user can act on.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Chromium's and Firefox's localStorage quota per origin, in UTF-16 code
+/// units of keys plus values (measured in Chromium: 5,242,880).
+pub const BROWSER_QUOTA_UNITS: u64 = 5 * 1024 * 1024;
+
+/// Why storage could not write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StoreError {
+    /// The browser's storage quota is exhausted.
+    Full {
+        /// UTF-16 code units of Tally's keys and values, as localStorage counts.
+        used_units: u64,
+    },
+    /// Storage refused or is unavailable for another reason, which `message` gives.
+    Unavailable {
+        /// What the browser or the store said.
+        message: String,
+    },
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Full { used_units } => write!(
+                f,
+                "browser storage is full ({used_units} of about {} characters used); export a backup, then clear data to make room",
+                BROWSER_QUOTA_UNITS
+            ),
+            StoreError::Unavailable { message } => write!(f, "storage is unavailable: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
