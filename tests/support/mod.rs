@@ -3,5 +3,6 @@
 //! blocking WebDriver client for Debian's Chromium through chromedriver.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod app;
 pub mod static_server;
 pub mod webdriver;

@@ -236,6 +236,20 @@ impl Browser {
         )
     }
 
+    /// Runs `script` in the current tab at the start of every document it
+    /// loads from now on, before the page's own scripts (chromedriver's
+    /// Chrome DevTools Protocol passthrough).
+    pub fn run_before_page_scripts(&self, script: &str) {
+        self.command(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({
+                "cmd": "Page.addScriptToEvaluateOnNewDocument",
+                "params": { "source": script },
+            })),
+        );
+    }
+
     /// Opens a new tab and returns its handle (the current tab stays active).
     pub fn new_tab(&self) -> String {
         let created = self.command("POST", "/window/new", Some(json!({ "type": "tab" })));

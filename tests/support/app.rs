@@ -1,0 +1,69 @@
+//! Driving Tally's own pages: serve the release build, open the app, submit
+//! through the form as a user does, and read what the page shows. Shared by
+//! the end-to-end test files so each states only its scenario.
+
+use super::static_server::StaticServer;
+use super::webdriver::Browser;
+use std::path::PathBuf;
+
+/// The built site's folder: `TALLY_SITE_DIR`, or where `scripts/test.sh`
+/// builds it.
+pub fn site_dir() -> PathBuf {
+    std::env::var("TALLY_SITE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-site"))
+}
+
+/// The built site, under the sub-path GitHub Pages would give it.
+pub fn serve_site() -> StaticServer {
+    let dir = site_dir();
+    assert!(
+        dir.join("index.html").is_file(),
+        "no built site at {}: build it with `trunk build --release --public-url /tally/ --dist target/e2e-site` (scripts/test.sh does)",
+        dir.display()
+    );
+    StaticServer::start(&dir, "/tally/")
+}
+
+/// Opens the app and waits until WebAssembly has rendered it.
+pub fn open_app(browser: &Browser, server: &StaticServer) {
+    browser.goto(&server.url());
+    browser.wait_for_text("h1", |t| t == "Tally");
+}
+
+/// The console's SEVERE entries: errors the page logged.
+pub fn severe_console_entries(browser: &Browser) -> Vec<(String, String)> {
+    browser
+        .console()
+        .into_iter()
+        .filter(|(level, _)| level == "SEVERE")
+        .collect()
+}
+
+/// Submits one payload through the Submit form, as a user would, and
+/// returns the outcome label the page shows once the answer arrives.
+pub fn submit(browser: &Browser, payload: &str) -> String {
+    let attempt = |b: &Browser| {
+        b.execute(
+            "const o = document.querySelector('[data-testid=outcome]'); return o ? Number(o.dataset.attempt) : 0;",
+            serde_json::json!([]),
+        )
+        .as_u64()
+        .unwrap_or(0)
+    };
+    let before = attempt(browser);
+    browser.execute(
+        "const t = document.querySelector('#raw-event');
+         t.value = arguments[0];
+         t.dispatchEvent(new Event('input', { bubbles: true })); // as typing does
+         [...document.querySelectorAll('button')].find(b => b.textContent === 'Submit event').click();",
+        serde_json::json!([payload]),
+    );
+    browser.wait_until("a new answer", || (attempt(browser) > before).then_some(()));
+    browser.text_of("[data-testid=outcome-label]")
+}
+
+/// The Submit view's totals line.
+pub fn totals(browser: &Browser) -> String {
+    browser.text_of("[data-testid=totals]")
+}
