@@ -479,7 +479,7 @@ async fn processed_log_and_aggregates_agree_with_what_was_submitted() {
     let (root, _app) = mounted_app().await;
 
     go("#/processed").await;
-    assert_eq!(text(&root, "[data-testid=page]"), "Page 1 of 1 (2 rows)");
+    assert_eq!(text(&root, "[data-testid=page]"), "1–2 of 2");
     let rows = root
         .query_selector_all("[data-testid=processed] tbody tr")
         .expect("rows");
@@ -688,4 +688,92 @@ async fn refreshing_after_other_tabs_write_does_not_repeat_findings() {
         1,
         "the other tab's commit is seen"
     );
+}
+
+/// Whether a button is disabled.
+fn disabled(b: &HtmlElement) -> bool {
+    b.unchecked_ref::<web_sys::HtmlButtonElement>().disabled()
+}
+
+/// The first cell of the first row of a table, e.g. the newest shown.
+fn first_row(root: &HtmlElement, table: &str) -> String {
+    text(root, &format!("{table} tbody tr"))
+}
+
+#[wasm_bindgen_test]
+async fn processed_and_raw_log_page_forward_back_first_and_last() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    let events: Vec<String> = (1..=120)
+        .map(|i| format!(r#"{{"client":"pager","metric":"m","amount":"{i}","ts":"2024-01-01"}}"#))
+        .collect();
+    let raws: Vec<&str> = events.iter().map(String::as_str).collect();
+    tally.submit_batch(&raws);
+    let (root, _app) = mounted_app().await;
+
+    for (route, list) in [
+        ("#/processed", "[data-testid=processed]"),
+        ("#/log", "[data-testid=log]"),
+    ] {
+        go(route).await;
+        let (first, previous, next, last) = (
+            button(&root, "First"),
+            button(&root, "Previous"),
+            button(&root, "Next"),
+            button(&root, "Last"),
+        );
+        assert_eq!(text(&root, "[data-testid=page]"), "1–50 of 120", "{route}");
+        assert!(
+            disabled(&first) && disabled(&previous),
+            "{route}: at the start"
+        );
+        assert!(
+            !disabled(&next) && !disabled(&last),
+            "{route}: more pages follow"
+        );
+        let newest = if route == "#/processed" {
+            first_row(&root, list)
+        } else {
+            text(&root, "[data-testid=log] > li")
+        };
+        assert!(newest.contains("120"), "{route}: newest first: {newest}");
+
+        next.click();
+        tick().await;
+        assert_eq!(
+            text(&root, "[data-testid=page]"),
+            "51–100 of 120",
+            "{route}"
+        );
+        let shown = if route == "#/processed" {
+            first_row(&root, list)
+        } else {
+            text(&root, "[data-testid=log] > li")
+        };
+        assert!(
+            shown.contains("\"70\"") || shown.contains("70"),
+            "{route}: the 51st newest is amount 70: {shown}"
+        );
+        assert!(!disabled(&previous) && !disabled(&first), "{route}");
+
+        last.click();
+        tick().await;
+        assert_eq!(
+            text(&root, "[data-testid=page]"),
+            "101–120 of 120",
+            "{route}"
+        );
+        assert!(disabled(&next) && disabled(&last), "{route}: at the end");
+        previous.click();
+        tick().await;
+        assert_eq!(
+            text(&root, "[data-testid=page]"),
+            "51–100 of 120",
+            "{route}"
+        );
+        first.click();
+        tick().await;
+        assert_eq!(text(&root, "[data-testid=page]"), "1–50 of 120", "{route}");
+    }
+    clear_storage();
 }

@@ -42,6 +42,11 @@ pub fn LogView(
 ) -> impl IntoView {
     let page = RwSignal::new(0usize);
     let (only, set_only) = signal(String::new());
+    // Another filter is another list: start it at its first page.
+    Effect::new(move |_| {
+        only.track();
+        page.set(0);
+    });
     let matches = move |s: &Status| {
         let o = only.get();
         o.is_empty() || label(s) == o

@@ -34,6 +34,11 @@ pub fn ProcessedView(
 ) -> impl IntoView {
     let filter = RwSignal::new(Filter::default());
     let page = RwSignal::new(0usize);
+    // Another filter is another list: start it at its first page.
+    Effect::new(move |_| {
+        filter.track();
+        page.set(0);
+    });
     let (clients, metrics) = choices(state);
     let total = Signal::derive(move || {
         let f = filter.get();

@@ -1,7 +1,7 @@
 //! Small pieces several views share: the event filter form, a pager, and
 //! file download.
 
-use crate::report::Filter;
+use crate::report::{display, Filter};
 use chrono::{NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -119,7 +119,7 @@ pub fn FilterForm(
     }
 }
 
-/// Previous / next over `total` rows.
+/// First / Previous / Next / Last over `total` rows, and which rows show.
 #[component]
 pub fn Pager(page: RwSignal<usize>, total: Signal<usize>) -> impl IntoView {
     let pages = move || total.get().div_ceil(PAGE_SIZE).max(1);
@@ -129,11 +129,18 @@ pub fn Pager(page: RwSignal<usize>, total: Signal<usize>) -> impl IntoView {
             page.set(pages() - 1);
         }
     });
+    // Conditions live in closures: a `>` inside a `view!` attribute would
+    // close the tag (that bug once left Next disabled and labelled with code).
+    let at_start = move || page.get() == 0;
+    let at_end = move || page.get() + 1 >= pages();
+    let range = move || display::page_range(page.get(), PAGE_SIZE, total.get());
     view! {
-        <div class="pager">
-            <button type="button" prop:disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
-            <span data-testid="page">{move || format!("Page {} of {} ({} rows)", page.get() + 1, pages(), total.get())}</span>
-            <button type="button" prop:disabled=move || page.get() + 1 >= pages() on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-        </div>
+        <nav class="pager" aria-label="Pages">
+            <button type="button" prop:disabled=at_start on:click=move |_| page.set(0)>"First"</button>
+            <button type="button" prop:disabled=at_start on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
+            <span data-testid="page" aria-live="polite">{range}</span>
+            <button type="button" prop:disabled=at_end on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+            <button type="button" prop:disabled=at_end on:click=move |_| page.set(pages() - 1)>"Last"</button>
+        </nav>
     }
 }

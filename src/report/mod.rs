@@ -1,5 +1,5 @@
-//! What the committed events add up to: statistics with filters, and their
-//! CSV export.
+//! What the committed events add up to: statistics with filters, their CSV
+//! export, the figures shown at a glance, and how numbers are shown.
 //!
 //! Contract: every figure is derived on demand from the committed events
 //! alone, with exact decimal sums, so aggregates cannot drift from the
@@ -7,6 +7,9 @@
 
 mod aggregate;
 mod csv;
+pub mod display;
+mod glance;
 
 pub use aggregate::{Aggregates, Filter, Stats};
 pub use csv::aggregates_csv;
+pub use glance::Glance;

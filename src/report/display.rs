@@ -1,0 +1,138 @@
+//! Numbers for reading: grouped digits, one number of decimals per column,
+//! means to a sensible precision, and "51–100 of 3,000".
+//!
+//! Contract: everything here is for the eye only and works from exact
+//! values, never through a float. A column shows every value with the same
+//! number of decimals, padded with zeros, so no digit of an exact amount is
+//! ever dropped; only a mean (the one derived figure that is not exact
+//! anyway) is rounded, half away from zero, to the column's decimals, at
+//! least 2. Exports and provenance keep the exact canonical text.
+
+use crate::amount::Amount;
+
+/// Groups an unsigned run of digits in threes with commas: `1234567` →
+/// `1,234,567`.
+fn group(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count with thousands separators.
+pub fn count(n: impl Into<u64>) -> String {
+    group(&n.into().to_string())
+}
+
+/// How many decimals an amount needs to be shown exactly (0 to 9).
+pub fn decimals(amount: Amount) -> usize {
+    let text = amount.to_string();
+    text.split_once('.').map_or(0, |(_, frac)| frac.len())
+}
+
+/// The decimals a column of amounts needs so every value is exact.
+pub fn column_decimals<'a>(amounts: impl IntoIterator<Item = &'a Amount>) -> usize {
+    amounts.into_iter().map(|a| decimals(*a)).max().unwrap_or(0)
+}
+
+/// An exact amount with thousands separators and exactly `places` decimals
+/// (at least as many as it needs: digits are never dropped).
+pub fn amount(value: Amount, places: usize) -> String {
+    let text = value.to_string();
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let places = places.max(frac.len());
+    let mut out = format!("{sign}{}", group(int));
+    if places > 0 {
+        out.push('.');
+        out.push_str(frac);
+        out.extend(std::iter::repeat_n('0', places - frac.len()));
+    }
+    out
+}
+
+/// A mean, rounded half away from zero to `places` decimals (at least 2),
+/// with thousands separators.
+pub fn mean(value: Amount, places: usize) -> String {
+    let places = places.clamp(2, 9);
+    let step = 10i128.pow(9 - places as u32);
+    let nanos = value.nanos();
+    let half = step / 2;
+    let rounded = if nanos >= 0 {
+        (nanos + half) / step * step
+    } else {
+        (nanos - half) / step * step
+    };
+    amount(Amount::from_nanos(rounded), places)
+}
+
+/// Which rows a page shows: "51–100 of 3,000", or "No rows".
+pub fn page_range(page: usize, page_size: usize, total: usize) -> String {
+    if total == 0 {
+        return "No rows".to_string();
+    }
+    let first = page * page_size + 1;
+    let last = ((page + 1) * page_size).min(total);
+    format!(
+        "{}–{} of {}",
+        count(first as u64),
+        count(last as u64),
+        count(total as u64)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(text: &str) -> Amount {
+        Amount::from_text(text).expect("an amount")
+    }
+
+    #[test]
+    fn counts_group_in_threes() {
+        assert_eq!(count(0u64), "0");
+        assert_eq!(count(999u64), "999");
+        assert_eq!(count(1000u64), "1,000");
+        assert_eq!(count(1_234_567u64), "1,234,567");
+    }
+
+    #[test]
+    fn amounts_share_a_columns_decimals_and_never_lose_a_digit() {
+        let column = [a("1200"), a("0.5"), a("-1234567.125")];
+        let places = column_decimals(&column);
+        assert_eq!(places, 3);
+        let shown: Vec<String> = column.iter().map(|x| amount(*x, places)).collect();
+        assert_eq!(shown, ["1,200.000", "0.500", "-1,234,567.125"]);
+        // Asked for fewer places than the value has: all of them are shown.
+        assert_eq!(amount(a("0.000000001"), 2), "0.000000001");
+        assert_eq!(
+            amount(a("1000000000000000000"), 0),
+            "1,000,000,000,000,000,000"
+        );
+    }
+
+    #[test]
+    fn means_round_half_away_from_zero_to_at_least_two_places() {
+        assert_eq!(mean(a("2447.117388025"), 0), "2,447.12");
+        assert_eq!(mean(a("0.005"), 2), "0.01");
+        assert_eq!(mean(a("-0.005"), 2), "-0.01");
+        assert_eq!(mean(a("1.2345"), 3), "1.235");
+        assert_eq!(mean(a("7"), 0), "7.00");
+    }
+
+    #[test]
+    fn page_ranges_read_like_a_sentence() {
+        assert_eq!(page_range(0, 50, 0), "No rows");
+        assert_eq!(page_range(0, 50, 7), "1–7 of 7");
+        assert_eq!(page_range(1, 50, 3000), "51–100 of 3,000");
+        assert_eq!(page_range(59, 50, 3000), "2,951–3,000 of 3,000");
+    }
+}
