@@ -505,7 +505,7 @@ async fn processed_log_and_aggregates_agree_with_what_was_submitted() {
 
     go("#/aggregates").await;
     assert_eq!(text(&root, "[data-testid=overall-count]"), "2");
-    assert_eq!(text(&root, "[data-testid=overall-sum]"), "6200");
+    assert_eq!(text(&root, "[data-testid=overall-sum]"), "6,200");
     assert_eq!(
         root.query_selector_all("svg[role=img]")
             .expect("charts")
@@ -519,7 +519,7 @@ async fn processed_log_and_aggregates_agree_with_what_was_submitted() {
         .dispatch_event(&web_sys::Event::new("change").expect("event"))
         .expect("dispatch");
     tick().await;
-    assert_eq!(text(&root, "[data-testid=overall-sum]"), "5000");
+    assert_eq!(text(&root, "[data-testid=overall-sum]"), "5,000");
 }
 
 #[wasm_bindgen_test]

@@ -4,12 +4,19 @@ use super::processed_view::choices;
 use super::widgets::{download, FilterForm};
 use super::AppState;
 use crate::report::aggregates_csv;
-use crate::report::{Aggregates, Filter, Stats};
+use crate::report::{display, Aggregates, Filter, Stats};
 use leptos::prelude::*;
 
+/// One table of statistics. Amounts share their column's decimals, means
+/// are rounded to them (at least 2); each cell's title holds the exact value.
 fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
+    let places = display::column_decimals(rows.iter().flat_map(|(_, s)| [&s.sum, &s.min, &s.max]));
+    let cell = move |a: crate::amount::Amount| {
+        view! { <td class="num" title=a.to_string()>{display::amount(a, places)}</td> }
+    };
     view! {
         <h3>{title}</h3>
+        <div class="scroll">
         <table class="list stats">
             <thead><tr>
                 <th scope="col">"Key"</th><th scope="col" class="num">"Count"</th><th scope="col" class="num">"Sum"</th>
@@ -19,15 +26,16 @@ fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
                 {rows.into_iter().map(|(k, s)| view! {
                     <tr>
                         <th scope="row">{k}</th>
-                        <td class="num">{s.count}</td>
-                        <td class="num">{s.sum.to_string()}</td>
-                        <td class="num">{s.min.to_string()}</td>
-                        <td class="num">{s.max.to_string()}</td>
-                        <td class="num">{s.mean().to_string()}</td>
+                        <td class="num">{display::count(s.count)}</td>
+                        {cell(s.sum)}
+                        {cell(s.min)}
+                        {cell(s.max)}
+                        <td class="num" title=s.mean().to_string()>{display::mean(s.mean(), places)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
 
@@ -50,7 +58,7 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
                     <text x="0" y=(y + 16).to_string() class="chart-label">{k.clone()}</text>
                     <rect x="180" y=(y + 4).to_string() width=format!("{width:.1}") height="16"
                         class=if s.sum.nanos() < 0 { "bar negative" } else { "bar" }></rect>
-                    <text x=format!("{:.1}", 186.0 + width) y=(y + 16).to_string() class="chart-value">{s.sum.to_string()}</text>
+                    <text x=format!("{:.1}", 186.0 + width) y=(y + 16).to_string() class="chart-value">{display::amount(s.sum, display::decimals(s.sum))}</text>
                 </g>
             }
         })
@@ -135,13 +143,14 @@ pub fn AggregatesView(
                 let metrics: Vec<(String, Stats)> = agg.by_metric.into_iter().collect();
                 let pairs: Vec<(String, Stats)> = agg.by_client_metric.into_iter().map(|((c, m), s)| (format!("{c} / {m}"), s)).collect();
                 let days: Vec<(String, Stats)> = agg.by_day.into_iter().map(|(d, s)| (d.to_string(), s)).collect();
+                let places = display::column_decimals([&overall.sum, &overall.min, &overall.max]);
                 view! {
                     <dl class="overall" data-testid="overall">
-                        <div><dt>"Events"</dt><dd data-testid="overall-count">{overall.count}</dd></div>
-                        <div><dt>"Sum"</dt><dd data-testid="overall-sum">{overall.sum.to_string()}</dd></div>
-                        <div><dt>"Min"</dt><dd>{overall.min.to_string()}</dd></div>
-                        <div><dt>"Max"</dt><dd>{overall.max.to_string()}</dd></div>
-                        <div><dt>"Mean"</dt><dd>{overall.mean().to_string()}</dd></div>
+                        <div><dt>"Events"</dt><dd data-testid="overall-count" data-exact=overall.count.to_string()>{display::count(overall.count)}</dd></div>
+                        <div><dt>"Sum"</dt><dd data-testid="overall-sum" data-exact=overall.sum.to_string() title=overall.sum.to_string()>{display::amount(overall.sum, places)}</dd></div>
+                        <div><dt>"Min"</dt><dd title=overall.min.to_string()>{display::amount(overall.min, places)}</dd></div>
+                        <div><dt>"Max"</dt><dd title=overall.max.to_string()>{display::amount(overall.max, places)}</dd></div>
+                        <div><dt>"Mean"</dt><dd title=overall.mean().to_string()>{display::mean(overall.mean(), places)}</dd></div>
                     </dl>
                     {bar_chart("Sum per client", &clients)}
                     {bar_chart("Sum per metric", &metrics)}

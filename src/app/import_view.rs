@@ -196,12 +196,12 @@ pub fn ImportView(
                     let (rows, count) = shown();
                     view! {
                         <p class="hint">{format!("Showing {} of {count} lines.", rows.len())}</p>
-                        <table class="list" data-testid="import-lines">
+                        <div class="scroll"><table class="list" data-testid="import-lines">
                             <thead><tr><th scope="col">"Line"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|r| view! {
                                 <tr><td>{r.line}</td><td>{r.label}</td><td>{r.detail}</td></tr>
                             }).collect_view()}</tbody>
-                        </table>
+                        </table></div>
                     }
                 }}
             </Show>

@@ -32,7 +32,7 @@ pub use router::{Nav, Route};
 pub use rules_view::RulesView;
 pub use simulator_view::SimulatorView;
 pub use state::{AppLedger, AppState, Tally};
-pub use status::{LoadReportBanner, StorageMeter};
+pub use status::{Glance, LoadReportBanner, StorageMeter};
 pub use submit::SubmitView;
 
 use crate::store::PREFIX;
@@ -88,7 +88,7 @@ pub fn Shell(
         <Masthead />
         <Nav route=route />
         <main>
-            <StorageMeter state=state />
+            <Glance state=state />
             <LoadReportBanner state=state />
             {move || match route.get() {
                 Route::Submit => view! { <SubmitView state=state /> }.into_any(),
@@ -101,6 +101,7 @@ pub fn Shell(
                 Route::Simulator => view! { <SimulatorView state=state /> }.into_any(),
                 Route::About => view! { <AboutView /> <BackupView state=state /> }.into_any(),
             }}
+            <StorageMeter state=state />
         </main>
     }
 }

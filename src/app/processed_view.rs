@@ -3,7 +3,7 @@
 use super::widgets::{FilterForm, Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::Event;
-use crate::report::Filter;
+use crate::report::{display, Filter};
 use crate::timestamp;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -73,24 +73,30 @@ pub fn ProcessedView(
             <p class="hint">"Every committed event, counted once, newest first."</p>
             <FilterForm filter=filter clients=clients metrics=metrics prefix="processed" />
             <Pager page=page total=total />
+            <div class="scroll">
             <table class="list" data-testid="processed">
                 <thead><tr>
                     <th scope="col">"Timestamp (UTC)"</th><th scope="col">"Client"</th><th scope="col">"Metric"</th>
                     <th scope="col" class="num">"Amount"</th><th scope="col">"Event id"</th><th scope="col">"Ingested"</th>
                 </tr></thead>
                 <tbody>
-                    {move || rows().into_iter().map(|e| view! {
+                    {move || {
+                        let rows = rows();
+                        let places = display::column_decimals(rows.iter().map(|e| &e.amount));
+                        rows.into_iter().map(|e| view! {
                         <tr>
                             <td>{timestamp::canonical(&e.timestamp)}</td>
                             <td>{e.client_id.clone()}</td>
                             <td>{e.metric.clone()}</td>
-                            <td class="num">{e.amount.to_string()}</td>
+                            <td class="num" title=e.amount.to_string()>{display::amount(e.amount, places)}</td>
                             <td><code title=e.event_id.to_string()>{e.event_id.short().to_string()}</code></td>
                             <td>{timestamp::canonical(&e.ingested_at)}</td>
                         </tr>
-                    }).collect_view()}
+                    }).collect_view()
+                    }}
                 </tbody>
             </table>
+            </div>
         </section>
     }
 }

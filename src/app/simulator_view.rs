@@ -94,7 +94,7 @@ pub fn SimulatorView(
                 {field("sim-attempts", "Attempts per send", |c| u64::from(c.attempts), |c, v| c.attempts = v.max(1) as u32, 10)}
                 {field("sim-backoff", "First backoff (ms, simulated)", |c| c.backoff_ms, |c, v| c.backoff_ms = v, 60_000)}
             </div>
-            <fieldset>
+            <fieldset class="points">
                 <legend>"Failure points"</legend>
                 {FaultPoint::ALL.into_iter().map(|p| view! {
                     <label class="inline">
@@ -124,7 +124,7 @@ pub fn SimulatorView(
                     "Run {run_id}: {} sends, {} attempts, {} failed attempts, {} accepted, {} duplicates, {} parked in outboxes and drained.",
                     stats.sends, stats.attempts, stats.failures, stats.accepted, stats.duplicates, stats.parked
                 )}</p>
-                <table class="list">
+                <div class="scroll"><table class="list">
                     <thead><tr>
                         <th scope="col">"Client"</th><th scope="col">"Metric"</th>
                         <th scope="col" class="num">"Sent (distinct)"</th><th scope="col" class="num">"Counted"</th>
@@ -138,7 +138,7 @@ pub fn SimulatorView(
                             <td>{if r.matches() { "yes" } else { "NO" }}</td>
                         </tr>
                     }).collect_view()}</tbody>
-                </table>
+                </table></div>
             })}
         </section>
     }

@@ -1,8 +1,52 @@
-//! How full storage is, and what loading found that needs attention.
+//! What every view shows above itself: the figures at a glance, how full
+//! storage is, and what loading found that needs attention.
 
 use super::AppState;
+use crate::report::display;
 use crate::store::BROWSER_QUOTA_UNITS;
 use leptos::prelude::*;
+
+/// Counted events and their total, duplicates caught, rejected, waiting in
+/// Failed: that nothing was lost or counted twice, on every view, live
+/// (another tab's commits re-derive it too).
+#[component]
+pub fn Glance(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
+    let figures = move || state.read(|t| t.glance());
+    let item = |label: &'static str,
+                testid: &'static str,
+                value: Signal<String>,
+                title: Signal<String>| {
+        view! {
+            <div>
+                <dt>{label}</dt>
+                <dd data-testid=testid title=title>{value}</dd>
+            </div>
+        }
+    };
+    let exact = Signal::derive(move || format!("exactly {}", figures().0.total));
+    let none = Signal::derive(String::new);
+    view! {
+        <dl class="glance" data-testid="glance" aria-label="At a glance">
+            {item("Counted", "glance-events", Signal::derive(move || display::count(figures().0.events)), none)}
+            {item("Total", "glance-total", Signal::derive(move || {
+                let total = figures().0.total;
+                display::amount(total, display::decimals(total))
+            }), exact)}
+            {item("Duplicates caught", "glance-duplicates", Signal::derive(move || display::count(figures().0.duplicates)), none)}
+            {item("Rejected", "glance-rejected", Signal::derive(move || {
+                let g = figures().0;
+                display::count(g.rejected + g.conflicts)
+            }), Signal::derive(move || {
+                let g = figures().0;
+                format!("{} refused with reasons, {} idempotency-key conflicts", g.rejected, g.conflicts)
+            }))}
+            {item("Waiting in Failed", "glance-waiting", Signal::derive(move || display::count(figures().1 as u64)), none)}
+        </dl>
+    }
+}
 
 /// Use of localStorage against the browser's quota.
 #[component]
@@ -14,8 +58,10 @@ pub fn StorageMeter(
     let label = move || {
         let u = used();
         format!(
-            "Storage: {:.1}% used ({u} of {BROWSER_QUOTA_UNITS} characters)",
-            u as f64 * 100.0 / BROWSER_QUOTA_UNITS as f64
+            "Storage: {:.1}% used ({} of {} characters)",
+            u as f64 * 100.0 / BROWSER_QUOTA_UNITS as f64,
+            display::count(u),
+            display::count(BROWSER_QUOTA_UNITS)
         )
     };
     view! {

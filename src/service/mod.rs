@@ -23,6 +23,7 @@ pub use backup::{Backup, BackupError};
 pub use outbox::{item_id, Outbox, OutboxItem};
 
 use crate::ledger::{Failure, Outcome, StoredLedger};
+use crate::report::Glance;
 use crate::store::{
     self as settings, Journal, KeyValue, LoadReport, SegmentJournal, StoreError, FAMILY,
 };
@@ -137,6 +138,13 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 Vec::new()
             }
         }
+    }
+
+    /// The figures every view shows: committed events and their total,
+    /// duplicates caught, rejected, and how many submissions wait in Failed.
+    pub fn glance(&self) -> (Glance, usize) {
+        let waiting = self.outbox.count().unwrap_or(0);
+        (Glance::of(self.ledger.state()), waiting)
     }
 
     /// Catches up with what other tabs committed.

@@ -94,6 +94,18 @@ impl<K: KeyValue> Outbox<K> {
         Ok(items)
     }
 
+    /// How many items wait, without reading them (for the figures shown on
+    /// every view; [`Outbox::items`] validates each one).
+    pub fn count(&self) -> Result<usize, StoreError> {
+        let prefix = outbox_prefix();
+        Ok(self
+            .kv
+            .keys()?
+            .iter()
+            .filter(|k| k.starts_with(&prefix))
+            .count())
+    }
+
     /// Records that `raw` failed with `error`; returns the stored item.
     pub fn record_failure(
         &self,

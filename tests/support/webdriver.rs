@@ -236,17 +236,55 @@ impl Browser {
         )
     }
 
+    /// Sends a Chrome DevTools Protocol command to the current tab through
+    /// chromedriver, and returns its result.
+    pub fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.command(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
+    }
+
+    /// Makes the viewport exactly `width` CSS pixels wide, as a phone
+    /// (`mobile`) or a desktop window.
+    pub fn set_viewport(&self, width: u32, height: u32, mobile: bool) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+        );
+    }
+
+    /// Saves a PNG of the whole page, not just the viewport.
+    pub fn full_page_screenshot(&self, path: &Path) {
+        let metrics = self.cdp("Page.getLayoutMetrics", json!({}));
+        let size = &metrics["cssContentSize"];
+        let (width, height) = (
+            size["width"].as_f64().unwrap_or(1280.0),
+            size["height"].as_f64().unwrap_or(1000.0).min(12_000.0),
+        );
+        let shot = self.cdp(
+            "Page.captureScreenshot",
+            json!({
+                "format": "png",
+                "captureBeyondViewport": true,
+                "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 },
+            }),
+        );
+        let bytes = base64_decode(shot["data"].as_str().unwrap_or_default());
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("create the screenshot folder");
+        }
+        std::fs::write(path, bytes).expect("write the screenshot");
+    }
+
     /// Runs `script` in the current tab at the start of every document it
     /// loads from now on, before the page's own scripts (chromedriver's
     /// Chrome DevTools Protocol passthrough).
     pub fn run_before_page_scripts(&self, script: &str) {
-        self.command(
-            "POST",
-            "/goog/cdp/execute",
-            Some(json!({
-                "cmd": "Page.addScriptToEvaluateOnNewDocument",
-                "params": { "source": script },
-            })),
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": script }),
         );
     }
 
