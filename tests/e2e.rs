@@ -279,7 +279,7 @@ fn e2e_the_seed_scenarios() {
     open_view(&browser, "#/processed", "Processed events");
     let processed = browser.text_of("[data-testid=processed]");
     assert!(
-        processed.contains("client_A") && processed.contains("1200"),
+        processed.contains("client_A") && processed.contains("1,200"),
         "{processed}"
     );
     assert_eq!(overall(&browser), ("1".into(), "1200".into()));

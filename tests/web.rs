@@ -97,6 +97,33 @@ async fn go(hash: &str) {
     tick().await;
 }
 
+/// Waits until the commit a click started has finished, then renders.
+/// Commits run under the 'tally-commit' Web Lock, which the browser grants
+/// in request order: once the app's request is made, a later request here
+/// is granted only after the app's commit is done.
+async fn committed() {
+    // A task's turn first, so the click's commit has requested the lock.
+    next_task().await;
+    let wait =
+        js_sys::Function::new_no_args("return navigator.locks.request('tally-commit', () => {});");
+    let promise: js_sys::Promise = wait
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .expect("request the commit lock")
+        .unchecked_into();
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    // The app resumes from its own lock promise; give it a task to do so.
+    next_task().await;
+    tick().await;
+}
+
+/// Lets every queued task and microtask run.
+async fn next_task() {
+    let turn = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(turn).await;
+}
+
 async fn mounted_app() -> (HtmlElement, impl Drop) {
     // Start on the Submit view, as a fresh visit does.
     window()
@@ -128,12 +155,12 @@ async fn submitting_twice_counts_once_and_survives_a_reload() {
     clear_storage();
     let (root, app) = mounted_app().await;
     button(&root, "Submit event").click();
-    tick().await;
+    committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
     assert_eq!(text(&root, "td[data-field=amount]"), "1200");
     assert!(text(&root, ".provenance").contains("amount ← payload.amount: \"1200\" → 1200"));
     button(&root, "Submit event").click();
-    tick().await;
+    committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Duplicate");
     assert!(text(&root, "[data-testid=outcome]").contains("exact resend"));
     assert_eq!(
@@ -166,7 +193,7 @@ async fn invalid_json_points_at_line_and_column_and_is_rejected() {
     let validation = text(&root, "[data-testid=validation]");
     assert!(validation.contains("line 3, column 3"), "{validation}");
     button(&root, "Submit event").click();
-    tick().await;
+    committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Rejected");
     assert!(text(&root, ".reasons").contains("line 3, column 3"));
     assert_eq!(
@@ -188,7 +215,9 @@ async fn markup_in_an_event_is_shown_as_text() {
     let hostile = r#"{"client":"<img src=x onerror=alert(1)>","metric":"<script>alert(2)</script>","amount":1,"ts":"2024-01-01"}"#;
     type_into(&root, "#raw-event", hostile);
     button(&root, "Submit event").click();
-    tick().await;
+    committed().await;
+    let area: HtmlTextAreaElement = find(&root, "#raw-event").unchecked_into();
+    web_sys::console::log_1(&format!("DEBUG textarea {:?}", area.value()).into());
     assert_eq!(
         text(&root, "td[data-field=client_id]"),
         "<img src=x onerror=alert(1)>"
@@ -209,7 +238,7 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     toggle.click();
     tick().await;
     button(&root, "Submit event").click();
-    tick().await;
+    committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
     go("#/failed").await;
     assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
@@ -221,7 +250,7 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     go("#/failed").await;
     assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
     button(&root, "Retry all").click();
-    tick().await;
+    committed().await;
     assert_eq!(
         text(&root, "[data-testid=retry-message]"),
         "Retried 1: 1 succeeded, 0 still failing."
@@ -595,12 +624,12 @@ async fn the_failure_switch_shows_the_plan_in_force_after_navigating() {
         find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
     assert!(toggle.checked(), "still failing, and the switch says so");
     button(&root, "Submit event").click();
-    tick().await;
+    committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
     toggle.click();
     tick().await;
     button(&root, "Submit event").click();
-    tick().await;
+    committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
 }
 

@@ -31,13 +31,15 @@ pub fn BackupView(
         }
     };
     let restore = move |ev: leptos::ev::Event| {
-        read_chosen_file(&ev, move |text| {
-            let summary = text.and_then(|text: String| {
-                state
-                    .update(|t| t.restore(&text))
-                    .unwrap_or_else(|| Err("the app is closing".into()))
-            });
-            set_message.set(summary.unwrap_or_else(|e| e));
+        read_chosen_file(&ev, move |text| match text {
+            Err(e) => set_message.set(e),
+            Ok(text) => leptos::task::spawn_local(async move {
+                let summary = state
+                    .commit(move |t| t.restore(&text))
+                    .await
+                    .unwrap_or_else(|| Err("the app is closing".into()));
+                set_message.set(summary.unwrap_or_else(|e| e));
+            }),
         });
     };
     let clear = move |_| {
@@ -45,11 +47,13 @@ pub fn BackupView(
             .confirm_with_message("Delete every event, the raw log, the outbox and quarantined data Tally keeps in this browser? Export a backup first if you may need it.")
             .unwrap_or(false);
         if confirmed {
-            let result = state.update(|t| t.clear_all());
-            set_message.set(match result {
-                Some(Ok(())) => "All Tally data was deleted.".into(),
-                Some(Err(e)) => format!("Clearing failed: {e}"),
-                None => String::new(),
+            leptos::task::spawn_local(async move {
+                let result = state.commit(|t| t.clear_all()).await;
+                set_message.set(match result {
+                    Some(Ok(())) => "All Tally data was deleted.".into(),
+                    Some(Err(e)) => format!("Clearing failed: {e}"),
+                    None => String::new(),
+                });
             });
         }
     };

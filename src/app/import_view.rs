@@ -116,10 +116,14 @@ pub fn ImportView(
             let mut totals = Summary::default();
             let mut outcomes = Vec::with_capacity(items.len());
             for chunk in items.chunks(CHUNK) {
-                let raws: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
+                let raws: Vec<String> = chunk.iter().map(|(_, t)| t.clone()).collect();
+                // One commit per chunk, under the cross-tab commit lock.
                 let results = state
-                    .tally
-                    .try_update_value(|t| t.submit_batch(&raws))
+                    .commit_quietly(move |t| {
+                        let raws: Vec<&str> = raws.iter().map(String::as_str).collect();
+                        t.submit_batch(&raws)
+                    })
+                    .await
                     .unwrap_or_default();
                 for ((line, _), outcome) in chunk.iter().zip(&results) {
                     totals.count(outcome);

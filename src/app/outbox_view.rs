@@ -40,7 +40,9 @@ pub fn OutboxView(
                     let count = items.len();
                     view! {
                         <p data-testid="outbox-count">{format!("{count} waiting")}</p>
-                        <button type="button" on:click=move |_| summarize(state.update(|t| t.retry_all()).unwrap_or_default())>"Retry all"</button>
+                        <button type="button" on:click=move |_| leptos::task::spawn_local(async move {
+                            summarize(state.commit(|t| t.retry_all()).await.unwrap_or_default());
+                        })>"Retry all"</button>
                         <ul class="outbox">
                             {items.into_iter().map(|item| {
                                 let retry_item = item.clone();
@@ -49,8 +51,11 @@ pub fn OutboxView(
                                         <code class="raw">{item.raw.clone()}</code>
                                         <span class="error">{format!("{} (attempts: {}, last at {})", item.last_error, item.attempts, timestamp::canonical(&item.last_failed_at))}</span>
                                         <button type="button" on:click=move |_| {
-                                            let outcome = state.update(|t| t.retry(&retry_item));
-                                            summarize(outcome.into_iter().collect());
+                                            let item = retry_item.clone();
+                                            leptos::task::spawn_local(async move {
+                                                let outcome = state.commit(move |t| t.retry(&item)).await;
+                                                summarize(outcome.into_iter().collect());
+                                            });
                                         }>"Retry"</button>
                                     </li>
                                 }

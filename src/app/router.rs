@@ -87,7 +87,15 @@ fn current() -> Route {
 /// The current route, following the URL hash.
 pub fn use_route() -> ReadSignal<Route> {
     let (route, set_route) = signal(current());
-    let listener = window_event_listener(leptos::ev::hashchange, move |_| set_route.set(current()));
+    // Only a different view re-renders: setting a signal notifies even when
+    // the value is the same, and rebuilding the view would drop its state
+    // (the text typed, the last answer).
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        let next = current();
+        if route.get_untracked() != next {
+            set_route.set(next);
+        }
+    });
     on_cleanup(move || listener.remove());
     route
 }

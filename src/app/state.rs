@@ -114,6 +114,16 @@ impl AppState {
     /// Every submission, import, retry and restore goes through here.
     pub async fn commit<T: 'static>(&self, f: impl FnOnce(&mut Tally) -> T + 'static) -> Option<T> {
         let state = *self;
-        browser::with_commit_lock(move || state.update(f)).await
+        browser::with_commit_lock(move || untrack(move || state.update(f))).await
+    }
+
+    /// Like [`AppState::commit`], without re-deriving the views: for the
+    /// chunks of a long import, which notifies once at the end.
+    pub async fn commit_quietly<T: 'static>(
+        &self,
+        f: impl FnOnce(&mut Tally) -> T + 'static,
+    ) -> Option<T> {
+        let tally = self.tally;
+        browser::with_commit_lock(move || untrack(move || tally.try_update_value(f))).await
     }
 }

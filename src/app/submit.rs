@@ -74,11 +74,15 @@ pub fn SubmitView(
     let parse_error = move || json::parse(&raw.get()).err().map(|e| e.to_string());
     let submit = move || {
         let text = raw.get_untracked();
-        if let Some((result, kept)) = state.update(|t| t.submit(&text)) {
-            set_outcome.set(Some(result));
-            set_outbox_error.set(kept);
-            set_attempt.update(|n| *n += 1);
-        }
+        // Under the cross-tab commit lock: decided after every other tab's
+        // commits, never beside one.
+        leptos::task::spawn_local(async move {
+            if let Some((result, kept)) = state.commit(move |t| t.submit(&text)).await {
+                set_outcome.set(Some(result));
+                set_outbox_error.set(kept);
+                set_attempt.update(|n| *n += 1);
+            }
+        });
     };
     // A plain count and sum: this line re-renders after every submit, so it
     // must not cost a full aggregation of the ledger.
