@@ -806,3 +806,70 @@ async fn processed_and_raw_log_page_forward_back_first_and_last() {
     }
     clear_storage();
 }
+
+/// Sets a number field as a user types into it.
+fn set_number(root: &HtmlElement, selector: &str, value: &str) {
+    let input: HtmlInputElement = find(root, selector).unchecked_into();
+    input.set_value(value);
+    input
+        .dispatch_event(&web_sys::Event::new("input").expect("event"))
+        .expect("dispatch");
+}
+
+#[wasm_bindgen_test]
+async fn the_simulator_races_several_tabs_and_shows_them_converge() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/simulator").await;
+    set_number(&root, "#sim-events", "60");
+    set_number(&root, "#sim-tabs", "3");
+    button(&root, "Run simulation").click();
+    for _ in 0..300 {
+        go("#/simulator").await;
+        if root
+            .query_selector("[data-testid=sim-verdict]")
+            .expect("query")
+            .is_some()
+        {
+            break;
+        }
+    }
+    let verdict = text(&root, "[data-testid=sim-verdict]");
+    assert!(
+        verdict.starts_with("PASS: 240 distinct events sent, 240 counted"),
+        "{verdict}"
+    );
+    assert!(verdict.contains("3 tabs converged"), "{verdict}");
+    // The simulated tabs live in memory: this browser's data is untouched.
+    assert_eq!(events_stored(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_raw_log_says_when_a_merge_of_tabs_revised_an_answer() {
+    use std::rc::Rc;
+    use tally::ledger::Ledger;
+    use tally::store::LaggingView;
+    clear_storage();
+    // Two tabs that never see each other's writes before deciding.
+    let open = |writer: &str| {
+        let view = Rc::new(LaggingView::new(LocalStorageKv).expect("a view"));
+        let journal = SegmentJournal::open(view, writer, now()).expect("journal");
+        Ledger::open(journal, writer).expect("ledger")
+    };
+    let (mut tab1, mut tab2) = (open("racer1"), open("racer2"));
+    let keyed = |metric: &str| {
+        format!(
+            r#"{{"client":"c","metric":"{metric}","amount":1,"ts":"2024-01-01","event_id":"k"}}"#
+        )
+    };
+    assert_eq!(tab1.submit(&keyed("sale"), now()).label(), "Accepted");
+    assert_eq!(tab2.submit(&keyed("refund"), now()).label(), "Accepted");
+    let (root, _app) = mounted_app().await;
+    go("#/log").await;
+    let revised = text(&root, "[data-testid=revised]");
+    assert!(
+        revised.contains("answered Accepted") && revised.contains("make it Conflict"),
+        "{revised}"
+    );
+    clear_storage();
+}

@@ -94,6 +94,13 @@ pub fn LogView(
                             <span>{format!(" {} at {}", s.id, timestamp::canonical(&s.received_at))}</span>
                         </div>
                         <div class="reason">{reason(&s.status)}</div>
+                        {s.told.map(|told| view! {
+                            <div class="revised" data-testid="revised">{format!(
+                                "Revised: this submission was answered {} when it arrived; another tab's submissions, merged in before it, make it {}.",
+                                told.label(),
+                                label(&s.status)
+                            )}</div>
+                        })}
                         <pre class="raw">{s.raw.clone()}</pre>
                     </li>
                 }).collect_view()}

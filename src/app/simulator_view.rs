@@ -2,12 +2,34 @@
 
 use super::widgets::yield_to_browser;
 use super::AppState;
-use crate::chaos::{SimConfig, SimReport, SimStats, Simulation};
+use crate::chaos::{SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation};
 use crate::ledger::FaultPoint;
+use crate::report::display;
 use leptos::prelude::*;
 
 /// New events per slice between paints.
 const SLICE: usize = 100;
+
+/// The run's verdict in one sentence.
+fn verdict(report: &SimReport, tabs: usize) -> String {
+    let counts = format!(
+        "{} distinct events sent, {} counted",
+        display::count(report.expected_events),
+        display::count(report.actual_events)
+    );
+    let tabs = match tabs {
+        0 | 1 => String::new(),
+        n if report.converged => format!(
+            " {n} tabs converged; {} answers were revised when their records merged.",
+            display::count(report.revised as u64)
+        ),
+        n => format!(" {n} tabs did NOT converge on the same state."),
+    };
+    match report.pass {
+        true => format!("PASS: {counts}, every total exact.{tabs}"),
+        false => format!("FAIL: {counts}.{tabs}"),
+    }
+}
 
 fn number(ev: &leptos::ev::Event, max: u64) -> u64 {
     event_target_value(ev).parse::<u64>().unwrap_or(0).min(max)
@@ -22,6 +44,7 @@ pub fn SimulatorView(
     let (progress, set_progress) = signal((0usize, 0usize));
     let (running, set_running) = signal(false);
     let (result, set_result) = signal(None::<(SimReport, SimStats, String)>);
+    let (error, set_error) = signal(None::<String>);
 
     let run = move |_| {
         if running.get_untracked() {
@@ -33,10 +56,37 @@ pub fn SimulatorView(
             cfg.seed,
             crate::browser::now().timestamp_millis() % 1_000_000
         );
+        let tabs = cfg.tabs;
+        let refresh = cfg.refresh_per_million;
         let mut sim = Simulation::new(cfg, &run_id, crate::browser::now());
         set_running.set(true);
         set_result.set(None);
         set_progress.set((0, sim.total()));
+        if tabs > 1 {
+            // Several tabs: simulated in memory, each with its own lagging view
+            // of one store, so their answers race; this browser's data is
+            // untouched.
+            leptos::task::spawn_local(async move {
+                let report = match SimTabs::new(tabs, refresh, crate::browser::now()) {
+                    Ok(mut tabs) => {
+                        tabs.set_faults(sim.fault_plan());
+                        while sim.step(&mut tabs, SLICE) > 0 {
+                            set_progress.set((sim.total() - sim.remaining(), sim.total()));
+                            yield_to_browser().await;
+                        }
+                        sim.finish(&mut tabs);
+                        sim.report_tabs(&mut tabs)
+                    }
+                    Err(e) => Err(e),
+                };
+                match report {
+                    Ok(report) => set_result.set(Some((report, sim.stats.clone(), run_id))),
+                    Err(e) => set_error.set(Some(format!("The simulated tabs' store failed: {e}"))),
+                }
+                set_running.set(false);
+            });
+            return;
+        }
         leptos::task::spawn_local(async move {
             let saved = state.tally.with_value(|t| t.ledger.faults.clone());
             let plan = sim.fault_plan();
@@ -93,6 +143,8 @@ pub fn SimulatorView(
                 {field("sim-failure", "Database failure rate (%)", |c| u64::from(c.failure_per_million / 10_000), |c, v| c.failure_per_million = v as u32 * 10_000, 90)}
                 {field("sim-attempts", "Attempts per send", |c| u64::from(c.attempts), |c, v| c.attempts = v.max(1) as u32, 10)}
                 {field("sim-backoff", "First backoff (ms, simulated)", |c| c.backoff_ms, |c, v| c.backoff_ms = v, 60_000)}
+                {field("sim-tabs", "Tabs (2 or more: simulated tabs racing in memory)", |c| c.tabs as u64, |c, v| c.tabs = v.max(1) as usize, 8)}
+                {field("sim-refresh", "Tab refreshes before a send (%)", |c| u64::from(c.refresh_per_million / 10_000), |c, v| c.refresh_per_million = v as u32 * 10_000, 100)}
             </div>
             <fieldset class="points">
                 <legend>"Failure points"</legend>
@@ -112,13 +164,10 @@ pub fn SimulatorView(
                 <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string() aria-label="Simulation progress"></progress>
                 <span>{move || format!(" {} of {} new events", progress.get().0, progress.get().1)}</span>
             </Show>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {move || result.get().map(|(report, stats, run_id)| view! {
                 <p class=if report.pass { "verdict pass" } else { "verdict fail" } data-testid="sim-verdict" role="status">
-                    {if report.pass {
-                        format!("PASS: {} distinct events sent, {} counted, every total exact.", report.expected_events, report.actual_events)
-                    } else {
-                        format!("FAIL: {} distinct events sent, {} counted.", report.expected_events, report.actual_events)
-                    }}
+                    {verdict(&report, config.with_untracked(|c| c.tabs))}
                 </p>
                 <p class="hint" data-testid="sim-stats">{format!(
                     "Run {run_id}: {} sends, {} attempts, {} failed attempts, {} accepted, {} duplicates, {} parked in outboxes and drained.",
@@ -133,8 +182,9 @@ pub fn SimulatorView(
                     <tbody>{report.rows.into_iter().map(|r| view! {
                         <tr>
                             <td>{r.client_id.clone()}</td><td>{r.metric.clone()}</td>
-                            <td class="num">{r.expected_count}</td><td class="num">{r.actual_count}</td>
-                            <td class="num">{r.expected_sum.to_string()}</td><td class="num">{r.actual_sum.to_string()}</td>
+                            <td class="num">{display::count(r.expected_count)}</td><td class="num">{display::count(r.actual_count)}</td>
+                            <td class="num" title=r.expected_sum.to_string()>{display::amount(r.expected_sum, 2)}</td>
+                            <td class="num" title=r.actual_sum.to_string()>{display::amount(r.actual_sum, 2)}</td>
                             <td>{if r.matches() { "yes" } else { "NO" }}</td>
                         </tr>
                     }).collect_view()}</tbody>
