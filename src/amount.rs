@@ -144,7 +144,10 @@ impl fmt::Display for AmountError {
             AmountError::BadGrouping => {
                 write!(f, "thousands separators must separate groups of three digits")
             }
-            AmountError::Malformed => write!(f, "not a decimal number"),
+            AmountError::Malformed => write!(
+                f,
+                "malformed number: expected digits with an optional sign, decimal point and exponent, such as 1200.50 or 1.2e3"
+            ),
             AmountError::TooPrecise => write!(
                 f,
                 "more than {MAX_SCALE} decimal places cannot be kept exactly"
@@ -214,7 +217,8 @@ fn parse_plain(t: &str, allow_plus: bool) -> Result<Amount, AmountError> {
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(i) => {
             let exp_text = &body[i + 1..];
-            let digits = exp_text.trim_start_matches(['+', '-']);
+            // One sign at most: '1e+-5' is malformed, not a huge exponent.
+            let digits = exp_text.strip_prefix(['+', '-']).unwrap_or(exp_text);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(AmountError::Malformed);
             }
@@ -368,5 +372,22 @@ mod tests {
         assert_eq!(n("-0.000000003").mean(2).unwrap().nanos(), -2);
         assert_eq!(n("1").mean(3).unwrap().to_string(), "0.333333333");
         assert_eq!(Amount::ZERO.mean(0), None);
+    }
+
+    #[test]
+    fn malformed_exponents_are_malformed_numbers() {
+        for text in ["0e+-5", "1e+-5", "1e--5", "1e", "1e+", "e5", "1.5e2.5"] {
+            let e = Amount::from_text(text).expect_err(text);
+            assert_eq!(e, AmountError::Malformed, "{text}");
+            assert!(e.to_string().starts_with("malformed number"), "{e}");
+        }
+        assert_eq!(
+            Amount::from_text("1e-5").map(|a| a.to_string()),
+            Ok("0.00001".into())
+        );
+        assert_eq!(
+            Amount::from_text("1.2e+3").map(|a| a.to_string()),
+            Ok("1200".into())
+        );
     }
 }

@@ -33,6 +33,9 @@ pub fn split(input: &str) -> Result<Vec<Item<'_>>, JsonError> {
             ),
         });
     }
+    // A file saved with a UTF-8 byte-order mark (as some Windows tools do)
+    // is the same file: the mark must not make an array look like NDJSON.
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     if input.trim_start().starts_with('[') {
         let parts = json::split_array(input)?;
         let base = input.as_ptr() as usize;
@@ -87,5 +90,21 @@ mod tests {
         assert!(split("").unwrap().is_empty());
         assert!(split("  \n ").unwrap().is_empty());
         assert!(split("[]").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_change_how_a_file_is_read() {
+        let array = "\u{feff}[{\"a\":1},\n{\"b\":2}]";
+        let items = split(array).expect("an array");
+        assert_eq!(
+            items.iter().map(|i| i.text).collect::<Vec<_>>(),
+            [r#"{"a":1}"#, r#"{"b":2}"#]
+        );
+        assert_eq!(items[1].line, 2);
+        let ndjson = split("\u{feff}{\"a\":1}\n{\"b\":2}").expect("NDJSON");
+        assert_eq!(
+            ndjson[0].text, r#"{"a":1}"#,
+            "the mark is not part of the first event"
+        );
     }
 }

@@ -53,6 +53,22 @@ impl Json {
             .map(|(_, v)| v)
     }
 
+    /// The members whose key equals `key` ignoring ASCII case, with each
+    /// key exactly as written.
+    pub fn members_ignoring_case<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Json)> + 'a {
+        let members: &[(String, Json)] = match self {
+            Json::Object(m) => m,
+            _ => &[],
+        };
+        members
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(k, v)| (k.as_str(), v))
+    }
+
     /// A short name of the value's type, for error messages.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -239,18 +239,29 @@ fn candidates<'a>(
         .iter()
         .chain(rules.aliases.of(field))
         .collect();
-    let mut found = Vec::new();
+    let mut found: Vec<Candidate<'a>> = Vec::new();
+    // Keys match an alias whatever their ASCII case (`Amount` is `amount`),
+    // so two spellings of one field are compared, never one ignored; the
+    // provenance names the key exactly as sent.
     let mut scan = |container: &'a Json, prefix: &str| {
+        // The members already taken, by identity: two aliases that differ
+        // only in case must not take one member twice, while a key that is
+        // written twice is two members.
+        let mut seen: Vec<*const Json> = Vec::new();
         for name in &names {
-            for value in container.members(name) {
-                let is_envelope = rules.envelopes.contains(name);
+            for (key, value) in container.members_ignoring_case(name) {
+                if seen.contains(&std::ptr::from_ref(value)) {
+                    continue;
+                }
+                seen.push(std::ptr::from_ref(value));
+                let is_envelope = rules.envelopes.iter().any(|e| e.eq_ignore_ascii_case(key));
                 match value {
                     Json::Null => {}
                     // An envelope name that also is an alias (`event`) is an
                     // envelope when it holds an object.
                     Json::Object(_) if is_envelope => {}
                     _ => found.push(Candidate {
-                        path: format!("{prefix}{name}"),
+                        path: format!("{prefix}{key}"),
                         value,
                     }),
                 }
@@ -259,9 +270,9 @@ fn candidates<'a>(
     };
     scan(root, "");
     for envelope in &rules.envelopes {
-        for inner in root.members(envelope) {
+        for (key, inner) in root.members_ignoring_case(envelope) {
             if matches!(inner, Json::Object(_)) {
-                scan(inner, &format!("{envelope}."));
+                scan(inner, &format!("{key}."));
             }
         }
     }
@@ -541,6 +552,37 @@ mod tests {
             ));
             assert_eq!(n.idempotency_key.as_deref(), Some("k-1"), "{alias}");
         }
+    }
+
+    #[test]
+    fn keys_that_differ_from_an_alias_only_in_case_are_that_alias() {
+        let lone = ok(r#"{"Client":"c","METRIC":"m","Amount":"7","TimeStamp":"2024-01-01"}"#);
+        assert_eq!(lone.amount.to_string(), "7");
+        let p = lone
+            .provenance
+            .iter()
+            .find(|p| p.field == Field::Amount)
+            .unwrap();
+        assert_eq!(p.path, "Amount", "the key as sent");
+        let enveloped =
+            ok(r#"{"client":"c","Payload":{"metric":"m","amount":1,"ts":"2024-01-01"}}"#);
+        assert_eq!(enveloped.metric, "m");
+        // Two spellings with different values are two names that disagree.
+        let errors =
+            rejected(r#"{"client":"c","metric":"m","amount":1,"Amount":2,"ts":"2024-01-01"}"#);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.field == Some(Field::Amount) && e.reason.contains("disagree")),
+            "{errors:?}"
+        );
+        // And agreeing spellings are one value.
+        assert_eq!(
+            ok(r#"{"client":"c","metric":"m","amount":1,"AMOUNT":1,"ts":1}"#)
+                .amount
+                .to_string(),
+            "1"
+        );
     }
 
     #[test]
