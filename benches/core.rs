@@ -6,11 +6,11 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::rc::Rc;
 use tally::chaos::{random_event, render, Shape};
-use tally::fingerprint;
 use tally::ledger::Ledger;
-use tally::normalize::normalize;
+use tally::pipeline::fingerprint;
+use tally::pipeline::normalize::normalize;
+use tally::pipeline::rules::Rules;
 use tally::rng::SeededRng;
-use tally::rules::Rules;
 use tally::store::{MemoryKv, SegmentJournal};
 
 fn payloads(n: usize) -> Vec<String> {
@@ -54,10 +54,10 @@ fn core(c: &mut Criterion) {
     group.bench_function("normalize + fingerprint + raw fingerprint", |b| {
         b.iter(|| {
             for e in &events {
-                let parsed = tally::json::parse(e).ok();
+                let parsed = tally::pipeline::json::parse(e).ok();
                 if let Some(n) = parsed
                     .as_ref()
-                    .and_then(|p| tally::normalize::normalize_value(p, &rules).ok())
+                    .and_then(|p| tally::pipeline::normalize::normalize_value(p, &rules).ok())
                 {
                     black_box(fingerprint::event_id(&n));
                 }

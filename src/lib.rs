@@ -26,14 +26,7 @@
 
 #![warn(missing_docs)]
 
-pub mod amount;
-pub mod bulk;
-pub mod fingerprint;
-pub mod jcs;
-pub mod json;
-pub mod normalize;
-pub mod rules;
-pub mod timestamp;
+pub mod pipeline;
 
 pub mod store;
 

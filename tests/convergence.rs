@@ -16,9 +16,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
-use tally::amount::Amount;
 use tally::chaos::{random_event, render, LogicalEvent, Shape};
 use tally::ledger::{Fault, FaultPlan, FaultPoint, Ledger, Record, Status};
+use tally::pipeline::amount::Amount;
 use tally::report::{Aggregates, Filter};
 use tally::rng::SeededRng;
 use tally::store::{Journal, LaggingView, MemoryKv, SegmentJournal, SEGMENT_LIMIT};

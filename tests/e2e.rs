@@ -370,7 +370,7 @@ fn e2e_bulk_import_of_10000_mixed_events_with_resends_has_exact_totals() {
         lines.swap(i, rng.below(i as u64 + 1) as usize);
     }
     let nanos: i128 = distinct.iter().map(|(e, _)| e.amount.nanos()).sum();
-    let expected_sum = tally::amount::Amount::from_nanos(nanos).to_string();
+    let expected_sum = tally::pipeline::amount::Amount::from_nanos(nanos).to_string();
 
     let server = serve_site();
     let browser = Browser::start();

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tally::ledger::{Ledger, Outcome};
-use tally::normalize::Rejection;
+use tally::pipeline::normalize::Rejection;
 
 fn suite_dir() -> PathBuf {
     // Carried in the repository (see its README there): a clone needs nothing beside it.

@@ -179,7 +179,8 @@ fn run(seed: u64, steps: usize) {
             80..=84 => {
                 if let Some(e) = sent.iter().find(|e| e.idempotency_key.is_some()).cloned() {
                     let mut changed = e.clone();
-                    changed.amount = tally::amount::Amount::from_nanos(e.amount.nanos() + 1);
+                    changed.amount =
+                        tally::pipeline::amount::Amount::from_nanos(e.amount.nanos() + 1);
                     let text = render(&changed, Shape::Flat, &mut rng);
                     let outcome = send_until_answered(&mut ledger, &text, &mut rng, &mut step);
                     assert!(

@@ -6,14 +6,14 @@
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-use tally::amount::Amount;
 use tally::chaos::{render, LogicalEvent, Shape};
-use tally::fingerprint;
 use tally::ledger::Ledger;
-use tally::normalize::normalize;
+use tally::pipeline::amount::Amount;
+use tally::pipeline::fingerprint;
+use tally::pipeline::normalize::normalize;
+use tally::pipeline::rules::Rules;
 use tally::report::{Aggregates, Filter};
 use tally::rng::SeededRng;
-use tally::rules::Rules;
 
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()

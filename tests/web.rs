@@ -563,7 +563,7 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
     tick().await;
     assert!(text(&root, "[data-testid=rules-message]").contains("not valid"));
 
-    let mut rules = tally::rules::Rules::default();
+    let mut rules = tally::pipeline::rules::Rules::default();
     rules.aliases.amount.push("total".into());
     type_into(&root, "#rules-json", &rules.to_json());
     button(&root, "Save rules").click();

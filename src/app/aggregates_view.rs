@@ -11,7 +11,7 @@ use leptos::prelude::*;
 /// are rounded to them (at least 2); each cell's title holds the exact value.
 fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
     let places = display::column_decimals(rows.iter().flat_map(|(_, s)| [&s.sum, &s.min, &s.max]));
-    let cell = move |a: crate::amount::Amount| {
+    let cell = move |a: crate::pipeline::amount::Amount| {
         view! { <td class="num" title=a.to_string()>{display::amount(a, places)}</td> }
     };
     view! {

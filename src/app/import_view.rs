@@ -3,8 +3,8 @@
 
 use super::widgets::{read_chosen_file, read_dropped_file, yield_to_browser};
 use super::AppState;
-use crate::bulk;
 use crate::ledger::Outcome;
+use crate::pipeline::bulk;
 use leptos::prelude::*;
 
 /// Events per commit: one raw write and one commit per chunk.

@@ -3,7 +3,7 @@
 use super::widgets::{Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::Status;
-use crate::timestamp;
+use crate::pipeline::timestamp;
 use leptos::prelude::*;
 
 fn label(status: &Status) -> &'static str {

@@ -1,7 +1,7 @@
 //! Failed submissions waiting in the outbox, with Retry and Retry all.
 
 use super::AppState;
-use crate::timestamp;
+use crate::pipeline::timestamp;
 use leptos::prelude::*;
 
 /// The outbox: each failed submission with its error, retried on request.

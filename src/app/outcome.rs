@@ -1,8 +1,8 @@
 //! The outcome panel: what the pipeline decided and why, field by field.
 
 use crate::ledger::{Event, Outcome};
-use crate::normalize::{Provenance, Rejection};
-use crate::timestamp;
+use crate::pipeline::normalize::{Provenance, Rejection};
+use crate::pipeline::timestamp;
 use leptos::prelude::*;
 
 /// Shows one outcome: its label, the canonical event, its id and each

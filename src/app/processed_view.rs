@@ -3,8 +3,8 @@
 use super::widgets::{FilterForm, Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::Event;
+use crate::pipeline::timestamp;
 use crate::report::{display, Filter};
-use crate::timestamp;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 

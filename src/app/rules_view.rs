@@ -1,7 +1,7 @@
 //! Rules: the mapping rules as editable, validated JSON.
 
 use super::AppState;
-use crate::rules::Rules;
+use crate::pipeline::rules::Rules;
 use leptos::prelude::*;
 
 #[component]

@@ -2,9 +2,9 @@
 //! it, and read what the pipeline made of it.
 
 use super::{AppState, FailureControls, OutcomePanel};
-use crate::amount::Amount;
-use crate::json;
 use crate::ledger::Outcome;
+use crate::pipeline::amount::Amount;
+use crate::pipeline::json;
 use leptos::prelude::*;
 
 /// The seed write-ups' default event, so the first click does something real.

@@ -7,8 +7,8 @@
 //! same logical event normalizes to the same canonical fields under the
 //! default rules, which is exactly what the pipeline must prove.
 
-use crate::amount::Amount;
-use crate::json::quote;
+use crate::pipeline::amount::Amount;
+use crate::pipeline::json::quote;
 use crate::rng::SeededRng;
 use chrono::{DateTime, Duration, FixedOffset, Offset, Timelike, Utc};
 
@@ -219,16 +219,16 @@ pub fn timestamp_spelling(ts: &DateTime<Utc>, rng: &mut SeededRng) -> String {
         }
         4 if midnight => quote(&ts.format("%Y/%m/%d").to_string()),
         5 if whole_second => quote(&ts.format("%Y-%m-%d %H:%M:%S").to_string()),
-        _ => quote(&crate::timestamp::canonical(ts)),
+        _ => quote(&crate::pipeline::timestamp::canonical(ts)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::normalize;
-    use crate::rules::Rules;
-    use crate::timestamp::canonical;
+    use crate::pipeline::normalize::normalize;
+    use crate::pipeline::rules::Rules;
+    use crate::pipeline::timestamp::canonical;
 
     #[test]
     fn every_rendering_normalizes_to_the_logical_event() {
@@ -262,11 +262,11 @@ mod tests {
             let a = Amount::from_text(text).unwrap();
             for _ in 0..20 {
                 let spelled = amount_spelling(a, &mut rng);
-                let parsed =
-                    crate::json::parse(&spelled).unwrap_or_else(|e| panic!("{spelled}: {e}"));
+                let parsed = crate::pipeline::json::parse(&spelled)
+                    .unwrap_or_else(|e| panic!("{spelled}: {e}"));
                 let back = match parsed {
-                    crate::json::Json::Number(n) => Amount::from_json_number(&n).unwrap(),
-                    crate::json::Json::String(s) => Amount::from_text(&s).unwrap(),
+                    crate::pipeline::json::Json::Number(n) => Amount::from_json_number(&n).unwrap(),
+                    crate::pipeline::json::Json::String(s) => Amount::from_text(&s).unwrap(),
                     other => panic!("{other:?}"),
                 };
                 assert_eq!(back, a, "{spelled}");

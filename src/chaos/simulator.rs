@@ -20,8 +20,8 @@
 
 use super::sample::{random_event, render, LogicalEvent, Shape};
 use super::tabs::{SimTabs, SimTarget};
-use crate::amount::Amount;
 use crate::ledger::{Fault, FaultPlan, FaultPoint, LedgerState, Outcome};
+use crate::pipeline::amount::Amount;
 use crate::report::{Aggregates, Filter};
 use crate::rng::SeededRng;
 use crate::store::StoreError;

@@ -50,10 +50,10 @@ pub use outcome::{Failure, Outcome, Status, Told};
 pub use records::{Event, Record, SubmissionId, Verdict};
 pub use state::{LedgerState, Submission};
 
-use crate::fingerprint::{self, Fingerprint};
-use crate::json;
-use crate::normalize::{self, Normalized, Provenance, Rejection};
-use crate::rules::Rules;
+use crate::pipeline::fingerprint::{self, Fingerprint};
+use crate::pipeline::json;
+use crate::pipeline::normalize::{self, Normalized, Provenance, Rejection};
+use crate::pipeline::rules::Rules;
 use crate::store::{Journal, MemoryJournal, Refresh, SegmentJournal, StoreError};
 use chrono::{DateTime, Utc};
 

@@ -5,8 +5,8 @@
 use super::fault::FaultPoint;
 use super::records::Event;
 use super::MAX_EVENTS;
-use crate::fingerprint::Fingerprint;
-use crate::normalize::{Provenance, Rejection};
+use crate::pipeline::fingerprint::Fingerprint;
+use crate::pipeline::normalize::{Provenance, Rejection};
 use crate::store::StoreError;
 use std::fmt;
 

@@ -7,9 +7,9 @@
 //! by earlier versions still load and replay.
 
 use super::outcome::Told;
-use crate::amount::Amount;
-use crate::fingerprint::Fingerprint;
-use crate::normalize::Rejection;
+use crate::pipeline::amount::Amount;
+use crate::pipeline::fingerprint::Fingerprint;
+use crate::pipeline::normalize::Rejection;
 use crate::store::Entry;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,7 @@ impl fmt::Display for SubmissionId {
 /// A committed canonical event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
-    /// The identity the ledger deduplicates on (see [`crate::fingerprint::event_id`]).
+    /// The identity the ledger deduplicates on (see [`crate::pipeline::fingerprint::event_id`]).
     pub event_id: Fingerprint,
     /// The content fingerprint, kept to detect idempotency-key conflicts.
     pub content_id: Fingerprint,
@@ -61,7 +61,7 @@ pub struct Event {
 /// Amounts are stored as their canonical decimal text: readable in an export
 /// and never a float.
 mod amount_text {
-    use crate::amount::Amount;
+    use crate::pipeline::amount::Amount;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {

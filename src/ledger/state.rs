@@ -10,7 +10,7 @@
 
 use super::outcome::{Status, Told};
 use super::records::{Event, Record, SubmissionId, Verdict};
-use crate::fingerprint::Fingerprint;
+use crate::pipeline::fingerprint::Fingerprint;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 

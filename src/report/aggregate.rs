@@ -5,10 +5,10 @@
 //! client × metric and per UTC day, after a [`Filter`]. Nothing is cached
 //! between calls, so the figures cannot drift from the events they describe.
 //! Sums are exact: [`crate::ledger::MAX_EVENTS`] events of at most
-//! [`crate::amount::MAX_UNITS`] each cannot overflow the nano-unit `i128`.
+//! [`crate::pipeline::amount::MAX_UNITS`] each cannot overflow the nano-unit `i128`.
 
-use crate::amount::Amount;
 use crate::ledger::Event;
+use crate::pipeline::amount::Amount;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
@@ -128,8 +128,8 @@ impl Aggregates {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fingerprint::key_id;
     use crate::ledger::SubmissionId;
+    use crate::pipeline::fingerprint::key_id;
 
     fn event(client: &str, metric: &str, amount: &str, ts: &str) -> Event {
         let id = key_id(client, &format!("{metric}{amount}{ts}"));

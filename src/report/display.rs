@@ -8,7 +8,7 @@
 //! anyway) is rounded, half away from zero, to the column's decimals, at
 //! least 2. Exports and provenance keep the exact canonical text.
 
-use crate::amount::Amount;
+use crate::pipeline::amount::Amount;
 
 /// Groups an unsigned run of digits in threes with commas: `1234567` →
 /// `1,234,567`.

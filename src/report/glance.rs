@@ -4,8 +4,8 @@
 //! Contract: derived from the ledger's state alone (plus the outbox's size,
 //! which the caller reads), like every other figure.
 
-use crate::amount::Amount;
 use crate::ledger::{LedgerState, Status};
+use crate::pipeline::amount::Amount;
 
 /// Committed events and their total, and what happened to every other
 /// submission.

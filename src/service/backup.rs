@@ -7,7 +7,7 @@
 //! so restoring the same file twice changes nothing the second time.
 
 use crate::ledger::{LedgerState, Record, Status, SubmissionId};
-use crate::rules::Rules;
+use crate::pipeline::rules::Rules;
 use crate::service::OutboxItem;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,7 @@ use super::error::StoreError;
 use super::keys::rules_key;
 use super::kv::KeyValue;
 use super::quarantine::{quarantine, LoadReport};
-use crate::rules::{Rules, RulesError};
+use crate::pipeline::rules::{Rules, RulesError};
 use chrono::{DateTime, Utc};
 
 /// The stored rules, or the defaults if none are stored or they are damaged.

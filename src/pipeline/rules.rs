@@ -6,8 +6,8 @@
 //! day/month order. The app edits and persists it as JSON; [`Rules::from_json`]
 //! validates that JSON and says which entry is wrong and why.
 
-use crate::amount::Amount;
-use crate::timestamp::{self, DateOrder};
+use crate::pipeline::amount::Amount;
+use crate::pipeline::timestamp::{self, DateOrder};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;

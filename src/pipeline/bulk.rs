@@ -7,7 +7,7 @@
 //! and column; malformed NDJSON lines are items like any other, and the
 //! ledger rejects them one by one.
 
-use crate::json::{self, JsonError};
+use crate::pipeline::json::{self, JsonError};
 
 /// The largest bulk input accepted, in bytes.
 pub const MAX_BULK_BYTES: usize = 64 * 1024 * 1024;

@@ -15,10 +15,10 @@
 //! The version tags are part of the hashed bytes: changing the encoding means
 //! a new tag, never silently different ids for stored events.
 
-use crate::jcs;
-use crate::json::Json;
-use crate::normalize::Normalized;
-use crate::timestamp;
+use crate::pipeline::jcs;
+use crate::pipeline::json::Json;
+use crate::pipeline::normalize::Normalized;
+use crate::pipeline::timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -130,9 +130,9 @@ pub fn raw_fingerprint(text: &str, parsed: Option<&Json>) -> Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
-    use crate::normalize::normalize;
-    use crate::rules::Rules;
+    use crate::pipeline::json::parse;
+    use crate::pipeline::normalize::normalize;
+    use crate::pipeline::rules::Rules;
 
     fn id(text: &str) -> Fingerprint {
         event_id(&normalize(text, &Rules::default()).unwrap())

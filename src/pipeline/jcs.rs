@@ -15,7 +15,7 @@
 //!   original text, so the fingerprint still distinguishes it;
 //! - duplicate member names (not I-JSON) are kept, sorted stably.
 
-use crate::json::{write_string, Json};
+use crate::pipeline::json::{write_string, Json};
 
 /// The canonical text of `value` according to RFC 8785.
 pub fn canonicalize(value: &Json) -> String {
@@ -74,7 +74,7 @@ fn write_number(text: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+    use crate::pipeline::json::parse;
 
     fn jcs(text: &str) -> String {
         canonicalize(&parse(text).unwrap())

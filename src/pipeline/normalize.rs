@@ -1,6 +1,6 @@
 //! Normalization: one raw submission in, one strict canonical event out.
 //!
-//! Contract: [`normalize`] reads JSON text with [`crate::json`], finds each
+//! Contract: [`normalize`] reads JSON text with [`crate::pipeline::json`], finds each
 //! canonical field through the [`Rules`] (top level first, then one level
 //! inside each envelope), coerces it exactly, and returns a [`Normalized`]
 //! event with the provenance of every field, or a [`Rejection`] that lists
@@ -12,10 +12,10 @@
 //!
 //! The function is pure: the same text and rules always give the same result.
 
-use crate::amount::Amount;
-use crate::json::{self, Json, JsonError};
-use crate::rules::{ClientRule, Field, Rules};
-use crate::timestamp::{self, DateOrder};
+use crate::pipeline::amount::Amount;
+use crate::pipeline::json::{self, Json, JsonError};
+use crate::pipeline::rules::{ClientRule, Field, Rules};
+use crate::pipeline::timestamp::{self, DateOrder};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -444,7 +444,7 @@ fn name(value: &Json) -> Result<(String, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::ClientRule;
+    use crate::pipeline::rules::ClientRule;
 
     fn ok(text: &str) -> Normalized {
         normalize(text, &Rules::default()).unwrap_or_else(|e| panic!("{text}: {e}"))
