@@ -3,7 +3,7 @@
 
 use super::widgets::{read_chosen_file, read_dropped_file, yield_to_browser};
 use super::AppState;
-use crate::ledger::Outcome;
+use crate::ledger::{Kind, Outcome};
 use crate::pipeline::bulk;
 use leptos::prelude::*;
 
@@ -12,11 +12,20 @@ const CHUNK: usize = 500;
 /// Per-line outcomes listed at once.
 const SHOWN: usize = 200;
 
+/// The answers a line of an import can get, in filter order.
+const LINE_KINDS: [Kind; 5] = [
+    Kind::Accepted,
+    Kind::Duplicate,
+    Kind::Rejected,
+    Kind::Failed,
+    Kind::Conflict,
+];
+
 /// What one line became.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct LineOutcome {
     line: usize,
-    label: &'static str,
+    kind: Kind,
     detail: String,
 }
 
@@ -47,30 +56,6 @@ impl Summary {
     }
 }
 
-fn detail(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Accepted { event, .. } => format!("committed as {}", event.event_id.short()),
-        Outcome::Duplicate {
-            original,
-            exact_resend,
-            ..
-        } => {
-            let how = if *exact_resend {
-                "exact resend"
-            } else {
-                "same event, another shape"
-            };
-            format!("{how} of {}", original.event_id.short())
-        }
-        Outcome::Rejected { rejection } => rejection.to_string(),
-        Outcome::Failed { failure } => format!("{failure} (kept in Failed)"),
-        Outcome::Conflict { key, existing } => format!(
-            "key \"{key}\" already used by {}",
-            existing.event_id.short()
-        ),
-    }
-}
-
 #[component]
 pub fn ImportView(
     /// The shared app state.
@@ -82,7 +67,7 @@ pub fn ImportView(
     let (summary, set_summary) = signal(None::<Summary>);
     let (error, set_error) = signal(None::<String>);
     let (lines, set_lines) = signal(Vec::<LineOutcome>::new());
-    let (only, set_only) = signal(String::new());
+    let (only, set_only) = signal(None::<Kind>);
 
     let load_file = move |ev: leptos::ev::Event| {
         read_chosen_file(&ev, move |text| match text {
@@ -129,8 +114,8 @@ pub fn ImportView(
                     totals.count(outcome);
                     outcomes.push(LineOutcome {
                         line: *line,
-                        label: outcome.label(),
-                        detail: detail(outcome),
+                        kind: outcome.kind(),
+                        detail: outcome.reason(),
                     });
                 }
                 set_progress.set((outcomes.len(), items.len()));
@@ -149,7 +134,7 @@ pub fn ImportView(
         lines.with(|l| {
             let matching: Vec<LineOutcome> = l
                 .iter()
-                .filter(|x| o.is_empty() || x.label == o)
+                .filter(|x| o.is_none_or(|k| x.kind == k))
                 .cloned()
                 .collect();
             let count = matching.len();
@@ -192,9 +177,12 @@ pub fn ImportView(
             })}
             <Show when=move || lines.with(|l| !l.is_empty())>
                 <label for="import-only">"Show"</label>
-                <select id="import-only" on:change=move |ev| set_only.set(event_target_value(&ev))>
+                <select id="import-only" on:change=move |ev| {
+                    let chosen = event_target_value(&ev);
+                    set_only.set(Kind::ALL.into_iter().find(|k| k.label() == chosen));
+                }>
                     <option value="">"All lines"</option>
-                    {["Accepted", "Duplicate", "Rejected", "Failed", "Conflict"].into_iter().map(|l| view! { <option value=l>{l}</option> }).collect_view()}
+                    {LINE_KINDS.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
                 </select>
                 {move || {
                     let (rows, count) = shown();
@@ -203,7 +191,7 @@ pub fn ImportView(
                         <div class="scroll"><table class="list" data-testid="import-lines">
                             <thead><tr><th scope="col">"Line"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|r| view! {
-                                <tr><td>{r.line}</td><td>{r.label}</td><td>{r.detail}</td></tr>
+                                <tr><td>{r.line}</td><td>{r.kind.label()}</td><td>{r.detail}</td></tr>
                             }).collect_view()}</tbody>
                         </table></div>
                     }

@@ -2,37 +2,17 @@
 
 use super::widgets::{Pager, PAGE_SIZE};
 use super::AppState;
-use crate::ledger::Status;
+use crate::ledger::{Kind, Status};
 use crate::pipeline::timestamp;
 use leptos::prelude::*;
 
-fn label(status: &Status) -> &'static str {
-    match status {
-        Status::Interrupted => "Interrupted",
-        Status::Accepted { .. } => "Accepted",
-        Status::Duplicate { .. } => "Duplicate",
-        Status::Rejected { .. } => "Rejected",
-        Status::Conflict { .. } => "Conflict",
-    }
-}
-
-fn reason(status: &Status) -> String {
-    match status {
-        Status::Interrupted => "received, then the request failed before its outcome was recorded; nothing was committed".into(),
-        Status::Accepted { event_id } => format!("committed as {}", event_id.short()),
-        Status::Duplicate { of, exact_resend: true } => format!("exact resend of {}", of.short()),
-        Status::Duplicate { of, exact_resend: false } => format!("same event as {}, in another shape", of.short()),
-        Status::Rejected { rejection } => rejection.to_string(),
-        Status::Conflict { key, existing } => format!("idempotency key \"{key}\" already used by {}", existing.short()),
-    }
-}
-
-const STATUSES: [&str; 5] = [
-    "Accepted",
-    "Duplicate",
-    "Rejected",
-    "Conflict",
-    "Interrupted",
+/// The kinds a raw log entry can have, in filter order.
+const KINDS: [Kind; 5] = [
+    Kind::Accepted,
+    Kind::Duplicate,
+    Kind::Rejected,
+    Kind::Conflict,
+    Kind::Interrupted,
 ];
 
 #[component]
@@ -41,16 +21,13 @@ pub fn LogView(
     state: AppState,
 ) -> impl IntoView {
     let page = RwSignal::new(0usize);
-    let (only, set_only) = signal(String::new());
+    let (only, set_only) = signal(None::<Kind>);
     // Another filter is another list: start it at its first page.
     Effect::new(move |_| {
         only.track();
         page.set(0);
     });
-    let matches = move |s: &Status| {
-        let o = only.get();
-        o.is_empty() || label(s) == o
-    };
+    let matches = move |s: &Status| only.get().is_none_or(|k| s.kind() == k);
     let total = Signal::derive(move || {
         state.read(|t| {
             t.ledger
@@ -81,24 +58,27 @@ pub fn LogView(
             <h2 id="log-title">"Raw log"</h2>
             <p class="hint">"Every submission exactly as received, newest first: the audit trail."</p>
             <label for="log-status">"Status"</label>
-            <select id="log-status" on:change=move |ev| set_only.set(event_target_value(&ev))>
+            <select id="log-status" on:change=move |ev| {
+                let chosen = event_target_value(&ev);
+                set_only.set(KINDS.into_iter().find(|k| k.label() == chosen));
+            }>
                 <option value="">"All"</option>
-                {STATUSES.into_iter().map(|s| view! { <option value=s>{s}</option> }).collect_view()}
+                {KINDS.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
             </select>
             <Pager page=page total=total />
             <ol class="log" data-testid="log">
                 {move || rows().into_iter().map(|s| view! {
                     <li>
                         <div class="log-head">
-                            <strong class=format!("status status-{}", label(&s.status).to_lowercase())>{label(&s.status)}</strong>
+                            <strong class=format!("status status-{}", s.status.kind().label().to_lowercase())>{s.status.kind().label()}</strong>
                             <span>{format!(" {} at {}", s.id, timestamp::canonical(&s.received_at))}</span>
                         </div>
-                        <div class="reason">{reason(&s.status)}</div>
+                        <div class="reason">{s.status.reason()}</div>
                         {s.told.map(|told| view! {
                             <div class="revised" data-testid="revised">{format!(
                                 "Revised: this submission was answered {} when it arrived; another tab's submissions, merged in before it, make it {}.",
                                 told.label(),
-                                label(&s.status)
+                                s.status.kind().label()
                             )}</div>
                         })}
                         <pre class="raw">{s.raw.clone()}</pre>

@@ -44,9 +44,10 @@ mod fault;
 mod outcome;
 mod records;
 mod state;
+mod words;
 
 pub use fault::{Fault, FaultPlan, FaultPoint, ALWAYS};
-pub use outcome::{Failure, Outcome, Status, Told};
+pub use outcome::{Failure, Kind, Outcome, Status};
 pub use records::{Event, Record, SubmissionId, Verdict};
 pub use state::{LedgerState, Submission};
 
@@ -287,7 +288,7 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
                 let status = Status::Rejected {
                     rejection: rejection.clone(),
                 };
-                self.state.set_status(index, status, Told::Rejected);
+                self.state.set_status(index, status, Kind::Rejected);
                 return (Verdict::Rejected { rejection }, Vec::new());
             }
         };

@@ -1,6 +1,6 @@
 //! What a submission came to: the answer a client gets ([`Outcome`]), the
 //! status the raw log derives ([`Status`]), and the kind of answer, for
-//! filters and for telling when a merge revised one ([`Told`]).
+//! filters and for telling when a merge revised one ([`Kind`]).
 
 use super::fault::FaultPoint;
 use super::records::Event;
@@ -83,15 +83,20 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The outcome's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Outcome::Accepted { .. } => Kind::Accepted,
+            Outcome::Duplicate { .. } => Kind::Duplicate,
+            Outcome::Rejected { .. } => Kind::Rejected,
+            Outcome::Failed { .. } => Kind::Failed,
+            Outcome::Conflict { .. } => Kind::Conflict,
+        }
+    }
+
     /// The outcome's name as users see it.
     pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Accepted { .. } => "Accepted",
-            Outcome::Duplicate { .. } => "Duplicate",
-            Outcome::Rejected { .. } => "Rejected",
-            Outcome::Failed { .. } => "Failed",
-            Outcome::Conflict { .. } => "Conflict",
-        }
+        self.kind().label()
     }
 
     /// Whether the client should retry (only failures are retryable).
@@ -132,39 +137,44 @@ pub enum Status {
 }
 
 impl Status {
-    /// The status as the kind of answer it is.
-    pub fn kind(&self) -> Option<Told> {
+    /// The status's kind.
+    pub fn kind(&self) -> Kind {
         match self {
-            Status::Interrupted => None,
-            Status::Accepted { .. } => Some(Told::Accepted),
-            Status::Duplicate { .. } => Some(Told::Duplicate),
-            Status::Rejected { .. } => Some(Told::Rejected),
-            Status::Conflict { .. } => Some(Told::Conflict),
+            Status::Interrupted => Kind::Interrupted,
+            Status::Accepted { .. } => Kind::Accepted,
+            Status::Duplicate { .. } => Kind::Duplicate,
+            Status::Rejected { .. } => Kind::Rejected,
+            Status::Conflict { .. } => Kind::Conflict,
         }
     }
 }
 
-/// The kind of answer a submission got when it was decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Told {
-    /// Accepted as a new event.
+/// The kind of a decision, for filters and counts: what a client was told,
+/// or what the raw log derives. `Copy`, so views compare kinds, not strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// Counted as a new event.
     Accepted,
     /// A duplicate of a counted event.
     Duplicate,
-    /// Refused.
+    /// Refused, with reasons.
     Rejected,
     /// Its idempotency key was held by other content.
     Conflict,
+    /// Storage did not complete the request (an answer, never a status).
+    Failed,
+    /// Received, never settled (a status, never an answer).
+    Interrupted,
 }
 
-impl Told {
-    /// The answer's name as users see it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Told::Accepted => "Accepted",
-            Told::Duplicate => "Duplicate",
-            Told::Rejected => "Rejected",
-            Told::Conflict => "Conflict",
-        }
-    }
+impl Kind {
+    /// Every kind, in the order views list them.
+    pub const ALL: [Kind; 6] = [
+        Kind::Accepted,
+        Kind::Duplicate,
+        Kind::Rejected,
+        Kind::Conflict,
+        Kind::Failed,
+        Kind::Interrupted,
+    ];
 }

@@ -6,7 +6,7 @@
 //! `clock`, a verdict's `candidate`) default when absent, so records written
 //! by earlier versions still load and replay.
 
-use super::outcome::Told;
+use super::outcome::Kind;
 use crate::pipeline::amount::Amount;
 use crate::pipeline::fingerprint::Fingerprint;
 use crate::pipeline::normalize::Rejection;
@@ -115,12 +115,12 @@ pub enum Verdict {
 
 impl Verdict {
     /// What the client was told, as a kind.
-    pub(super) fn told(&self) -> Told {
+    pub(super) fn told(&self) -> Kind {
         match self {
-            Verdict::Accepted { .. } => Told::Accepted,
-            Verdict::Duplicate { .. } => Told::Duplicate,
-            Verdict::Rejected { .. } => Told::Rejected,
-            Verdict::Conflict { .. } => Told::Conflict,
+            Verdict::Accepted { .. } => Kind::Accepted,
+            Verdict::Duplicate { .. } => Kind::Duplicate,
+            Verdict::Rejected { .. } => Kind::Rejected,
+            Verdict::Conflict { .. } => Kind::Conflict,
         }
     }
 }

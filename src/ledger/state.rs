@@ -8,7 +8,7 @@
 //! an undo log and taken back if its write fails. See the ledger's contract
 //! for the identity rule.
 
-use super::outcome::{Status, Told};
+use super::outcome::{Kind, Status};
 use super::records::{Event, Record, SubmissionId, Verdict};
 use crate::pipeline::fingerprint::Fingerprint;
 use chrono::{DateTime, Utc};
@@ -27,7 +27,7 @@ pub struct Submission {
     pub status: Status,
     /// What its client was told, when that differs from `status`: another
     /// tab's records, merged in before it, changed the answer.
-    pub told: Option<Told>,
+    pub told: Option<Kind>,
 }
 
 /// One change to the derived state, kept while a live decision may still
@@ -35,7 +35,7 @@ pub struct Submission {
 #[derive(Debug)]
 enum Undo {
     /// A submission's status and told answer before the decision.
-    Status(usize, Status, Option<Told>),
+    Status(usize, Status, Option<Kind>),
     /// An event was committed at this index.
     Committed(usize),
     /// A key claimed the unkeyed event at this index, which had this id.
@@ -162,7 +162,7 @@ impl LedgerState {
         }
     }
 
-    pub(super) fn set_status(&mut self, index: usize, status: Status, told: Told) {
+    pub(super) fn set_status(&mut self, index: usize, status: Status, told: Kind) {
         let submission = &mut self.submissions[index];
         if let Some(undo) = &mut self.undo {
             undo.push(Undo::Status(
@@ -171,7 +171,7 @@ impl LedgerState {
                 submission.told,
             ));
         }
-        submission.told = (status.kind() != Some(told)).then_some(told);
+        submission.told = (status.kind() != told).then_some(told);
         submission.status = status;
     }
 

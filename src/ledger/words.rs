@@ -1,0 +1,87 @@
+//! Every label and reason a user reads about a decision, in one place, so
+//! the Submit panel, Bulk import's lines, the raw log and the Failed list
+//! say the same thing the same way.
+
+use super::outcome::{Kind, Outcome, Status};
+
+impl Kind {
+    /// The kind's name as users see it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Accepted => "Accepted",
+            Kind::Duplicate => "Duplicate",
+            Kind::Rejected => "Rejected",
+            Kind::Conflict => "Conflict",
+            Kind::Failed => "Failed",
+            Kind::Interrupted => "Interrupted",
+        }
+    }
+}
+
+/// How a duplicate relates to the event it duplicates.
+fn duplicate(exact_resend: bool) -> &'static str {
+    if exact_resend {
+        "exact resend of"
+    } else {
+        "same event, in another shape, as"
+    }
+}
+
+impl Status {
+    /// One line on what became of a submission.
+    pub fn reason(&self) -> String {
+        match self {
+            Status::Interrupted => "received, then the request failed before its outcome was recorded; nothing was committed".into(),
+            Status::Accepted { event_id } => format!("committed as {}", event_id.short()),
+            Status::Duplicate { of, exact_resend } => format!("{} {}", duplicate(*exact_resend), of.short()),
+            Status::Rejected { rejection } => rejection.to_string(),
+            Status::Conflict { key, existing } => format!("idempotency key \"{key}\" already used by {}", existing.short()),
+        }
+    }
+}
+
+impl Outcome {
+    /// One line on the answer to a submission.
+    pub fn reason(&self) -> String {
+        match self {
+            Outcome::Accepted { event, .. } => format!("committed as {}", event.event_id.short()),
+            Outcome::Duplicate {
+                original,
+                exact_resend,
+                ..
+            } => {
+                format!("{} {}", duplicate(*exact_resend), original.event_id.short())
+            }
+            Outcome::Rejected { rejection } => rejection.to_string(),
+            Outcome::Failed { failure } => format!("{failure} (kept in Failed)"),
+            Outcome::Conflict { key, existing } => {
+                format!(
+                    "idempotency key \"{key}\" already used by {}",
+                    existing.event_id.short()
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ledger::Ledger;
+    use crate::test_fixtures::{now, SEED_A as A};
+
+    #[test]
+    fn an_answer_and_the_status_it_leaves_read_alike() {
+        let mut l = Ledger::in_memory("tab1");
+        l.submit(A, now());
+        let answer = l.submit(A, now());
+        let status = &l.state().submissions()[1].status;
+        assert_eq!(answer.kind(), status.kind());
+        assert_eq!(answer.label(), status.kind().label());
+        assert_eq!(answer.reason(), status.reason());
+        assert!(
+            answer.reason().starts_with("exact resend of"),
+            "{}",
+            answer.reason()
+        );
+    }
+}
