@@ -53,9 +53,7 @@ fn mixed(n: usize, seed: u64) -> Vec<String> {
 }
 
 fn site_dir() -> PathBuf {
-    let dir = std::env::var("TALLY_SITE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-site"));
+    let dir = support::app::site_dir("target/bench-site");
     assert!(
         dir.join("index.html").is_file(),
         "no site at {}: run scripts/bench.sh",

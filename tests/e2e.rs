@@ -9,35 +9,8 @@
 mod support;
 
 use std::path::PathBuf;
-use support::static_server::StaticServer;
+use support::app::{open_app, open_view, serve_site, severe_console_entries, submit, totals};
 use support::webdriver::Browser;
-
-/// The built site, under the sub-path GitHub Pages would give it.
-fn serve_site() -> StaticServer {
-    let dir = std::env::var("TALLY_SITE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-site"));
-    assert!(
-        dir.join("index.html").is_file(),
-        "no built site at {}: build it with `trunk build --release --public-url /tally/ --dist target/e2e-site` (scripts/test.sh does)",
-        dir.display()
-    );
-    StaticServer::start(&dir, "/tally/")
-}
-
-/// Opens the app and waits until WebAssembly has rendered it.
-fn open_app(browser: &Browser, server: &StaticServer) {
-    browser.goto(&server.url());
-    browser.wait_for_text("h1", |t| t == "Tally");
-}
-
-fn severe_console_entries(browser: &Browser) -> Vec<(String, String)> {
-    browser
-        .console()
-        .into_iter()
-        .filter(|(level, _)| level == "SEVERE")
-        .collect()
-}
 
 #[test]
 #[ignore = "needs the release build and Chromium: run scripts/test.sh"]
@@ -123,33 +96,6 @@ fn e2e_submit_resubmit_and_reject_like_a_user() {
         .screenshot(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e/screenshot.png"));
     let errors = severe_console_entries(&browser);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
-}
-
-/// Submits one payload through the page's form, as a user would, and
-/// returns the outcome label the page shows.
-fn submit(browser: &Browser, payload: &str) -> String {
-    let attempt = |b: &Browser| {
-        b.execute(
-            "const o = document.querySelector('[data-testid=outcome]'); return o ? Number(o.dataset.attempt) : 0;",
-            serde_json::json!([]),
-        )
-        .as_u64()
-        .unwrap_or(0)
-    };
-    let before = attempt(browser);
-    browser.execute(
-        "const t = document.querySelector('#raw-event');
-         t.value = arguments[0];
-         t.dispatchEvent(new Event('input', { bubbles: true })); // as typing does
-         [...document.querySelectorAll('button')].find(b => b.textContent === 'Submit event').click();",
-        serde_json::json!([payload]),
-    );
-    browser.wait_until("a new answer", || (attempt(browser) > before).then_some(()));
-    browser.text_of("[data-testid=outcome-label]")
-}
-
-fn totals(browser: &Browser) -> String {
-    browser.text_of("[data-testid=totals]")
 }
 
 #[test]
@@ -239,13 +185,6 @@ fn e2e_two_tabs_committing_interleaved_end_with_exact_totals() {
     browser.wait_for_text("[data-testid=totals]", |t| t == expected);
     let errors = severe_console_entries(&browser);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
-}
-
-/// Follows a navigation link, as a user clicks it.
-fn open_view(browser: &Browser, hash: &str, heading: &str) {
-    let link = browser.find(&format!("nav a[href='{hash}']"));
-    browser.click(&link);
-    browser.wait_for_text("main h2", |t| t == heading);
 }
 
 fn overall(browser: &Browser) -> (String, String) {

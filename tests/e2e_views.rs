@@ -10,7 +10,7 @@ mod support;
 
 use serde_json::json;
 use std::path::PathBuf;
-use support::app::{open_app, serve_site, severe_console_entries};
+use support::app::{open_app, open_view, serve_site, severe_console_entries};
 use support::webdriver::Browser;
 
 const ROUTES: [(&str, &str, &str); 9] = [
@@ -36,13 +36,6 @@ const CODE_LIKE: [&str; 8] = [
     "{move",
     "::",
 ];
-
-fn open_view(browser: &Browser, hash: &str, heading: &str) {
-    // The first h2 in main is the view's own (the glance above it has none).
-    let link = browser.find(&format!("nav a[href='{hash}']"));
-    browser.click(&link);
-    browser.wait_for_text("main h2", |t| t == heading);
-}
 
 fn click_button(browser: &Browser, label: &str) {
     browser.execute(

@@ -6,17 +6,17 @@ use super::static_server::StaticServer;
 use super::webdriver::Browser;
 use std::path::PathBuf;
 
-/// The built site's folder: `TALLY_SITE_DIR`, or where `scripts/test.sh`
-/// builds it.
-pub fn site_dir() -> PathBuf {
+/// The built site's folder: `TALLY_SITE_DIR`, or `default` under the crate
+/// (`target/e2e-site` for the tests, `target/bench-site` for the benchmark).
+pub fn site_dir(default: &str) -> PathBuf {
     std::env::var("TALLY_SITE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-site"))
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(default))
 }
 
 /// The built site, under the sub-path GitHub Pages would give it.
 pub fn serve_site() -> StaticServer {
-    let dir = site_dir();
+    let dir = site_dir("target/e2e-site");
     assert!(
         dir.join("index.html").is_file(),
         "no built site at {}: build it with `trunk build --release --public-url /tally/ --dist target/e2e-site` (scripts/test.sh does)",
@@ -29,6 +29,14 @@ pub fn serve_site() -> StaticServer {
 pub fn open_app(browser: &Browser, server: &StaticServer) {
     browser.goto(&server.url());
     browser.wait_for_text("h1", |t| t == "Tally");
+}
+
+/// Follows a navigation link, as a user clicks it, and waits for the view's
+/// heading (the first h2 in main: the figures above it have none).
+pub fn open_view(browser: &Browser, hash: &str, heading: &str) {
+    let link = browser.find(&format!("nav a[href='{hash}']"));
+    browser.click(&link);
+    browser.wait_for_text("main h2", |t| t == heading);
 }
 
 /// The console's SEVERE entries: errors the page logged.
