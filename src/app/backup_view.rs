@@ -12,7 +12,7 @@ pub fn BackupView(
 ) -> impl IntoView {
     let (message, set_message) = signal(String::new());
     let export = move |_| {
-        let result = state.tally.try_update_value(|t| t.export());
+        let result = state.export();
         match result {
             Some(Ok(text)) => {
                 let name = format!(

@@ -20,9 +20,7 @@ pub fn FailureControls(
 ) -> impl IntoView {
     // Start from the plan in force, so leaving the view and coming back
     // never shows the database as working while it is set to fail.
-    let current = state
-        .tally
-        .with_value(|t| t.ledger.faults.faults.first().copied());
+    let current = state.faults().faults.first().copied();
     let (enabled, set_enabled) = signal(current.is_some_and(|f| f.per_million > 0));
     let (point, set_point) = signal(current.map_or(FaultPoint::MidRequest, |f| f.point));
     let (percent, set_percent) = signal(current.map_or(100, |f| f.per_million / (ALWAYS / 100)));
@@ -41,7 +39,7 @@ pub fn FailureControls(
         } else {
             FaultPlan::none()
         };
-        state.tally.update_value(|t| t.ledger.faults = plan);
+        state.set_faults(plan);
     });
     view! {
         <fieldset class="failure">

@@ -10,15 +10,7 @@ pub fn OutboxView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    // Reading may quarantine a damaged item (a write), but must not signal a
-    // change itself, or the view would re-run forever.
-    let items = move || {
-        state.track();
-        state
-            .tally
-            .try_update_value(|t| t.outbox_items())
-            .unwrap_or_default()
-    };
+    let items = move || state.outbox_items();
     let (message, set_message) = signal(String::new());
     let summarize = move |outcomes: Vec<crate::ledger::Outcome>| {
         let failed = outcomes.iter().filter(|o| o.is_retryable()).count();

@@ -9,7 +9,7 @@ pub fn RulesView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let (text, set_text) = signal(state.tally.with_value(|t| t.ledger.rules.to_json()));
+    let (text, set_text) = signal(state.peek(|t| t.ledger.rules.to_json()).unwrap_or_default());
     let (message, set_message) = signal(String::new());
     let validation = move || match Rules::from_json(&text.get()) {
         Ok(_) => "Valid rules.".to_string(),

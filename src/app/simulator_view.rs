@@ -88,28 +88,38 @@ pub fn SimulatorView(
             return;
         }
         leptos::task::spawn_local(async move {
-            let saved = state.tally.with_value(|t| t.ledger.faults.clone());
-            let plan = sim.fault_plan();
-            state.tally.update_value(|t| t.ledger.faults = plan);
+            // Into this browser's own ledger, one slice per commit under the
+            // cross-tab lock; the user's failure setting is restored after.
+            let saved = state.faults();
+            state.set_faults(sim.fault_plan());
+            let sim = std::rc::Rc::new(std::cell::RefCell::new(sim));
             loop {
+                let stepping = sim.clone();
                 let sent = state
-                    .tally
-                    .try_update_value(|t| sim.step(&mut t.ledger, SLICE))
+                    .commit_quietly(move |t| stepping.borrow_mut().step(&mut t.ledger, SLICE))
+                    .await
                     .unwrap_or(0);
-                set_progress.set((sim.total() - sim.remaining(), sim.total()));
+                let (done, total) = {
+                    let sim = sim.borrow();
+                    (sim.total() - sim.remaining(), sim.total())
+                };
+                set_progress.set((done, total));
                 if sent == 0 {
                     break;
                 }
                 yield_to_browser().await;
             }
-            state.tally.update_value(|t| {
-                sim.finish(&mut t.ledger);
-                t.ledger.faults = saved;
-            });
-            let report = state.tally.with_value(|t| sim.report(t.ledger.state()));
-            set_result.set(Some((report, sim.stats.clone(), run_id)));
+            let finishing = sim.clone();
+            state
+                .commit(move |t| finishing.borrow_mut().finish(&mut t.ledger))
+                .await;
+            state.set_faults(saved);
+            let report = state.peek(|t| sim.borrow().report(t.ledger.state()));
+            if let Some(report) = report {
+                let stats = sim.borrow().stats.clone();
+                set_result.set(Some((report, stats, run_id)));
+            }
             set_running.set(false);
-            state.changed();
         });
     };
 

@@ -4,7 +4,7 @@
 //! browser (a writer id per page load, the storage meter).
 
 use crate::browser::{self, LocalStorageKv};
-use crate::ledger::Outcome;
+use crate::ledger::{FaultPlan, Outcome};
 use crate::service;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -71,8 +71,9 @@ impl Tally {
 /// re-derive after every change (here or in another tab).
 #[derive(Clone, Copy)]
 pub struct AppState {
-    /// The state itself.
-    pub tally: StoredValue<Tally>,
+    /// The state itself: private, so every change goes through `update` or
+    /// `commit` and the views re-derive.
+    tally: StoredValue<Tally>,
     revision: RwSignal<u64>,
 }
 
@@ -83,6 +84,40 @@ impl AppState {
             tally: StoredValue::new(tally),
             revision: RwSignal::new(0),
         }
+    }
+
+    /// Reads the state without subscribing: for a view's initial values.
+    pub fn peek<T>(&self, f: impl FnOnce(&Tally) -> T) -> Option<T> {
+        self.tally.try_with_value(f)
+    }
+
+    /// The simulated database failures in force.
+    pub fn faults(&self) -> FaultPlan {
+        self.tally
+            .try_with_value(|t| t.ledger.faults.clone())
+            .unwrap_or_default()
+    }
+
+    /// Sets the simulated database failures. Nothing shown depends on them,
+    /// so the views are not re-derived.
+    pub fn set_faults(&self, plan: FaultPlan) {
+        self.tally.update_value(|t| t.ledger.faults = plan);
+    }
+
+    /// The whole state as a backup document (reading the journal needs
+    /// `&mut`, but changes nothing shown).
+    pub fn export(&self) -> Option<Result<String, StoreError>> {
+        self.tally.try_update_value(|t| t.export())
+    }
+
+    /// The Failed list, tracking changes. Reading may set a damaged item
+    /// aside (a write), but does not signal a change itself, or a view that
+    /// shows the list would re-run forever.
+    pub fn outbox_items(&self) -> Vec<crate::service::OutboxItem> {
+        self.track();
+        self.tally
+            .try_update_value(|t| t.outbox_items())
+            .unwrap_or_default()
     }
 
     /// Marks the state as changed so every view re-derives.
