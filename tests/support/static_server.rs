@@ -1,12 +1,13 @@
 //! A plain static file server on loopback, like GitHub Pages: files only, no
 //! rewriting, the site under a sub-path. Every request is logged with its
-//! status so tests can prove that every asset loaded.
+//! status so tests can prove that every asset loaded. HTTP itself is
+//! tiny_http's; this file only decides what a path serves.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use tiny_http::{Header, Method, Response, Server};
 
 /// One served request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +26,39 @@ pub struct StaticServer {
 impl StaticServer {
     /// Serves `root` at `http://127.0.0.1:<port><prefix>` (prefix like `/tally/`).
     pub fn start(root: &Path, prefix: &str) -> StaticServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let addr = listener.local_addr().expect("local address");
+        let server = Server::http("127.0.0.1:0").expect("bind a loopback port");
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .expect("an IP address, not a Unix socket");
         let log = Arc::new(Mutex::new(Vec::new()));
         let (root, prefix_owned, log2) = (root.to_path_buf(), prefix.to_string(), log.clone());
         thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (root, prefix, log) = (root.clone(), prefix_owned.clone(), log2.clone());
-                thread::spawn(move || handle(stream, &root, &prefix, &log));
+            for request in server.incoming_requests() {
+                let target = request.url().to_string();
+                let readable = matches!(request.method(), Method::Get | Method::Head);
+                let found = readable
+                    .then(|| resolve(&root, &prefix_owned, &target))
+                    .flatten()
+                    .and_then(|f| std::fs::read(&f).ok().map(|body| (body, f)));
+                let (status, body, kind) = match found {
+                    Some((body, file)) => (200, body, content_type(&file)),
+                    None => (404, b"not found".to_vec(), "text/plain"),
+                };
+                if let Ok(mut l) = log2.lock() {
+                    l.push(Served {
+                        path: target,
+                        status,
+                    });
+                }
+                let header = |name: &str, value: &str| {
+                    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("an ASCII header")
+                };
+                let response = Response::from_data(body)
+                    .with_status_code(status)
+                    .with_header(header("Content-Type", kind))
+                    .with_header(header("Cache-Control", "no-store"));
+                let _ = request.respond(response);
             }
         });
         StaticServer {
@@ -78,50 +104,4 @@ fn resolve(root: &Path, prefix: &str, target: &str) -> Option<PathBuf> {
         root.join(rel)
     };
     file.is_file().then_some(file)
-}
-
-fn handle(mut stream: TcpStream, root: &Path, prefix: &str, log: &Mutex<Vec<Served>>) {
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(s) => s,
-        Err(_) => return,
-    });
-    // Keep-alive: serve requests on this connection until it closes.
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut header = String::new();
-        while reader.read_line(&mut header).unwrap_or(0) > 2 {
-            header.clear();
-        }
-        let mut parts = request_line.split_whitespace();
-        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let found = if method == "GET" || method == "HEAD" {
-            resolve(root, prefix, target)
-        } else {
-            None
-        };
-        let (status, body, kind) = match found.and_then(|f| std::fs::read(&f).ok().map(|b| (b, f)))
-        {
-            Some((body, file)) => (200, body, content_type(&file)),
-            None => (404, b"not found".to_vec(), "text/plain"),
-        };
-        if let Ok(mut l) = log.lock() {
-            l.push(Served {
-                path: target.to_string(),
-                status,
-            });
-        }
-        let head = format!(
-            "HTTP/1.1 {status} {}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\r\n",
-            if status == 200 { "OK" } else { "Not Found" },
-            body.len()
-        );
-        let ok = stream.write_all(head.as_bytes()).is_ok()
-            && (method == "HEAD" || stream.write_all(&body).is_ok());
-        if !ok {
-            return;
-        }
-    }
 }
