@@ -226,29 +226,7 @@ impl Run {
 }
 
 fn snapshot(ledger: &TabLedger) -> (Vec<String>, Vec<String>) {
-    let mut events: Vec<String> = ledger
-        .state()
-        .events()
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {} {} {}",
-                e.event_id.as_str(),
-                e.client_id,
-                e.metric,
-                e.amount
-            )
-        })
-        .collect();
-    events.sort();
-    let mut statuses: Vec<String> = ledger
-        .state()
-        .submissions()
-        .iter()
-        .map(|s| format!("{} {:?} {:?}", s.id, s.status, s.told))
-        .collect();
-    statuses.sort();
-    (events, statuses)
+    ledger.state().comparable()
 }
 
 fn run(seed: u64, tabs: usize, steps: usize) {

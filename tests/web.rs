@@ -644,18 +644,7 @@ async fn the_simulator_shows_a_pass_with_the_numbers_side_by_side() {
     events
         .dispatch_event(&web_sys::Event::new("input").expect("event"))
         .expect("dispatch");
-    button(&root, "Run simulation").click();
-    for _ in 0..200 {
-        go("#/simulator").await;
-        if root
-            .query_selector("[data-testid=sim-verdict]")
-            .expect("query")
-            .is_some()
-        {
-            break;
-        }
-    }
-    let verdict = text(&root, "[data-testid=sim-verdict]");
+    let verdict = run_simulation(&root).await;
     assert_eq!(
         verdict,
         "PASS: 160 distinct events sent, 160 counted, every total exact."
@@ -807,6 +796,23 @@ async fn processed_and_raw_log_page_forward_back_first_and_last() {
     clear_storage();
 }
 
+/// Clicks Run simulation and waits for the verdict (a run yields to the
+/// browser between slices).
+async fn run_simulation(root: &HtmlElement) -> String {
+    button(root, "Run simulation").click();
+    for _ in 0..300 {
+        go("#/simulator").await;
+        if root
+            .query_selector("[data-testid=sim-verdict]")
+            .expect("query")
+            .is_some()
+        {
+            break;
+        }
+    }
+    text(root, "[data-testid=sim-verdict]")
+}
+
 /// Sets a number field as a user types into it.
 fn set_number(root: &HtmlElement, selector: &str, value: &str) {
     let input: HtmlInputElement = find(root, selector).unchecked_into();
@@ -823,18 +829,7 @@ async fn the_simulator_races_several_tabs_and_shows_them_converge() {
     go("#/simulator").await;
     set_number(&root, "#sim-events", "60");
     set_number(&root, "#sim-tabs", "3");
-    button(&root, "Run simulation").click();
-    for _ in 0..300 {
-        go("#/simulator").await;
-        if root
-            .query_selector("[data-testid=sim-verdict]")
-            .expect("query")
-            .is_some()
-        {
-            break;
-        }
-    }
-    let verdict = text(&root, "[data-testid=sim-verdict]");
+    let verdict = run_simulation(&root).await;
     assert!(
         verdict.starts_with("PASS: 240 distinct events sent, 240 counted"),
         "{verdict}"

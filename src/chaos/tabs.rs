@@ -68,12 +68,12 @@ impl SimTabs {
     pub fn converge(&mut self) -> Result<(LedgerState, bool), StoreError> {
         let journal = SegmentJournal::open(self.shared.clone(), "reader", self.start)?;
         let reader = Ledger::open(journal, "reader")?;
-        let expected = fingerprint_of(reader.state());
+        let expected = reader.state().comparable();
         let mut agree = true;
         for (view, ledger) in &mut self.tabs {
             view.sync()?;
             ledger.refresh()?;
-            agree &= fingerprint_of(ledger.state()) == expected;
+            agree &= ledger.state().comparable() == expected;
         }
         Ok((reader.state().clone(), agree))
     }
@@ -87,31 +87,6 @@ impl SimTabs {
     pub fn is_empty(&self) -> bool {
         self.tabs.is_empty()
     }
-}
-
-/// Everything derived that must agree between tabs, in a comparable form.
-fn fingerprint_of(state: &LedgerState) -> (Vec<String>, Vec<String>) {
-    let mut events: Vec<String> = state
-        .events()
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {} {} {}",
-                e.event_id.as_str(),
-                e.client_id,
-                e.metric,
-                e.amount
-            )
-        })
-        .collect();
-    events.sort();
-    let mut statuses: Vec<String> = state
-        .submissions()
-        .iter()
-        .map(|s| format!("{} {:?} {:?}", s.id, s.status, s.told))
-        .collect();
-    statuses.sort();
-    (events, statuses)
 }
 
 impl SimTarget for SimTabs {

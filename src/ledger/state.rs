@@ -319,6 +319,34 @@ impl LedgerState {
         self.orphans
     }
 
+    /// Everything derived that every tab must agree on once it sees every
+    /// record, as sorted text: the committed events (id, client, metric,
+    /// amount) and every submission's status and revision. Two states
+    /// converged exactly when these are equal.
+    pub fn comparable(&self) -> (Vec<String>, Vec<String>) {
+        let mut events: Vec<String> = self
+            .events
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {} {}",
+                    e.event_id.as_str(),
+                    e.client_id,
+                    e.metric,
+                    e.amount
+                )
+            })
+            .collect();
+        events.sort();
+        let mut statuses: Vec<String> = self
+            .submissions
+            .iter()
+            .map(|s| format!("{} {:?} {:?}", s.id, s.status, s.told))
+            .collect();
+        statuses.sort();
+        (events, statuses)
+    }
+
     /// The largest Lamport clock applied; new records take the next one.
     pub fn clock(&self) -> u64 {
         self.clock

@@ -50,6 +50,20 @@ const LEAP_SECOND_DAYS: [(i32, u32, u32); 27] = [
 ];
 
 impl Fields {
+    /// The start of a day, with no zone written.
+    pub(super) fn midnight(year: i32, month: u32, day: u32) -> Fields {
+        Fields {
+            year,
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            nanos: 0,
+            offset: None,
+        }
+    }
+
     /// The UTC instant, or why there is none.
     pub(super) fn instant(&self, text: &str, how: &str) -> Result<Parsed, TimestampError> {
         let no_such = || TimestampError::NoSuchDate {

@@ -135,16 +135,7 @@ pub(super) fn parse_iso(t: &str, extended: bool) -> Result<Parsed, TimestampErro
         (Some(y), Some(m), Some(d)) if date.len() == if extended { 10 } else { 8 } => (y, m, d),
         _ => return Err(unrecognized()),
     };
-    let mut fields = Fields {
-        year: year as i32,
-        month,
-        day,
-        hour: 0,
-        minute: 0,
-        second: 0,
-        nanos: 0,
-        offset: None,
-    };
+    let mut fields = Fields::midnight(year as i32, month, day);
     if rest.is_empty() {
         return fields.instant(t, "ISO 8601 date, midnight UTC assumed");
     }

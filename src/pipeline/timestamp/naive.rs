@@ -61,16 +61,7 @@ pub(super) fn parse_naive(t: &str, order: Option<DateOrder>) -> Result<Parsed, T
     } else {
         return Err(unrecognized());
     };
-    let mut fields = Fields {
-        year: year as i32,
-        month,
-        day,
-        hour: 0,
-        minute: 0,
-        second: 0,
-        nanos: 0,
-        offset: None,
-    };
+    let mut fields = Fields::midnight(year as i32, month, day);
     match time_part {
         None => fields.instant(t, &format!("{how}, midnight UTC assumed")),
         Some(tp) => {
