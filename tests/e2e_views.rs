@@ -210,6 +210,17 @@ fn e2e_every_view_and_control_at_desktop_and_phone_width() {
             );
             browser.full_page_screenshot(&shots.join(format!("{width}-{name}.png")));
         }
+        // An event's story, reached from its row in Processed.
+        open_view(&browser, "#/processed", "Processed events");
+        browser.click(&browser.find("[data-testid=processed] tbody tr a"));
+        let verdict = browser.wait_for_text("[data-testid=event-verdict]", |t| !t.is_empty());
+        assert!(verdict.starts_with("Counted once."), "{verdict}");
+        let (scroll, wide) = overflow(&browser, width);
+        assert!(
+            scroll <= f64::from(width),
+            "the event page at {width} px scrolls sideways: {scroll} px wide; too wide: {wide:?}"
+        );
+        browser.full_page_screenshot(&shots.join(format!("{width}-event.png")));
     }
     let errors = severe_console_entries(&browser);
     assert!(errors.is_empty(), "console errors: {errors:#?}");

@@ -1,10 +1,21 @@
 //! Raw log: every submission ever received, with its status and reason.
 
+use super::router::event_href;
 use super::widgets::{Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::{Kind, Status};
 use crate::pipeline::timestamp;
 use leptos::prelude::*;
+
+/// The address of the story of the event a status names, if it names one.
+fn story_of(status: &Status) -> Option<String> {
+    match status {
+        Status::Accepted { event_id } => Some(event_href(event_id)),
+        Status::Duplicate { of, .. } => Some(event_href(of)),
+        Status::Conflict { existing, .. } => Some(event_href(existing)),
+        Status::Rejected { .. } | Status::Interrupted => None,
+    }
+}
 
 /// The kinds a raw log entry can have, in filter order.
 const KINDS: [Kind; 5] = [
@@ -74,6 +85,7 @@ pub fn LogView(
                             <span>{format!(" {} at {}", s.id, timestamp::canonical(&s.received_at))}</span>
                         </div>
                         <div class="reason">{s.status.reason()}</div>
+                        {story_of(&s.status).map(|href| view! { <a href=href class="story">"The event's story"</a> })}
                         {s.told.map(|told| view! {
                             <div class="revised" data-testid="revised">{format!(
                                 "Revised: this submission was answered {} when it arrived; another tab's submissions, merged in before it, make it {}.",

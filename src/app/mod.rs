@@ -6,6 +6,7 @@ mod about_view;
 mod aggregates_view;
 mod backup_view;
 mod controls;
+mod event_view;
 mod import_view;
 mod log_view;
 mod outbox_view;
@@ -23,6 +24,7 @@ pub use about_view::AboutView;
 pub use aggregates_view::AggregatesView;
 pub use backup_view::BackupView;
 pub use controls::FailureControls;
+pub use event_view::EventView;
 pub use import_view::ImportView;
 pub use log_view::LogView;
 pub use outbox_view::OutboxView;
@@ -100,6 +102,7 @@ pub fn Shell(
                 Route::Rules => view! { <RulesView state=state /> }.into_any(),
                 Route::Simulator => view! { <SimulatorView state=state /> }.into_any(),
                 Route::About => view! { <AboutView /> <BackupView state=state /> }.into_any(),
+                Route::Event => view! { <EventView state=state /> }.into_any(),
             }}
             <StorageMeter state=state />
         </main>

@@ -1,5 +1,6 @@
 //! Processed: the committed events, newest first, filtered and paged.
 
+use super::router::event_href;
 use super::widgets::{FilterForm, Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::Event;
@@ -89,7 +90,7 @@ pub fn ProcessedView(
                             <td>{e.client_id.clone()}</td>
                             <td>{e.metric.clone()}</td>
                             <td class="num" title=e.amount.to_string()>{display::amount(e.amount, places)}</td>
-                            <td><code title=e.event_id.to_string()>{e.event_id.short().to_string()}</code></td>
+                            <td><a href=event_href(&e.event_id) title="This event's story: every submission that became it"><code>{e.event_id.short().to_string()}</code></a></td>
                             <td>{timestamp::canonical(&e.ingested_at)}</td>
                         </tr>
                     }).collect_view()

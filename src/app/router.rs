@@ -25,6 +25,8 @@ pub enum Route {
     Simulator,
     /// The guarantees, and backup.
     About,
+    /// One event's story (`#/event/<id>`); reached from a row, not the menu.
+    Event,
 }
 
 impl Route {
@@ -53,6 +55,7 @@ impl Route {
             Route::Rules => "#/rules",
             Route::Simulator => "#/simulator",
             Route::About => "#/about",
+            Route::Event => "#/event/",
         }
     }
 
@@ -68,11 +71,15 @@ impl Route {
             Route::Rules => "Rules",
             Route::Simulator => "Simulator",
             Route::About => "About",
+            Route::Event => "Event",
         }
     }
 
     /// The view for a hash; anything unknown shows Submit.
     pub fn from_hash(hash: &str) -> Route {
+        if hash.starts_with(Route::Event.hash()) {
+            return Route::Event;
+        }
         Route::ALL
             .into_iter()
             .find(|r| r.hash() == hash)
@@ -114,4 +121,15 @@ pub fn Nav(route: ReadSignal<Route>) -> impl IntoView {
             </ul>
         </nav>
     }
+}
+
+/// The address of an event's story.
+pub fn event_href(id: &crate::pipeline::fingerprint::Fingerprint) -> String {
+    format!("{}{}", Route::Event.hash(), id.as_str())
+}
+
+/// The event id the address names, on the event page.
+pub fn event_in_hash() -> Option<crate::pipeline::fingerprint::Fingerprint> {
+    let hash = window().location().hash().ok()?;
+    crate::pipeline::fingerprint::Fingerprint::parse(hash.strip_prefix(Route::Event.hash())?)
 }

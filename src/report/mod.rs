@@ -9,7 +9,9 @@ mod aggregate;
 mod csv;
 pub mod display;
 mod glance;
+mod lineage;
 
 pub use aggregate::{Aggregates, Filter, Stats};
 pub use csv::aggregates_csv;
 pub use glance::Glance;
+pub use lineage::{Chapter, Lineage, Relation};

@@ -1,0 +1,79 @@
+//! One event's story: the canonical event, then every submission that
+//! became it or tried to, with its raw text and outcome, and a sentence that
+//! says why it counted once.
+
+use super::router::event_in_hash;
+use super::AppState;
+use crate::pipeline::timestamp;
+use crate::report::{display, Lineage};
+use leptos::prelude::*;
+
+#[component]
+pub fn EventView(
+    /// The shared app state.
+    state: AppState,
+) -> impl IntoView {
+    // Follows the address, so going from one event to another re-renders
+    // (the route stays "event" between them).
+    let (id, set_id) = signal(event_in_hash());
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        set_id.set(event_in_hash());
+    });
+    on_cleanup(move || listener.remove());
+
+    let story = move || {
+        let id = id.get()?;
+        state.read(|t| {
+            let lineage = Lineage::of(t.ledger.state(), &id)?;
+            let verdict = lineage.verdict();
+            let event = lineage.event.clone();
+            let chapters: Vec<_> = lineage
+                .chapters
+                .iter()
+                .map(|c| (c.submission.clone(), c.relation))
+                .collect();
+            Some((event, verdict, chapters))
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="event-title">
+            <h2 id="event-title">"Event"</h2>
+            {move || match story() {
+                None => view! {
+                    <p data-testid="event-missing">
+                        "No counted event has this address. It may belong to data that was cleared, or to another browser."
+                    </p>
+                }.into_any(),
+                Some((event, verdict, chapters)) => view! {
+                    <p class="verdict pass" data-testid="event-verdict" role="status">{verdict}</p>
+                    <table class="event" data-testid="event-fields">
+                        <tbody>
+                            <tr><th scope="row">"client_id"</th><td>{event.client_id.clone()}</td></tr>
+                            <tr><th scope="row">"metric"</th><td>{event.metric.clone()}</td></tr>
+                            <tr><th scope="row">"amount"</th><td title=event.amount.to_string()>{display::amount(event.amount, display::decimals(event.amount))}</td></tr>
+                            <tr><th scope="row">"timestamp"</th><td>{timestamp::canonical(&event.timestamp)}</td></tr>
+                            <tr><th scope="row">"idempotency_key"</th><td>{event.idempotency_key.clone().unwrap_or_else(|| "(none)".into())}</td></tr>
+                            <tr><th scope="row">"event_id"</th><td><code>{event.event_id.to_string()}</code></td></tr>
+                        </tbody>
+                    </table>
+                    <h3>"Submissions, in the order received"</h3>
+                    <ol class="log" data-testid="event-submissions">
+                        {chapters.into_iter().map(|(s, relation)| view! {
+                            <li>
+                                <div class="log-head">
+                                    <strong class=format!("status status-{}", s.status.kind().label().to_lowercase())>{s.status.kind().label()}</strong>
+                                    <span>{format!(" · {} · {} at {}", relation.label(), s.id, timestamp::canonical(&s.received_at))}</span>
+                                </div>
+                                <div class="reason">{s.status.reason()}</div>
+                                {s.told.map(|told| view! {
+                                    <div class="revised">{format!("Revised: answered {} when it arrived.", told.label())}</div>
+                                })}
+                                <pre class="raw">{s.raw.clone()}</pre>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
