@@ -165,6 +165,19 @@ fn use_controls(browser: &Browser, route: &str) {
             );
         }
         "aggregates" => click_button(browser, "Export CSV"),
+        "simulator" => {
+            // A small run, so the verdict, the timeline and the histogram
+            // show; two simulated tabs keep it in memory, off this data.
+            browser.execute(
+                "for (const [id, v] of [['#sim-events', '40'], ['#sim-tabs', '2']]) {
+                   const e = document.querySelector(id); e.value = v;
+                   e.dispatchEvent(new Event('input', { bubbles: true }));
+                 }",
+                json!([]),
+            );
+            click_button(browser, "Run simulation");
+            browser.wait_for_text("[data-testid=sim-verdict]", |t| t.starts_with("PASS"));
+        }
         "submit" => {
             // The failure switch on and off again.
             let toggle = "document.querySelector('fieldset.failure input[type=checkbox]').click();";

@@ -655,6 +655,48 @@ async fn the_simulator_shows_a_pass_with_the_numbers_side_by_side() {
         !stats.contains(" 0 failed attempts"),
         "the database did fail: {stats}"
     );
+    // The timeline is drawn with the run's own figures.
+    let figure = |word: &str| -> String {
+        let before = stats.split(word).next().unwrap_or_default();
+        before
+            .trim_end()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (accepted, duplicates, failed) = (
+        figure(" accepted"),
+        figure(" duplicates"),
+        figure(" failed attempts"),
+    );
+    let legend = text(&root, "[data-testid=sim-timeline-legend]");
+    for expected in [
+        format!("{accepted} answered Accepted"),
+        format!("{duplicates} duplicates caught"),
+        format!("{failed} failed attempts"),
+    ] {
+        assert!(legend.contains(&expected), "{expected:?} in {legend}");
+    }
+    let timeline = find(&root, "[data-testid=sim-timeline]");
+    let points: usize = timeline
+        .get_attribute("data-points")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    assert!(points > 100, "one point per send: {points}");
+    assert_eq!(
+        root.query_selector_all("[data-testid=sim-timeline] polyline")
+            .expect("lines")
+            .length(),
+        4
+    );
+    assert!(
+        root.query_selector_all("[data-testid=sim-histogram] rect")
+            .expect("bars")
+            .length()
+            >= 2,
+        "sends took one attempt or more"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -865,6 +907,69 @@ async fn the_raw_log_says_when_a_merge_of_tabs_revised_an_answer() {
     assert!(
         revised.contains("answered Accepted") && revised.contains("make it Conflict"),
         "{revised}"
+    );
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn the_simulators_address_holds_its_settings_and_replays_the_run() {
+    clear_storage();
+    let (root, app) = mounted_app().await;
+    go("#/simulator?seed=7&clients=2&events=30&failure=30").await;
+    let value = |id: &str| find(&root, id).unchecked_into::<HtmlInputElement>().value();
+    assert_eq!(
+        (
+            value("#sim-seed"),
+            value("#sim-clients"),
+            value("#sim-events")
+        ),
+        ("7".into(), "2".into(), "30".into())
+    );
+    // Changing a setting changes the address, without a new history entry.
+    let history = window()
+        .history()
+        .expect("history")
+        .length()
+        .expect("length");
+    set_number(&root, "#sim-events", "31");
+    tick().await;
+    let hash = window().location().hash().expect("hash");
+    assert!(
+        hash.contains("events=31") && hash.contains("seed=7"),
+        "{hash}"
+    );
+    assert_eq!(
+        window()
+            .history()
+            .expect("history")
+            .length()
+            .expect("length"),
+        history
+    );
+    // The same address gives the same run (the run id aside).
+    let figures = |stats: String| {
+        stats
+            .split_once(": ")
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or(stats)
+    };
+    let first = (
+        run_simulation(&root).await,
+        figures(text(&root, "[data-testid=sim-stats]")),
+    );
+    drop(app);
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go(&hash).await;
+    let second = (
+        run_simulation(&root).await,
+        figures(text(&root, "[data-testid=sim-stats]")),
+    );
+    assert_eq!(first, second);
+    assert!(
+        first.0.starts_with("PASS: 62 distinct events sent"),
+        "{}",
+        first.0
     );
     clear_storage();
 }

@@ -80,9 +80,11 @@ impl Route {
         if hash.starts_with(Route::Event.hash()) {
             return Route::Event;
         }
+        // A view may carry its settings after `?` (`#/simulator?seed=7`).
+        let view = hash.split('?').next().unwrap_or_default();
         Route::ALL
             .into_iter()
-            .find(|r| r.hash() == hash)
+            .find(|r| r.hash() == view)
             .unwrap_or(Route::Submit)
     }
 }
@@ -132,4 +134,27 @@ pub fn event_href(id: &crate::pipeline::fingerprint::Fingerprint) -> String {
 pub fn event_in_hash() -> Option<crate::pipeline::fingerprint::Fingerprint> {
     let hash = window().location().hash().ok()?;
     crate::pipeline::fingerprint::Fingerprint::parse(hash.strip_prefix(Route::Event.hash())?)
+}
+
+/// The settings after `?` in the address, as name/value pairs.
+pub fn query() -> Vec<(String, String)> {
+    let hash = window().location().hash().unwrap_or_default();
+    hash.split_once('?')
+        .map(|(_, q)| {
+            q.split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Replaces the address's settings without a new history entry or a
+/// hashchange (the view already shows them).
+pub fn replace_query(view: Route, pairs: &[(&str, String)]) {
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let hash = format!("{}?{}", view.hash(), query.join("&"));
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
+    }
 }

@@ -1,14 +1,123 @@
 //! Simulator: chaos in the app, and a visible verdict on exactly-once.
 
+use super::router::{query, replace_query, Route};
 use super::widgets::yield_to_browser;
 use super::AppState;
-use crate::chaos::{SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation};
+use crate::chaos::{SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation, TimelinePoint};
 use crate::ledger::FaultPoint;
 use crate::report::display;
 use leptos::prelude::*;
 
 /// New events per slice between paints.
 const SLICE: usize = 100;
+
+/// One polyline over simulated time: `value` of each point, scaled to `max`.
+fn polyline(
+    points: &[TimelinePoint],
+    span: i64,
+    max: usize,
+    value: fn(&TimelinePoint) -> usize,
+) -> String {
+    let step = (points.len() / 300).max(1);
+    points
+        .iter()
+        .step_by(step)
+        .chain(points.last())
+        .map(|p| {
+            let x = 40.0 + p.at_ms as f64 / span.max(1) as f64 * 620.0;
+            let y = 190.0 - value(p) as f64 / max.max(1) as f64 * 170.0;
+            format!("{x:.1},{y:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The run over simulated time: Accepted answers, duplicates caught and
+/// failed attempts (cumulative), and what waited in the clients' outboxes;
+/// then how many attempts each send took.
+fn timeline(stats: &SimStats) -> impl IntoView {
+    let points = &stats.timeline;
+    let span = points.last().map_or(1, |p| p.at_ms);
+    let top = points
+        .last()
+        .map_or(1, |p| p.accepted.max(p.duplicates).max(p.failures));
+    let most_waiting = points.iter().map(|p| p.waiting).max().unwrap_or(0);
+    let lines = [
+        (
+            "committed",
+            "line",
+            polyline(points, span, top, |p| p.accepted),
+        ),
+        (
+            "duplicates",
+            "line dup",
+            polyline(points, span, top, |p| p.duplicates),
+        ),
+        (
+            "failed attempts",
+            "line fail",
+            polyline(points, span, top, |p| p.failures),
+        ),
+        (
+            "waiting",
+            "line wait",
+            polyline(points, span, most_waiting, |p| p.waiting),
+        ),
+    ];
+    let [before, mid, lost, storage] = stats.failures_at;
+    let legend = format!(
+        "Over {} simulated: {} answered Accepted, {} duplicates caught, {} failed attempts ({} before the raw write, {} mid-request, {} lost acknowledgements{}); at most {} waiting in outboxes at once (dotted, own scale). A lost acknowledgement commits without an Accepted answer; its retry is a duplicate.",
+        if span >= 1000 { format!("{:.1} s", span as f64 / 1000.0) } else { format!("{span} ms") },
+        display::count(stats.accepted as u64),
+        display::count(stats.duplicates as u64),
+        display::count(stats.failures as u64),
+        display::count(before as u64),
+        display::count(mid as u64),
+        display::count(lost as u64),
+        if storage > 0 { format!(", {storage} storage errors") } else { String::new() },
+        display::count(most_waiting as u64),
+    );
+    let most = stats
+        .attempts_per_send
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let bars = stats.attempts_per_send.iter().enumerate().map(|(i, n)| {
+        let height = *n as f64 / most as f64 * 120.0;
+        let x = 40 + i * 70;
+        view! {
+            <rect class="bar" x=x.to_string() y=format!("{:.1}", 140.0 - height) width="50" height=format!("{height:.1}")></rect>
+            <text class="chart-value" x=x.to_string() y=format!("{:.1}", 134.0 - height)>{display::count(*n as u64)}</text>
+            <text class="chart-label" x=(x + 25).to_string() y="158" text-anchor="middle">{(i + 1).to_string()}</text>
+        }
+    }).collect_view();
+    view! {
+        <figure>
+            <figcaption>"The run over simulated time"</figcaption>
+            <svg role="img" aria-label="The run over simulated time" data-testid="sim-timeline" data-points=points.len().to_string()
+                viewBox="0 0 680 210" width="100%">
+                {lines.into_iter().map(|(name, class, path)| view! {
+                    <polyline class=class points=path><title>{name}</title></polyline>
+                }).collect_view()}
+                <text class="chart-label" x="40" y="206">"0"</text>
+                <text class="chart-label" x="660" y="206" text-anchor="end">{format!("{span} ms")}</text>
+            </svg>
+            <ul class="legend" aria-hidden="true">
+                <li><span class="swatch committed"></span>"answered Accepted"</li>
+                <li><span class="swatch dup"></span>"duplicates caught"</li>
+                <li><span class="swatch fail"></span>"failed attempts"</li>
+                <li><span class="swatch wait"></span>"waiting in outboxes"</li>
+            </ul>
+            <p class="hint" data-testid="sim-timeline-legend">{legend}</p>
+        </figure>
+        <figure>
+            <figcaption>"Attempts each send took (how many sends took 1, 2, 3… attempts)"</figcaption>
+            <svg role="img" aria-label="Attempts each send took" data-testid="sim-histogram" viewBox="0 0 680 165" width="100%">{bars}</svg>
+        </figure>
+    }
+}
 
 /// The run's verdict in one sentence.
 fn verdict(report: &SimReport, tabs: usize) -> String {
@@ -40,7 +149,10 @@ pub fn SimulatorView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let config = RwSignal::new(SimConfig::default());
+    // The settings live in the address, so a run can be shared and replays
+    // identically from it.
+    let config = RwSignal::new(SimConfig::from_pairs(&query()));
+    Effect::new(move |_| replace_query(Route::Simulator, &config.with(SimConfig::to_pairs)));
     let (progress, set_progress) = signal((0usize, 0usize));
     let (running, set_running) = signal(false);
     let (result, set_result) = signal(None::<(SimReport, SimStats, String)>);
@@ -179,6 +291,7 @@ pub fn SimulatorView(
                 <p class=if report.pass { "verdict pass" } else { "verdict fail" } data-testid="sim-verdict" role="status">
                     {verdict(&report, config.with_untracked(|c| c.tabs))}
                 </p>
+                {timeline(&stats)}
                 <p class="hint" data-testid="sim-stats">{format!(
                     "Run {run_id}: {} sends, {} attempts, {} failed attempts, {} accepted, {} duplicates, {} parked in outboxes and drained.",
                     stats.sends, stats.attempts, stats.failures, stats.accepted, stats.duplicates, stats.parked

@@ -20,7 +20,7 @@
 
 use super::sample::{random_event, render, LogicalEvent, Shape};
 use super::tabs::{SimTabs, SimTarget};
-use crate::ledger::{Fault, FaultPlan, FaultPoint, LedgerState, Outcome};
+use crate::ledger::{Failure, Fault, FaultPlan, FaultPoint, LedgerState, Outcome};
 use crate::pipeline::amount::Amount;
 use crate::report::{Aggregates, Filter};
 use crate::rng::SeededRng;
@@ -73,6 +73,97 @@ impl Default for SimConfig {
     }
 }
 
+impl SimConfig {
+    /// The settings as address parameters (rates in whole percent), so a
+    /// run can be shared and replayed: `seed=7&clients=4&…`.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let percent = |ppm: u32| (ppm / 10_000).to_string();
+        let points: Vec<&str> = self
+            .failure_points
+            .iter()
+            .map(|p| match p {
+                FaultPoint::BeforeRaw => "before_raw",
+                FaultPoint::MidRequest => "mid_request",
+                FaultPoint::LostAck => "lost_ack",
+            })
+            .collect();
+        vec![
+            ("seed", self.seed.to_string()),
+            ("clients", self.clients.to_string()),
+            ("events", self.events_per_client.to_string()),
+            ("resend", percent(self.resend_per_million)),
+            ("reshape", percent(self.reshape_per_million)),
+            ("failure", percent(self.failure_per_million)),
+            ("points", points.join(",")),
+            ("attempts", self.attempts.to_string()),
+            ("backoff", self.backoff_ms.to_string()),
+            ("tabs", self.tabs.to_string()),
+            ("refresh", percent(self.refresh_per_million)),
+        ]
+    }
+
+    /// Settings from address parameters; a missing or unreadable value
+    /// keeps its default, and every value is held to the range the form
+    /// allows.
+    pub fn from_pairs(pairs: &[(String, String)]) -> SimConfig {
+        let mut c = SimConfig::default();
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let num = |name: &str, max: u64| {
+            get(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .map(|v| v.min(max))
+        };
+        let ppm = |name: &str, max: u64| num(name, max).map(|p| p as u32 * 10_000);
+        if let Some(v) = num("seed", u64::MAX) {
+            c.seed = v;
+        }
+        if let Some(v) = num("clients", 20) {
+            c.clients = v.max(1) as usize;
+        }
+        if let Some(v) = num("events", 20_000) {
+            c.events_per_client = v as usize;
+        }
+        if let Some(v) = ppm("resend", 90) {
+            c.resend_per_million = v;
+        }
+        if let Some(v) = ppm("reshape", 90) {
+            c.reshape_per_million = v;
+        }
+        if let Some(v) = ppm("failure", 90) {
+            c.failure_per_million = v;
+        }
+        if let Some(points) = get("points") {
+            c.failure_points = points
+                .split(',')
+                .filter_map(|p| match p {
+                    "before_raw" => Some(FaultPoint::BeforeRaw),
+                    "mid_request" => Some(FaultPoint::MidRequest),
+                    "lost_ack" => Some(FaultPoint::LostAck),
+                    _ => None,
+                })
+                .collect();
+        }
+        if let Some(v) = num("attempts", 10) {
+            c.attempts = v.max(1) as u32;
+        }
+        if let Some(v) = num("backoff", 60_000) {
+            c.backoff_ms = v;
+        }
+        if let Some(v) = num("tabs", 8) {
+            c.tabs = v.max(1) as usize;
+        }
+        if let Some(v) = ppm("refresh", 100) {
+            c.refresh_per_million = v;
+        }
+        c
+    }
+}
+
 /// What happened during a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SimStats {
@@ -90,6 +181,31 @@ pub struct SimStats {
     pub rejected: usize,
     /// Sends whose attempts all failed; parked in the outbox until `finish`.
     pub parked: usize,
+    /// Failed attempts by where they failed: before the raw write,
+    /// mid-request, lost acknowledgement, real storage.
+    pub failures_at: [usize; 4],
+    /// How many sends took 1, 2, 3, … attempts to be answered (index 0 is
+    /// one attempt; a parked send counts its drain attempt too).
+    pub attempts_per_send: Vec<usize>,
+    /// The run over simulated time, one point per send.
+    pub timeline: Vec<TimelinePoint>,
+}
+
+/// The run's cumulative figures at one moment of simulated time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimelinePoint {
+    /// Simulated milliseconds since the run started.
+    pub at_ms: i64,
+    /// Attempts so far.
+    pub attempts: usize,
+    /// Failed attempts so far.
+    pub failures: usize,
+    /// Accepted answers so far (a lost acknowledgement commits without one).
+    pub accepted: usize,
+    /// Duplicates caught so far.
+    pub duplicates: usize,
+    /// Payloads waiting in the clients' outboxes now.
+    pub waiting: usize,
 }
 
 /// Expected and actual figures for one client and metric.
@@ -161,6 +277,7 @@ pub struct Simulation {
     truth: BTreeMap<(String, String), (u64, i128)>,
     parked: Vec<String>,
     clock: DateTime<Utc>,
+    start: DateTime<Utc>,
     /// What happened so far.
     pub stats: SimStats,
 }
@@ -185,6 +302,7 @@ impl Simulation {
             truth: BTreeMap::new(),
             parked: Vec::new(),
             clock: start,
+            start,
             stats: SimStats::default(),
         }
     }
@@ -281,11 +399,13 @@ impl Simulation {
     fn send<T: SimTarget>(&mut self, ledger: &mut T, text: &str) {
         self.stats.sends += 1;
         let mut delay = self.config.backoff_ms;
-        for _ in 0..self.config.attempts.max(1) {
+        for attempt in 1..=self.config.attempts.max(1) {
             self.stats.attempts += 1;
             let outcome = ledger.send(text, self.clock, &mut self.rng);
             self.clock += Duration::milliseconds(1);
             if self.record(&outcome) {
+                self.count_attempts(attempt as usize);
+                self.mark(self.parked.len());
                 return;
             }
             self.clock += Duration::milliseconds(delay as i64);
@@ -293,6 +413,29 @@ impl Simulation {
         }
         self.stats.parked += 1;
         self.parked.push(text.to_string());
+        self.mark(self.parked.len());
+    }
+
+    fn count_attempts(&mut self, attempts: usize) {
+        let slot = attempts.max(1) - 1;
+        if self.stats.attempts_per_send.len() <= slot {
+            self.stats.attempts_per_send.resize(slot + 1, 0);
+        }
+        self.stats.attempts_per_send[slot] += 1;
+    }
+
+    /// Adds a point to the timeline: the figures now, with `waiting`
+    /// payloads in the clients' outboxes.
+    fn mark(&mut self, waiting: usize) {
+        let point = TimelinePoint {
+            at_ms: (self.clock - self.start).num_milliseconds(),
+            attempts: self.stats.attempts,
+            failures: self.stats.failures,
+            accepted: self.stats.accepted,
+            duplicates: self.stats.duplicates,
+            waiting,
+        };
+        self.stats.timeline.push(point);
     }
 
     /// Counts an outcome; true when the send is done.
@@ -301,8 +444,15 @@ impl Simulation {
             Outcome::Accepted { .. } => self.stats.accepted += 1,
             Outcome::Duplicate { .. } => self.stats.duplicates += 1,
             Outcome::Rejected { .. } | Outcome::Conflict { .. } => self.stats.rejected += 1,
-            Outcome::Failed { .. } => {
+            Outcome::Failed { failure } => {
                 self.stats.failures += 1;
+                let at = match failure {
+                    Failure::Simulated(FaultPoint::BeforeRaw) => 0,
+                    Failure::Simulated(FaultPoint::MidRequest) => 1,
+                    Failure::Simulated(FaultPoint::LostAck) => 2,
+                    _ => 3,
+                };
+                self.stats.failures_at[at] += 1;
                 return false;
             }
         }
@@ -313,13 +463,20 @@ impl Simulation {
     /// retried until it gets an answer, as the clients' outboxes would.
     pub fn finish<T: SimTarget>(&mut self, ledger: &mut T) {
         ledger.set_faults(FaultPlan::none());
-        for text in std::mem::take(&mut self.parked) {
+        let waiting = std::mem::take(&mut self.parked);
+        let mut left = waiting.len();
+        for text in waiting {
             self.stats.attempts += 1;
             let outcome = ledger.send(&text, self.clock, &mut self.rng);
-            if !self.record(&outcome) {
+            self.clock += Duration::milliseconds(1);
+            left -= 1;
+            if self.record(&outcome) {
+                self.count_attempts(self.config.attempts.max(1) as usize + 1);
+            } else {
                 // Real storage refused (full?): keep it parked and say so.
                 self.parked.push(text);
             }
+            self.mark(left + self.parked.len());
         }
     }
 
@@ -429,6 +586,80 @@ mod tests {
         assert!(
             stats.duplicates > 200,
             "resends and reshapes happened: {stats:?}"
+        );
+    }
+
+    #[test]
+    fn the_timeline_and_histogram_add_up_to_the_runs_figures() {
+        let (_, stats) = run(SimConfig {
+            events_per_client: 80,
+            ..SimConfig::default()
+        });
+        let last = stats.timeline.last().copied().unwrap_or_default();
+        assert_eq!(
+            (
+                last.attempts,
+                last.failures,
+                last.accepted,
+                last.duplicates,
+                last.waiting
+            ),
+            (
+                stats.attempts,
+                stats.failures,
+                stats.accepted,
+                stats.duplicates,
+                0
+            ),
+            "the last point is the run's end, with every outbox drained"
+        );
+        assert!(stats
+            .timeline
+            .windows(2)
+            .all(|w| w[0].at_ms <= w[1].at_ms && w[0].attempts <= w[1].attempts));
+        assert!(
+            stats.timeline.iter().any(|p| p.waiting > 0),
+            "something waited in an outbox"
+        );
+        assert_eq!(stats.failures_at.iter().sum::<usize>(), stats.failures);
+        assert_eq!(stats.attempts_per_send.iter().sum::<usize>(), stats.sends);
+        let attempts: usize = stats
+            .attempts_per_send
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i + 1) * n)
+            .sum();
+        assert_eq!(
+            attempts, stats.attempts,
+            "every attempt is in the histogram"
+        );
+    }
+
+    #[test]
+    fn settings_survive_the_address_and_bad_values_keep_defaults() {
+        let config = SimConfig {
+            seed: 42,
+            clients: 3,
+            events_per_client: 77,
+            failure_points: vec![FaultPoint::LostAck],
+            tabs: 3,
+            ..SimConfig::default()
+        };
+        let pairs: Vec<(String, String)> = config
+            .to_pairs()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        assert_eq!(SimConfig::from_pairs(&pairs), config);
+        let odd = [
+            ("clients".to_string(), "999".to_string()),
+            ("events".to_string(), "lots".to_string()),
+        ];
+        let read = SimConfig::from_pairs(&odd);
+        assert_eq!(read.clients, 20, "held to the form's range");
+        assert_eq!(
+            read.events_per_client,
+            SimConfig::default().events_per_client
         );
     }
 
