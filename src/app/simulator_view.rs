@@ -281,6 +281,11 @@ pub fn SimulatorView(
                     </label>
                 }).collect_view()}
             </fieldset>
+            <p class="hint" data-testid="sim-where">{move || if config.with(|c| c.tabs) > 1 {
+                "With 2 or more tabs the run stays in memory: this browser's data is not touched.".to_string()
+            } else {
+                "With 1 tab the run goes through this browser's own storage: its events stay in your data under clients named sim…, in every view, until you Clear all data (About). Set Tabs to 2 or more to keep a run apart.".to_string()
+            }}</p>
             <button type="button" on:click=run prop:disabled=move || running.get()>"Run simulation"</button>
             <Show when=move || running.get() || result.with(Option::is_some)>
                 <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string() aria-label="Simulation progress"></progress>
