@@ -75,12 +75,20 @@ pub(super) fn parse_clock(time: &str, text: &str) -> Result<(u32, u32, u32, u32)
     ))
 }
 
-/// A zone designator: `Z`, `±hh:mm`, `±hhmm` or `±hh`, in seconds east.
+/// A name for UTC: `Z`, `UTC`, `UT` or `GMT`, in any case.
+fn zone_name(z: &str) -> bool {
+    ["z", "utc", "ut", "gmt"]
+        .iter()
+        .any(|n| z.eq_ignore_ascii_case(n))
+}
+
+/// A zone designator: `Z`, `UTC`, `GMT`, `±hh:mm`, `±hhmm` or `±hh`, in
+/// seconds east.
 pub(super) fn zone(z: &str, text: &str) -> Result<i32, TimestampError> {
     let unrecognized = || TimestampError::Unrecognized {
         text: text.to_string(),
     };
-    if z.eq_ignore_ascii_case("z") {
+    if zone_name(z) {
         return Ok(0);
     }
     let sign = match z.as_bytes().first() {
@@ -143,11 +151,15 @@ pub(super) fn parse_iso(t: &str, extended: bool) -> Result<Parsed, TimestampErro
     if !(sep == b'T' || sep == b't' || (sep == b' ' && extended)) {
         return Err(unrecognized());
     }
-    let rest = rest[1..].trim_start();
-    // The zone starts at Z, + or - (a time has none of them).
-    let (time, zone_text) = match rest.find(['Z', 'z', '+', '-']) {
-        Some(i) => (&rest[..i], Some(rest[i..].trim())),
-        None => (rest.trim_end(), None),
+    let rest = rest[1..].trim();
+    // The zone follows the time, after a space or not: a name (`UTC`), or
+    // starting at Z, + or - (a time has none of them).
+    let (time, zone_text) = match rest.rsplit_once(' ') {
+        Some((time, z)) if zone_name(z) || z.starts_with(['+', '-']) => (time.trim_end(), Some(z)),
+        _ => match rest.find(['Z', 'z', '+', '-']) {
+            Some(i) => (rest[..i].trim_end(), Some(rest[i..].trim())),
+            None => (rest, None),
+        },
     };
     (fields.hour, fields.minute, fields.second, fields.nanos) = parse_clock(time, t)?;
     if let Some(z) = zone_text {
@@ -176,6 +188,11 @@ pub(super) fn month_number(name: &str) -> Option<u32> {
 pub(super) fn parse_rfc2822(t: &str) -> Result<Parsed, TimestampError> {
     let unrecognized = || TimestampError::Unrecognized {
         text: t.to_string(),
+    };
+    // A trailing comment, as mail clients write it: `+0000 (UTC)`.
+    let t = match (t.trim_end().strip_suffix(')'), t.rfind('(')) {
+        (Some(_), Some(i)) => t[..i].trim_end(),
+        _ => t,
     };
     let (weekday, rest) = match t.split_once(',') {
         Some((w, rest)) => (Some(w.trim()), rest),

@@ -491,6 +491,30 @@ mod tests {
     }
 
     #[test]
+    fn a_zone_after_a_space_or_by_name_and_a_mail_comment_are_read() {
+        // Found by an independent table of spellings (Go's and Ruby's default
+        // formats, and mail clients' RFC 2822 comments).
+        assert_eq!(
+            at("2024-01-31 12:00:00 +0100"),
+            utc(2024, 1, 31, 11, 0, 0, 0)
+        );
+        assert_eq!(at("2024-01-31 12:00:00 UTC"), utc(2024, 1, 31, 12, 0, 0, 0));
+        assert_eq!(at("2024-01-31T12:00:00 GMT"), utc(2024, 1, 31, 12, 0, 0, 0));
+        assert_eq!(
+            at("2024-01-31 12:00:00 -08:00"),
+            utc(2024, 1, 31, 20, 0, 0, 0)
+        );
+        assert_eq!(
+            at("Wed, 31 Jan 2024 12:00:00 +0000 (UTC)"),
+            utc(2024, 1, 31, 12, 0, 0, 0)
+        );
+        assert!(matches!(
+            refused("2024-01-31 12:00:00 CET"),
+            TimestampError::Unrecognized { .. }
+        ));
+    }
+
+    #[test]
     fn refusals_name_the_real_reason() {
         let e = refused("Tue, 30 Dec 2024 10:00:00 +0000");
         assert_eq!(
