@@ -148,6 +148,12 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             entries: PhantomData,
         };
         journal.scan()?;
+        // Reopened as a writer that already has data (an id used again): a
+        // write of its last session may have failed after its segment was
+        // written, and only the in-memory flag knew. Assume it did, so the
+        // first segment close rewrites the segment with its committed
+        // records (one extra write, once).
+        journal.dirty = journal.writers.contains_key(writer);
         Ok(journal)
     }
 
@@ -807,6 +813,37 @@ mod tests {
                 filler.status
             );
         }
+    }
+
+    #[test]
+    fn a_failed_commit_does_not_come_back_when_its_writer_id_is_used_again() {
+        // Found by an independent adversarial model: the same writer id
+        // reopened after a failed head write, whose first append closes the
+        // segment the failed records were written into.
+        let kv = Rc::new(MemoryKv::new());
+        let order = |amount: u32| {
+            format!(
+                r#"{{"client":"shop","metric":"sale","amount":{amount},"ts":"2024-01-01","event_id":"order-7","note":"{}"}}"#,
+                "x".repeat(SEGMENT_LIMIT / 2 + 100)
+            )
+        };
+        let mut tab = open(&kv, "tab1");
+        assert_eq!(tab.submit(A, now()).label(), "Accepted");
+        kv.crash_after(3);
+        assert!(tab.submit(&order(100), now()).is_retryable());
+        kv.recover();
+        let mut again = open(&kv, "tab1");
+        assert_eq!(again.submit(&order(200), now()).label(), "Accepted");
+        let reader = open(&kv, "reader");
+        let amounts: Vec<String> = reader
+            .state()
+            .events()
+            .iter()
+            .filter(|e| e.client_id == "shop")
+            .map(|e| e.amount.to_string())
+            .collect();
+        assert_eq!(amounts, ["200"]);
+        assert_eq!(reader.state().events(), again.state().events());
     }
 
     #[test]
