@@ -7,6 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+# wasm-opt: binaryen from npm (it runs on Node). Debian's binaryen 108
+# corrupts wasm-bindgen's externref table; 110 and later are fine. Trunk uses
+# it only when its version equals `[tools] wasm_opt` in Trunk.toml.
+BINARYEN_VERSION=132.0.0
 want_test=false
 [ "${1:-}" = "--test" ] && want_test=true
 
@@ -48,6 +52,11 @@ if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; 
   cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 
+binaryen_dir="$HOME/.local/share/tally-tools/binaryen-$BINARYEN_VERSION"
+wasm_opt_ok() {
+  [ "$(wasm-opt --version 2>/dev/null)" = "wasm-opt version ${BINARYEN_VERSION%%.*} (version_${BINARYEN_VERSION%%.*})" ]
+}
+
 apt_install() {
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "missing $*: install them with your system's package manager" >&2
@@ -59,6 +68,23 @@ apt_install() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
+
+if ! wasm_opt_ok; then
+  missing=()
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
+  mkdir -p "$binaryen_dir" "$HOME/.cargo/bin"
+  npm install --prefix "$binaryen_dir" --no-save --no-audit --no-fund --ignore-scripts \
+    --loglevel=error "binaryen@$BINARYEN_VERSION"
+  # ~/.cargo/bin is on the PATH of every script here and of Trunk.
+  ln -sf "$binaryen_dir/node_modules/binaryen/bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
+  if ! wasm_opt_ok; then
+    echo "wasm-opt from binaryen $BINARYEN_VERSION does not run: $(wasm-opt --version 2>&1 | head -n1)" >&2
+    exit 1
+  fi
+fi
 
 if $want_test; then
   # A browser and a chromedriver of the same major version, present already
