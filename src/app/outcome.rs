@@ -15,7 +15,7 @@ pub fn OutcomePanel(
     attempt: u64,
 ) -> impl IntoView {
     let label = outcome.label();
-    let class = format!("panel outcome outcome-{}", label.to_lowercase());
+    let class = format!("panel outcome outcome-{}", label.to_ascii_lowercase());
     let body = match outcome {
         Outcome::Accepted { event, provenance } => view! {
             <p>"A new event was committed."</p>
