@@ -28,6 +28,8 @@ run "release build of the site under /tally/ (trunk)" \
   trunk build --release --offline --public-url /tally/ --dist target/e2e-site
 run "end-to-end tests against the release build in headless Chromium" \
   cargo test --locked --test e2e --test e2e_tabs --test e2e_views --test e2e_story -- --ignored --test-threads 1
+run "offline use and updates end-to-end (service worker) in headless Chromium" \
+  cargo test --locked --test e2e_offline -- --ignored --test-threads 1
 
 step=""
 printf '\n\033[1;32mAll checks passed in %ss.\033[0m\n' "$(( $(date +%s) - started ))"

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use tiny_http::{Header, Method, Response, Server};
@@ -21,6 +22,7 @@ pub struct StaticServer {
     pub addr: SocketAddr,
     pub prefix: String,
     log: Arc<Mutex<Vec<Served>>>,
+    offline: Arc<AtomicBool>,
 }
 
 impl StaticServer {
@@ -32,11 +34,25 @@ impl StaticServer {
             .to_ip()
             .expect("an IP address, not a Unix socket");
         let log = Arc::new(Mutex::new(Vec::new()));
+        let offline = Arc::new(AtomicBool::new(false));
         let (root, prefix_owned, log2) = (root.to_path_buf(), prefix.to_string(), log.clone());
+        let offline2 = offline.clone();
         thread::spawn(move || {
             for request in server.incoming_requests() {
                 let target = request.url().to_string();
                 let readable = matches!(request.method(), Method::Get | Method::Head);
+                if offline2.load(Ordering::SeqCst) {
+                    // tiny_http cannot drop a connection unanswered; a 503
+                    // serves nothing either, and is logged as unanswered.
+                    if let Ok(mut l) = log2.lock() {
+                        l.push(Served {
+                            path: target,
+                            status: 0,
+                        });
+                    }
+                    let _ = request.respond(Response::empty(503));
+                    continue;
+                }
                 let found = readable
                     .then(|| resolve(&root, &prefix_owned, &target))
                     .flatten()
@@ -65,7 +81,15 @@ impl StaticServer {
             addr,
             prefix: prefix.to_string(),
             log,
+            offline,
         }
+    }
+
+    /// Takes the site off the network, or puts it back: while offline every
+    /// request is answered 503 with no body and logged with status 0, so a
+    /// test can prove that what the page showed came from elsewhere.
+    pub fn set_offline(&self, offline: bool) {
+        self.offline.store(offline, Ordering::SeqCst);
     }
 
     /// The site's URL.
@@ -87,6 +111,7 @@ fn content_type(path: &Path) -> &'static str {
         Some("css") => "text/css; charset=utf-8",
         Some("svg") => "image/svg+xml",
         Some("json") => "application/json",
+        Some("webmanifest") => "application/manifest+json",
         Some("png") => "image/png",
         _ => "application/octet-stream",
     }

@@ -320,6 +320,22 @@ impl Browser {
         )
     }
 
+    /// Like [`Browser::execute`], but `None` instead of a panic when the
+    /// browser refuses, e.g. while the page is being replaced by a reload.
+    pub fn try_execute(&self, script: &str, args: Value) -> Option<Value> {
+        let url = format!("{}/session/{}/execute/sync", self.base, self.session);
+        let mut response = self
+            .agent
+            .post(&url)
+            .send_json(json!({ "script": script, "args": args }))
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let value: Value = response.body_mut().read_json().ok()?;
+        value.get("value").cloned()
+    }
+
     /// The page title.
     pub fn title(&self) -> String {
         self.command("GET", "/title", None)
