@@ -7,6 +7,36 @@ bash scripts/ensure-tools.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 
+# The first visit downloads every file of the release build. The issue's
+# target is 250 KB gzip; the wasm alone is about 337 KB (see README,
+# Benchmark), so the budget that fails this script guards against growth
+# until the target is reached: lower it as the bundle shrinks.
+BUNDLE_TARGET_KB=250
+BUNDLE_BUDGET_KB=360
+bundle_size() {
+  local dir="$1" file kind bytes total=0 line
+  declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
+  while IFS= read -r file; do
+    case "$file" in
+      *.wasm) kind=wasm ;; *.js) kind=js ;; *.css) kind=css ;; *.html) kind=html ;; *) kind=other ;;
+    esac
+    bytes=$(gzip -9 -n -c "$file" | wc -c)
+    kb[$kind]=$(( kb[$kind] + bytes ))
+    total=$(( total + bytes ))
+  done < <(find "$dir" -type f | LC_ALL=C sort)
+  k() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
+  line="bundle: $(k $total) KB gzip (wasm $(k "${kb[wasm]}"), js $(k "${kb[js]}"), css $(k "${kb[css]}"), html $(k "${kb[html]}"), other $(k "${kb[other]}"))"
+  if [ "$total" -le $(( BUNDLE_TARGET_KB * 1024 )) ]; then
+    echo "$line; target $BUNDLE_TARGET_KB KB: met"
+  else
+    echo "$line; target $BUNDLE_TARGET_KB KB: missed by $(k $(( total - BUNDLE_TARGET_KB * 1024 ))) KB"
+  fi
+  if [ "$total" -gt $(( BUNDLE_BUDGET_KB * 1024 )) ]; then
+    echo "the bundle grew above its budget of $BUNDLE_BUDGET_KB KB gzip" >&2
+    return 1
+  fi
+}
+
 step=""
 started=$(date +%s)
 trap 'status=$?; if [ $status -ne 0 ]; then printf "\n\033[1;31mFAILED at step: %s\033[0m\n" "$step" >&2; fi' EXIT
@@ -30,6 +60,7 @@ run "end-to-end tests against the release build in headless Chromium" \
   cargo test --locked --test e2e --test e2e_tabs --test e2e_views --test e2e_story -- --ignored --test-threads 1
 run "offline use and updates end-to-end (service worker) in headless Chromium" \
   cargo test --locked --test e2e_offline -- --ignored --test-threads 1
+run "bundle size of the release build (gzip -9)" bundle_size target/e2e-site
 
 step=""
 printf '\n\033[1;32mAll checks passed in %ss.\033[0m\n' "$(( $(date +%s) - started ))"
