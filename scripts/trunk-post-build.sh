@@ -80,10 +80,8 @@ if (typeof WebAssembly !== 'object') {
   unsupported('Tally needs WebAssembly, which this browser does not provide or has disabled. Please use a current browser.');
 } else {
   try {
-    // Both downloads start at once; index.html has no preload links (see below).
-    const module = fetch('$wasm');
     const bindings = await import('$js');
-    const wasm = await bindings.default({ module_or_path: module });
+    const wasm = await bindings.default({ module_or_path: '$wasm' });
     window.wasmBindings = bindings;
     dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));
   } catch (error) {
@@ -106,16 +104,6 @@ awk -v tag="<script type=\"module\" src=\"${base}${boot}\"></script>" -v manifes
   !skipping { print }
 ' "$html" > "$html.tmp"
 mv "$html.tmp" "$html"
-# Trunk's preload links (<link rel="modulepreload"> of the bindings, <link
-# rel="preload"> of the wasm) race the boot module's requests for the same
-# files: in one load in three or four, Chromium 156 never sends the preload's
-# request, the boot module's waits for it, and the app never starts
-# (tests/e2e.rs caught it). The boot module starts both downloads at once.
-sed -i 's|<link rel="modulepreload"[^>]*>||; s|<link rel="preload"[^>]*>||' "$html"
-if grep -q 'rel="modulepreload"\|rel="preload"' "$html"; then
-  echo "trunk-post-build: a preload link is still present in $html" >&2
-  exit 1
-fi
 if grep -q '<script type="module">' "$html"; then
   echo "trunk-post-build: an inline script is still present in $html" >&2
   exit 1

@@ -61,7 +61,7 @@ pub fn EventView(
                         {chapters.into_iter().map(|(s, relation)| view! {
                             <li>
                                 <div class="log-head">
-                                    <strong class=format!("status status-{}", s.status.kind().label().to_ascii_lowercase())>{s.status.kind().label()}</strong>
+                                    <strong class=format!("status status-{}", s.status.kind().label().to_lowercase())>{s.status.kind().label()}</strong>
                                     <span>{format!(" · {} · {} at {}", relation.label(), s.id, timestamp::canonical(&s.received_at))}</span>
                                 </div>
                                 <div class="reason">{s.status.reason()}</div>
