@@ -40,6 +40,7 @@
 //!   request; processing is otherwise deterministic given the rules and the
 //!   clock value passed in.
 
+mod binary;
 mod fault;
 mod outcome;
 mod records;

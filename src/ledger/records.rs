@@ -10,7 +10,6 @@ use super::outcome::Kind;
 use crate::pipeline::amount::Amount;
 use crate::pipeline::fingerprint::Fingerprint;
 use crate::pipeline::normalize::Rejection;
-use crate::store::Entry;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -166,11 +165,5 @@ impl Record {
         match self {
             Record::Received { clock, at, .. } | Record::Settled { clock, at, .. } => (*clock, *at),
         }
-    }
-}
-
-impl Entry for Record {
-    fn order_key(&self) -> (u64, DateTime<Utc>) {
-        Record::order_key(self)
     }
 }

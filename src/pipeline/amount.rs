@@ -44,6 +44,12 @@ impl Amount {
         Amount(nanos)
     }
 
+    /// An amount read back from storage: `None` beyond [`MAX_UNITS`], which
+    /// no parsed amount exceeds.
+    pub fn from_stored_nanos(nanos: i128) -> Option<Amount> {
+        (nanos.unsigned_abs() <= (MAX_UNITS * NANOS_PER_UNIT) as u128).then_some(Amount(nanos))
+    }
+
     /// Exact sum, or `None` if it would not fit.
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
         self.0.checked_add(other.0).map(Amount)

@@ -59,6 +59,29 @@ impl Fingerprint {
         &self.0[..12.min(self.0.len())]
     }
 
+    /// The digest's 32 bytes (its stored form).
+    pub fn to_bytes(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        let hex = self.0.as_bytes();
+        // The hex is valid by construction (parse and digest make it).
+        let nibble = |c: u8| {
+            if c >= b'a' {
+                c - b'a' + 10
+            } else {
+                c.wrapping_sub(b'0')
+            }
+        };
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = (nibble(hex[2 * i]) << 4) | nibble(hex[2 * i + 1]);
+        }
+        out
+    }
+
+    /// The digest whose bytes are these.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Fingerprint {
+        Fingerprint(hex(bytes))
+    }
+
     /// Accepts a digest only if it has the exact shape of one.
     pub fn parse(text: &str) -> Option<Fingerprint> {
         let ok = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
@@ -80,13 +103,17 @@ fn digest(tag: &[u8], parts: &[&[u8]]) -> Fingerprint {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }
-    let bytes = h.finalize();
-    let mut hex = String::with_capacity(64);
-    for b in bytes {
+    Fingerprint(hex(&h.finalize()))
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    let mut hex = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
         hex.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
         hex.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
     }
-    Fingerprint(hex)
+    hex
 }
 
 /// The content identity of a normalized event.

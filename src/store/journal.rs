@@ -13,8 +13,13 @@
 //!   error after the segment write but before the head write leaves extra
 //!   records that the head does not count, so a reload sees the state before
 //!   the commit; after the head write, the state after. Never a mix.
+//! - **Formats.** A segment holds its records' binary forms
+//!   ([`Entry::encode`], format 2). Segments of format 1 (a JSON array,
+//!   written by earlier versions under the same keys) are still read, and an
+//!   open one is written in format 2 at its writer's next commit; nothing is
+//!   converted behind another tab's back.
 //! - **Untrusted input.** Everything read back is validated: the segment
-//!   codec's checksum, the JSON, every record's fields. Unreadable keys are
+//!   codec's checksum, the format, every record's fields. Unreadable keys are
 //!   moved aside under `tally:v1:quarantine:…` (or, if that is impossible,
 //!   left exactly where they are) and reported in a [`LoadReport`]; nothing
 //!   is silently reset. Keys of another format version are left untouched.
@@ -29,6 +34,7 @@
 //!   after it. [`Journal::refresh`] hands the ledger only what other writers
 //!   added, or the whole merge when their records order among those it has.
 
+use super::binary::Reader;
 use super::error::StoreError;
 use super::keys::{head_key, segment_key, FAMILY, PREFIX};
 use super::kv::KeyValue;
@@ -40,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-/// The size of records, as JSON, after which a segment is closed.
+/// The size of records, in their binary form, after which a segment is closed.
 pub const SEGMENT_LIMIT: usize = 32 * 1024;
 /// The largest decoded segment accepted; a bound against damaged data.
 const MAX_SEGMENT_BYTES: usize = 64 * 1024 * 1024;
@@ -60,9 +66,9 @@ struct WriterData<R> {
     head: Option<Head>,
     /// Records of closed segments, in order.
     closed: Vec<R>,
-    /// Committed records of the open segment, with their JSON text, so a
+    /// Committed records of the open segment, with their binary form, so a
     /// commit re-encodes the segment without re-serializing it.
-    open: Vec<(R, String)>,
+    open: Vec<(R, Vec<u8>)>,
     open_bytes: usize,
     /// How many of this writer's records the ledger has been handed.
     delivered: usize,
@@ -270,10 +276,12 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
                 self.set_aside(&key, &encode_segment_text(&records), &why, report)?;
             } else {
                 // Records beyond the head's count were never committed.
+                // (A segment of format 1 is written in format 2 at the
+                // writer's next commit.)
                 for r in records.into_iter().take(head.count) {
-                    let json = serde_json::to_string(&r).unwrap_or_default();
-                    data.open_bytes += json.len() + 1;
-                    data.open.push((r, json));
+                    let bytes = binary_form(&r);
+                    data.open_bytes += bytes.len();
+                    data.open.push((r, bytes));
                 }
             }
         }
@@ -319,14 +327,49 @@ fn merge<R: Entry>(lists: Vec<Vec<&R>>) -> Vec<R> {
     out
 }
 
+/// The first byte of a segment of format 2: its records' binary forms, one
+/// after another. A segment of format 1 is a JSON array, so it starts with
+/// `[`; both are read, only format 2 is written.
+const FORMAT_BINARY: u8 = 2;
+
+fn binary_form<R: Entry>(record: &R) -> Vec<u8> {
+    let mut out = Vec::new();
+    record.encode(&mut out);
+    out
+}
+
+/// A segment of exactly `records`, in their binary forms, packed for storage.
+fn encode_segment<'a>(records: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut bytes = vec![FORMAT_BINARY];
+    for r in records {
+        bytes.extend_from_slice(r);
+    }
+    packing::encode(&bytes)
+}
+
 fn encode_segment_text<R: Entry>(records: &[R]) -> String {
-    let json = serde_json::to_string(records).unwrap_or_default();
-    packing::encode(json.as_bytes())
+    let forms: Vec<Vec<u8>> = records.iter().map(binary_form).collect();
+    encode_segment(forms.iter().map(Vec::as_slice))
 }
 
 fn decode_segment<R: Entry>(text: &str) -> Result<Vec<R>, String> {
     let bytes = packing::decode(text, MAX_SEGMENT_BYTES).map_err(|e| e.to_string())?;
-    serde_json::from_slice::<Vec<R>>(&bytes).map_err(|e| format!("unreadable records: {e}"))
+    match bytes.first() {
+        Some(&FORMAT_BINARY) => {
+            let mut input = Reader::new(&bytes[1..]);
+            let mut records = Vec::new();
+            while !input.is_empty() {
+                let record = R::decode(&mut input)
+                    .map_err(|e| format!("unreadable record {}: {e}", records.len() + 1))?;
+                records.push(record);
+            }
+            Ok(records)
+        }
+        Some(b'[') => {
+            serde_json::from_slice::<Vec<R>>(&bytes).map_err(|e| format!("unreadable records: {e}"))
+        }
+        _ => Err("not a segment of a format this version knows".into()),
+    }
 }
 
 impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
@@ -340,11 +383,11 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         // would make every commit cost the whole history.
         let empty = WriterData::default();
         let mine = self.writers.get(&self.writer).unwrap_or(&empty);
-        let new: Vec<(R, String)> = records
+        let new: Vec<(R, Vec<u8>)> = records
             .iter()
-            .map(|r| (r.clone(), serde_json::to_string(r).unwrap_or_default()))
+            .map(|r| (r.clone(), binary_form(r)))
             .collect();
-        let new_bytes: usize = new.iter().map(|(_, j)| j.len() + 1).sum();
+        let new_bytes: usize = new.iter().map(|(_, b)| b.len()).sum();
         let current = mine.head.map_or(0, |h| h.open);
         // A commit never spans segments: it goes whole into the open segment,
         // or opens the next one when the open one is full.
@@ -354,15 +397,6 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
             }
             _ => (current, mine.open.len()),
         };
-        let mut json = String::with_capacity(mine.open_bytes.min(SEGMENT_LIMIT) + new_bytes + 2);
-        json.push('[');
-        for (i, (_, text)) in mine.open[..keep].iter().chain(&new).enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push_str(text);
-        }
-        json.push(']');
         let head = Head {
             open: index,
             count: keep + new.len(),
@@ -372,7 +406,12 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         } else {
             None
         };
-        let segment = packing::encode(json.as_bytes());
+        let segment = encode_segment(
+            mine.open[..keep]
+                .iter()
+                .chain(&new)
+                .map(|(_, b)| b.as_slice()),
+        );
         let head_text = serde_json::to_string(&head).unwrap_or_default();
         self.dirty = true; // until every write below has succeeded
         if let Some(committed) = closing {
@@ -471,16 +510,8 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
 }
 
 /// A segment of exactly these committed records, encoded for storage.
-fn encode_open_segment<R>(open: &[(R, String)]) -> String {
-    let mut json = String::from("[");
-    for (i, (_, text)) in open.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        json.push_str(text);
-    }
-    json.push(']');
-    packing::encode(json.as_bytes())
+fn encode_open_segment<R>(open: &[(R, Vec<u8>)]) -> String {
+    encode_segment(open.iter().map(|(_, b)| b.as_slice()))
 }
 
 #[cfg(test)]
@@ -540,7 +571,7 @@ mod tests {
             .iter()
             .filter(|k| k.contains(":s:"))
             .count();
-        assert!(segments > 5, "history was split into {segments} segments");
+        assert!(segments > 3, "history was split into {segments} segments");
         let largest = kv
             .snapshot()
             .values()
@@ -707,14 +738,16 @@ mod tests {
 
     #[test]
     fn records_with_invalid_fields_are_refused() {
+        // Format 1 (JSON, written by earlier versions): an amount that is
+        // not a decimal.
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");
         l.submit(A, now());
-        let text = kv.get("tally:v1:w:tab1:s:0").unwrap().unwrap();
-        let bytes = packing::decode(&text, 1 << 20).unwrap();
-        let json = String::from_utf8(bytes)
+        let records = l.journal_mut().records().unwrap();
+        let json = serde_json::to_string(&records)
             .unwrap()
             .replace("\"amount\":\"1200\"", "\"amount\":\"12e\"");
+        assert!(json.contains("12e"));
         kv.set("tally:v1:w:tab1:s:0", &packing::encode(json.as_bytes()))
             .unwrap();
         let reopened = open(&kv, "tab2");
@@ -722,6 +755,34 @@ mod tests {
         assert!(reopened.journal().report().quarantined[0]
             .2
             .contains("unreadable records"));
+
+        // Format 2: a record of a kind no version writes.
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        l.submit(A, now());
+        let text = kv.get("tally:v1:w:tab1:s:0").unwrap().unwrap();
+        let mut bytes = packing::decode(&text, 1 << 20).unwrap();
+        assert_eq!(bytes[0], FORMAT_BINARY);
+        bytes[1] = 9;
+        kv.set("tally:v1:w:tab1:s:0", &packing::encode(&bytes))
+            .unwrap();
+        let reopened = open(&kv, "tab2");
+        assert_eq!(reopened.state().events().len(), 0);
+        let why = &reopened.journal().report().quarantined[0].2;
+        assert!(why.contains("unknown record kind 9"), "{why}");
+    }
+
+    #[test]
+    fn a_segment_of_an_unknown_format_is_set_aside() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        l.submit(A, now());
+        kv.set("tally:v1:w:tab1:s:0", &packing::encode(&[7, 1, 2, 3]))
+            .unwrap();
+        let reopened = open(&kv, "tab2");
+        assert_eq!(reopened.state().events().len(), 0);
+        let why = &reopened.journal().report().quarantined[0].2;
+        assert!(why.contains("format"), "{why}");
     }
 
     #[test]

@@ -8,16 +8,24 @@
 //! out. The store knows nothing of what an entry means: only its place in
 //! the merge ([`Entry::order_key`]).
 
+use super::binary::Reader;
 use super::error::StoreError;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// What a journal stores.
+/// What a journal stores. Entries are written in their binary form; the
+/// serde form reads segments of format 1 (JSON) and makes backups.
 pub trait Entry: Serialize + DeserializeOwned + Clone {
     /// The entry's place in the merge of several writers: a Lamport clock,
     /// then wall-clock time (the writer breaks remaining ties).
     fn order_key(&self) -> (u64, DateTime<Utc>);
+
+    /// Appends the entry's binary form, which [`Entry::decode`] reads back.
+    fn encode(&self, out: &mut Vec<u8>);
+
+    /// Reads one entry written by [`Entry::encode`], validating every field.
+    fn decode(input: &mut Reader<'_>) -> Result<Self, String>;
 }
 
 /// What other writers added since the journal last handed out records.

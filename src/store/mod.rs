@@ -7,6 +7,7 @@
 //! nothing of events: the journal stores any [`Entry`], so its crash safety
 //! is proven once, natively, against [`MemoryKv`]'s crash and quota switches.
 
+pub mod binary;
 mod error;
 mod journal;
 pub mod keys;
