@@ -73,14 +73,7 @@ impl StaticServer {
                 let response = Response::from_data(body)
                     .with_status_code(status)
                     .with_header(header("Content-Type", kind))
-                    .with_header(header("Cache-Control", "no-store"))
-                    // One request per connection. tiny_http 0.12 gives each
-                    // connection a pool thread for as long as it stays open,
-                    // and its pool can queue a new connection behind idle
-                    // keep-alive ones for good: Chromium's request for the
-                    // bindings or the manifest then never reached us, in
-                    // about one page load of three, and the app never started.
-                    .with_header(header("Connection", "close"));
+                    .with_header(header("Cache-Control", "no-store"));
                 let _ = request.respond(response);
             }
         });
