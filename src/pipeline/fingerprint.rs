@@ -22,6 +22,8 @@ use crate::pipeline::timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 const CONTENT_TAG: &[u8] = b"tally/event-content/v1";
 const KEY_TAG: &[u8] = b"tally/idempotency-key/v1";
@@ -30,13 +32,26 @@ const TEXT_TAG: &[u8] = b"tally/raw-text/v1";
 
 /// A SHA-256 digest in lowercase hex. Deserializing validates the shape, so
 /// damaged storage cannot smuggle in a malformed id.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// Shared text: the ledger keeps each id in several indexes and statuses,
+/// and a reload builds them for every event, so a clone is a reference
+/// count, not a copy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
-pub struct Fingerprint(String);
+pub struct Fingerprint(Arc<str>);
+
+/// Hashes the first 16 hex digits only: a digest's bits are uniform, so 64
+/// of them tell ids apart as well as all 256 do (equal ids still hash
+/// equally), at a quarter of the hashing.
+impl Hash for Fingerprint {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0[..16.min(self.0.len())].hash(state);
+    }
+}
 
 impl From<Fingerprint> for String {
     fn from(f: Fingerprint) -> String {
-        f.0
+        f.0.to_string()
     }
 }
 
@@ -79,13 +94,13 @@ impl Fingerprint {
 
     /// The digest whose bytes are these.
     pub fn from_bytes(bytes: &[u8; 32]) -> Fingerprint {
-        Fingerprint(hex(bytes))
+        Fingerprint(hex(bytes).into())
     }
 
     /// Accepts a digest only if it has the exact shape of one.
     pub fn parse(text: &str) -> Option<Fingerprint> {
         let ok = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        ok.then(|| Fingerprint(text.to_string()))
+        ok.then(|| Fingerprint(text.into()))
     }
 }
 
@@ -103,7 +118,7 @@ fn digest(tag: &[u8], parts: &[&[u8]]) -> Fingerprint {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }
-    Fingerprint(hex(&h.finalize()))
+    Fingerprint(hex(&h.finalize()).into())
 }
 
 /// Lowercase hex of `bytes`.
