@@ -4,7 +4,7 @@
 //! - **Layout.** Everything lives under [`PREFIX`] (`tally:v1:`); nothing
 //!   outside `tally:` is ever read or written, because a GitHub Pages origin
 //!   is shared by all of a user's sites. Each writer (browser tab) owns
-//!   `w:<writer>:s:<i>` segments and one `w:<writer>:head`, and writes no other
+//!   `b:<writer>:s:<i>` segments and one `b:<writer>:head`, and writes no other
 //!   writer's keys, so tabs never overwrite each other.
 //! - **Cost.** A commit writes two keys: the open segment (at most
 //!   [`SEGMENT_LIMIT`] bytes of records before it is closed) and the head.
@@ -14,10 +14,11 @@
 //!   records that the head does not count, so a reload sees the state before
 //!   the commit; after the head write, the state after. Never a mix.
 //! - **Formats.** A segment holds its records' binary forms
-//!   ([`Entry::encode`], format 2). Segments of format 1 (a JSON array,
-//!   written by earlier versions under the same keys) are still read, and an
-//!   open one is written in format 2 at its writer's next commit; nothing is
-//!   converted behind another tab's back.
+//!   ([`Entry::encode`], format 2) under `b:` keys. Earlier versions wrote
+//!   format 1 (a JSON array) under `w:` keys: those are read as they are and
+//!   never written, so a tab still running an earlier version, which reads
+//!   only `w:` keys, never meets a segment it cannot read. Either format is
+//!   recognised by its first byte wherever it is found.
 //! - **Untrusted input.** Everything read back is validated: the segment
 //!   codec's checksum, the format, every record's fields. Unreadable keys are
 //!   moved aside under `tally:v1:quarantine:…` (or, if that is impossible,
@@ -36,7 +37,7 @@
 
 use super::binary::Reader;
 use super::error::StoreError;
-use super::keys::{head_key, segment_key, FAMILY, PREFIX};
+use super::keys::{head_key, segment_key, stem, FAMILY, PREFIX, READ_ONLY, WRITTEN};
 use super::kv::KeyValue;
 use super::log::{Entry, Journal, Refresh};
 use super::packing;
@@ -118,7 +119,12 @@ pub fn valid_writer(writer: &str) -> bool {
 /// The journal over a key-value store.
 pub struct SegmentJournal<K: KeyValue, R> {
     kv: K,
+    /// The writer id (the tab's).
     writer: String,
+    /// Its stem ([`stem`]): the keys it writes, and its place in the merge.
+    /// Every writer below is known by its stem, so an id that also has data
+    /// of an earlier version is two writers, each with its own order.
+    stem: String,
     writers: BTreeMap<String, WriterData<R>>,
     report: LoadReport,
     now: DateTime<Utc>,
@@ -146,6 +152,7 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
         let mut journal = SegmentJournal {
             kv,
             writer: writer.to_string(),
+            stem: stem(writer),
             writers: BTreeMap::new(),
             report: LoadReport::default(),
             now,
@@ -159,7 +166,7 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
         // written, and only the in-memory flag knew. Assume it did, so the
         // first segment close rewrites the segment with its committed
         // records (one extra write, once).
-        journal.dirty = journal.writers.contains_key(writer);
+        journal.dirty = journal.writers.contains_key(&journal.stem);
         Ok(journal)
     }
 
@@ -192,17 +199,18 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
                 }
                 continue;
             };
-            if let Some(writer) = rest
-                .strip_prefix("w:")
-                .and_then(|w| w.strip_suffix(":head"))
-            {
-                if valid_writer(writer) {
-                    heads.push(writer.to_string());
-                }
+            let Some(stem) = rest.strip_suffix(":head") else {
+                continue;
+            };
+            let name = stem
+                .strip_prefix(WRITTEN)
+                .or_else(|| stem.strip_prefix(READ_ONLY));
+            if name.is_some_and(valid_writer) {
+                heads.push(stem.to_string());
             }
         }
         for writer in heads {
-            if writer == self.writer && self.writers.contains_key(&writer) {
+            if writer == self.stem && self.writers.contains_key(&writer) {
                 continue; // our own data is known exactly in memory
             }
             let key = head_key(&writer);
@@ -276,8 +284,6 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
                 self.set_aside(&key, &encode_segment_text(&records), &why, report)?;
             } else {
                 // Records beyond the head's count were never committed.
-                // (A segment of format 1 is written in format 2 at the
-                // writer's next commit.)
                 for r in records.into_iter().take(head.count) {
                     let bytes = binary_form(&r);
                     data.open_bytes += bytes.len();
@@ -382,7 +388,7 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         // Borrow this writer's open segment; cloning the writer's data here
         // would make every commit cost the whole history.
         let empty = WriterData::default();
-        let mine = self.writers.get(&self.writer).unwrap_or(&empty);
+        let mine = self.writers.get(&self.stem).unwrap_or(&empty);
         let new: Vec<(R, Vec<u8>)> = records
             .iter()
             .map(|r| (r.clone(), binary_form(r)))
@@ -418,21 +424,20 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
             // A failed write may have left uncounted records in the segment
             // being closed; closed segments are read whole, so rewrite it
             // with exactly its committed records first.
-            self.kv
-                .set(&segment_key(&self.writer, current), &committed)?;
+            self.kv.set(&segment_key(&self.stem, current), &committed)?;
         }
         // Write 1: the segment. Write 2: the head, the commit point.
-        self.kv.set(&segment_key(&self.writer, index), &segment)?;
-        self.kv.set(&head_key(&self.writer), &head_text)?;
+        self.kv.set(&segment_key(&self.stem, index), &segment)?;
+        self.kv.set(&head_key(&self.stem), &head_text)?;
         self.dirty = false;
 
         for r in records {
-            let key = merge_key(r, &self.writer);
+            let key = merge_key(r, &self.stem);
             if self.last.as_ref().is_none_or(|last| key > *last) {
                 self.last = Some(key);
             }
         }
-        let data = self.writers.entry(self.writer.clone()).or_default();
+        let data = self.writers.entry(self.stem.clone()).or_default();
         data.delivered += records.len();
         if index != current {
             let closed: Vec<R> = data.open.drain(..).map(|(r, _)| r).collect();
@@ -686,8 +691,8 @@ mod tests {
         l.submit(A, now());
         let mut other = open(&kv, "tab9");
         other.submit(B, now());
-        kv.set("tally:v1:w:tab9:s:0", "z1:5:garbage").unwrap();
-        kv.set("tally:v1:w:tab7:head", "{not json").unwrap();
+        kv.set("tally:v1:b:tab9:s:0", "z1:5:garbage").unwrap();
+        kv.set("tally:v1:b:tab7:head", "{not json").unwrap();
         kv.set("tally:v2:w:x:head", "{\"future\":true}").unwrap();
         kv.set("someone-else", "must never be touched").unwrap();
 
@@ -703,7 +708,7 @@ mod tests {
             .iter()
             .map(|(from, _, _)| from.as_str())
             .collect();
-        assert_eq!(moved, ["tally:v1:w:tab7:head", "tally:v1:w:tab9:s:0"]);
+        assert_eq!(moved, ["tally:v1:b:tab7:head", "tally:v1:b:tab9:s:0"]);
         assert_eq!(report.other_versions, ["tally:v2:w:x:head"]);
         for (from, to, _) in &report.quarantined {
             assert!(kv.get(from).unwrap().is_none());
@@ -727,7 +732,7 @@ mod tests {
         l.submit(A, now());
         l.submit(B, now());
         // A head that counts more records than the segment holds.
-        kv.set("tally:v1:w:tab1:head", r#"{"open":0,"count":9}"#)
+        kv.set("tally:v1:b:tab1:head", r#"{"open":0,"count":9}"#)
             .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.journal().report().quarantined.len(), 1);
@@ -748,7 +753,7 @@ mod tests {
             .unwrap()
             .replace("\"amount\":\"1200\"", "\"amount\":\"12e\"");
         assert!(json.contains("12e"));
-        kv.set("tally:v1:w:tab1:s:0", &packing::encode(json.as_bytes()))
+        kv.set("tally:v1:b:tab1:s:0", &packing::encode(json.as_bytes()))
             .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.state().events().len(), 0);
@@ -760,11 +765,11 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");
         l.submit(A, now());
-        let text = kv.get("tally:v1:w:tab1:s:0").unwrap().unwrap();
+        let text = kv.get("tally:v1:b:tab1:s:0").unwrap().unwrap();
         let mut bytes = packing::decode(&text, 1 << 20).unwrap();
         assert_eq!(bytes[0], FORMAT_BINARY);
         bytes[1] = 9;
-        kv.set("tally:v1:w:tab1:s:0", &packing::encode(&bytes))
+        kv.set("tally:v1:b:tab1:s:0", &packing::encode(&bytes))
             .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.state().events().len(), 0);
@@ -777,7 +782,7 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");
         l.submit(A, now());
-        kv.set("tally:v1:w:tab1:s:0", &packing::encode(&[7, 1, 2, 3]))
+        kv.set("tally:v1:b:tab1:s:0", &packing::encode(&[7, 1, 2, 3]))
             .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.state().events().len(), 0);
@@ -821,7 +826,7 @@ mod tests {
             .keys()
             .unwrap()
             .iter()
-            .filter(|k| k.starts_with("tally:v1:w:"))
+            .filter(|k| k.starts_with("tally:v1:b:"))
             .all(|k| k.contains(":tab1:") || k.contains(":tab2:")));
     }
 
