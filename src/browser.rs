@@ -80,11 +80,15 @@ fn describe(error: &wasm_bindgen::JsValue) -> String {
 
 impl KeyValue for LocalStorageKv {
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        storage()?
+        let value = storage()?
             .get_item(key)
             .map_err(|e| StoreError::Unavailable {
                 message: describe(&e),
-            })
+            })?;
+        // Opening reads every key once; the storage meter then needs no
+        // second pass over the values.
+        note_size(key, value.as_deref());
+        Ok(value)
     }
 
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {

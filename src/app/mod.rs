@@ -43,7 +43,12 @@ use leptos::prelude::*;
 /// The whole application.
 #[component]
 pub fn App() -> impl IntoView {
-    match Tally::open() {
+    let opened = Tally::open();
+    // The benchmark's split of start-up: storage read and replayed by here.
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("tally-opened");
+    }
+    match opened {
         Ok(tally) => {
             let state = AppState::new(tally);
             // Another tab committed: re-read its records so every view agrees.
