@@ -92,13 +92,33 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
     pub fn submit_batch(&mut self, raws: &[&str]) -> Vec<Outcome> {
         let now = self.clock.now();
         let outcomes = self.ledger.submit_batch(raws, now);
+        // Which payloads wait in the outbox, read once: removing a copy that
+        // is not there cost a storage call per event of an import. (A copy
+        // another tab adds meanwhile stays; retrying it reports a duplicate.)
+        let waiting = match self.outbox.waiting_ids() {
+            Ok(ids) => ids,
+            Err(e) => {
+                self.notices.push(format!(
+                    "Failed could not be read ({e}); retrying an item there is safe and reports a duplicate."
+                ));
+                Default::default()
+            }
+        };
         for (raw, outcome) in raws.iter().zip(&outcomes) {
             let saved = match outcome {
                 Outcome::Failed { failure } => self
                     .outbox
                     .record_failure(raw, &failure.to_string(), now)
                     .map(|_| ()),
-                _ => self.outbox.remove(&item_id(raw)),
+                _ if waiting.is_empty() => Ok(()),
+                _ => {
+                    let id = item_id(raw);
+                    if waiting.contains(&id) {
+                        self.outbox.remove(&id)
+                    } else {
+                        Ok(())
+                    }
+                }
             };
             if let Err(e) = saved {
                 self.notices.push(match outcome {

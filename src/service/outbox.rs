@@ -134,6 +134,17 @@ impl<K: KeyValue> Outbox<K> {
         Ok(item)
     }
 
+    /// The ids of the waiting items, from the keys alone (one call).
+    pub fn waiting_ids(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let prefix = outbox_prefix();
+        Ok(self
+            .kv
+            .keys()?
+            .into_iter()
+            .filter_map(|k| k.strip_prefix(&prefix).map(str::to_string))
+            .collect())
+    }
+
     /// Removes an item (it succeeded, or the user discarded it).
     pub fn remove(&self, id: &str) -> Result<(), StoreError> {
         self.kv.remove(&format!("{}{id}", outbox_prefix()))
