@@ -364,6 +364,10 @@ fn e2e_works_offline_installs_and_offers_a_new_version() {
     );
     assert_eq!(notice, json!(["status", ["Reload", "Later"]]));
     browser.screenshot(&manifest_dir().join("target/e2e/update-notice.png"));
+    // On a phone the notice must fit too: look at this one.
+    browser.set_viewport(390, 844, true);
+    browser.screenshot(&manifest_dir().join("target/e2e/update-notice-390.png"));
+    browser.set_viewport(1280, 1000, false);
 
     // Reload: the new build, whole, with the data kept.
     let reload = browser.find(".update-notice button");
