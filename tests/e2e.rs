@@ -67,7 +67,7 @@ fn e2e_submit_resubmit_and_reject_like_a_user() {
     browser.click(&submit);
     browser.wait_for_text("[data-testid=outcome-label]", |t| t == "Duplicate");
     let totals = browser.text_of("[data-testid=totals]");
-    assert_eq!(totals, "1 events committed, total amount 1200");
+    assert_eq!(totals, "1 event committed, total amount 1200");
 
     let area = browser.find("#raw-event");
     browser.set_value(

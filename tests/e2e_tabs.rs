@@ -38,7 +38,7 @@ fn e2e_a_stale_tab_taking_a_key_another_tab_used_is_told_conflict() {
     let refund = r#"{"client":"shop","metric":"refund","amount":"10","ts":"2024-01-01","event_id":"order-7"}"#;
     assert_eq!(submit(&browser, refund), "Conflict");
     browser.wait_for_text("[data-testid=totals]", |t| {
-        t == "1 events committed, total amount 10"
+        t == "1 event committed, total amount 10"
     });
     // And the same key with the same content from the stale tab's view is a
     // duplicate of the first tab's event, not a second event.
@@ -46,12 +46,12 @@ fn e2e_a_stale_tab_taking_a_key_another_tab_used_is_told_conflict() {
 
     browser.switch_to(&first);
     browser.wait_for_text("[data-testid=totals]", |t| {
-        t == "1 events committed, total amount 10"
+        t == "1 event committed, total amount 10"
     });
     browser.reload();
     open_app(&browser, &server);
     browser.wait_for_text("[data-testid=totals]", |t| {
-        t == "1 events committed, total amount 10"
+        t == "1 event committed, total amount 10"
     });
     let errors = severe_console_entries(&browser);
     assert!(errors.is_empty(), "console errors: {errors:#?}");

@@ -165,7 +165,7 @@ async fn submitting_twice_counts_once_and_survives_a_reload() {
     assert!(text(&root, "[data-testid=outcome]").contains("exact resend"));
     assert_eq!(
         text(&root, "[data-testid=totals]"),
-        "1 events committed, total amount 1200"
+        "1 event committed, total amount 1200"
     );
     drop(app);
 
@@ -173,7 +173,7 @@ async fn submitting_twice_counts_once_and_survives_a_reload() {
     let (root, _app) = mounted_app().await;
     assert_eq!(
         text(&root, "[data-testid=totals]"),
-        "1 events committed, total amount 1200"
+        "1 event committed, total amount 1200"
     );
     let tally = Tally::open().expect("open");
     assert_eq!(
@@ -262,7 +262,7 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     go("#/submit").await;
     assert_eq!(
         text(&root, "[data-testid=totals]"),
-        "1 events committed, total amount 1200"
+        "1 event committed, total amount 1200"
     );
     assert_eq!(events_stored(), 1);
 }
@@ -353,7 +353,7 @@ async fn a_corrupted_key_at_startup_is_set_aside_and_reported() {
     );
     assert_eq!(
         text(&root, "[data-testid=totals]"),
-        "1 events committed, total amount 1200"
+        "1 event committed, total amount 1200"
     );
     assert!(kv.get("tally:v1:w:broken:head").expect("read").is_none());
     let kept = kv

@@ -5,6 +5,7 @@ use super::widgets::{read_chosen_file, read_dropped_file, yield_to_browser};
 use super::AppState;
 use crate::ledger::{Kind, Outcome};
 use crate::pipeline::bulk;
+use crate::report::display;
 use leptos::prelude::*;
 
 /// Events per commit: one raw write and one commit per chunk.
@@ -169,8 +170,10 @@ pub fn ImportView(
                 view! {
                     <p data-testid="import-summary">
                         {format!(
-                            "Imported {} events in {:.0} ms ({:.0} events/s): {} accepted, {} duplicates, {} rejected, {} failed, {} conflicts.",
-                            s.total(), s.elapsed_ms, rate, s.accepted, s.duplicates, s.rejected, s.failed, s.conflicts
+                            "Imported {} {} in {:.0} ms ({:.0} events/s): {} accepted, {} {}, {} rejected, {} failed, {} {}.",
+                            s.total(), display::plural(s.total(), "event", "events"), s.elapsed_ms, rate,
+                            s.accepted, s.duplicates, display::plural(s.duplicates, "duplicate", "duplicates"),
+                            s.rejected, s.failed, s.conflicts, display::plural(s.conflicts, "conflict", "conflicts")
                         )}
                     </p>
                 }

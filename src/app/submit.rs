@@ -5,6 +5,7 @@ use super::{AppState, FailureControls, OutcomePanel};
 use crate::ledger::Outcome;
 use crate::pipeline::amount::Amount;
 use crate::pipeline::json;
+use crate::report::display;
 use leptos::prelude::*;
 
 /// The seed write-ups' default event, so the first click does something real.
@@ -93,7 +94,11 @@ pub fn SubmitView(
                 .iter()
                 .try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.amount))
                 .map_or_else(|| "out of range".to_string(), |s| s.to_string());
-            format!("{} events committed, total amount {sum}", events.len())
+            let n = events.len();
+            format!(
+                "{n} {} committed, total amount {sum}",
+                display::plural(n, "event", "events")
+            )
         })
     };
     view! {

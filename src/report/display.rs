@@ -23,6 +23,16 @@ fn group(digits: &str) -> String {
     out
 }
 
+/// The word for `n` things: `one` for exactly one, `many` otherwise
+/// ("1 event", "0 events", "2 events").
+pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
 /// A count with thousands separators.
 pub fn count(n: impl Into<u64>) -> String {
     group(&n.into().to_string())
@@ -134,5 +144,13 @@ mod tests {
         assert_eq!(page_range(0, 50, 7), "1–7 of 7");
         assert_eq!(page_range(1, 50, 3000), "51–100 of 3,000");
         assert_eq!(page_range(59, 50, 3000), "2,951–3,000 of 3,000");
+    }
+
+    #[test]
+    fn one_thing_is_singular_and_every_other_count_plural() {
+        assert_eq!(plural(1, "event", "events"), "event");
+        for n in [0, 2, 11, 1_000] {
+            assert_eq!(plural(n, "event", "events"), "events");
+        }
     }
 }
