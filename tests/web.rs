@@ -634,6 +634,48 @@ async fn the_failure_switch_shows_the_plan_in_force_after_navigating() {
 }
 
 #[wasm_bindgen_test]
+async fn a_failure_rate_outside_0_to_100_is_refused_and_the_rate_in_force_stays() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    let toggle: HtmlInputElement =
+        find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
+    toggle.click();
+    tick().await;
+    let rate: HtmlInputElement = find(&root, "#failure-rate").unchecked_into();
+    // (A number field hands "abc" over as "", which asks for a number.)
+    for (typed, said) in [
+        ("-5", "'-5' is not a whole number"),
+        ("150", "'150' is not a whole number"),
+        ("abc", "enter a whole number"),
+    ] {
+        rate.set_value(typed);
+        rate.dispatch_event(&web_sys::Event::new("input").expect("event"))
+            .expect("dispatch");
+        tick().await;
+        let error = text(&root, "#failure-rate-error");
+        assert!(
+            error.contains(said) && error.contains("still failing 100%"),
+            "{error}"
+        );
+    }
+    // Still failing every request, as before the refused values.
+    button(&root, "Submit event").click();
+    committed().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
+    rate.set_value("0");
+    rate.dispatch_event(&web_sys::Event::new("input").expect("event"))
+        .expect("dispatch");
+    tick().await;
+    assert!(root
+        .query_selector("#failure-rate-error")
+        .expect("query")
+        .is_none());
+    button(&root, "Submit event").click();
+    committed().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
+}
+
+#[wasm_bindgen_test]
 async fn the_simulator_shows_a_pass_with_the_numbers_side_by_side() {
     clear_storage();
     let (root, _app) = mounted_app().await;

@@ -24,6 +24,9 @@ pub fn FailureControls(
     let (enabled, set_enabled) = signal(current.is_some_and(|f| f.per_million > 0));
     let (point, set_point) = signal(current.map_or(FaultPoint::MidRequest, |f| f.point));
     let (percent, set_percent) = signal(current.map_or(100, |f| f.per_million / (ALWAYS / 100)));
+    // A rate that is not a whole number from 0 to 100 is refused, and the
+    // rate in force stays (before, "-5" silently meant 100%).
+    let (rate_error, set_rate_error) = signal(None::<String>);
     // The plan follows the controls; the seed keeps a run reproducible.
     // (The first run re-applies the plan in force, which changes nothing.)
     Effect::new(move |_| {
@@ -62,7 +65,28 @@ pub fn FailureControls(
             <label class="inline" for="failure-rate">"Failure rate (%)"</label>
             <input id="failure-rate" type="number" min="0" max="100" step="1" prop:value=move || percent.get().to_string()
                 prop:disabled=move || !enabled.get()
-                on:input=move |ev| set_percent.set(event_target_value(&ev).parse().unwrap_or(100).min(100)) />
+                aria-describedby="failure-rate-error"
+                on:input=move |ev| {
+                    let typed = event_target_value(&ev);
+                    match typed.trim().parse::<u32>() {
+                        Ok(n) if n <= 100 => {
+                            set_percent.set(n);
+                            set_rate_error.set(None);
+                        }
+                        // A number field hands over "" for text that is
+                        // not a number at all.
+                        _ => set_rate_error.set(Some(format!(
+                            "Failure rate: {} a whole number from 0 to 100; still failing {}% of requests.",
+                            if typed.trim().is_empty() {
+                                "enter".to_string()
+                            } else {
+                                format!("'{}' is not", typed.trim())
+                            },
+                            percent.get_untracked()
+                        ))),
+                    }
+                } />
+            {move || rate_error.get().map(|e| view! { <p id="failure-rate-error" class="error" role="alert">{e}</p> })}
         </fieldset>
     }
 }
