@@ -8,6 +8,7 @@
 
 mod support;
 
+use serde_json::json;
 use std::path::PathBuf;
 use support::app::{open_app, open_view, serve_site, severe_console_entries, submit, totals};
 use support::webdriver::Browser;
@@ -381,4 +382,59 @@ fn e2e_markup_in_events_never_executes_in_any_view() {
         );
         assert_eq!(state, serde_json::json!(["undefined", 0]), "{hash}");
     }
+}
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_resetting_the_rules_asks_first_and_cancel_keeps_them() {
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    open_view(&browser, "#/rules", "Mapping rules");
+    let rules = |b: &Browser| {
+        b.execute(
+            "return document.querySelector('#rules-json').value;",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    };
+    let defaults = rules(&browser);
+    // The user's own rules: one more alias for the amount, saved.
+    browser.execute(
+        "const t = document.querySelector('#rules-json');
+         const r = JSON.parse(t.value);
+         r.aliases.amount.push('my_amount');
+         t.value = JSON.stringify(r, null, 2);
+         t.dispatchEvent(new Event('input', { bubbles: true }));",
+        json!([]),
+    );
+    browser.click(&browser.find("main .actions button:nth-child(1)"));
+    browser.wait_for_text("[data-testid=rules-message]", |t| t.starts_with("Saved."));
+    let mine = rules(&browser);
+    assert!(mine.contains("my_amount"));
+
+    // Reset asks; Cancel keeps the user's rules.
+    browser.click(&browser.find("main .actions button:nth-child(2)"));
+    assert!(
+        browser
+            .dialog_text()
+            .contains("Replace your mapping rules with the defaults?"),
+        "{}",
+        browser.dialog_text()
+    );
+    browser.answer_dialog(false);
+    assert_eq!(rules(&browser), mine);
+    browser.reload();
+    browser.wait_for_text("main h2", |t| t == "Mapping rules");
+    assert!(rules(&browser).contains("my_amount"), "kept after a reload");
+
+    // OK resets them.
+    browser.click(&browser.find("main .actions button:nth-child(2)"));
+    browser.answer_dialog(true);
+    browser.wait_for_text("[data-testid=rules-message]", |t| {
+        t == "Back to the default rules."
+    });
+    assert_eq!(rules(&browser), defaults);
 }

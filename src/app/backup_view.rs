@@ -44,7 +44,7 @@ pub fn BackupView(
     };
     let clear = move |_| {
         let confirmed = window()
-            .confirm_with_message("Delete every event, the raw log, the outbox and quarantined data Tally keeps in this browser? Export a backup first if you may need it.")
+            .confirm_with_message("Delete every event, the raw log, the Failed list, your mapping rules and quarantined data Tally keeps in this browser? Export a backup first if you may need it.")
             .unwrap_or(false);
         if confirmed {
             leptos::task::spawn_local(async move {

@@ -27,6 +27,15 @@ pub fn RulesView(
         });
     };
     let reset = move |_| {
+        // The user's rules are gone once replaced: ask first.
+        let confirmed = window()
+            .confirm_with_message(
+                "Replace your mapping rules with the defaults? Copy them first if you may want them back.",
+            )
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
         let result = state.update(|t| t.reset_rules()).unwrap_or(Ok(()));
         match result {
             Ok(()) => {

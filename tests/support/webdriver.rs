@@ -236,6 +236,24 @@ impl Browser {
         )
     }
 
+    /// The text of the open `alert`/`confirm` dialog.
+    pub fn dialog_text(&self) -> String {
+        self.command("GET", "/alert/text", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Answers the open dialog: OK (`true`) or Cancel.
+    pub fn answer_dialog(&self, ok: bool) {
+        let path = if ok {
+            "/alert/accept"
+        } else {
+            "/alert/dismiss"
+        };
+        self.command("POST", path, None);
+    }
+
     /// Sends a Chrome DevTools Protocol command to the current tab through
     /// chromedriver, and returns its result.
     pub fn cdp(&self, cmd: &str, params: Value) -> Value {
