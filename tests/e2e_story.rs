@@ -76,6 +76,28 @@ fn e2e_an_events_story_lists_every_submission_that_became_it() {
     let again = browser.wait_for_text("[data-testid=event-verdict]", |t| !t.is_empty());
     assert_eq!(again, expected);
     assert_eq!(story_items(&browser).len(), 4);
+
+    // How each field was found, and what the reshaped duplicate spelled
+    // differently.
+    let provenance = browser.wait_for_text("[data-testid=event-provenance]", |t| !t.is_empty());
+    assert!(provenance.contains("client_id ← source"), "{provenance}");
+    let differences = browser.wait_for_text("[data-testid=event-differences]", |t| !t.is_empty());
+    assert!(
+        differences.contains("amount: found at amount instead of payload.amount"),
+        "{differences}"
+    );
+
+    // The failed attempt's own page: recorded, not counted, and counted
+    // when it was sent again.
+    browser.click(&browser.find("[data-testid=event-submissions] > li:first-child .log-head a"));
+    let verdict = browser.wait_for_text("[data-testid=submission-verdict]", |t| !t.is_empty());
+    assert!(
+        verdict.contains("The same text was counted when it was sent again."),
+        "{verdict}"
+    );
+    browser.click(&browser.find("[data-testid=submission-event]"));
+    let back = browser.wait_for_text("[data-testid=event-verdict]", |t| !t.is_empty());
+    assert_eq!(back, expected);
     let errors = severe_console_entries(&browser);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }

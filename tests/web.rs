@@ -13,7 +13,7 @@ use tally::ledger::{FaultPlan, FaultPoint, Ledger, Outcome};
 use tally::store::{KeyValue, SegmentJournal, StoreError};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -608,6 +608,86 @@ async fn bulk_import_reports_every_line() {
     let lines = text(&root, "[data-testid=import-lines]");
     assert!(lines.contains("invalid JSON"), "{lines}");
     assert_eq!(events_stored(), 2);
+
+    // Each line leads to its submission's page; line 4 is the broken one.
+    follow(&root, "[data-testid=import-lines] tbody tr:nth-child(4) a").await;
+    let verdict = text(&root, "[data-testid=submission-verdict]");
+    assert!(
+        verdict.starts_with("Not counted: refused for 1 reason,"),
+        "{verdict}"
+    );
+    let reasons = text(&root, "[data-testid=submission-reasons]");
+    assert!(
+        reasons.starts_with("invalid JSON at line 1, column 2"),
+        "{reasons}"
+    );
+    assert!(text(&root, "pre.raw").contains("{broken"));
+}
+
+/// Clicks the link `selector` finds, as a user does, and lets the view
+/// the address names render.
+async fn follow(root: &HtmlElement, selector: &str) {
+    let link = find(root, selector);
+    let href = link.get_attribute("href").unwrap_or_default();
+    assert!(href.starts_with("#/"), "a link within the app: {href}");
+    link.click();
+    // The hashchange is dispatched as a task, after this one.
+    next_task().await;
+    tick().await;
+    assert_eq!(
+        window().location().hash().ok().as_deref(),
+        Some(href.as_str())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_rejected_submission_has_a_page_with_every_reason_that_survives_a_reload() {
+    clear_storage();
+    let (root, app) = mounted_app().await;
+    type_into(
+        &root,
+        "#raw-event",
+        r#"{"client_id":"c","amount":"abc","ts":"yesterday"}"#,
+    );
+    button(&root, "Submit event").click();
+    committed().await;
+    go("#/log").await;
+    follow(&root, "[data-testid=log] li .log-head a").await;
+    let reasons = |root: &HtmlElement| -> Vec<String> {
+        let items = root
+            .query_selector_all("[data-testid=submission-reasons] li")
+            .expect("reasons");
+        (0..items.length())
+            .filter_map(|i| items.item(i))
+            .filter_map(|n| n.text_content())
+            .collect()
+    };
+    let found = reasons(&root);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found[0].starts_with("metric"), "{found:?}");
+    assert!(
+        found[1].starts_with("amount (at amount, found \"abc\")"),
+        "{found:?}"
+    );
+    assert!(found[2].starts_with("timestamp (at ts"), "{found:?}");
+    assert!(text(&root, "[data-testid=submission-fields]").contains("this tab"));
+
+    // The address is the page's own: a reload finds the same submission.
+    let address = window().location().hash().expect("hash");
+    drop(app);
+    let root = container();
+    let _app = mount_to(root.clone(), App);
+    tick().await;
+    assert_eq!(window().location().hash().ok(), Some(address));
+    assert_eq!(reasons(&root), found);
+    assert!(
+        text(&root, "[data-testid=submission-fields]").contains("another tab or an earlier visit"),
+        "a reload is a new writer"
+    );
+
+    // An address that names nothing says so.
+    go("#/submission/nobody%2399").await;
+    assert!(text(&root, "[data-testid=submission-missing]").contains("No submission"));
 }
 
 #[wasm_bindgen_test]
@@ -739,6 +819,17 @@ async fn the_simulator_shows_a_pass_with_the_numbers_side_by_side() {
             >= 2,
         "sends took one attempt or more"
     );
+
+    // A row's count leads to the events behind it, in Processed.
+    let counted = text(&root, "[data-testid=sim-events]");
+    follow(&root, "[data-testid=sim-events]").await;
+    let shown = text(&root, "[data-testid=page]");
+    assert!(
+        shown.ends_with(&format!(" of {counted}")),
+        "{shown} for {counted}"
+    );
+    let client: HtmlSelectElement = find(&root, "#processed-client").unchecked_into();
+    assert!(client.value().ends_with("-client1"), "{}", client.value());
 }
 
 #[wasm_bindgen_test]

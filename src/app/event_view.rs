@@ -2,10 +2,10 @@
 //! became it or tried to, with its raw text and outcome, and a sentence that
 //! says why it counted once.
 
-use super::router::event_in_hash;
+use super::router::{event_in_hash, submission_href};
 use super::AppState;
 use crate::pipeline::timestamp;
-use crate::report::{display, Lineage};
+use crate::report::{display, Lineage, Relation};
 use leptos::prelude::*;
 
 #[component]
@@ -25,14 +25,22 @@ pub fn EventView(
         let id = id.get()?;
         state.read(|t| {
             let lineage = Lineage::of(t.ledger.state(), &id)?;
+            let rules = &t.ledger.rules;
             let verdict = lineage.verdict();
             let event = lineage.event.clone();
+            let provenance = lineage.provenance(rules);
             let chapters: Vec<_> = lineage
                 .chapters
                 .iter()
-                .map(|c| (c.submission.clone(), c.relation))
+                .map(|c| {
+                    let differences = match c.relation {
+                        Relation::Reshaped => lineage.differences(c, rules),
+                        _ => Vec::new(),
+                    };
+                    (c.submission.clone(), c.relation, differences)
+                })
                 .collect();
-            Some((event, verdict, chapters))
+            Some((event, verdict, provenance, chapters))
         })
     };
     view! {
@@ -44,7 +52,7 @@ pub fn EventView(
                         "No counted event has this address. It may belong to data that was cleared, or to another browser."
                     </p>
                 }.into_any(),
-                Some((event, verdict, chapters)) => view! {
+                Some((event, verdict, provenance, chapters)) => view! {
                     <p class="verdict pass" data-testid="event-verdict" role="status">{verdict}</p>
                     <table class="event" data-testid="event-fields">
                         <tbody>
@@ -56,15 +64,35 @@ pub fn EventView(
                             <tr><th scope="row">"event_id"</th><td><code>{event.event_id.to_string()}</code></td></tr>
                         </tbody>
                     </table>
+                    <h3>"How each field was found"</h3>
+                    {match provenance {
+                        Ok(lines) => view! {
+                            <ul class="provenance" data-testid="event-provenance">
+                                {lines.into_iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(why) => view! { <p class="hint" data-testid="event-provenance">{why}</p> }.into_any(),
+                    }}
                     <h3>"Submissions, in the order received"</h3>
+                    <p class="hint">
+                        "An attempt that failed before its text was written leaves no trace here (it waits in Failed until retried).
+                        A lost acknowledgement shows as the accepted submission followed by its retry, an exact resend."
+                    </p>
                     <ol class="log" data-testid="event-submissions">
-                        {chapters.into_iter().map(|(s, relation)| view! {
+                        {chapters.into_iter().map(|(s, relation, differences)| view! {
                             <li>
                                 <div class="log-head">
                                     <strong class=format!("status status-{}", s.status.kind().label().to_lowercase())>{s.status.kind().label()}</strong>
-                                    <span>{format!(" · {} · {} at {}", relation.label(), s.id, timestamp::canonical(&s.received_at))}</span>
+                                    {format!(" · {} · ", relation.label())}
+                                    <a href=submission_href(&s.id) title="This submission's page">{s.id.to_string()}</a>
+                                    {format!(" at {}", timestamp::canonical(&s.received_at))}
                                 </div>
                                 <div class="reason">{s.status.reason()}</div>
+                                {(!differences.is_empty()).then(|| view! {
+                                    <ul class="reasons" data-testid="event-differences">
+                                        {differences.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}
+                                    </ul>
+                                })}
                                 {s.told.map(|told| view! {
                                     <div class="revised">{format!("Revised: answered {} when it arrived.", told.label())}</div>
                                 })}

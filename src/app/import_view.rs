@@ -1,6 +1,7 @@
 //! Bulk import: NDJSON or a JSON array, pasted or from a file, committed in
 //! chunks so the page never freezes, with a progress bar and a summary.
 
+use super::router::submission_href;
 use super::widgets::{read_chosen_file, read_dropped_file, yield_to_browser};
 use super::AppState;
 use crate::ledger::{Kind, Outcome};
@@ -28,6 +29,9 @@ struct LineOutcome {
     line: usize,
     kind: Kind,
     detail: String,
+    /// The address of the submission's page; none for a failed line, whose
+    /// text may not have been recorded.
+    page: Option<String>,
 }
 
 /// Totals of an import.
@@ -104,19 +108,25 @@ pub fn ImportView(
             for chunk in items.chunks(CHUNK) {
                 let raws: Vec<String> = chunk.iter().map(|(_, t)| t.clone()).collect();
                 // One commit per chunk, under the cross-tab commit lock.
-                let results = state
+                let Some((first, results)) = state
                     .commit_quietly(move |t| {
                         let raws: Vec<&str> = raws.iter().map(String::as_str).collect();
-                        t.submit_batch(&raws)
+                        // The batch numbers its submissions on from here.
+                        let first = t.ledger.next_submission();
+                        (first, t.submit_batch(&raws))
                     })
                     .await
-                    .unwrap_or_default();
-                for ((line, _), outcome) in chunk.iter().zip(&results) {
+                else {
+                    break;
+                };
+                for (i, ((line, _), outcome)) in chunk.iter().zip(&results).enumerate() {
                     totals.count(outcome);
                     outcomes.push(LineOutcome {
                         line: *line,
                         kind: outcome.kind(),
                         detail: outcome.reason(),
+                        page: (outcome.kind() != Kind::Failed)
+                            .then(|| submission_href(&first.plus(i as u64))),
                     });
                 }
                 set_progress.set((outcomes.len(), items.len()));
@@ -194,7 +204,13 @@ pub fn ImportView(
                         <div class="scroll"><table class="list" data-testid="import-lines">
                             <thead><tr><th scope="col">"Line"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|r| view! {
-                                <tr><td>{r.line}</td><td>{r.kind.label()}</td><td>{r.detail}</td></tr>
+                                <tr>
+                                    <td>{match r.page {
+                                        Some(href) => view! { <a href=href title="This line's submission: what became of it and why">{r.line}</a> }.into_any(),
+                                        None => view! { <span>{r.line}</span> }.into_any(),
+                                    }}</td>
+                                    <td>{r.kind.label()}</td><td>{r.detail}</td>
+                                </tr>
                             }).collect_view()}</tbody>
                         </table></div>
                     }

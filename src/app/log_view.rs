@@ -1,6 +1,6 @@
 //! Raw log: every submission ever received, with its status and reason.
 
-use super::router::event_href;
+use super::router::{event_href, submission_href};
 use super::widgets::{Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::{Kind, Status};
@@ -82,7 +82,8 @@ pub fn LogView(
                     <li>
                         <div class="log-head">
                             <strong class=format!("status status-{}", s.status.kind().label().to_ascii_lowercase())>{s.status.kind().label()}</strong>
-                            <span>{format!(" {} at {}", s.id, timestamp::canonical(&s.received_at))}</span>
+                            " "<a href=submission_href(&s.id) title="This submission's page: what became of it and why">{s.id.to_string()}</a>
+                            <span>{format!(" at {}", timestamp::canonical(&s.received_at))}</span>
                         </div>
                         <div class="reason">{s.status.reason()}</div>
                         {story_of(&s.status).map(|href| view! { <a href=href class="story">"The event's story"</a> })}

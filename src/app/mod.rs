@@ -17,6 +17,7 @@ mod rules_view;
 mod simulator_view;
 mod state;
 mod status;
+mod submission_view;
 mod submit;
 mod widgets;
 
@@ -35,6 +36,7 @@ pub use rules_view::RulesView;
 pub use simulator_view::SimulatorView;
 pub use state::{AppLedger, AppState, Tally};
 pub use status::{Glance, LoadReportBanner, StorageMeter};
+pub use submission_view::SubmissionView;
 pub use submit::SubmitView;
 
 use crate::store::PREFIX;
@@ -108,6 +110,7 @@ pub fn Shell(
                 Route::Simulator => view! { <SimulatorView state=state /> }.into_any(),
                 Route::About => view! { <AboutView /> <BackupView state=state /> }.into_any(),
                 Route::Event => view! { <EventView state=state /> }.into_any(),
+                Route::Submission => view! { <SubmissionView state=state /> }.into_any(),
             }}
             <StorageMeter state=state />
         </main>

@@ -1,5 +1,6 @@
 //! Failed submissions waiting in the outbox, with Retry and Retry all.
 
+use super::router::submission_href;
 use super::AppState;
 use crate::pipeline::timestamp;
 use leptos::prelude::*;
@@ -38,10 +39,21 @@ pub fn OutboxView(
                         <ul class="outbox">
                             {items.into_iter().map(|item| {
                                 let retry_item = item.clone();
+                                // Its last recorded attempt, if the failure came after its
+                                // text was written (mid-request, a lost acknowledgement).
+                                let recorded = state.read(|t| {
+                                    t.ledger.state().submissions().iter().rev()
+                                        .find(|s| s.raw == item.raw)
+                                        .map(|s| s.id.clone())
+                                });
                                 view! {
                                     <li>
                                         <code class="raw">{item.raw.clone()}</code>
                                         <span class="error">{format!("{} (attempts: {}, last at {})", item.last_error, item.attempts, timestamp::canonical(&item.last_failed_at))}</span>
+                                        {match recorded {
+                                            Some(id) => view! { <a href=submission_href(&id) class="story">"Its recorded attempt"</a> }.into_any(),
+                                            None => view! { <span class="hint">"Not in the raw log: it failed before its text was written."</span> }.into_any(),
+                                        }}
                                         <button type="button" on:click=move |_| {
                                             let item = retry_item.clone();
                                             leptos::task::spawn_local(async move {

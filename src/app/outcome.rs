@@ -1,5 +1,6 @@
 //! The outcome panel: what the pipeline decided and why, field by field.
 
+use super::router::event_href;
 use crate::ledger::{Event, Outcome};
 use crate::pipeline::normalize::{Provenance, Rejection};
 use crate::pipeline::timestamp;
@@ -58,6 +59,7 @@ pub fn OutcomePanel(
 
 #[component]
 fn EventTable(event: Event) -> impl IntoView {
+    let story = event_href(&event.event_id);
     let rows = vec![
         ("event_id", event.event_id.to_string()),
         ("client_id", event.client_id),
@@ -79,6 +81,7 @@ fn EventTable(event: Event) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+        <a href=story class="story" data-testid="outcome-story">"This event's story: every submission that became it"</a>
     }
 }
 

@@ -1,6 +1,6 @@
 //! Processed: the committed events, newest first, filtered and paged.
 
-use super::router::event_href;
+use super::router::{event_href, query};
 use super::widgets::{FilterForm, Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::Event;
@@ -33,7 +33,20 @@ pub fn ProcessedView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let filter = RwSignal::new(Filter::default());
+    // `#/processed?client=…&metric=…` opens the list filtered: a
+    // simulator cell links to the events behind it.
+    let from_address = query();
+    let wanted = |name: &str| {
+        from_address
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let filter = RwSignal::new(Filter {
+        client_id: wanted("client"),
+        metric: wanted("metric"),
+        ..Filter::default()
+    });
     let page = RwSignal::new(0usize);
     // Another filter is another list: start it at its first page.
     Effect::new(move |_| {

@@ -27,6 +27,9 @@ pub enum Route {
     About,
     /// One event's story (`#/event/<id>`); reached from a row, not the menu.
     Event,
+    /// One submission's story (`#/submission/<writer>%23<seq>`), counted or
+    /// not; reached from the raw log, Failed, an import's lines.
+    Submission,
 }
 
 impl Route {
@@ -56,6 +59,7 @@ impl Route {
             Route::Simulator => "#/simulator",
             Route::About => "#/about",
             Route::Event => "#/event/",
+            Route::Submission => "#/submission/",
         }
     }
 
@@ -72,13 +76,16 @@ impl Route {
             Route::Simulator => "Simulator",
             Route::About => "About",
             Route::Event => "Event",
+            Route::Submission => "Submission",
         }
     }
 
     /// The view for a hash; anything unknown shows Submit.
     pub fn from_hash(hash: &str) -> Route {
-        if hash.starts_with(Route::Event.hash()) {
-            return Route::Event;
+        for page in [Route::Event, Route::Submission] {
+            if hash.starts_with(page.hash()) {
+                return page;
+            }
         }
         // A view may carry its settings after `?` (`#/simulator?seed=7`).
         let view = hash.split('?').next().unwrap_or_default();
@@ -136,17 +143,44 @@ pub fn event_in_hash() -> Option<crate::pipeline::fingerprint::Fingerprint> {
     crate::pipeline::fingerprint::Fingerprint::parse(hash.strip_prefix(Route::Event.hash())?)
 }
 
-/// The settings after `?` in the address, as name/value pairs.
+/// The address of a submission's story. The id is percent-encoded: its
+/// `#` would otherwise end the address's fragment.
+pub fn submission_href(id: &crate::ledger::SubmissionId) -> String {
+    let encoded: String = js_sys::encode_uri_component(&id.to_string()).into();
+    format!("{}{encoded}", Route::Submission.hash())
+}
+
+/// The submission the address names, on the submission page.
+pub fn submission_in_hash() -> Option<crate::ledger::SubmissionId> {
+    let hash = window().location().hash().ok()?;
+    let encoded = hash.strip_prefix(Route::Submission.hash())?;
+    let decoded: String = js_sys::decode_uri_component(encoded).ok()?.into();
+    crate::ledger::SubmissionId::parse(&decoded)
+}
+
+/// The settings after `?` in the address, as name/value pairs, decoded.
 pub fn query() -> Vec<(String, String)> {
     let hash = window().location().hash().unwrap_or_default();
+    let decode = |text: &str| -> Option<String> {
+        js_sys::decode_uri_component(text).ok().map(String::from)
+    };
     hash.split_once('?')
         .map(|(_, q)| {
             q.split('&')
                 .filter_map(|pair| pair.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .filter_map(|(k, v)| Some((decode(k)?, decode(v)?)))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The address of a view with settings, each value percent-encoded.
+pub fn href_with(view: Route, pairs: &[(&str, &str)]) -> String {
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
+        .collect();
+    format!("{}?{}", view.hash(), query.join("&"))
 }
 
 /// Replaces the address's settings without a new history entry or a

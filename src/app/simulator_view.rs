@@ -1,6 +1,6 @@
 //! Simulator: chaos in the app, and a visible verdict on exactly-once.
 
-use super::router::{query, replace_query, Route};
+use super::router::{href_with, query, replace_query, Route};
 use super::widgets::yield_to_browser;
 use super::AppState;
 use crate::chaos::{SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation, TimelinePoint};
@@ -292,7 +292,11 @@ pub fn SimulatorView(
                 <span>{move || format!(" {} of {} new events", progress.get().0, progress.get().1)}</span>
             </Show>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            {move || result.get().map(|(report, stats, run_id)| view! {
+            {move || result.get().map(|(report, stats, run_id)| {
+                // A run with one tab went into this browser's data, so each
+                // row's events can be listed; a multi-tab run lived in memory.
+                let stored = config.with_untracked(|c| c.tabs) <= 1;
+                view! {
                 <p class=if report.pass { "verdict pass" } else { "verdict fail" } data-testid="sim-verdict" role="status">
                     {verdict(&report, config.with_untracked(|c| c.tabs))}
                 </p>
@@ -310,13 +314,20 @@ pub fn SimulatorView(
                     <tbody>{report.rows.into_iter().map(|r| view! {
                         <tr>
                             <td>{r.client_id.clone()}</td><td>{r.metric.clone()}</td>
-                            <td class="num">{display::count(r.expected_count)}</td><td class="num">{display::count(r.actual_count)}</td>
+                            <td class="num">{display::count(r.expected_count)}</td>
+                            <td class="num">{if stored {
+                                let href = href_with(Route::Processed, &[("client", &r.client_id), ("metric", &r.metric)]);
+                                view! { <a href=href title="The events behind this count, in Processed" data-testid="sim-events">{display::count(r.actual_count)}</a> }.into_any()
+                            } else {
+                                view! { <span>{display::count(r.actual_count)}</span> }.into_any()
+                            }}</td>
                             <td class="num" title=r.expected_sum.to_string()>{display::amount(r.expected_sum, 2)}</td>
                             <td class="num" title=r.actual_sum.to_string()>{display::amount(r.actual_sum, 2)}</td>
                             <td>{if r.matches() { "yes" } else { "NO" }}</td>
                         </tr>
                     }).collect_view()}</tbody>
                 </table></div>
+                }
             })}
         </section>
     }

@@ -98,12 +98,19 @@ pub fn FilterForm(
             <label for=id("client")>"Client"</label>
             <select id=id("client") on:change=move |ev| filter.update(|f| f.client_id = choice(event_target_value(&ev)))>
                 <option value="">"All clients"</option>
-                {move || clients.get().into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+                {move || clients.get().into_iter().map(|c| {
+                    // A filter set by the address (a simulator cell's link) shows as chosen.
+                    let chosen = filter.with_untracked(|f| f.client_id.as_ref() == Some(&c));
+                    view! { <option value=c.clone() selected=chosen>{c.clone()}</option> }
+                }).collect_view()}
             </select>
             <label for=id("metric")>"Metric"</label>
             <select id=id("metric") on:change=move |ev| filter.update(|f| f.metric = choice(event_target_value(&ev)))>
                 <option value="">"All metrics"</option>
-                {move || metrics.get().into_iter().map(|m| view! { <option value=m.clone()>{m.clone()}</option> }).collect_view()}
+                {move || metrics.get().into_iter().map(|m| {
+                    let chosen = filter.with_untracked(|f| f.metric.as_ref() == Some(&m));
+                    view! { <option value=m.clone() selected=chosen>{m.clone()}</option> }
+                }).collect_view()}
             </select>
             <label for=id("from")>"From"</label>
             <input id=id("from") type="date" on:change=move |ev| filter.update(|f| {

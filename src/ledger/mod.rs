@@ -121,6 +121,16 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
         &self.state
     }
 
+    /// The identity the next submission of this writer will get; a batch
+    /// numbers its submissions on from it, so an interface can name the
+    /// submission behind each answer (a rejected line of an import).
+    pub fn next_submission(&self) -> SubmissionId {
+        SubmissionId {
+            writer: self.writer.clone(),
+            seq: self.next_seq,
+        }
+    }
+
     /// The journal, e.g. to reopen it after a simulated crash.
     pub fn journal(&self) -> &J {
         &self.journal

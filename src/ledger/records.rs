@@ -24,6 +24,31 @@ pub struct SubmissionId {
     pub seq: u64,
 }
 
+impl SubmissionId {
+    /// The submission after this one in the same writer: the id of the next
+    /// payload of a batch.
+    pub fn plus(&self, n: u64) -> SubmissionId {
+        SubmissionId {
+            writer: self.writer.clone(),
+            seq: self.seq + n,
+        }
+    }
+
+    /// Reads the `writer#seq` form [`fmt::Display`] writes; `None` for
+    /// anything else, so an address typed by hand never names a submission
+    /// it does not mean.
+    pub fn parse(text: &str) -> Option<SubmissionId> {
+        let (writer, seq) = text.rsplit_once('#')?;
+        if writer.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(SubmissionId {
+            writer: writer.to_string(),
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
 impl fmt::Display for SubmissionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}#{}", self.writer, self.seq)
@@ -164,6 +189,24 @@ impl Record {
     pub fn order_key(&self) -> (u64, DateTime<Utc>) {
         match self {
             Record::Received { clock, at, .. } | Record::Settled { clock, at, .. } => (*clock, *at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_submission_id_reads_back_what_it_writes_and_nothing_else() {
+        let id = SubmissionId {
+            writer: "t18f2a#b".into(),
+            seq: 42,
+        };
+        assert_eq!(SubmissionId::parse(&id.to_string()), Some(id.clone()));
+        assert_eq!(id.plus(3).seq, 45);
+        for bad in ["", "#1", "tab1", "tab1#", "tab1#-1", "tab1#1x", "tab1#+1"] {
+            assert_eq!(SubmissionId::parse(bad), None, "{bad:?}");
         }
     }
 }

@@ -154,6 +154,16 @@ impl fmt::Display for Rejection {
     }
 }
 
+impl Rejection {
+    /// Every reason on its own line, for a page that lists them.
+    pub fn reasons(&self) -> Vec<String> {
+        match self {
+            Rejection::Fields { errors } => errors.iter().map(ToString::to_string).collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
 /// Normalizes one submission's text.
 pub fn normalize(text: &str, rules: &Rules) -> Result<Normalized, Rejection> {
     let root = json::parse(text)?;

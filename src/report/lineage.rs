@@ -8,9 +8,20 @@
 //! submission (its request failed before a verdict) belongs to it when its
 //! raw text is exactly that of one that does: the failed attempt whose retry
 //! went through. Submissions are listed in the order they were received.
+//!
+//! A [`SubmissionStory`] is the same for one submission, counted or not:
+//! what became of it in plain words, every reason it was refused, the event
+//! it belongs to and the other submissions of the same text.
+//!
+//! How fields were read (provenance) and what a reshaped duplicate spelled
+//! differently are derived by normalizing the raw text again under today's
+//! rules; when those no longer read it as the stored event, the story says
+//! so instead of showing a provenance that did not happen.
 
-use crate::ledger::{Event, Kind, LedgerState, Status, Submission};
+use crate::ledger::{Event, Kind, LedgerState, Status, Submission, SubmissionId};
 use crate::pipeline::fingerprint::Fingerprint;
+use crate::pipeline::normalize::{normalize, Normalized, Provenance};
+use crate::pipeline::rules::Rules;
 
 /// How one submission relates to the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +46,9 @@ impl Relation {
             Relation::ExactResend => "exact resend",
             Relation::Reshaped => "same event in another shape",
             Relation::Conflict => "conflict on its idempotency key",
-            Relation::FailedAttempt => "failed attempt (its retry is listed too)",
+            Relation::FailedAttempt => {
+                "failed attempt: recorded, then the request failed before its verdict (mid-request); its retry is listed too"
+            }
         }
     }
 }
@@ -145,6 +158,35 @@ impl<'a> Lineage<'a> {
         )
     }
 
+    /// The submission that was counted as the event.
+    pub fn counted(&self) -> Option<&'a Submission> {
+        self.chapters
+            .iter()
+            .find(|c| c.relation == Relation::Counted)
+            .map(|c| c.submission)
+    }
+
+    /// How each field of the event was found in the counted submission, if
+    /// today's rules still read its text as this event.
+    pub fn provenance(&self, rules: &Rules) -> Result<Vec<Provenance>, String> {
+        let read = self
+            .counted()
+            .and_then(|s| normalize(&s.raw, rules).ok())
+            .filter(|n| reads_as(n, self.event));
+        read.map(|n| n.provenance).ok_or_else(|| {
+            "The mapping rules have changed since this event was counted: today they read its text differently, so how each field was found is not shown.".to_string()
+        })
+    }
+
+    /// What a reshaped duplicate spelled differently from the counted
+    /// submission, one line per difference, under today's rules.
+    pub fn differences(&self, chapter: &Chapter<'_>, rules: &Rules) -> Vec<String> {
+        match self.counted() {
+            Some(counted) => differences(&counted.raw, &chapter.submission.raw, rules),
+            None => Vec::new(),
+        }
+    }
+
     /// Whether the event was counted by exactly one submission, as it must.
     pub fn counted_once(&self) -> bool {
         self.chapters
@@ -152,6 +194,137 @@ impl<'a> Lineage<'a> {
             .filter(|c| c.submission.status.kind() == Kind::Accepted)
             .count()
             == 1
+    }
+}
+
+/// Whether a normalization gives the stored event's fields. The key is
+/// compared only when the text has one: a keyed resend may have claimed an
+/// event first sent without a key.
+fn reads_as(n: &Normalized, event: &Event) -> bool {
+    n.client_id == event.client_id
+        && n.metric == event.metric
+        && n.amount == event.amount
+        && n.timestamp == event.timestamp
+        && n.idempotency_key
+            .as_ref()
+            .is_none_or(|k| event.idempotency_key.as_ref() == Some(k))
+}
+
+/// What `other` spells differently from `counted`, field by field: where a
+/// field was found (an alias, an envelope) and how its value was written.
+pub fn differences(counted: &str, other: &str, rules: &Rules) -> Vec<String> {
+    let (Ok(a), Ok(b)) = (normalize(counted, rules), normalize(other, rules)) else {
+        return vec!["Today's mapping rules no longer read both texts, so they are not compared field by field.".into()];
+    };
+    let mut lines = Vec::new();
+    for field in crate::pipeline::rules::Field::ALL {
+        let find = |n: &Normalized| n.provenance.iter().find(|p| p.field == field).cloned();
+        match (find(&a), find(&b)) {
+            (Some(x), Some(y)) => {
+                if x.path != y.path {
+                    lines.push(format!(
+                        "{field}: found at {} instead of {}",
+                        y.path, x.path
+                    ));
+                }
+                if x.original != y.original {
+                    lines.push(format!(
+                        "{field}: written {} instead of {} (both read as {})",
+                        y.original, x.original, y.value
+                    ));
+                }
+            }
+            (None, Some(y)) => lines.push(format!(
+                "{field}: {} given here, none in the counted one",
+                y.original
+            )),
+            (Some(x), None) => lines.push(format!(
+                "{field}: none here, {} in the counted one",
+                x.original
+            )),
+            (None, None) => {}
+        }
+    }
+    if lines.is_empty() {
+        lines.push("Only fields Tally does not read differ.".into());
+    }
+    lines
+}
+
+/// One submission's page: what became of it and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionStory<'a> {
+    /// The submission, as received, with its derived status.
+    pub submission: &'a Submission,
+    /// The counted event it belongs to: the one it became, duplicates or
+    /// conflicts with, or, for an interrupted one, the event its text
+    /// became when it was sent again.
+    pub event: Option<&'a Event>,
+    /// Every other submission of exactly the same text, in the order received.
+    pub same_text: Vec<&'a Submission>,
+}
+
+impl<'a> SubmissionStory<'a> {
+    /// The story of the submission `id`, if it was received here.
+    pub fn of(state: &'a LedgerState, id: &SubmissionId) -> Option<SubmissionStory<'a>> {
+        let submission = state.submission(id)?;
+        let same_text: Vec<&Submission> = state
+            .submissions()
+            .iter()
+            .filter(|s| s.raw == submission.raw && s.id != submission.id)
+            .collect();
+        let names = |s: &Submission| match &s.status {
+            Status::Accepted { event_id } => state.event(event_id),
+            Status::Duplicate { of, .. } => state.event(of),
+            Status::Conflict { existing, .. } => state.event(existing),
+            Status::Rejected { .. } | Status::Interrupted => None,
+        };
+        let event = names(submission).or_else(|| match submission.status {
+            Status::Interrupted => same_text.iter().find_map(|s| names(s)),
+            _ => None,
+        });
+        Some(SubmissionStory {
+            submission,
+            event,
+            same_text,
+        })
+    }
+
+    /// What became of the submission, in plain words.
+    pub fn verdict(&self) -> String {
+        match &self.submission.status {
+            Status::Accepted { .. } => "Counted: it became a new event.".into(),
+            Status::Duplicate { exact_resend: true, .. } => {
+                "Not counted again: the same JSON as a submission already counted.".into()
+            }
+            Status::Duplicate { .. } => {
+                "Not counted again: the same event as one already counted, in another shape.".into()
+            }
+            Status::Conflict { key, .. } => format!(
+                "Not counted: its idempotency key \"{key}\" already names an event with other content."
+            ),
+            Status::Rejected { rejection } => {
+                let n = rejection.reasons().len();
+                format!(
+                    "Not counted: refused for {n} reason{}, listed below. Correct the text and submit it again.",
+                    plural(n)
+                )
+            }
+            Status::Interrupted if self.event.is_some() => {
+                "Not counted itself: the request failed after its text was recorded and before its verdict. The same text was counted when it was sent again.".into()
+            }
+            Status::Interrupted => {
+                "Not counted: the request failed after its text was recorded and before its verdict. Retrying it from Failed is safe.".into()
+            }
+        }
+    }
+
+    /// Every reason the submission was refused; empty unless rejected.
+    pub fn reasons(&self) -> Vec<String> {
+        match &self.submission.status {
+            Status::Rejected { rejection } => rejection.reasons(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -226,6 +399,123 @@ mod tests {
         assert!(story
             .verdict()
             .contains("1 conflict on its key, not counted"));
+    }
+
+    #[test]
+    fn a_reshaped_duplicate_says_what_it_spelled_differently() {
+        let reshaped = r#"{"client_id":"client_A","metric":"sale","amount":1200.0,"ts":"2024-01-01T00:00:00Z"}"#;
+        let rules = Rules::default();
+        let lines = differences(A, reshaped, &rules);
+        assert!(
+            lines.contains(&"client_id: found at client_id instead of source".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"amount: found at amount instead of payload.amount".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("amount: written 1200.0 instead of \"1200\"")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with(
+                "timestamp: written \"2024-01-01T00:00:00Z\" instead of \"2024/01/01\""
+            )),
+            "{lines:?}"
+        );
+        assert_eq!(
+            differences(
+                A,
+                r#"{"source":"client_A","note":"x","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#,
+                &rules
+            ),
+            ["Only fields Tally does not read differ."]
+        );
+        assert_eq!(differences(A, "not json", &rules).len(), 1);
+    }
+
+    #[test]
+    fn provenance_is_shown_only_while_the_rules_still_read_the_event() {
+        let mut l = Ledger::in_memory("tab1");
+        l.submit(A, now());
+        let id = l.state().events()[0].event_id.clone();
+        let story = Lineage::of(l.state(), &id).expect("counted");
+        let fields: Vec<String> = story
+            .provenance(&Rules::default())
+            .expect("today's rules read it")
+            .iter()
+            .map(|p| format!("{} <- {}", p.field, p.path))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "client_id <- source",
+                "metric <- payload.metric",
+                "amount <- payload.amount",
+                "timestamp <- payload.timestamp"
+            ]
+        );
+        // Rules that no longer know "source" as a client id do not read it.
+        let text = Rules::default().to_json();
+        assert!(text.contains("\"source\""));
+        let changed = Rules::from_json(&text.replace("\"source\"", "\"sender\"")).expect("valid");
+        assert!(story.provenance(&changed).is_err());
+    }
+
+    #[test]
+    fn a_submission_page_explains_a_refusal_reason_by_reason() {
+        let mut l = Ledger::in_memory("tab1");
+        l.submit(
+            r#"{"client_id":"c","amount":"abc","ts":"yesterday"}"#,
+            now(),
+        );
+        let id = l.state().submissions()[0].id.clone();
+        let story = SubmissionStory::of(l.state(), &id).expect("received");
+        assert!(story.event.is_none());
+        let reasons = story.reasons();
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
+        assert!(
+            reasons.iter().any(|r| r.starts_with("metric")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.starts_with("amount (at amount, found \"abc\")")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.starts_with("timestamp (at ts")),
+            "{reasons:?}"
+        );
+        assert!(story
+            .verdict()
+            .starts_with("Not counted: refused for 3 reasons"));
+    }
+
+    #[test]
+    fn an_interrupted_submission_leads_to_the_event_its_retry_became() {
+        let mut l = Ledger::in_memory("tab1");
+        l.faults = FaultPlan::always(FaultPoint::MidRequest);
+        l.submit(A, now());
+        l.faults = FaultPlan::none();
+        let failed = l.state().submissions()[0].id.clone();
+        let before = SubmissionStory::of(l.state(), &failed).expect("received");
+        assert!(before.event.is_none());
+        assert!(before.verdict().contains("Retrying it from Failed is safe"));
+        l.submit(A, now());
+        let after = SubmissionStory::of(l.state(), &failed).expect("received");
+        assert_eq!(after.event, l.state().events().first());
+        assert_eq!(after.same_text.len(), 1);
+        assert!(after.verdict().contains("counted when it was sent again"));
+        let missing = SubmissionId {
+            writer: "tab1".into(),
+            seq: 9,
+        };
+        assert!(SubmissionStory::of(l.state(), &missing).is_none());
     }
 
     #[test]

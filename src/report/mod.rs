@@ -14,4 +14,4 @@ mod lineage;
 pub use aggregate::{Aggregates, Filter, Stats};
 pub use csv::aggregates_csv;
 pub use glance::Glance;
-pub use lineage::{Chapter, Lineage, Relation};
+pub use lineage::{differences, Chapter, Lineage, Relation, SubmissionStory};
