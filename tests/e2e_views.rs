@@ -234,6 +234,18 @@ fn e2e_every_view_and_control_at_desktop_and_phone_width() {
             "the event page at {width} px scrolls sideways: {scroll} px wide; too wide: {wide:?}"
         );
         browser.full_page_screenshot(&shots.join(format!("{width}-event.png")));
+
+        // A submission's page, reached from the raw log's newest entry.
+        open_view(&browser, "#/log", "Raw log");
+        browser.click(&browser.find("[data-testid=log] li .log-head a"));
+        let verdict = browser.wait_for_text("[data-testid=submission-verdict]", |t| !t.is_empty());
+        assert!(verdict.contains("ounted"), "{verdict}");
+        let (scroll, wide) = overflow(&browser, width);
+        assert!(
+            scroll <= f64::from(width),
+            "the submission page at {width} px scrolls sideways: {scroll} px wide; too wide: {wide:?}"
+        );
+        browser.full_page_screenshot(&shots.join(format!("{width}-submission.png")));
     }
     let errors = severe_console_entries(&browser);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
