@@ -582,6 +582,14 @@ async fn bulk_import_reports_every_line() {
     clear_storage();
     let (root, _app) = mounted_app().await;
     go("#/import").await;
+    // An empty box says what to do instead of importing nothing.
+    button(&root, "Import").click();
+    tick().await;
+    assert!(
+        text(&root, ".error[role=alert]").starts_with("Nothing to import: paste events"),
+        "{}",
+        text(&root, ".error[role=alert]")
+    );
     let input = format!(
         "{A}\n{B}\n{A}\n{{broken\n\n{}",
         r#"{"client":"client_B","metric":"purchase","amount":5000,"ts":"2024-12-01"}"#
@@ -610,6 +618,11 @@ async fn bulk_import_reports_every_line() {
     assert_eq!(events_stored(), 2);
 
     // Each line leads to its submission's page; line 4 is the broken one.
+    assert_eq!(
+        text(&root, "[data-testid=import-lines] tbody tr:nth-child(5) td"),
+        "line 6",
+        "a blank line still counts in the numbering"
+    );
     follow(&root, "[data-testid=import-lines] tbody tr:nth-child(4) a").await;
     let verdict = text(&root, "[data-testid=submission-verdict]");
     assert!(

@@ -26,7 +26,8 @@ const LINE_KINDS: [Kind; 5] = [
 /// What one line became.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct LineOutcome {
-    line: usize,
+    /// Where the item was: `line 3`, `item 2 (line 1)`.
+    place: String,
     kind: Kind,
     detail: String,
     /// The address of the submission's page; none for a failed line, whose
@@ -86,16 +87,22 @@ pub fn ImportView(
             return;
         }
         let text = input.get_untracked();
-        let items: Vec<(usize, String)> = match bulk::split(&text) {
+        let items: Vec<(String, String)> = match bulk::split(&text) {
             Ok(items) => items
                 .into_iter()
-                .map(|i| (i.line, i.text.to_string()))
+                .map(|i| (i.place(), i.text.to_string()))
                 .collect(),
             Err(e) => {
                 set_error.set(Some(format!("Nothing was imported: {e}")));
                 return;
             }
         };
+        if items.is_empty() {
+            set_error.set(Some(
+                "Nothing to import: paste events (one JSON object per line, or a JSON array) or choose a file.".into(),
+            ));
+            return;
+        }
         set_error.set(None);
         set_running.set(true);
         set_summary.set(None);
@@ -119,10 +126,10 @@ pub fn ImportView(
                 else {
                     break;
                 };
-                for (i, ((line, _), outcome)) in chunk.iter().zip(&results).enumerate() {
+                for (i, ((place, _), outcome)) in chunk.iter().zip(&results).enumerate() {
                     totals.count(outcome);
                     outcomes.push(LineOutcome {
-                        line: *line,
+                        place: place.clone(),
                         kind: outcome.kind(),
                         detail: outcome.reason(),
                         page: (outcome.kind() != Kind::Failed)
@@ -202,12 +209,12 @@ pub fn ImportView(
                     view! {
                         <p class="hint">{format!("Showing {} of {count} lines.", rows.len())}</p>
                         <div class="scroll"><table class="list" data-testid="import-lines">
-                            <thead><tr><th scope="col">"Line"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
+                            <thead><tr><th scope="col">"Where"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|r| view! {
                                 <tr>
                                     <td>{match r.page {
-                                        Some(href) => view! { <a href=href title="This line's submission: what became of it and why">{r.line}</a> }.into_any(),
-                                        None => view! { <span>{r.line}</span> }.into_any(),
+                                        Some(href) => view! { <a href=href title="This item's submission: what became of it and why">{r.place}</a> }.into_any(),
+                                        None => view! { <span>{r.place}</span> }.into_any(),
                                     }}</td>
                                     <td>{r.kind.label()}</td><td>{r.detail}</td>
                                 </tr>

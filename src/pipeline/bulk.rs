@@ -17,8 +17,22 @@ pub const MAX_BULK_BYTES: usize = 64 * 1024 * 1024;
 pub struct Item<'a> {
     /// 1-based line where the item starts.
     pub line: usize,
+    /// 1-based position in a JSON array, whose items may share a line;
+    /// `None` for an NDJSON line.
+    pub element: Option<usize>,
     /// The item's exact source text.
     pub text: &'a str,
+}
+
+impl Item<'_> {
+    /// Where the item is, in words: `line 3`, or `item 2 (line 1)` for an
+    /// array, whose items may share a line.
+    pub fn place(&self) -> String {
+        match self.element {
+            Some(n) => format!("item {n} (line {})", self.line),
+            None => format!("line {}", self.line),
+        }
+    }
 }
 
 /// Splits bulk input into items.
@@ -41,10 +55,12 @@ pub fn split(input: &str) -> Result<Vec<Item<'_>>, JsonError> {
         let base = input.as_ptr() as usize;
         return Ok(parts
             .into_iter()
-            .map(|text| {
+            .enumerate()
+            .map(|(i, text)| {
                 let offset = text.as_ptr() as usize - base;
                 Item {
                     line: json::line_column(input, offset).0,
+                    element: Some(i + 1),
                     text,
                 }
             })
@@ -56,6 +72,7 @@ pub fn split(input: &str) -> Result<Vec<Item<'_>>, JsonError> {
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| Item {
             line: i + 1,
+            element: None,
             text: l.trim_end_matches('\r'),
         })
         .collect())
@@ -77,6 +94,10 @@ mod tests {
         let items = split("[\n  {\"a\": 1},\n  {\"b\":\n 2}\n]").unwrap();
         let lines: Vec<_> = items.iter().map(|i| (i.line, i.text)).collect();
         assert_eq!(lines, [(2, "{\"a\": 1}"), (3, "{\"b\":\n 2}")]);
+        let one_line = split(r#"[{"a":1},{"b":2}]"#).unwrap();
+        let places: Vec<String> = one_line.iter().map(Item::place).collect();
+        assert_eq!(places, ["item 1 (line 1)", "item 2 (line 1)"]);
+        assert_eq!(split("{}\n{}").unwrap()[1].place(), "line 2");
     }
 
     #[test]
