@@ -194,9 +194,14 @@ impl std::error::Error for RulesError {}
 impl Rules {
     /// Reads and validates a rules document.
     pub fn from_json(text: &str) -> Result<Rules, RulesError> {
-        let rules: Rules = serde_json::from_str(text).map_err(|e| RulesError {
-            path: String::new(),
-            message: format!("line {}, column {}: {e}", e.line(), e.column()),
+        let rules: Rules = serde_json::from_str(text).map_err(|e| {
+            // serde_json ends its message with the position; say it once, first.
+            let full = e.to_string();
+            let what = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m);
+            RulesError {
+                path: String::new(),
+                message: format!("line {}, column {}: {what}", e.line(), e.column()),
+            }
         })?;
         rules.validate()?;
         Ok(rules)
@@ -411,6 +416,10 @@ mod tests {
             .unwrap_err();
         assert!(typo.message.contains("unknown field"), "{typo}");
         let broken = Rules::from_json("{").unwrap_err();
-        assert!(broken.message.contains("line 1"), "{broken}");
+        assert!(broken.message.starts_with("line 1, column 1: "), "{broken}");
+        assert!(
+            !typo.message.contains(" at line "),
+            "the position is said once: {typo}"
+        );
     }
 }
