@@ -438,3 +438,58 @@ fn e2e_resetting_the_rules_asks_first_and_cancel_keeps_them() {
     });
     assert_eq!(rules(&browser), defaults);
 }
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_a_failed_submission_can_be_discarded_after_a_confirmation() {
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    let failure = "document.querySelector('fieldset.failure input[type=checkbox]').click();";
+    browser.execute(failure, json!([]));
+    assert_eq!(submit(&browser, DEFAULT_EVENT), "Failed");
+    browser.execute(failure, json!([]));
+    open_view(&browser, "#/failed", "Failed submissions");
+    browser.wait_for_text("[data-testid=outbox-count]", |t| t == "1 waiting");
+    let discard = "ul.outbox li .actions button:nth-child(2)";
+    assert_eq!(browser.text(&browser.find(discard)), "Discard");
+    // How a waiting item looks, at both widths.
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    for (width, mobile) in [(390, true), (1280, false)] {
+        browser.set_viewport(width, 900, mobile);
+        browser.full_page_screenshot(&shots.join(format!("{width}-failed-item.png")));
+    }
+
+    // Discard asks; Cancel keeps the item.
+    browser.click(&browser.find(discard));
+    assert!(
+        browser
+            .dialog_text()
+            .starts_with("Stop retrying this submission"),
+        "{}",
+        browser.dialog_text()
+    );
+    browser.answer_dialog(false);
+    browser.reload();
+    browser.wait_for_text("[data-testid=outbox-count]", |t| t == "1 waiting");
+
+    // OK removes it, for good; nothing was counted.
+    browser.click(&browser.find(discard));
+    browser.answer_dialog(true);
+    browser.wait_for_text("[data-testid=retry-message]", |t| {
+        t == "Removed from Failed."
+    });
+    browser.wait_for_text("[data-testid=outbox-empty]", |t| {
+        t == "No failed submissions."
+    });
+    browser.reload();
+    browser.wait_for_text("[data-testid=outbox-empty]", |t| {
+        t == "No failed submissions."
+    });
+    open_view(&browser, "#/submit", "Submit an event");
+    assert!(
+        totals(&browser).starts_with("0 events committed"),
+        "{}",
+        totals(&browser)
+    );
+}

@@ -39,6 +39,7 @@ pub fn OutboxView(
                         <ul class="outbox">
                             {items.into_iter().map(|item| {
                                 let retry_item = item.clone();
+                                let discard_item = item.clone();
                                 // Its last recorded attempt, if the failure came after its
                                 // text was written (mid-request, a lost acknowledgement).
                                 let recorded = state.read(|t| {
@@ -54,6 +55,7 @@ pub fn OutboxView(
                                             Some(id) => view! { <a href=submission_href(&id) class="story">"Its recorded attempt"</a> }.into_any(),
                                             None => view! { <span class="hint">"Not in the raw log: it failed before its text was written."</span> }.into_any(),
                                         }}
+                                        <div class="actions">
                                         <button type="button" on:click=move |_| {
                                             let item = retry_item.clone();
                                             leptos::task::spawn_local(async move {
@@ -61,6 +63,26 @@ pub fn OutboxView(
                                                 summarize(outcome.into_iter().collect());
                                             });
                                         }>"Retry"</button>
+                                        <button type="button" class="secondary" on:click=move |_| {
+                                            // Once discarded, a payload that failed before its raw
+                                            // write exists nowhere else: ask first.
+                                            let confirmed = window()
+                                                .confirm_with_message("Stop retrying this submission and remove it from Failed? It was never counted. If an attempt was recorded, the Raw log keeps its text.")
+                                                .unwrap_or(false);
+                                            if !confirmed {
+                                                return;
+                                            }
+                                            let item = discard_item.clone();
+                                            leptos::task::spawn_local(async move {
+                                                let result = state.commit(move |t| t.discard(&item)).await;
+                                                set_message.set(match result {
+                                                    Some(Ok(())) => "Removed from Failed.".into(),
+                                                    Some(Err(e)) => e,
+                                                    None => String::new(),
+                                                });
+                                            });
+                                        }>"Discard"</button>
+                                        </div>
                                     </li>
                                 }
                             }).collect_view()}

@@ -197,7 +197,9 @@ impl Rules {
         let rules: Rules = serde_json::from_str(text).map_err(|e| {
             // serde_json ends its message with the position; say it once, first.
             let full = e.to_string();
-            let what = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m);
+            let what = full
+                .rsplit_once(" at line ")
+                .map_or(full.as_str(), |(m, _)| m);
             RulesError {
                 path: String::new(),
                 message: format!("line {}, column {}: {what}", e.line(), e.column()),

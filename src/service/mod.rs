@@ -141,6 +141,15 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         self.submit(&item.raw)
     }
 
+    /// Stops retrying a failed submission: its outbox item goes, and with
+    /// it the only copy of a payload that failed before its raw write (the
+    /// interface asks first). Recorded attempts stay in the raw log.
+    pub fn discard(&mut self, item: &OutboxItem) -> Result<(), String> {
+        self.outbox
+            .remove(&item.id)
+            .map_err(|e| format!("It could not be removed from Failed: {e}"))
+    }
+
     /// Retries every waiting item once, oldest first.
     pub fn retry_all(&mut self) -> Vec<Outcome> {
         let items = self.outbox_items();
@@ -307,6 +316,31 @@ mod tests {
         assert_eq!(labels, ["Accepted", "Accepted"]);
         assert!(tally.outbox_items().is_empty(), "no stale copies wait");
         assert!(tally.is_clean(), "{:?}", tally.messages());
+    }
+
+    #[test]
+    fn a_discarded_item_leaves_failed_and_its_recorded_attempt_stays_in_the_log() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        assert!(tally
+            .submit_batch(&[A, B])
+            .iter()
+            .all(Outcome::is_retryable));
+        let items = tally.outbox_items();
+        tally.discard(&items[0]).expect("removed");
+        let left: Vec<String> = tally.outbox_items().into_iter().map(|i| i.raw).collect();
+        assert_eq!(left, [items[1].raw.clone()], "only the discarded one goes");
+        let reopened = open(&kv, "tab2");
+        assert_eq!(
+            reopened.ledger.state().submissions().len(),
+            2,
+            "the log keeps both attempts"
+        );
+        assert!(
+            reopened.ledger.state().events().is_empty(),
+            "and nothing was counted"
+        );
     }
 
     #[test]
