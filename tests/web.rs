@@ -635,6 +635,10 @@ async fn bulk_import_reports_every_line() {
         "{reasons}"
     );
     assert!(text(&root, "pre.raw").contains("{broken"));
+    // Coming back finds the import's results where they were.
+    go("#/import").await;
+    assert_eq!(text(&root, "[data-testid=import-summary]"), summary);
+    assert!(text(&root, "[data-testid=import-lines]").contains("invalid JSON"));
 }
 
 /// Clicks the link `selector` finds, as a user does, and lets the view

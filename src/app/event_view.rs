@@ -34,7 +34,7 @@ pub fn EventView(
                 .iter()
                 .map(|c| {
                     let differences = match c.relation {
-                        Relation::Reshaped => lineage.differences(c, rules),
+                        Relation::Reshaped | Relation::Conflict => lineage.differences(c, rules),
                         _ => Vec::new(),
                     };
                     (c.submission.clone(), c.relation, differences)

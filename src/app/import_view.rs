@@ -62,18 +62,54 @@ impl Summary {
     }
 }
 
+/// An import's text, progress and results, owned by the app rather than
+/// the view: following a line's link to its submission and coming back
+/// finds them again, and an import still running keeps reporting.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportSession {
+    input: RwSignal<String>,
+    progress: RwSignal<(usize, usize)>,
+    running: RwSignal<bool>,
+    summary: RwSignal<Option<Summary>>,
+    error: RwSignal<Option<String>>,
+    lines: RwSignal<Vec<LineOutcome>>,
+    only: RwSignal<Option<Kind>>,
+}
+
+impl ImportSession {
+    /// An empty session, for the app to provide as context.
+    pub fn new() -> ImportSession {
+        ImportSession {
+            input: RwSignal::new(String::new()),
+            progress: RwSignal::new((0, 0)),
+            running: RwSignal::new(false),
+            summary: RwSignal::new(None),
+            error: RwSignal::new(None),
+            lines: RwSignal::new(Vec::new()),
+            only: RwSignal::new(None),
+        }
+    }
+}
+
+impl Default for ImportSession {
+    fn default() -> Self {
+        ImportSession::new()
+    }
+}
+
 #[component]
 pub fn ImportView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let (input, set_input) = signal(String::new());
-    let (progress, set_progress) = signal((0usize, 0usize));
-    let (running, set_running) = signal(false);
-    let (summary, set_summary) = signal(None::<Summary>);
-    let (error, set_error) = signal(None::<String>);
-    let (lines, set_lines) = signal(Vec::<LineOutcome>::new());
-    let (only, set_only) = signal(None::<Kind>);
+    let session = use_context::<ImportSession>().unwrap_or_default();
+    let (input, set_input) = session.input.split();
+    let (progress, set_progress) = session.progress.split();
+    let (running, set_running) = session.running.split();
+    let (summary, set_summary) = session.summary.split();
+    let (error, set_error) = session.error.split();
+    let (lines, set_lines) = session.lines.split();
+    let (only, set_only) = session.only.split();
 
     let load_file = move |ev: leptos::ev::Event| {
         read_chosen_file(&ev, move |text| match text {
@@ -131,7 +167,10 @@ pub fn ImportView(
                     outcomes.push(LineOutcome {
                         place: place.clone(),
                         kind: outcome.kind(),
-                        detail: outcome.reason(),
+                        // The hint to use bulk import is for Submit, not here.
+                        detail: outcome
+                            .reason()
+                            .replace(" (use bulk import for many events)", ""),
                         page: (outcome.kind() != Kind::Failed)
                             .then(|| submission_href(&first.plus(i as u64))),
                     });
@@ -202,7 +241,9 @@ pub fn ImportView(
                     set_only.set(Kind::ALL.into_iter().find(|k| k.label() == chosen));
                 }>
                     <option value="">"All lines"</option>
-                    {LINE_KINDS.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
+                    {LINE_KINDS.into_iter().map(|k| view! {
+                        <option value=k.label() selected=only.get_untracked() == Some(k)>{k.label()}</option>
+                    }).collect_view()}
                 </select>
                 {move || {
                     let (rows, count) = shown();

@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
     match opened {
         Ok(tally) => {
             let state = AppState::new(tally);
+            provide_context(import_view::ImportSession::new());
             // Another tab committed: re-read its records so every view agrees.
             let listener = window_event_listener(leptos::ev::storage, move |ev| {
                 let ours = ev.key().is_none_or(|k| k.starts_with(PREFIX));

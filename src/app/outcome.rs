@@ -44,7 +44,7 @@ pub fn OutcomePanel(
         Outcome::Rejected { rejection } => view! { <RejectionList rejection=rejection /> }.into_any(),
         Outcome::Failed { failure } => view! { <p>{failure.to_string()}</p> }.into_any(),
         Outcome::Conflict { key, existing } => view! {
-            <p>{format!("The idempotency key \"{key}\" was already used for different content. Nothing changed.")}</p>
+            <p>{format!("The idempotency key \"{key}\" was already used for different content. Nothing changed. The event already stored under this key:")}</p>
             <EventTable event=existing />
         }
         .into_any(),

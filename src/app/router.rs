@@ -80,6 +80,16 @@ impl Route {
         }
     }
 
+    /// The menu entry a page belongs to: an event's story to Processed, a
+    /// submission's page to the Raw log, so the menu says where one is.
+    pub fn section(self) -> Route {
+        match self {
+            Route::Event => Route::Processed,
+            Route::Submission => Route::Log,
+            other => other,
+        }
+    }
+
     /// The view for a hash; anything unknown shows Submit.
     pub fn from_hash(hash: &str) -> Route {
         for page in [Route::Event, Route::Submission] {
@@ -124,7 +134,7 @@ pub fn Nav(route: ReadSignal<Route>) -> impl IntoView {
             <ul>
                 {Route::ALL.into_iter().map(|r| view! {
                     <li>
-                        <a href=r.hash() aria-current=move || (route.get() == r).then_some("page")>{r.title()}</a>
+                        <a href=r.hash() aria-current=move || (route.get().section() == r).then_some("page")>{r.title()}</a>
                     </li>
                 }).collect_view()}
             </ul>

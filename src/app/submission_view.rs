@@ -15,6 +15,7 @@ struct Page {
     submission: Submission,
     verdict: String,
     reasons: Vec<String>,
+    differences: Vec<String>,
     event: Option<String>,
     same_text: Vec<Submission>,
     this_tab: bool,
@@ -51,6 +52,7 @@ pub fn SubmissionView(
                 submission: story.submission.clone(),
                 verdict: story.verdict(),
                 reasons: story.reasons(),
+                differences: story.differences(t.ledger.state(), &t.ledger.rules),
                 event: story.event.map(|e| event_href(&e.event_id)),
                 same_text: story.same_text.into_iter().cloned().collect(),
                 this_tab: t.ledger.next_submission().writer == id.writer,
@@ -87,6 +89,12 @@ pub fn SubmissionView(
                             <h3>"Why it was refused"</h3>
                             <ul class="reasons" data-testid="submission-reasons">
                                 {p.reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                            </ul>
+                        })}
+                        {(!p.differences.is_empty()).then(|| view! {
+                            <h3>"How it differs from the submission that was counted"</h3>
+                            <ul class="reasons" data-testid="submission-differences">
+                                {p.differences.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}
                             </ul>
                         })}
                         {p.submission.told.map(|told| view! {

@@ -121,12 +121,14 @@ impl<'a> Lineage<'a> {
         let count = |r: Relation| self.chapters.iter().filter(|c| c.relation == r).count();
         let (exact, reshaped) = (count(Relation::ExactResend), count(Relation::Reshaped));
         let mut parts = vec![format!("{} accepted", count(Relation::Counted))];
-        if exact + reshaped > 0 {
-            parts.push(format!(
-                "{} duplicate{} ({exact} exact, {reshaped} reshaped)",
-                exact + reshaped,
-                plural(exact + reshaped)
-            ));
+        match (exact, reshaped) {
+            (0, 0) => {}
+            (n, 0) => parts.push(format!("{n} exact resend{}", plural(n))),
+            (0, n) => parts.push(format!("{n} reshaped duplicate{}", plural(n))),
+            _ => parts.push(format!(
+                "{} duplicates ({exact} exact, {reshaped} reshaped)",
+                exact + reshaped
+            )),
         }
         let failed = count(Relation::FailedAttempt);
         if failed > 0 {
@@ -178,8 +180,9 @@ impl<'a> Lineage<'a> {
         })
     }
 
-    /// What a reshaped duplicate spelled differently from the counted
-    /// submission, one line per difference, under today's rules.
+    /// What a reshaped duplicate (or a conflict on the event's key) spelled
+    /// differently from the counted submission, one line per difference,
+    /// under today's rules.
     pub fn differences(&self, chapter: &Chapter<'_>, rules: &Rules) -> Vec<String> {
         match self.counted() {
             Some(counted) => differences(&counted.raw, &chapter.submission.raw, rules),
@@ -228,9 +231,14 @@ pub fn differences(counted: &str, other: &str, rules: &Rules) -> Vec<String> {
                     ));
                 }
                 if x.original != y.original {
+                    let read = if x.value == y.value {
+                        format!("both read as {}", y.value)
+                    } else {
+                        format!("read as {}, not {}", y.value, x.value)
+                    };
                     lines.push(format!(
-                        "{field}: written {} instead of {} (both read as {})",
-                        y.original, x.original, y.value
+                        "{field}: written {} instead of {} ({read})",
+                        y.original, x.original
                     ));
                 }
             }
@@ -319,6 +327,22 @@ impl<'a> SubmissionStory<'a> {
         }
     }
 
+    /// What a duplicate in another shape, or a conflict, spelled
+    /// differently from the submission that was counted as its event.
+    pub fn differences(&self, state: &LedgerState, rules: &Rules) -> Vec<String> {
+        let compared = match self.submission.status {
+            Status::Duplicate {
+                exact_resend: false,
+                ..
+            }
+            | Status::Conflict { .. } => self.event.and_then(|e| state.submission(&e.submission)),
+            _ => None,
+        };
+        compared.map_or_else(Vec::new, |counted| {
+            differences(&counted.raw, &self.submission.raw, rules)
+        })
+    }
+
     /// Every reason the submission was refused; empty unless rejected.
     pub fn reasons(&self) -> Vec<String> {
         match &self.submission.status {
@@ -399,6 +423,26 @@ mod tests {
         assert!(story
             .verdict()
             .contains("1 conflict on its key, not counted"));
+        assert!(
+            story
+                .verdict()
+                .contains("1 accepted, 1 reshaped duplicate,"),
+            "no '(0 exact, 1 reshaped)': {}",
+            story.verdict()
+        );
+        let conflict = story.chapters.last().expect("the conflict");
+        assert_eq!(
+            story.differences(conflict, &Rules::default()),
+            [
+                "amount: written 6 instead of 5 (read as 6, not 5)",
+                "idempotency_key: \"k\" given here, none in the counted one"
+            ]
+        );
+        let page = SubmissionStory::of(l.state(), &conflict.submission.id).expect("received");
+        assert_eq!(
+            page.differences(l.state(), &Rules::default()),
+            story.differences(conflict, &Rules::default())
+        );
     }
 
     #[test]
