@@ -1123,3 +1123,35 @@ async fn the_simulators_address_holds_its_settings_and_replays_the_run() {
     );
     clear_storage();
 }
+
+#[wasm_bindgen_test]
+async fn processeds_client_and_metric_live_in_the_address() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    for event in [A, B] {
+        type_into(&root, "#raw-event", event);
+        button(&root, "Submit event").click();
+        committed().await;
+    }
+    go("#/processed").await;
+    assert_eq!(text(&root, "[data-testid=page]"), "1–2 of 2");
+    let client = || -> HtmlSelectElement { find(&root, "#processed-client").unchecked_into() };
+    client().set_value("client_B");
+    client()
+        .dispatch_event(&web_sys::Event::new("change").expect("event"))
+        .expect("dispatch");
+    tick().await;
+    assert_eq!(
+        window().location().hash().ok().as_deref(),
+        Some("#/processed?client=client_B")
+    );
+    assert_eq!(text(&root, "[data-testid=page]"), "1–1 of 1");
+
+    // An address typed or shared while the view is open is followed.
+    go("#/processed?client=client_A").await;
+    assert_eq!(client().value(), "client_A");
+    assert_eq!(text(&root, "[data-testid=page]"), "1–1 of 1");
+    go("#/processed").await;
+    assert_eq!(client().value(), "");
+    assert_eq!(text(&root, "[data-testid=page]"), "1–2 of 2");
+}

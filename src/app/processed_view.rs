@@ -1,6 +1,6 @@
 //! Processed: the committed events, newest first, filtered and paged.
 
-use super::router::{event_href, query};
+use super::router::{event_href, query, replace_query, Route};
 use super::widgets::{FilterForm, Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::Event;
@@ -28,24 +28,46 @@ pub fn choices(state: AppState) -> (Signal<Vec<String>>, Signal<Vec<String>>) {
     )
 }
 
+/// `base` with the client and metric the address names (none when absent).
+fn filter_in_address(base: Filter) -> Filter {
+    let pairs = query();
+    let wanted = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    Filter {
+        client_id: wanted("client"),
+        metric: wanted("metric"),
+        ..base
+    }
+}
+
 #[component]
 pub fn ProcessedView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    // `#/processed?client=…&metric=…` opens the list filtered: a
-    // simulator cell links to the events behind it.
-    let from_address = query();
-    let wanted = |name: &str| {
-        from_address
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let filter = RwSignal::new(Filter {
-        client_id: wanted("client"),
-        metric: wanted("metric"),
-        ..Filter::default()
+    // The client and metric chosen live in the address
+    // (`#/processed?client=…&metric=…`): a simulator cell links to the
+    // events behind it, and a reload or a shared link keeps the choice.
+    let filter = RwSignal::new(filter_in_address(Filter::default()));
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        let wanted = filter.with_untracked(|f| filter_in_address(f.clone()));
+        if filter.with_untracked(|f| *f != wanted) {
+            filter.set(wanted);
+        }
+    });
+    on_cleanup(move || listener.remove());
+    Effect::new(move |_| {
+        let pairs: Vec<(&str, String)> = filter.with(|f| {
+            [("client", &f.client_id), ("metric", &f.metric)]
+                .into_iter()
+                .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+                .collect()
+        });
+        replace_query(Route::Processed, &pairs);
     });
     let page = RwSignal::new(0usize);
     // Another filter is another list: start it at its first page.
@@ -84,7 +106,7 @@ pub fn ProcessedView(
     view! {
         <section class="panel" aria-labelledby="processed-title">
             <h2 id="processed-title">"Processed events"</h2>
-            <p class="hint">"Every committed event, counted once, newest first."</p>
+            <p class="hint">"Every committed event, counted once, the most recently committed first. A row's date or id opens its story."</p>
             <FilterForm filter=filter clients=clients metrics=metrics prefix="processed" />
             <Pager page=page total=total />
             <div class="scroll">
@@ -99,7 +121,9 @@ pub fn ProcessedView(
                         let places = display::column_decimals(rows.iter().map(|e| &e.amount));
                         rows.into_iter().map(|e| view! {
                         <tr>
-                            <td>{timestamp::canonical(&e.timestamp)}</td>
+                            // The first column links too: on a phone the id column is
+                            // scrolled out of view.
+                            <td><a href=event_href(&e.event_id)>{timestamp::canonical(&e.timestamp)}</a></td>
                             <td>{e.client_id.clone()}</td>
                             <td>{e.metric.clone()}</td>
                             <td class="num" title=e.amount.to_string()>{display::amount(e.amount, places)}</td>

@@ -190,14 +190,17 @@ pub fn href_with(view: Route, pairs: &[(&str, &str)]) -> String {
         .iter()
         .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
         .collect();
+    if query.is_empty() {
+        return view.hash().to_string();
+    }
     format!("{}?{}", view.hash(), query.join("&"))
 }
 
 /// Replaces the address's settings without a new history entry or a
 /// hashchange (the view already shows them).
 pub fn replace_query(view: Route, pairs: &[(&str, String)]) {
-    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let hash = format!("{}?{}", view.hash(), query.join("&"));
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let hash = href_with(view, &pairs);
     if let Ok(history) = window().history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
     }

@@ -113,7 +113,7 @@ fn timeline(stats: &SimStats) -> impl IntoView {
             <p class="hint" data-testid="sim-timeline-legend">{legend}</p>
         </figure>
         <figure>
-            <figcaption>"Attempts each send took (how many sends took 1, 2, 3… attempts)"</figcaption>
+            <figcaption>"Attempts each send took (how many sends took 1, 2, 3… attempts). A send still failing after its last attempt waits in its client's outbox; draining it once the database recovers is one more attempt, so bars may go past the limit."</figcaption>
             <svg role="img" aria-label="Attempts each send took" data-testid="sim-histogram" viewBox="0 0 680 165" width="100%">{bars}</svg>
         </figure>
     }

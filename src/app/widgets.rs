@@ -96,7 +96,7 @@ pub fn FilterForm(
     view! {
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label for=id("client")>"Client"</label>
-            <select id=id("client") on:change=move |ev| filter.update(|f| f.client_id = choice(event_target_value(&ev)))>
+            <select id=id("client") prop:value=move || filter.with(|f| f.client_id.clone().unwrap_or_default()) on:change=move |ev| filter.update(|f| f.client_id = choice(event_target_value(&ev)))>
                 <option value="">"All clients"</option>
                 {move || clients.get().into_iter().map(|c| {
                     // A filter set by the address (a simulator cell's link) shows as chosen.
@@ -105,7 +105,7 @@ pub fn FilterForm(
                 }).collect_view()}
             </select>
             <label for=id("metric")>"Metric"</label>
-            <select id=id("metric") on:change=move |ev| filter.update(|f| f.metric = choice(event_target_value(&ev)))>
+            <select id=id("metric") prop:value=move || filter.with(|f| f.metric.clone().unwrap_or_default()) on:change=move |ev| filter.update(|f| f.metric = choice(event_target_value(&ev)))>
                 <option value="">"All metrics"</option>
                 {move || metrics.get().into_iter().map(|m| {
                     let chosen = filter.with_untracked(|f| f.metric.as_ref() == Some(&m));
