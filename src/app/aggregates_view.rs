@@ -56,9 +56,9 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
             view! {
                 <g>
                     <text x="0" y=(y + 16).to_string() class="chart-label">{k.clone()}</text>
-                    <rect x="180" y=(y + 4).to_string() width=format!("{width:.1}") height="16"
+                    <rect x="180" y=(y + 4).to_string() width=display::tenths(width) height="16"
                         class=if s.sum.nanos() < 0 { "bar negative" } else { "bar" }></rect>
-                    <text x=format!("{:.1}", 186.0 + width) y=(y + 16).to_string() class="chart-value">{display::amount(s.sum, display::decimals(s.sum))}</text>
+                    <text x=display::tenths(186.0 + width) y=(y + 16).to_string() class="chart-value">{display::amount(s.sum, display::decimals(s.sum))}</text>
                 </g>
             }
         })
@@ -88,9 +88,9 @@ fn day_chart(rows: &[(String, Stats)]) -> impl IntoView {
         .enumerate()
         .map(|(i, v)| {
             format!(
-                "{:.1},{:.1}",
-                20.0 + i as f64 * step,
-                180.0 - (v - lo) / span * 160.0
+                "{},{}",
+                display::tenths(20.0 + i as f64 * step),
+                display::tenths(180.0 - (v - lo) / span * 160.0)
             )
         })
         .collect();

@@ -2,6 +2,7 @@
 
 use super::widgets::{download, read_chosen_file};
 use super::AppState;
+use chrono::{Datelike, Timelike};
 use leptos::prelude::*;
 
 /// Backup, restore and clear.
@@ -15,9 +16,16 @@ pub fn BackupView(
         let result = state.export();
         match result {
             Some(Ok(text)) => {
+                let t = crate::browser::now();
+                // Spelled out: chrono's format strings cost the bundle KBs.
                 let name = format!(
-                    "tally-backup-{}.json",
-                    crate::browser::now().format("%Y%m%d-%H%M%S")
+                    "tally-backup-{:04}{:02}{:02}-{:02}{:02}{:02}.json",
+                    t.year(),
+                    t.month(),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
                 );
                 match download(&name, "application/json", &text) {
                     Ok(()) => {

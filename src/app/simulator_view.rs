@@ -26,7 +26,7 @@ fn polyline(
         .map(|p| {
             let x = 40.0 + p.at_ms as f64 / span.max(1) as f64 * 620.0;
             let y = 190.0 - value(p) as f64 / max.max(1) as f64 * 170.0;
-            format!("{x:.1},{y:.1}")
+            format!("{},{}", display::tenths(x), display::tenths(y))
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -67,7 +67,7 @@ fn timeline(stats: &SimStats) -> impl IntoView {
     let [before, mid, lost, storage] = stats.failures_at;
     let legend = format!(
         "Over {} simulated: {} answered Accepted, {} duplicates caught, {} failed attempts ({} before the raw write, {} mid-request, {} lost acknowledgements{}); at most {} waiting in outboxes at once (dotted, own scale). A lost acknowledgement commits without an Accepted answer; its retry is a duplicate.",
-        if span >= 1000 { format!("{:.1} s", span as f64 / 1000.0) } else { format!("{span} ms") },
+        if span >= 1000 { format!("{} s", display::tenths(span as f64 / 1000.0)) } else { format!("{span} ms") },
         display::count(stats.accepted as u64),
         display::count(stats.duplicates as u64),
         display::count(stats.failures as u64),
@@ -88,8 +88,8 @@ fn timeline(stats: &SimStats) -> impl IntoView {
         let height = *n as f64 / most as f64 * 120.0;
         let x = 40 + i * 70;
         view! {
-            <rect class="bar" x=x.to_string() y=format!("{:.1}", 140.0 - height) width="50" height=format!("{height:.1}")></rect>
-            <text class="chart-value" x=x.to_string() y=format!("{:.1}", 134.0 - height)>{display::count(*n as u64)}</text>
+            <rect class="bar" x=x.to_string() y=display::tenths(140.0 - height) width="50" height=display::tenths(height)></rect>
+            <text class="chart-value" x=x.to_string() y=display::tenths(134.0 - height)>{display::count(*n as u64)}</text>
             <text class="chart-label" x=(x + 25).to_string() y="158" text-anchor="middle">{(i + 1).to_string()}</text>
         }
     }).collect_view();
@@ -113,8 +113,9 @@ fn timeline(stats: &SimStats) -> impl IntoView {
             <p class="hint" data-testid="sim-timeline-legend">{legend}</p>
         </figure>
         <figure>
-            <figcaption>"Attempts each send took (how many sends took 1, 2, 3… attempts). A send still failing after its last attempt waits in its client's outbox; draining it once the database recovers is one more attempt, so bars may go past the limit."</figcaption>
+            <figcaption>"Attempts each send took (how many sends took 1, 2, 3… attempts)"</figcaption>
             <svg role="img" aria-label="Attempts each send took" data-testid="sim-histogram" viewBox="0 0 680 165" width="100%">{bars}</svg>
+            <p class="hint">"A send still failing after its last attempt waits in its client's outbox; draining it once the database recovers is one more attempt, so bars can go past the limit."</p>
         </figure>
     }
 }

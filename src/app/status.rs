@@ -58,8 +58,8 @@ pub fn StorageMeter(
     let label = move || {
         let u = used();
         format!(
-            "Storage: {:.1}% used ({} of {} characters)",
-            u as f64 * 100.0 / BROWSER_QUOTA_UNITS as f64,
+            "Storage: {}% used ({} of {} characters)",
+            display::tenths(u as f64 * 100.0 / BROWSER_QUOTA_UNITS as f64),
             display::count(u),
             display::count(BROWSER_QUOTA_UNITS)
         )

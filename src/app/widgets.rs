@@ -91,7 +91,13 @@ pub fn FilterForm(
     prefix: &'static str,
 ) -> impl IntoView {
     let id = move |name: &str| format!("{prefix}-{name}");
-    let day = |text: String| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+    // A date input's value is always `YYYY-MM-DD` (or empty); read by hand,
+    // as chrono's format strings cost the bundle KBs.
+    let day = |text: String| {
+        let mut parts = text.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+        let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+        NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
+    };
     let choice = |text: String| (!text.is_empty()).then_some(text);
     view! {
         <form class="filters" on:submit=|ev| ev.prevent_default()>

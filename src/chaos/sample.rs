@@ -10,7 +10,7 @@
 use crate::pipeline::amount::Amount;
 use crate::pipeline::json::quote;
 use crate::rng::SeededRng;
-use chrono::{DateTime, Duration, FixedOffset, Offset, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, Offset, Timelike, Utc};
 
 /// One real-world event, before any client writes it down.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -217,8 +217,23 @@ pub fn timestamp_spelling(ts: &DateTime<Utc>, rng: &mut SeededRng) -> String {
             let offset = FixedOffset::east_opt(hours * 3600).unwrap_or(Utc.fix());
             quote(&ts.with_timezone(&offset).to_rfc3339())
         }
-        4 if midnight => quote(&ts.format("%Y/%m/%d").to_string()),
-        5 if whole_second => quote(&ts.format("%Y-%m-%d %H:%M:%S").to_string()),
+        // Written out rather than with chrono's `format`: its format-string
+        // machinery costs the browser bundle several KB for two spellings.
+        4 if midnight => quote(&format!(
+            "{:04}/{:02}/{:02}",
+            ts.year(),
+            ts.month(),
+            ts.day()
+        )),
+        5 if whole_second => quote(&format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            ts.year(),
+            ts.month(),
+            ts.day(),
+            ts.hour(),
+            ts.minute(),
+            ts.second()
+        )),
         _ => quote(&crate::pipeline::timestamp::canonical(ts)),
     }
 }

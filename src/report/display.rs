@@ -23,6 +23,22 @@ fn group(digits: &str) -> String {
     out
 }
 
+/// A screen coordinate or a duration to one decimal (`12.3`), without
+/// Rust's float formatting, whose code costs the browser bundle KBs and
+/// which nothing else here needs.
+pub fn tenths(x: f64) -> String {
+    let t = (x * 10.0).round() as i64;
+    let sign = if t < 0 { "-" } else { "" };
+    let t = t.unsigned_abs();
+    format!("{sign}{}.{}", t / 10, t % 10)
+}
+
+/// A measured figure rounded to a whole number (`1234`: the benchmark
+/// reads it back), as [`tenths`].
+pub fn whole(x: f64) -> String {
+    (x.round() as i64).to_string()
+}
+
 /// The word for `n` things: `one` for exactly one, `many` otherwise
 /// ("1 event", "0 events", "2 events").
 pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
@@ -101,6 +117,17 @@ pub fn page_range(page: usize, page_size: usize, total: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tenths_and_whole_round_half_away_from_zero() {
+        assert_eq!(tenths(12.34), "12.3");
+        assert_eq!(tenths(12.35), "12.4");
+        assert_eq!(tenths(0.0), "0.0");
+        assert_eq!(tenths(-3.06), "-3.1");
+        assert_eq!(tenths(-0.04), "0.0");
+        assert_eq!(whole(1234.5), "1235");
+        assert_eq!(whole(-2.5), "-3");
+    }
 
     fn a(text: &str) -> Amount {
         Amount::from_text(text).expect("an amount")
