@@ -8,14 +8,15 @@ export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 
 # The first visit downloads every file of the release build. The issue's
-# target is 250 KB gzip; the build measured 422 KB early on 2026-11-22 and
-# 439 KB once every submission got its own page with links to it from four
-# views (those Leptos views cost 17 KB gzip: this check caught it). The
-# budget that fails this script guards against unnoticed growth until the
-# target is reached: raise it only for a feature worth its bytes, and say
-# so here; lower it as the bundle shrinks.
+# target is 250 KB gzip; the build measured 422 KB early on 2026-11-22,
+# 444 KB once every submission got its own page with links to it from four
+# views (this check caught the growth), and 431 KB after chrono's format
+# strings and Rust's float formatting left the browser build. The budget
+# that fails this script guards against unnoticed growth until the target
+# is reached: raise it only for a feature worth its bytes, and say so here;
+# lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=445
+BUNDLE_BUDGET_KB=435
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
