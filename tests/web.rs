@@ -196,6 +196,10 @@ async fn invalid_json_points_at_line_and_column_and_is_rejected() {
     committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Rejected");
     assert!(text(&root, ".reasons").contains("line 3, column 3"));
+    // The answer leads to the submission's own page, which keeps the reason.
+    follow(&root, "[data-testid=outcome-submission]").await;
+    assert!(text(&root, "[data-testid=submission-reasons]").contains("line 3, column 3"));
+    go("#/submit").await;
     assert_eq!(
         Tally::open()
             .expect("open")

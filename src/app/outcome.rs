@@ -1,7 +1,7 @@
 //! The outcome panel: what the pipeline decided and why, field by field.
 
-use super::router::event_href;
-use crate::ledger::{Event, Outcome};
+use super::router::{event_href, submission_href, Route};
+use crate::ledger::{Event, Outcome, SubmissionId};
 use crate::pipeline::normalize::{Provenance, Rejection};
 use crate::pipeline::timestamp;
 use leptos::prelude::*;
@@ -11,6 +11,8 @@ use leptos::prelude::*;
 #[component]
 pub fn OutcomePanel(
     outcome: Outcome,
+    /// The submission answered; its page is linked from a refusal.
+    submission: SubmissionId,
     /// Which answer this is, counted from 1; shown as `data-attempt`.
     #[prop(default = 0)]
     attempt: u64,
@@ -41,8 +43,16 @@ pub fn OutcomePanel(
             }
             .into_any()
         }
-        Outcome::Rejected { rejection } => view! { <RejectionList rejection=rejection /> }.into_any(),
-        Outcome::Failed { failure } => view! { <p>{failure.to_string()}</p> }.into_any(),
+        Outcome::Rejected { rejection } => view! {
+            <RejectionList rejection=rejection />
+            <a href=submission_href(&submission) class="story" data-testid="outcome-submission">"This submission's page"</a>
+        }
+        .into_any(),
+        Outcome::Failed { failure } => view! {
+            <p>{failure.to_string()}</p>
+            <a href=Route::Failed.hash() class="story">"It waits in Failed until it is retried"</a>
+        }
+        .into_any(),
         Outcome::Conflict { key, existing } => view! {
             <p>{format!("The idempotency key \"{key}\" was already used for different content. Nothing changed. The event already stored under this key:")}</p>
             <EventTable event=existing />

@@ -2,7 +2,7 @@
 //! it, and read what the pipeline made of it.
 
 use super::{AppState, FailureControls, OutcomePanel};
-use crate::ledger::Outcome;
+use crate::ledger::{Outcome, SubmissionId};
 use crate::pipeline::amount::Amount;
 use crate::pipeline::json;
 use crate::report::display;
@@ -66,7 +66,7 @@ pub fn SubmitView(
     state: AppState,
 ) -> impl IntoView {
     let (raw, set_raw) = signal(DEFAULT_EVENT.to_string());
-    let (outcome, set_outcome) = signal(None::<Outcome>);
+    let (outcome, set_outcome) = signal(None::<(Outcome, SubmissionId)>);
     let (outbox_error, set_outbox_error) = signal(None::<String>);
     // Counts answers shown, so a user (or a test) can tell a new answer from
     // an identical previous one.
@@ -78,8 +78,13 @@ pub fn SubmitView(
         // Under the cross-tab commit lock: decided after every other tab's
         // commits, never beside one.
         leptos::task::spawn_local(async move {
-            if let Some((result, kept)) = state.commit(move |t| t.submit(&text)).await {
-                set_outcome.set(Some(result));
+            // The number the submission gets, taken first, so the answer can
+            // link to the submission's own page.
+            let submitted = state
+                .commit(move |t| (t.ledger.next_submission(), t.submit(&text)))
+                .await;
+            if let Some((id, (result, kept))) = submitted {
+                set_outcome.set(Some((result, id)));
                 set_outbox_error.set(kept);
                 set_attempt.update(|n| *n += 1);
             }
@@ -134,6 +139,6 @@ pub fn SubmitView(
             <p class="totals" data-testid="totals">{totals}</p>
             {move || outbox_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
-        {move || outcome.get().map(|o| view! { <OutcomePanel outcome=o attempt=attempt.get_untracked() /> })}
+        {move || outcome.get().map(|(o, id)| view! { <OutcomePanel outcome=o submission=id attempt=attempt.get_untracked() /> })}
     }
 }
