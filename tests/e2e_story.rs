@@ -87,6 +87,13 @@ fn e2e_an_events_story_lists_every_submission_that_became_it() {
         "{differences}"
     );
 
+    // How the story looks, at both widths (the README shows the first).
+    let shots = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    for (width, mobile) in [(1280, false), (390, true)] {
+        browser.set_viewport(width, 900, mobile);
+        browser.full_page_screenshot(&shots.join(format!("{width}-story.png")));
+    }
+
     // The failed attempt's own page: recorded, not counted, and counted
     // when it was sent again.
     browser.click(&browser.find("[data-testid=event-submissions] > li:first-child .log-head a"));
