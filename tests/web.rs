@@ -499,6 +499,16 @@ async fn every_view_has_its_own_url() {
         "Submit an event",
         "an unknown view shows Submit"
     );
+    assert!(
+        text(&root, "[data-testid=unknown-address]")
+            .starts_with("No view has the address #/nonsense;"),
+        "and says so"
+    );
+    go("#/processed").await;
+    assert!(root
+        .query_selector("[data-testid=unknown-address]")
+        .expect("query")
+        .is_none());
 }
 
 #[wasm_bindgen_test]

@@ -100,6 +100,7 @@ pub fn Shell(
         <main>
             <Glance state=state />
             <LoadReportBanner state=state />
+            <router::UnknownAddress />
             {move || match route.get() {
                 Route::Submit => view! { <SubmitView state=state /> }.into_any(),
                 Route::Import => view! { <ImportView state=state /> }.into_any(),

@@ -106,6 +106,38 @@ impl Route {
     }
 }
 
+/// The address, when it names no view: Submit shows instead, and the page
+/// says so rather than pretending the address worked.
+pub fn unknown_address() -> Option<String> {
+    let hash = window().location().hash().unwrap_or_default();
+    let view = hash.split('?').next().unwrap_or_default();
+    let known = matches!(view, "" | "#" | "#/")
+        || [Route::Event, Route::Submission]
+            .iter()
+            .any(|r| view.starts_with(r.hash()))
+        || Route::ALL.iter().any(|r| r.hash() == view);
+    (!known).then_some(hash)
+}
+
+/// Whether the address names no view, following it.
+#[component]
+pub fn UnknownAddress() -> impl IntoView {
+    let (unknown, set_unknown) = signal(unknown_address());
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        set_unknown.set(unknown_address());
+    });
+    on_cleanup(move || listener.remove());
+    move || {
+        unknown.get().map(|hash| {
+            view! {
+                <p class="panel warning" role="status" data-testid="unknown-address">
+                    {format!("No view has the address {hash}; here is Submit. The menu above lists every view.")}
+                </p>
+            }
+        })
+    }
+}
+
 fn current() -> Route {
     Route::from_hash(&window().location().hash().unwrap_or_default())
 }

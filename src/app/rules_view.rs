@@ -54,7 +54,12 @@ pub fn RulesView(
             </p>
             <label for="rules-json">"Mapping rules (JSON)"</label>
             <textarea id="rules-json" rows="24" spellcheck="false" prop:value=move || text.get()
-                on:input=move |ev| set_text.set(event_target_value(&ev))></textarea>
+                on:input=move |ev| {
+                    set_text.set(event_target_value(&ev));
+                    // A message about the last Save or Reset no longer
+                    // describes what is being edited.
+                    set_message.set(String::new());
+                }></textarea>
             <p class="validation" role="status" data-testid="rules-validation">{validation}</p>
             <div class="actions">
                 <button type="button" on:click=save>"Save rules"</button>

@@ -46,9 +46,7 @@ impl Relation {
             Relation::ExactResend => "exact resend",
             Relation::Reshaped => "same event in another shape",
             Relation::Conflict => "conflict on its idempotency key",
-            Relation::FailedAttempt => {
-                "failed attempt: recorded, then the request failed before its verdict (mid-request); its retry is listed too"
-            }
+            Relation::FailedAttempt => "failed attempt (mid-request); its retry is listed too",
         }
     }
 }

@@ -153,7 +153,7 @@ impl fmt::Display for TimestampError {
             } => write!(f, "{written} is not the weekday of {date} (a {actual})"),
             TimestampError::Unrecognized { text } => write!(
                 f,
-                "'{text}' is not a recognised date format (use RFC 3339, e.g. 2024-01-31T12:00:00Z)"
+                "'{text}' is not a recognised date format (use a date such as 2024-01-31, 2024/01/31 or 2024-01-31T12:00:00Z, or epoch seconds or milliseconds)"
             ),
         }
     }
@@ -381,7 +381,11 @@ mod tests {
             TimestampError::Unrecognized { .. }
         ));
         for e in [refused("01/02/2024"), refused("yesterday")] {
-            assert!(e.to_string().contains("RFC 3339") || e.to_string().contains("date_order"));
+            assert!(
+                e.to_string().contains("such as 2024-01-31")
+                    || e.to_string().contains("date_order"),
+                "a refusal shows what would be read: {e}"
+            );
         }
     }
 
