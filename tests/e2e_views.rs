@@ -223,29 +223,37 @@ fn e2e_every_view_and_control_at_desktop_and_phone_width() {
             );
             browser.full_page_screenshot(&shots.join(format!("{width}-{name}.png")));
         }
-        // An event's story, reached from its row in Processed.
-        open_view(&browser, "#/processed", "Processed events");
-        browser.click(&browser.find("[data-testid=processed] tbody tr a"));
-        let verdict = browser.wait_for_text("[data-testid=event-verdict]", |t| !t.is_empty());
-        assert!(verdict.starts_with("Counted once."), "{verdict}");
-        let (scroll, wide) = overflow(&browser, width);
-        assert!(
-            scroll <= f64::from(width),
-            "the event page at {width} px scrolls sideways: {scroll} px wide; too wide: {wide:?}"
-        );
-        browser.full_page_screenshot(&shots.join(format!("{width}-event.png")));
-
-        // A submission's page, reached from the raw log's newest entry.
-        open_view(&browser, "#/log", "Raw log");
-        browser.click(&browser.find("[data-testid=log] li .log-head a"));
-        let verdict = browser.wait_for_text("[data-testid=submission-verdict]", |t| !t.is_empty());
-        assert!(verdict.contains("ounted"), "{verdict}");
-        let (scroll, wide) = overflow(&browser, width);
-        assert!(
-            scroll <= f64::from(width),
-            "the submission page at {width} px scrolls sideways: {scroll} px wide; too wide: {wide:?}"
-        );
-        browser.full_page_screenshot(&shots.join(format!("{width}-submission.png")));
+        // The pages reached from a row rather than the menu: an event's
+        // story from Processed, a submission's page from the raw log.
+        for (name, from, heading, link, verdict, expected) in [
+            (
+                "event",
+                "#/processed",
+                "Processed events",
+                "[data-testid=processed] tbody tr a",
+                "[data-testid=event-verdict]",
+                "Counted once.",
+            ),
+            (
+                "submission",
+                "#/log",
+                "Raw log",
+                "[data-testid=log] li .log-head a",
+                "[data-testid=submission-verdict]",
+                "ounted",
+            ),
+        ] {
+            open_view(&browser, from, heading);
+            browser.click(&browser.find(link));
+            let said = browser.wait_for_text(verdict, |t| !t.is_empty());
+            assert!(said.contains(expected), "{name}: {said}");
+            let (scroll, wide) = overflow(&browser, width);
+            assert!(
+                scroll <= f64::from(width),
+                "the {name} page at {width} px scrolls sideways: {scroll} px wide; too wide: {wide:?}"
+            );
+            browser.full_page_screenshot(&shots.join(format!("{width}-{name}.png")));
+        }
     }
     let errors = severe_console_entries(&browser);
     assert!(errors.is_empty(), "console errors: {errors:#?}");

@@ -2,7 +2,7 @@
 //! became it or tried to, with its raw text and outcome, and a sentence that
 //! says why it counted once.
 
-use super::router::{event_in_hash, submission_href};
+use super::router::{event_in_hash, follow_address, submission_href};
 use super::AppState;
 use crate::pipeline::timestamp;
 use crate::report::{display, Lineage, Relation};
@@ -13,13 +13,7 @@ pub fn EventView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    // Follows the address, so going from one event to another re-renders
-    // (the route stays "event" between them).
-    let (id, set_id) = signal(event_in_hash());
-    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
-        set_id.set(event_in_hash());
-    });
-    on_cleanup(move || listener.remove());
+    let id = follow_address(event_in_hash);
 
     let story = move || {
         let id = id.get()?;

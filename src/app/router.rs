@@ -119,14 +119,23 @@ pub fn unknown_address() -> Option<String> {
     (!known).then_some(hash)
 }
 
+/// What `read` finds in the address, kept current as the address changes.
+/// A page that stays on one route while its address changes (one event's
+/// story to another's) follows the address itself: the route signal only
+/// changes with the view.
+pub fn follow_address<T: Send + Sync + 'static>(read: fn() -> T) -> ReadSignal<T> {
+    let (value, set_value) = signal(read());
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        set_value.set(read());
+    });
+    on_cleanup(move || listener.remove());
+    value
+}
+
 /// Whether the address names no view, following it.
 #[component]
 pub fn UnknownAddress() -> impl IntoView {
-    let (unknown, set_unknown) = signal(unknown_address());
-    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
-        set_unknown.set(unknown_address());
-    });
-    on_cleanup(move || listener.remove());
+    let unknown = follow_address(unknown_address);
     move || {
         unknown.get().map(|hash| {
             view! {

@@ -3,7 +3,7 @@
 //! other submissions of the same text. Rejected submissions have no event
 //! page; this is theirs.
 
-use super::router::{event_href, submission_href, submission_in_hash};
+use super::router::{event_href, follow_address, submission_href, submission_in_hash};
 use super::AppState;
 use crate::ledger::{Kind, Submission};
 use crate::pipeline::timestamp;
@@ -36,13 +36,7 @@ pub fn SubmissionView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    // Follows the address: going from one submission to another keeps the
-    // route, so the page must notice the id change itself.
-    let (id, set_id) = signal(submission_in_hash());
-    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
-        set_id.set(submission_in_hash());
-    });
-    on_cleanup(move || listener.remove());
+    let id = follow_address(submission_in_hash);
 
     let page = move || {
         let id = id.get()?;
