@@ -36,7 +36,7 @@ pub fn Glance(
                 display::amount(total, display::decimals(total))
             }), exact)}
             {item("Duplicates caught", "glance-duplicates", Signal::derive(move || display::count(figures().0.duplicates)), none)}
-            {item("Rejected", "glance-rejected", Signal::derive(move || {
+            {item("Rejected or conflict", "glance-rejected", Signal::derive(move || {
                 let g = figures().0;
                 display::count(g.rejected + g.conflicts)
             }), Signal::derive(move || {
