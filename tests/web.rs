@@ -163,6 +163,11 @@ async fn submitting_twice_counts_once_and_survives_a_reload() {
     committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Duplicate");
     assert!(text(&root, "[data-testid=outcome]").contains("exact resend"));
+    // The answer links to the event's story; coming back finds the answer.
+    follow(&root, "[data-testid=outcome-story]").await;
+    assert!(text(&root, "[data-testid=event-verdict]").starts_with("Counted once. 2 submissions"));
+    go("#/submit").await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Duplicate");
     assert_eq!(
         text(&root, "[data-testid=totals]"),
         "1 event committed, total amount 1200"
@@ -861,6 +866,9 @@ async fn the_simulator_shows_a_pass_with_the_numbers_side_by_side() {
     );
     let client: HtmlSelectElement = find(&root, "#processed-client").unchecked_into();
     assert!(client.value().ends_with("-client1"), "{}", client.value());
+    // Coming back finds the run's result where it was.
+    go("#/simulator").await;
+    assert_eq!(text(&root, "[data-testid=sim-verdict]"), verdict);
 }
 
 #[wasm_bindgen_test]

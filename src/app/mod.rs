@@ -53,7 +53,11 @@ pub fn App() -> impl IntoView {
     match opened {
         Ok(tally) => {
             let state = AppState::new(tally);
+            // What a view shows outlives the view: following a link out of
+            // an answer, an import or a simulator run and coming back finds it.
             provide_context(import_view::ImportSession::new());
+            provide_context(submit::SubmitSession::default());
+            provide_context(simulator_view::SimSession::default());
             // Another tab committed: re-read its records so every view agrees.
             let listener = window_event_listener(leptos::ev::storage, move |ev| {
                 let ours = ev.key().is_none_or(|k| k.starts_with(PREFIX));

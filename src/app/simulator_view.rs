@@ -141,6 +141,28 @@ fn verdict(report: &SimReport, tabs: usize) -> String {
     }
 }
 
+/// A run's progress and result, owned by the app rather than the view:
+/// following a row's link to its events and coming back finds the result,
+/// and a run still going keeps reporting.
+#[derive(Debug, Clone, Copy)]
+pub struct SimSession {
+    progress: RwSignal<(usize, usize)>,
+    running: RwSignal<bool>,
+    result: RwSignal<Option<(SimReport, SimStats, String)>>,
+    error: RwSignal<Option<String>>,
+}
+
+impl Default for SimSession {
+    fn default() -> Self {
+        SimSession {
+            progress: RwSignal::new((0, 0)),
+            running: RwSignal::new(false),
+            result: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
+}
+
 fn number(ev: &leptos::ev::Event, max: u64) -> u64 {
     event_target_value(ev).parse::<u64>().unwrap_or(0).min(max)
 }
@@ -154,10 +176,11 @@ pub fn SimulatorView(
     // identically from it.
     let config = RwSignal::new(SimConfig::from_pairs(&query()));
     Effect::new(move |_| replace_query(Route::Simulator, &config.with(SimConfig::to_pairs)));
-    let (progress, set_progress) = signal((0usize, 0usize));
-    let (running, set_running) = signal(false);
-    let (result, set_result) = signal(None::<(SimReport, SimStats, String)>);
-    let (error, set_error) = signal(None::<String>);
+    let session = use_context::<SimSession>().unwrap_or_default();
+    let (progress, set_progress) = session.progress.split();
+    let (running, set_running) = session.running.split();
+    let (result, set_result) = session.result.split();
+    let (error, set_error) = session.error.split();
 
     let run = move |_| {
         if running.get_untracked() {

@@ -59,18 +59,41 @@ pub const EXAMPLES: [(&str, &str); 9] = [
     ),
 ];
 
+/// The text being written and the last answer, owned by the app rather
+/// than the view: following the answer's link to the event's story and
+/// coming back finds both again.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmitSession {
+    raw: RwSignal<String>,
+    outcome: RwSignal<Option<(Outcome, SubmissionId)>>,
+    outbox_error: RwSignal<Option<String>>,
+    attempt: RwSignal<u64>,
+}
+
+impl Default for SubmitSession {
+    fn default() -> Self {
+        SubmitSession {
+            raw: RwSignal::new(DEFAULT_EVENT.to_string()),
+            outcome: RwSignal::new(None),
+            outbox_error: RwSignal::new(None),
+            attempt: RwSignal::new(0),
+        }
+    }
+}
+
 /// The form, the live validation and the outcome of the last submission.
 #[component]
 pub fn SubmitView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let (raw, set_raw) = signal(DEFAULT_EVENT.to_string());
-    let (outcome, set_outcome) = signal(None::<(Outcome, SubmissionId)>);
-    let (outbox_error, set_outbox_error) = signal(None::<String>);
+    let session = use_context::<SubmitSession>().unwrap_or_default();
+    let (raw, set_raw) = session.raw.split();
+    let (outcome, set_outcome) = session.outcome.split();
+    let (outbox_error, set_outbox_error) = session.outbox_error.split();
     // Counts answers shown, so a user (or a test) can tell a new answer from
     // an identical previous one.
-    let (attempt, set_attempt) = signal(0u64);
+    let (attempt, set_attempt) = session.attempt.split();
 
     let parse_error = move || json::parse(&raw.get()).err().map(|e| e.to_string());
     let submit = move || {
