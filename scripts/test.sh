@@ -10,13 +10,16 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # The first visit downloads every file of the release build. The issue's
 # target is 250 KB gzip; the build measured 422 KB early on 2026-11-22,
 # 444 KB once every submission got its own page with links to it from four
-# views (this check caught the growth), and 431 KB after chrono's format
-# strings and Rust's float formatting left the browser build. The budget
+# views (this check caught the growth), 431 KB after chrono's format
+# strings and Rust's float formatting left the browser build, and 434 KB
+# once Submit, Bulk import and the simulator kept their state across
+# navigation (builds on other machines differ by a few hundred bytes:
+# dependency paths end up in the binary). The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=435
+BUNDLE_BUDGET_KB=438
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
