@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use tally::chaos::{render, LogicalEvent, Shape};
-use tally::ledger::Ledger;
+use tally::ledger::{FaultPlan, FaultPoint, Kind, Ledger};
 use tally::pipeline::amount::Amount;
 use tally::pipeline::fingerprint;
 use tally::pipeline::normalize::normalize;
 use tally::pipeline::rules::Rules;
-use tally::report::{Aggregates, Filter};
+use tally::report::{Aggregates, Filter, Lineage, Relation, SubmissionStory};
 use tally::rng::SeededRng;
 
 fn now() -> DateTime<Utc> {
@@ -119,6 +119,72 @@ proptest! {
         prop_assert_eq!(agg.overall.map(|s| s.sum.nanos()).unwrap_or(0), total);
         let day_count: u64 = agg.by_day.values().map(|s| s.count).sum();
         prop_assert_eq!(day_count, committed.len() as u64);
+    }
+
+    #[test]
+    fn every_submission_is_in_the_story_of_the_one_event_it_names(
+        pool in prop::collection::vec(logical_event(), 1..6),
+        steps in prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>()), 0..40),
+        seed in any::<u64>(),
+    ) {
+        let mut rng = SeededRng::new(seed);
+        // Keys shared across the pool make conflicts; some texts are resent
+        // exactly, some are not JSON, and some requests fail mid-way.
+        let mut pool = pool;
+        for i in 1..pool.len() {
+            if i % 3 == 0 {
+                pool[i].idempotency_key = pool[0].idempotency_key.clone();
+                pool[i].client_id = pool[0].client_id.clone();
+            }
+        }
+        let mut ledger = Ledger::in_memory("t");
+        let mut sent: Vec<String> = Vec::new();
+        for (pick, how, fail) in steps {
+            let text = match how % 5 {
+                0 if !sent.is_empty() => sent[pick as usize % sent.len()].clone(),
+                1 => "{".to_string(),
+                _ => render(&pool[pick as usize % pool.len()], Shape::ALL[how as usize % 5], &mut rng),
+            };
+            ledger.faults = if fail % 4 == 0 {
+                FaultPlan::always(FaultPoint::MidRequest)
+            } else {
+                FaultPlan::none()
+            };
+            ledger.submit(&text, now());
+            sent.push(text);
+        }
+        let state = ledger.state();
+        // Which story lists each submission, and how.
+        let mut listed: BTreeMap<String, Vec<(String, Relation)>> = BTreeMap::new();
+        for event in state.events() {
+            let story = Lineage::of(state, &event.event_id).expect("a counted event has a story");
+            prop_assert!(story.counted_once(), "{}", story.verdict());
+            for c in &story.chapters {
+                listed.entry(c.submission.id.to_string()).or_default().push((event.event_id.to_string(), c.relation));
+            }
+        }
+        for s in state.submissions() {
+            let page = SubmissionStory::of(state, &s.id).expect("a received submission has a page");
+            let stories = listed.get(&s.id.to_string()).cloned().unwrap_or_default();
+            match s.status.kind() {
+                Kind::Accepted | Kind::Duplicate | Kind::Conflict => {
+                    prop_assert_eq!(stories.len(), 1, "{} is in exactly one story: {:?}", s.id, stories);
+                    prop_assert_eq!(page.event.map(|e| e.event_id.to_string()), Some(stories[0].0.clone()));
+                }
+                Kind::Rejected => {
+                    prop_assert!(stories.is_empty(), "a refusal is in no story: {:?}", stories);
+                    prop_assert!(page.event.is_none());
+                    prop_assert!(!page.reasons().is_empty());
+                }
+                _ => {
+                    // An interrupted attempt belongs to the story of the event
+                    // its text became, and only to that one.
+                    prop_assert!(stories.iter().all(|(_, r)| *r == Relation::FailedAttempt));
+                    prop_assert!(stories.len() <= 1, "{:?}", stories);
+                    prop_assert_eq!(page.event.map(|e| e.event_id.to_string()), stories.first().map(|(e, _)| e.clone()));
+                }
+            }
+        }
     }
 
     #[test]
