@@ -1177,3 +1177,31 @@ async fn processeds_client_and_metric_live_in_the_address() {
     assert_eq!(client().value(), "");
     assert_eq!(text(&root, "[data-testid=page]"), "1–2 of 2");
 }
+
+#[wasm_bindgen_test]
+async fn a_total_with_nine_decimals_is_rounded_at_a_glance_and_exact_on_hover() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    for event in [
+        A,
+        r#"{"client":"c","metric":"m","amount":"0.123456789","ts":"2024-01-01"}"#,
+    ] {
+        type_into(&root, "#raw-event", event);
+        button(&root, "Submit event").click();
+        committed().await;
+    }
+    let total = find(&root, "[data-testid=glance-total]");
+    assert_eq!(total.text_content().as_deref(), Some("≈1,200.12"));
+    assert_eq!(
+        total.get_attribute("title").as_deref(),
+        Some("exactly 1200.123456789")
+    );
+    // The list keeps every digit, padding the others with spaces, not zeros.
+    go("#/processed").await;
+    let amounts = text(&root, "[data-testid=processed] tbody");
+    assert!(amounts.contains("0.123456789"), "{amounts}");
+    assert!(
+        amounts.contains("1,200.00\u{2007}"),
+        "no run of noise zeros: {amounts:?}"
+    );
+}

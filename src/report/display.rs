@@ -65,8 +65,12 @@ pub fn column_decimals<'a>(amounts: impl IntoIterator<Item = &'a Amount>) -> usi
     amounts.into_iter().map(|a| decimals(*a)).max().unwrap_or(0)
 }
 
-/// An exact amount with thousands separators and exactly `places` decimals
-/// (at least as many as it needs: digits are never dropped).
+/// An exact amount with thousands separators, in a column whose values
+/// need `places` decimals: digits are never dropped, zeros pad to two
+/// places (as money reads: `250.50`), and further places are figure spaces,
+/// which keep the column aligned without a run of noise zeros when one
+/// value has nine decimals (`1,200.00` and seven spaces, not
+/// `1,200.000000000`).
 pub fn amount(value: Amount, places: usize) -> String {
     let text = value.to_string();
     let (sign, unsigned) = match text.strip_prefix('-') {
@@ -79,10 +83,18 @@ pub fn amount(value: Amount, places: usize) -> String {
     if places > 0 {
         out.push('.');
         out.push_str(frac);
-        out.extend(std::iter::repeat_n('0', places - frac.len()));
+        let zeros = places.min(2).saturating_sub(frac.len());
+        out.extend(std::iter::repeat_n('0', zeros));
+        out.extend(std::iter::repeat_n(
+            FIGURE_SPACE,
+            places - frac.len() - zeros,
+        ));
     }
     out
 }
+
+/// A space as wide as a digit.
+const FIGURE_SPACE: char = '\u{2007}';
 
 /// A mean, rounded half away from zero to `places` decimals (at least 2),
 /// with thousands separators.
@@ -147,7 +159,13 @@ mod tests {
         let places = column_decimals(&column);
         assert_eq!(places, 3);
         let shown: Vec<String> = column.iter().map(|x| amount(*x, places)).collect();
-        assert_eq!(shown, ["1,200.000", "0.500", "-1,234,567.125"]);
+        assert_eq!(
+            shown,
+            ["1,200.00\u{2007}", "0.50\u{2007}", "-1,234,567.125"]
+        );
+        // A nine-decimal value pads the others with spaces past the cents.
+        assert_eq!(amount(a("7"), 9), format!("7.00{}", "\u{2007}".repeat(7)));
+        assert_eq!(amount(a("4440.2"), 1), "4,440.2");
         // Asked for fewer places than the value has: all of them are shown.
         assert_eq!(amount(a("0.000000001"), 2), "0.000000001");
         assert_eq!(
