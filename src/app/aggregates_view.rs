@@ -58,7 +58,7 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
                     <text x="0" y=(y + 16).to_string() class="chart-label">{k.clone()}</text>
                     <rect x="180" y=(y + 4).to_string() width=display::tenths(width) height="16"
                         class=if s.sum.nanos() < 0 { "bar negative" } else { "bar" }></rect>
-                    <text x=display::tenths(186.0 + width) y=(y + 16).to_string() class="chart-value">{display::amount(s.sum, display::decimals(s.sum))}</text>
+                    <text x=display::tenths(186.0 + width) y=(y + 16).to_string() class="chart-value">{display::brief(s.sum)}</text>
                 </g>
             }
         })
@@ -66,7 +66,7 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
     view! {
         <figure>
             <figcaption>{title}</figcaption>
-            <svg role="img" aria-label=title viewBox=format!("0 0 680 {height}") width="100%" height=height.to_string()>{bars}</svg>
+            <svg role="img" aria-label=title viewBox=format!("0 0 680 {height}") width="100%" class="chart">{bars}</svg>
         </figure>
     }
 }
@@ -99,7 +99,7 @@ fn day_chart(rows: &[(String, Stats)]) -> impl IntoView {
     view! {
         <figure>
             <figcaption>"Sum per day (UTC)"</figcaption>
-            <svg role="img" aria-label="Sum per day" viewBox="0 0 680 210" width="100%" height="210">
+            <svg role="img" aria-label="Sum per day" viewBox="0 0 680 210" width="100%" class="chart">
                 <polyline points=points.join(" ") class="line"></polyline>
                 <text x="20" y="205" class="chart-label">{first}</text>
                 <text x="560" y="205" class="chart-label">{last}</text>

@@ -32,14 +32,8 @@ pub fn Glance(
         <dl class="glance" data-testid="glance" aria-label="At a glance">
             {item("Counted", "glance-events", Signal::derive(move || display::count(figures().0.events)), none)}
             {item("Total", "glance-total", Signal::derive(move || {
-                let total = figures().0.total;
-                // Nine decimals do not fit a glance: past the cents the figure
-                // is rounded and marked so; hovering shows it exactly.
-                if display::decimals(total) > 2 {
-                    format!("≈{}", display::mean(total, 2))
-                } else {
-                    display::amount(total, display::decimals(total))
-                }
+                // Nine decimals do not fit a glance; hovering shows it exactly.
+                display::brief(figures().0.total)
             }), exact)}
             {item("Duplicates caught", "glance-duplicates", Signal::derive(move || display::count(figures().0.duplicates)), none)}
             {item("Rejected or conflict", "glance-rejected", Signal::derive(move || {

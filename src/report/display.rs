@@ -93,6 +93,17 @@ pub fn amount(value: Amount, places: usize) -> String {
     out
 }
 
+/// An amount where there is no room for nine decimals (the glance, chart
+/// labels): exact up to the cents, else rounded to them and marked `≈`.
+/// The exact value goes beside it (a title, the table below the chart).
+pub fn brief(value: Amount) -> String {
+    if decimals(value) > 2 {
+        format!("≈{}", mean(value, 2))
+    } else {
+        amount(value, decimals(value))
+    }
+}
+
 /// A space as wide as a digit.
 const FIGURE_SPACE: char = '\u{2007}';
 
@@ -172,6 +183,14 @@ mod tests {
             amount(a("1000000000000000000"), 0),
             "1,000,000,000,000,000,000"
         );
+    }
+
+    #[test]
+    fn a_brief_amount_is_exact_to_the_cents_and_marked_when_rounded() {
+        assert_eq!(brief(a("1200")), "1,200");
+        assert_eq!(brief(a("250.5")), "250.5");
+        assert_eq!(brief(a("1200.123456789")), "≈1,200.12");
+        assert_eq!(brief(a("-0.005")), "≈-0.01");
     }
 
     #[test]
