@@ -326,7 +326,7 @@ fn e2e_bulk_import_of_10000_mixed_events_with_resends_has_exact_totals() {
     assert_eq!(browser.text(&import), "Import");
     browser.click(&import);
     let summary = browser.wait_for_text("[data-testid=import-summary]", |t| !t.is_empty());
-    assert!(summary.starts_with("Imported 10000 events in"), "{summary}");
+    assert!(summary.starts_with("Read 10000 items in"), "{summary}");
     assert!(
         summary.contains("7000 accepted, 3000 duplicates, 0 rejected, 0 failed, 0 conflicts"),
         "{summary}"

@@ -585,9 +585,19 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
     let mut rules = tally::pipeline::rules::Rules::default();
     rules.aliases.amount.push("total".into());
     type_into(&root, "#rules-json", &rules.to_json());
+    // Another view and back: the unsaved edit is still there, and says so.
+    go("#/submit").await;
+    go("#/rules").await;
+    let area: HtmlTextAreaElement = find(&root, "#rules-json").unchecked_into();
+    assert_eq!(area.value(), rules.to_json());
+    assert!(text(&root, "[data-testid=rules-unsaved]").starts_with("Not saved yet"));
     button(&root, "Save rules").click();
     tick().await;
     assert!(text(&root, "[data-testid=rules-message]").starts_with("Saved."));
+    assert!(root
+        .query_selector("[data-testid=rules-unsaved]")
+        .expect("query")
+        .is_none());
     drop(app);
     // After a reload the saved rules apply.
     let mut tally = Tally::open().expect("open");
@@ -627,7 +637,7 @@ async fn bulk_import_reports_every_line() {
         }
     }
     let summary = text(&root, "[data-testid=import-summary]");
-    assert!(summary.starts_with("Imported 5 events in"), "{summary}");
+    assert!(summary.starts_with("Read 5 items in"), "{summary}");
     assert!(
         summary.contains("2 accepted, 2 duplicates, 1 rejected, 0 failed, 0 conflicts"),
         "{summary}"

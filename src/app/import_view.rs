@@ -226,8 +226,8 @@ pub fn ImportView(
                 view! {
                     <p data-testid="import-summary">
                         {format!(
-                            "Imported {} {} in {} ms ({} events/s): {} accepted, {} {}, {} rejected, {} failed, {} {}.",
-                            s.total(), display::plural(s.total(), "event", "events"), display::whole(s.elapsed_ms), display::whole(rate),
+                            "Read {} {} in {} ms ({} items/s): {} accepted, {} {}, {} rejected, {} failed, {} {}.",
+                            s.total(), display::plural(s.total(), "item", "items"), display::whole(s.elapsed_ms), display::whole(rate),
                             s.accepted, s.duplicates, display::plural(s.duplicates, "duplicate", "duplicates"),
                             s.rejected, s.failed, s.conflicts, display::plural(s.conflicts, "conflict", "conflicts")
                         )}

@@ -85,7 +85,15 @@ pub fn LogView(
                             " "<a href=submission_href(&s.id) title="This submission's page: what became of it and why">{s.id.to_string()}</a>
                             <span>{format!(" at {}", timestamp::canonical(&s.received_at))}</span>
                         </div>
-                        <div class="reason">{s.status.reason()}</div>
+                        {match &s.status {
+                            // Every reason on its own line, as on the submission's page.
+                            Status::Rejected { rejection } => view! {
+                                <ul class="reasons">
+                                    {rejection.reasons().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            other => view! { <div class="reason">{other.reason()}</div> }.into_any(),
+                        }}
                         {story_of(&s.status).map(|href| view! { <a href=href class="story">"The event's story"</a> })}
                         {s.told.map(|told| view! {
                             <div class="revised" data-testid="revised">{format!(

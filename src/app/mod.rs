@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
             provide_context(import_view::ImportSession::new());
             provide_context(submit::SubmitSession::default());
             provide_context(simulator_view::SimSession::default());
+            provide_context(rules_view::RulesDraft::default());
             // Another tab committed: re-read its records so every view agrees.
             let listener = window_event_listener(leptos::ev::storage, move |ev| {
                 let ours = ev.key().is_none_or(|k| k.starts_with(PREFIX));

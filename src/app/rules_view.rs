@@ -4,12 +4,22 @@ use super::AppState;
 use crate::pipeline::rules::Rules;
 use leptos::prelude::*;
 
+/// Rules being edited and not yet saved, owned by the app rather than the
+/// view: looking at another view while writing them loses nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RulesDraft(RwSignal<Option<String>>);
+
 #[component]
 pub fn RulesView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let (text, set_text) = signal(state.peek(|t| t.ledger.rules.to_json()).unwrap_or_default());
+    let draft = use_context::<RulesDraft>().unwrap_or_default().0;
+    let (text, set_text) = signal(
+        draft
+            .get_untracked()
+            .unwrap_or_else(|| state.peek(|t| t.ledger.rules.to_json()).unwrap_or_default()),
+    );
     let (message, set_message) = signal(String::new());
     let validation = move || match Rules::from_json(&text.get()) {
         Ok(_) => "Valid rules.".to_string(),
@@ -21,6 +31,7 @@ pub fn RulesView(
             .unwrap_or(Ok(()));
         set_message.set(match result {
             Ok(()) => {
+                draft.set(None);
                 "Saved. New submissions use these rules; committed events keep their values.".into()
             }
             Err(e) => e,
@@ -39,6 +50,7 @@ pub fn RulesView(
         let result = state.update(|t| t.reset_rules()).unwrap_or(Ok(()));
         match result {
             Ok(()) => {
+                draft.set(None);
                 set_text.set(Rules::default().to_json());
                 set_message.set("Back to the default rules.".into());
             }
@@ -55,7 +67,9 @@ pub fn RulesView(
             <label for="rules-json">"Mapping rules (JSON)"</label>
             <textarea id="rules-json" rows="24" spellcheck="false" prop:value=move || text.get()
                 on:input=move |ev| {
-                    set_text.set(event_target_value(&ev));
+                    let edited = event_target_value(&ev);
+                    set_text.set(edited.clone());
+                    draft.set(Some(edited));
                     // A message about the last Save or Reset no longer
                     // describes what is being edited.
                     set_message.set(String::new());
@@ -66,6 +80,9 @@ pub fn RulesView(
                 <button type="button" on:click=reset>"Reset to defaults"</button>
             </div>
             <p role="status" data-testid="rules-message">{message}</p>
+            {move || draft.with(Option::is_some).then(|| view! {
+                <p class="hint" data-testid="rules-unsaved">"Not saved yet: Save rules applies these rules to new events."</p>
+            })}
         </section>
     }
 }
