@@ -344,6 +344,42 @@ mod tests {
     }
 
     #[test]
+    fn a_clear_in_another_tab_is_not_undone_by_a_tab_that_was_open() {
+        // Found by an outside reference model: the stale tab kept the
+        // cleared records and rewrote them with its next commit.
+        let e1 = r#"{"client":"shop","metric":"sale","amount":"10.50","ts":"2024-01-01"}"#;
+        let e2 = r#"{"client":"shop","metric":"sale","amount":"20","ts":"2024-01-02"}"#;
+        let kv = Rc::new(MemoryKv::new());
+        let mut tab1 = open(&kv, "tab1");
+        let mut tab2 = open(&kv, "tab2");
+        assert_eq!(tab1.submit(e1).label(), "Accepted");
+        tab2.ledger.refresh().expect("refresh");
+        tab2.clear_all("tab3").expect("cleared");
+        tab1.ledger.refresh().expect("refresh");
+        assert!(
+            tab1.ledger.state().events().is_empty(),
+            "the clear reaches the open tab"
+        );
+        assert_eq!(tab1.submit(e1).label(), "Accepted", "into an empty store");
+        assert_eq!(tab1.submit(e2).label(), "Accepted");
+        let fresh = open(&kv, "tab4");
+        let amounts: Vec<String> = fresh
+            .ledger
+            .state()
+            .events()
+            .iter()
+            .map(|e| e.amount.to_string())
+            .collect();
+        assert_eq!(amounts, ["10.5", "20"], "each counted once since the clear");
+        assert_eq!(
+            fresh.ledger.state().submissions().len(),
+            2,
+            "nothing cleared came back"
+        );
+        assert!(fresh.is_clean(), "{:?}", fresh.messages());
+    }
+
+    #[test]
     fn an_outbox_that_cannot_be_written_says_so_in_plain_words() {
         // The database fails the request, and storage has no room for the
         // outbox item either.

@@ -131,6 +131,9 @@ pub struct SegmentJournal<K: KeyValue, R> {
     /// A write of this writer failed: its open segment may hold records the
     /// head does not count, which must not survive the segment's closing.
     dirty: bool,
+    /// A writer's head left storage since the last scan (another tab
+    /// cleared the data): what was handed out must be derived again.
+    vanished: bool,
     /// The largest merge key handed to the ledger so far.
     last: Option<MergeKey>,
     entries: PhantomData<R>,
@@ -157,6 +160,7 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             report: LoadReport::default(),
             now,
             dirty: false,
+            vanished: false,
             last: None,
             entries: PhantomData,
         };
@@ -208,6 +212,22 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             if name.is_some_and(valid_writer) {
                 heads.push(stem.to_string());
             }
+        }
+        // A writer whose head is gone was cleared (by another tab's Clear,
+        // or set aside): forget it, our own included, exactly as a reload
+        // would, so a stale tab neither shows nor rewrites cleared records.
+        let gone: Vec<String> = self
+            .writers
+            .keys()
+            .filter(|w| !heads.contains(w))
+            .cloned()
+            .collect();
+        for writer in gone {
+            self.writers.remove(&writer);
+            if writer == self.stem {
+                self.dirty = false;
+            }
+            self.vanished = true;
         }
         for writer in heads {
             if writer == self.stem && self.writers.contains_key(&writer) {
@@ -452,6 +472,7 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
 
     fn records(&mut self) -> Result<Vec<R>, StoreError> {
         self.scan()?;
+        self.vanished = false;
         let merged = self.merged();
         self.last = None;
         for (writer, data) in self.writers.iter_mut() {
@@ -469,6 +490,9 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
 
     fn refresh(&mut self) -> Result<Refresh<R>, StoreError> {
         self.scan()?;
+        if self.vanished {
+            return self.records().map(Refresh::Reordered);
+        }
         let mut lists: Vec<Vec<&R>> = Vec::new();
         let mut after_all = true;
         for (writer, data) in &self.writers {
