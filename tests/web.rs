@@ -668,6 +668,15 @@ async fn bulk_import_reports_every_line() {
     go("#/import").await;
     assert_eq!(text(&root, "[data-testid=import-summary]"), summary);
     assert!(text(&root, "[data-testid=import-lines]").contains("invalid JSON"));
+    // A refused new import does not leave the last one's results looking like its own.
+    type_into(&root, "#bulk-events", "[{\"a\":1},");
+    button(&root, "Import").click();
+    tick().await;
+    assert!(text(&root, ".error[role=alert]").starts_with("Nothing was imported"));
+    assert!(root
+        .query_selector("[data-testid=import-summary]")
+        .expect("query")
+        .is_none());
 }
 
 /// Clicks the link `selector` finds, as a user does, and lets the view

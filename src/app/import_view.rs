@@ -130,16 +130,23 @@ pub fn ImportView(
                 .collect(),
             Err(e) => {
                 set_error.set(Some(format!("Nothing was imported: {e}")));
+                // The last import's results would read as this one's.
+                set_summary.set(None);
+                set_lines.set(Vec::new());
                 return;
             }
         };
         if items.is_empty() {
+            set_summary.set(None);
+            set_lines.set(Vec::new());
             set_error.set(Some(
                 "Nothing to import: paste events (one JSON object per line, or a JSON array) or choose a file.".into(),
             ));
             return;
         }
         set_error.set(None);
+        // A new import shows all its lines, not the last one's filter.
+        set_only.set(None);
         set_running.set(true);
         set_summary.set(None);
         set_lines.set(Vec::new());

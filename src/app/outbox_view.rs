@@ -67,7 +67,7 @@ pub fn OutboxView(
                                             // Once discarded, a payload that failed before its raw
                                             // write exists nowhere else: ask first.
                                             let confirmed = window()
-                                                .confirm_with_message("Stop retrying this submission and remove it from Failed? It was never counted. If an attempt was recorded, the Raw log keeps its text.")
+                                                .confirm_with_message("Stop retrying this submission and remove it from Failed? Its recorded attempt, if any, stays in the Raw log, and its page says whether it was counted (after a lost acknowledgement it was).")
                                                 .unwrap_or(false);
                                             if !confirmed {
                                                 return;
