@@ -19,8 +19,11 @@ use std::fmt;
 const BASE: u32 = 0x4E00;
 /// Identifies the encoding and its version.
 const HEADER: &str = "z1:";
-/// zlib level: 6 is the usual balance; commits re-encode only a bounded segment.
-const LEVEL: u8 = 6;
+/// zlib level. Every commit compresses its segment, and in the browser that
+/// was a quarter of an import's work: level 3 imports 20,000 mixed events
+/// 10% faster than level 6 for 2.5% more storage (69.0 characters per
+/// submission instead of 67.3); level 2 passes the 71-character budget.
+const LEVEL: u8 = 3;
 
 /// Why stored text could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
