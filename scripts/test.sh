@@ -14,12 +14,13 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # strings and Rust's float formatting left the browser build, and 434 KB
 # once Submit, Bulk import and the simulator kept their state across
 # navigation (builds on other machines differ by a few hundred bytes:
-# dependency paths end up in the binary). The budget
+# dependency paths end up in the binary). Building compression and hashing
+# for speed (an import 8% faster) cost 0.8 KB: 438.3 KB, budget 440. The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=438
+BUNDLE_BUDGET_KB=440
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

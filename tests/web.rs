@@ -624,7 +624,25 @@ async fn bulk_import_reports_every_line() {
         r#"{"client":"client_B","metric":"purchase","amount":5000,"ts":"2024-12-01"}"#
     );
     type_into(&root, "#bulk-events", &input);
+    // Hold the commit lock, so the import waits mid-way as a long one does.
+    let held: js_sys::Promise = js_sys::Function::new_no_args(
+        "return new Promise(held => navigator.locks.request('tally-commit', () => new Promise(r => { window.__releaseCommit = r; held(); })));",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .expect("hold the commit lock")
+    .unchecked_into();
+    let _ = wasm_bindgen_futures::JsFuture::from(held).await;
     button(&root, "Import").click();
+    tick().await;
+    assert!(
+        find(&root, "#bulk-events")
+            .class_list()
+            .contains("importing"),
+        "the box is hidden while an import reads it"
+    );
+    js_sys::Function::new_no_args("window.__releaseCommit();")
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .expect("release the commit lock");
     // The import yields to the browser between chunks.
     for _ in 0..50 {
         go("#/import").await;
@@ -645,6 +663,11 @@ async fn bulk_import_reports_every_line() {
     let lines = text(&root, "[data-testid=import-lines]");
     assert!(lines.contains("invalid JSON"), "{lines}");
     assert_eq!(events_stored(), 2);
+    // Every line is recorded, so the box is shown again, empty, and says why.
+    let area: HtmlTextAreaElement = find(&root, "#bulk-events").unchecked_into();
+    assert_eq!(area.value(), "");
+    assert!(!area.class_list().contains("importing"));
+    assert!(text(&root, "main").contains("The box is emptied: every line is in the Raw log"));
 
     // Each line leads to its submission's page; line 4 is the broken one.
     assert_eq!(
