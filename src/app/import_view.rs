@@ -263,7 +263,7 @@ pub fn ImportView(
                             s.rejected, s.failed, s.conflicts, display::plural(s.conflicts, "conflict", "conflicts")
                         )}
                     </p>
-                    {s.emptied.then(|| view! {
+                    {move || (s.emptied && input.with(String::is_empty)).then(|| view! {
                         <p class="hint">"The box is emptied: every line is in the Raw log with what became of it, and listed below."</p>
                     })}
                 }
