@@ -640,6 +640,9 @@ async fn bulk_import_reports_every_line() {
             .contains("importing"),
         "the box is hidden while an import reads it"
     );
+    assert!(text(&root, "main").contains("The box is hidden while its lines are imported"));
+    // Leaving mid-import and coming back finds it finished, not stuck.
+    go("#/log").await;
     js_sys::Function::new_no_args("window.__releaseCommit();")
         .call0(&wasm_bindgen::JsValue::NULL)
         .expect("release the commit lock");

@@ -110,15 +110,22 @@ pub fn ImportView(
     state: AppState,
 ) -> impl IntoView {
     let session = use_context::<ImportSession>().unwrap_or_default();
-    let (input, set_input) = session.input.split();
-    let (progress, set_progress) = session.progress.split();
-    let (running, set_running) = session.running.split();
-    let (summary, set_summary) = session.summary.split();
-    let (error, set_error) = session.error.split();
-    let (lines, set_lines) = session.lines.split();
-    let (only, set_only) = session.only.split();
+    // The session's own signals, not `split()` halves: those would belong to
+    // this view and be disposed with it, so work still running after the
+    // user left (an import, a simulation) would update nothing and the view
+    // would come back stuck (found by an outside review).
+    let (input, set_input) = (session.input, session.input);
+    let (progress, set_progress) = (session.progress, session.progress);
+    let (running, set_running) = (session.running, session.running);
+    let (summary, set_summary) = (session.summary, session.summary);
+    let (error, set_error) = (session.error, session.error);
+    let (lines, set_lines) = (session.lines, session.lines);
+    let (only, set_only) = (session.only, session.only);
 
     let load_file = move |ev: leptos::ev::Event| {
+        if running.get_untracked() {
+            return; // the box is being read; its input is disabled too
+        }
         read_chosen_file(&ev, move |text| match text {
             Ok(text) => set_input.set(text),
             Err(e) => set_error.set(Some(e)),
@@ -144,8 +151,8 @@ pub fn ImportView(
             }
         };
         if items.is_empty() {
-            set_summary.set(None);
-            set_lines.set(Vec::new());
+            // The last import's results stay: after an import empties the
+            // box, a second click must not erase the only per-line list.
             set_error.set(Some(
                 "Nothing to import: paste events (one JSON object per line, or a JSON array) or choose a file.".into(),
             ));
@@ -198,11 +205,13 @@ pub fn ImportView(
                 }
             }
             totals.elapsed_ms = js_sys::Date::now() - started;
-            // Every line is recorded with its outcome, so the box empties: a
-            // second click would only record every line again as a
+            // When every line is recorded with its outcome, the box empties:
+            // a second click would only record every line again as a
             // duplicate, and a large text shown again would cost the page a
-            // layout of it (about a second for 3 MB).
-            totals.emptied = outcomes.len() == items.len();
+            // layout of it (about a second for 3 MB). A failed line keeps the
+            // text: Failed may not have been able to keep it (a full storage
+            // refuses both), and importing the box again is safe.
+            totals.emptied = outcomes.len() == items.len() && totals.failed == 0;
             if totals.emptied {
                 set_input.set(String::new());
             }
@@ -238,12 +247,21 @@ pub fn ImportView(
                 prop:value=move || input.get()
                 on:input=move |ev| set_input.set(event_target_value(&ev))
                 on:dragover=|ev| ev.prevent_default()
-                on:drop=move |ev| read_dropped_file(&ev, move |text| match text {
-                    Ok(text) => set_input.set(text),
-                    Err(e) => set_error.set(Some(e)),
-                })></textarea>
+                on:drop=move |ev| {
+                    if running.get_untracked() {
+                        ev.prevent_default();
+                        return;
+                    }
+                    read_dropped_file(&ev, move |text| match text {
+                        Ok(text) => set_input.set(text),
+                        Err(e) => set_error.set(Some(e)),
+                    })
+                }></textarea>
+            <Show when=move || running.get()>
+                <p class="hint">"The box is hidden while its lines are imported; it empties once every line is recorded."</p>
+            </Show>
             <div class="actions">
-                <label class="file">"Choose a file" <input type="file" accept=".json,.ndjson,.jsonl,.txt,application/json" on:change=load_file /></label>
+                <label class="file">"Choose a file" <input type="file" accept=".json,.ndjson,.jsonl,.txt,application/json" on:change=load_file prop:disabled=move || running.get() /></label>
                 <button type="button" on:click=run prop:disabled=move || running.get()>"Import"</button>
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -265,6 +283,12 @@ pub fn ImportView(
                     </p>
                     {move || (s.emptied && input.with(String::is_empty)).then(|| view! {
                         <p class="hint">"The box is emptied: every line is in the Raw log with what became of it, and listed below."</p>
+                    })}
+                    {(s.failed > 0).then(|| view! {
+                        <p class="hint">{format!(
+                            "The box keeps its text because {} {} failed: Failed keeps what storage had room for. Importing the box again is safe: what was counted reports a duplicate.",
+                            s.failed, display::plural(s.failed, "line", "lines")
+                        )}</p>
                     })}
                 }
             })}

@@ -177,10 +177,14 @@ pub fn SimulatorView(
     let config = RwSignal::new(SimConfig::from_pairs(&query()));
     Effect::new(move |_| replace_query(Route::Simulator, &config.with(SimConfig::to_pairs)));
     let session = use_context::<SimSession>().unwrap_or_default();
-    let (progress, set_progress) = session.progress.split();
-    let (running, set_running) = session.running.split();
-    let (result, set_result) = session.result.split();
-    let (error, set_error) = session.error.split();
+    // The session's own signals, not `split()` halves: those would belong to
+    // this view and be disposed with it, so work still running after the
+    // user left (an import, a simulation) would update nothing and the view
+    // would come back stuck (found by an outside review).
+    let (progress, set_progress) = (session.progress, session.progress);
+    let (running, set_running) = (session.running, session.running);
+    let (result, set_result) = (session.result, session.result);
+    let (error, set_error) = (session.error, session.error);
 
     let run = move |_| {
         if running.get_untracked() {

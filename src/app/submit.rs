@@ -88,12 +88,16 @@ pub fn SubmitView(
     state: AppState,
 ) -> impl IntoView {
     let session = use_context::<SubmitSession>().unwrap_or_default();
-    let (raw, set_raw) = session.raw.split();
-    let (outcome, set_outcome) = session.outcome.split();
-    let (outbox_error, set_outbox_error) = session.outbox_error.split();
+    // The session's own signals, not `split()` halves: those would belong to
+    // this view and be disposed with it, so work still running after the
+    // user left (an import, a simulation) would update nothing and the view
+    // would come back stuck (found by an outside review).
+    let (raw, set_raw) = (session.raw, session.raw);
+    let (outcome, set_outcome) = (session.outcome, session.outcome);
+    let (outbox_error, set_outbox_error) = (session.outbox_error, session.outbox_error);
     // Counts answers shown, so a user (or a test) can tell a new answer from
     // an identical previous one.
-    let (attempt, set_attempt) = session.attempt.split();
+    let (attempt, set_attempt) = (session.attempt, session.attempt);
 
     let parse_error = move || json::parse(&raw.get()).err().map(|e| e.to_string());
     let submit = move || {
