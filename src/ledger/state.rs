@@ -91,7 +91,13 @@ impl LedgerState {
     /// Derives the state from owned records, moving their text instead of
     /// copying it (start-up replays the whole journal this way).
     pub fn replay_owned(records: impl IntoIterator<Item = Record>) -> LedgerState {
+        let records = records.into_iter();
         let mut state = LedgerState::default();
+        // A submission is two records: sized once, its indexes are not
+        // rebuilt again and again as a reload fills them.
+        let submissions = records.size_hint().0 / 2;
+        state.submissions.reserve(submissions);
+        state.by_submission.reserve(submissions);
         for r in records {
             state.apply_owned(r);
         }
