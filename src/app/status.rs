@@ -22,11 +22,7 @@ pub fn Glance(
         view! {
             <div>
                 <dt>{label}</dt>
-                // A long figure may break only after a group's comma, never
-                // inside a group ("6,909,104,651." over "5" misread as 5).
-                <dd data-testid=testid title=title>{move || {
-                    value.get().split_inclusive(',').map(|group| view! { {group.to_string()}<wbr/> }).collect_view()
-                }}</dd>
+                <dd data-testid=testid title=title>{value}</dd>
             </div>
         }
     };
