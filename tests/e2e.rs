@@ -326,9 +326,9 @@ fn e2e_bulk_import_of_10000_mixed_events_with_resends_has_exact_totals() {
     assert_eq!(browser.text(&import), "Import");
     browser.click(&import);
     let summary = browser.wait_for_text("[data-testid=import-summary]", |t| !t.is_empty());
-    assert!(summary.starts_with("Read 10000 items in"), "{summary}");
+    assert!(summary.starts_with("Read 10,000 items in"), "{summary}");
     assert!(
-        summary.contains("7000 accepted, 3000 duplicates, 0 rejected, 0 failed, 0 conflicts"),
+        summary.contains("7,000 accepted, 3,000 duplicates, 0 rejected, 0 failed, 0 conflicts"),
         "{summary}"
     );
     println!("bulk import in the release build: {summary}");
