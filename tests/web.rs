@@ -276,6 +276,73 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     assert_eq!(events_stored(), 1);
 }
 
+/// Imports `input` through Bulk import and waits for its summary.
+async fn import_through_the_view(root: &HtmlElement, input: &str) -> String {
+    go("#/import").await;
+    type_into(root, "#bulk-events", input);
+    button(root, "Import").click();
+    for _ in 0..50 {
+        go("#/import").await;
+        if root
+            .query_selector("[data-testid=import-summary]")
+            .expect("query")
+            .is_some()
+        {
+            break;
+        }
+    }
+    text(root, "[data-testid=import-summary]")
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_import_keeps_its_text_and_links_only_attempts_that_were_recorded() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    // Mid-request (the switch's default): the text is recorded, nothing counted.
+    let toggle: HtmlInputElement =
+        find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
+    toggle.click();
+    tick().await;
+    let input = format!("{A}\n{B}");
+    let summary = import_through_the_view(&root, &input).await;
+    assert!(
+        summary.contains("0 accepted") && summary.contains("2 failed"),
+        "{summary}"
+    );
+    let area: HtmlTextAreaElement = find(&root, "#bulk-events").unchecked_into();
+    assert_eq!(area.value(), input, "a failed line keeps the box's text");
+    assert!(text(&root, "main").contains("The box keeps its text because 2 lines failed"));
+    let links = root
+        .query_selector_all("[data-testid=import-lines] tbody a")
+        .expect("query");
+    assert_eq!(links.length(), 2, "both attempts were recorded");
+    follow(&root, "[data-testid=import-lines] tbody tr:nth-child(2) a").await;
+    assert!(text(&root, "pre.raw").contains("client_B"));
+
+    // Before the raw write: nothing recorded, no number taken, so no link
+    // (the number the line would have had is the next line's).
+    go("#/submit").await;
+    let point: HtmlSelectElement = find(&root, "#failure-point").unchecked_into();
+    point.set_value("before_raw");
+    point
+        .dispatch_event(&web_sys::Event::new("change").expect("an event"))
+        .expect("dispatch change");
+    tick().await;
+    let summary = import_through_the_view(
+        &root,
+        r#"{"client":"c","metric":"m","amount":3,"ts":"2024-01-02"}"#,
+    )
+    .await;
+    assert!(summary.contains("1 failed"), "{summary}");
+    assert_eq!(
+        root.query_selector_all("[data-testid=import-lines] tbody a")
+            .expect("query")
+            .length(),
+        0,
+        "an attempt that was never recorded has no page to link"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn a_lost_acknowledgement_retries_as_a_duplicate() {
     clear_storage();

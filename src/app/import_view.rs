@@ -34,10 +34,14 @@ struct LineOutcome {
     place: String,
     kind: Kind,
     detail: String,
-    /// The submission, for a link to its page; none for a failed line,
-    /// whose text may not have been recorded. (The address is made only for
-    /// the lines shown: making 20,000 cost an import 3%.)
-    page: Option<SubmissionId>,
+    /// The submission, for a link to its page. (The address is made only
+    /// for the lines shown: making 20,000 cost an import 3%.)
+    page: SubmissionId,
+    /// A failed line's text. Its attempt may or may not have been recorded
+    /// (a failure before the raw write records nothing and takes no
+    /// number, so `page` may then name a later line's submission): it is
+    /// linked only if the submission `page` names holds exactly this text.
+    failed_text: Option<String>,
 }
 
 /// Totals of an import.
@@ -184,7 +188,7 @@ pub fn ImportView(
                 else {
                     break;
                 };
-                for (i, ((place, _), outcome)) in chunk.iter().zip(&results).enumerate() {
+                for (i, ((place, text), outcome)) in chunk.iter().zip(&results).enumerate() {
                     totals.count(outcome);
                     outcomes.push(LineOutcome {
                         place: place.clone(),
@@ -193,7 +197,8 @@ pub fn ImportView(
                         detail: outcome
                             .reason()
                             .replace(" (use bulk import for many events)", ""),
-                        page: (outcome.kind() != Kind::Failed).then(|| first.plus(i as u64)),
+                        page: first.plus(i as u64),
+                        failed_text: (outcome.kind() == Kind::Failed).then(|| text.clone()),
                     });
                 }
                 set_progress.set((outcomes.len(), items.len()));
@@ -330,14 +335,20 @@ pub fn ImportView(
                         <p class="hint">{format!("Showing {} of {} lines.", display::count(rows.len() as u64), display::count(count as u64))}</p>
                         <div class="scroll"><table class="list" data-testid="import-lines">
                             <thead><tr><th scope="col">"Where"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
-                            <tbody>{rows.into_iter().map(|r| view! {
+                            <tbody>{rows.into_iter().map(|r| {
+                                let recorded = r.failed_text.as_ref().is_none_or(|text| state.read(|t| {
+                                    t.ledger.state().submission(&r.page).is_some_and(|s| s.raw == *text)
+                                }));
+                                view! {
                                 <tr>
-                                    <td>{match r.page {
-                                        Some(id) => view! { <a href=submission_href(&id) title="This item's submission: what became of it and why">{r.place}</a> }.into_any(),
-                                        None => view! { <span>{r.place}</span> }.into_any(),
+                                    <td>{if recorded {
+                                        view! { <a href=submission_href(&r.page) title="This item's submission: what became of it and why">{r.place}</a> }.into_any()
+                                    } else {
+                                        view! { <span title="Not in the raw log: it failed before its text was written.">{r.place}</span> }.into_any()
                                     }}</td>
                                     <td>{r.kind.label()}</td><td>{r.detail}</td>
                                 </tr>
+                                }
                             }).collect_view()}</tbody>
                         </table></div>
                     }
