@@ -344,6 +344,31 @@ async fn a_failed_import_keeps_its_text_and_links_only_attempts_that_were_record
 }
 
 #[wasm_bindgen_test]
+async fn an_import_lists_200_lines_and_the_rest_on_request() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    let input: Vec<String> = (1..=250)
+        .map(|i| format!(r#"{{"client":"c","metric":"m","amount":{i},"ts":"2024-01-01"}}"#))
+        .collect();
+    let summary = import_through_the_view(&root, &input.join("\n")).await;
+    assert!(summary.contains("250 accepted"), "{summary}");
+    assert!(text(&root, "main").contains("Showing 200 of 250 lines."));
+    button(&root, "Show 50 more").click();
+    tick().await;
+    assert!(text(&root, "main").contains("Showing 250 of 250 lines."));
+    assert_eq!(
+        root.query_selector_all("[data-testid=import-lines] tbody tr")
+            .expect("query")
+            .length(),
+        250
+    );
+    assert!(
+        !text(&root, "main").contains("more"),
+        "nothing more to show"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_lost_acknowledgement_retries_as_a_duplicate() {
     clear_storage();
     let mut tally = Tally::open().expect("open");

@@ -125,6 +125,9 @@ pub fn ImportView(
     let (error, set_error) = (session.error, session.error);
     let (lines, set_lines) = (session.lines, session.lines);
     let (only, set_only) = (session.only, session.only);
+    // How many lines are listed; "Show more" adds SHOWN at a time, so line
+    // 15,000 of an import can be reached without listing 20,000 at once.
+    let limit = RwSignal::new(SHOWN);
 
     let load_file = move |ev: leptos::ev::Event| {
         if running.get_untracked() {
@@ -165,6 +168,7 @@ pub fn ImportView(
         set_error.set(None);
         // A new import shows all its lines, not the last one's filter.
         set_only.set(None);
+        limit.set(SHOWN);
         set_running.set(true);
         set_summary.set(None);
         set_lines.set(Vec::new());
@@ -245,14 +249,11 @@ pub fn ImportView(
 
     let shown = move || {
         let o = only.get();
+        let limit = limit.get();
         lines.with(|l| {
-            let matching: Vec<LineOutcome> = l
-                .iter()
-                .filter(|x| o.is_none_or(|k| x.kind == k))
-                .cloned()
-                .collect();
-            let count = matching.len();
-            (matching.into_iter().take(SHOWN).collect::<Vec<_>>(), count)
+            let matching = l.iter().filter(|x| o.is_none_or(|k| x.kind == k));
+            let count = matching.clone().count();
+            (matching.take(limit).cloned().collect::<Vec<_>>(), count)
         })
     };
 
@@ -323,6 +324,7 @@ pub fn ImportView(
                 <select id="import-only" on:change=move |ev| {
                     let chosen = event_target_value(&ev);
                     set_only.set(Kind::ALL.into_iter().find(|k| k.label() == chosen));
+                    limit.set(SHOWN);
                 }>
                     <option value="">"All lines"</option>
                     {LINE_KINDS.into_iter().map(|k| view! {
@@ -331,6 +333,7 @@ pub fn ImportView(
                 </select>
                 {move || {
                     let (rows, count) = shown();
+                    let rows_len = rows.len();
                     view! {
                         <p class="hint">{format!("Showing {} of {} lines.", display::count(rows.len() as u64), display::count(count as u64))}</p>
                         <div class="scroll"><table class="list" data-testid="import-lines">
@@ -351,6 +354,11 @@ pub fn ImportView(
                                 }
                             }).collect_view()}</tbody>
                         </table></div>
+                        {(rows_len < count).then(|| view! {
+                            <button type="button" on:click=move |_| limit.update(|n| *n += SHOWN)>
+                                {format!("Show {} more", display::count(SHOWN.min(count - rows_len) as u64))}
+                            </button>
+                        })}
                     }
                 }}
             </Show>
