@@ -280,7 +280,7 @@ pub fn ImportView(
                     })
                 }></textarea>
             <Show when=move || running.get()>
-                <p class="hint">"The box is hidden while its lines are imported; it empties once every line is recorded."</p>
+                <p class="hint">"The box is hidden while its lines are imported; it empties once every line is recorded, and keeps its text if a line fails."</p>
             </Show>
             <div class="actions">
                 <label class="file">"Choose a file" <input type="file" accept=".json,.ndjson,.jsonl,.txt,application/json" on:change=load_file prop:disabled=move || running.get() /></label>
