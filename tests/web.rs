@@ -242,10 +242,7 @@ async fn markup_in_an_event_is_shown_as_text() {
 async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     clear_storage();
     let (root, app) = mounted_app().await;
-    let toggle: HtmlInputElement =
-        find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
-    toggle.click();
-    tick().await;
+    switch_database_failure(&root).await;
     button(&root, "Submit event").click();
     committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
@@ -276,22 +273,30 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     assert_eq!(events_stored(), 1);
 }
 
+/// Clicks Submit's "Simulate database failure" switch, as a user does.
+async fn switch_database_failure(root: &HtmlElement) {
+    find(root, "fieldset.failure input[type=checkbox]").click();
+    tick().await;
+}
+
+/// Revisits `hash` until `selector` shows (an import or a simulation yields
+/// to the browser between slices), at most `tries` times; returns its text.
+async fn text_once_shown(root: &HtmlElement, hash: &str, selector: &str, tries: usize) -> String {
+    for _ in 0..tries {
+        go(hash).await;
+        if root.query_selector(selector).expect("query").is_some() {
+            break;
+        }
+    }
+    text(root, selector)
+}
+
 /// Imports `input` through Bulk import and waits for its summary.
 async fn import_through_the_view(root: &HtmlElement, input: &str) -> String {
     go("#/import").await;
     type_into(root, "#bulk-events", input);
     button(root, "Import").click();
-    for _ in 0..50 {
-        go("#/import").await;
-        if root
-            .query_selector("[data-testid=import-summary]")
-            .expect("query")
-            .is_some()
-        {
-            break;
-        }
-    }
-    text(root, "[data-testid=import-summary]")
+    text_once_shown(root, "#/import", "[data-testid=import-summary]", 50).await
 }
 
 #[wasm_bindgen_test]
@@ -299,10 +304,7 @@ async fn a_failed_import_keeps_its_text_and_links_only_attempts_that_were_record
     clear_storage();
     let (root, _app) = mounted_app().await;
     // Mid-request (the switch's default): the text is recorded, nothing counted.
-    let toggle: HtmlInputElement =
-        find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
-    toggle.click();
-    tick().await;
+    switch_database_failure(&root).await;
     let input = format!("{A}\n{B}");
     let summary = import_through_the_view(&root, &input).await;
     assert!(
@@ -739,17 +741,7 @@ async fn bulk_import_reports_every_line() {
         .call0(&wasm_bindgen::JsValue::NULL)
         .expect("release the commit lock");
     // The import yields to the browser between chunks.
-    for _ in 0..50 {
-        go("#/import").await;
-        if root
-            .query_selector("[data-testid=import-summary]")
-            .expect("query")
-            .is_some()
-        {
-            break;
-        }
-    }
-    let summary = text(&root, "[data-testid=import-summary]");
+    let summary = text_once_shown(&root, "#/import", "[data-testid=import-summary]", 50).await;
     assert!(summary.starts_with("Read 5 items in"), "{summary}");
     assert!(
         summary.contains("2 accepted, 2 duplicates, 1 rejected, 0 failed, 0 conflicts"),
@@ -867,10 +859,7 @@ async fn a_rejected_submission_has_a_page_with_every_reason_that_survives_a_relo
 async fn the_failure_switch_shows_the_plan_in_force_after_navigating() {
     clear_storage();
     let (root, _app) = mounted_app().await;
-    let toggle: HtmlInputElement =
-        find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
-    toggle.click();
-    tick().await;
+    switch_database_failure(&root).await;
     go("#/processed").await;
     go("#/submit").await;
     let toggle: HtmlInputElement =
@@ -890,10 +879,7 @@ async fn the_failure_switch_shows_the_plan_in_force_after_navigating() {
 async fn a_failure_rate_outside_0_to_100_is_refused_and_the_rate_in_force_stays() {
     clear_storage();
     let (root, _app) = mounted_app().await;
-    let toggle: HtmlInputElement =
-        find(&root, "fieldset.failure input[type=checkbox]").unchecked_into();
-    toggle.click();
-    tick().await;
+    switch_database_failure(&root).await;
     let rate: HtmlInputElement = find(&root, "#failure-rate").unchecked_into();
     // (A number field hands "abc" over as "", which asks for a number.)
     for (typed, said) in [
@@ -1151,17 +1137,7 @@ async fn processed_and_raw_log_page_forward_back_first_and_last() {
 /// browser between slices).
 async fn run_simulation(root: &HtmlElement) -> String {
     button(root, "Run simulation").click();
-    for _ in 0..300 {
-        go("#/simulator").await;
-        if root
-            .query_selector("[data-testid=sim-verdict]")
-            .expect("query")
-            .is_some()
-        {
-            break;
-        }
-    }
-    text(root, "[data-testid=sim-verdict]")
+    text_once_shown(root, "#/simulator", "[data-testid=sim-verdict]", 300).await
 }
 
 /// Sets a number field as a user types into it.
