@@ -4,5 +4,6 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod app;
+pub mod events;
 pub mod static_server;
 pub mod webdriver;
