@@ -11,7 +11,6 @@ mod support;
 
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::time::Duration;
 use support::events::mixed;
 use support::static_server::StaticServer;
 use support::webdriver::Browser;
@@ -44,18 +43,7 @@ fn fresh(browser: &Browser, server: &StaticServer, hash: &str) {
 fn import(browser: &Browser, server: &StaticServer, lines: &[String]) -> (f64, String) {
     open(browser, server, "#/import");
     browser.wait_for_text("main h2", |t| t == "Bulk import");
-    browser.execute(
-        "const t = document.querySelector('#bulk-events');
-         t.value = arguments[0];
-         t.dispatchEvent(new Event('input', { bubbles: true }));
-         [...document.querySelectorAll('button')].find(b => b.textContent === 'Import').click();",
-        json!([lines.join("\n")]),
-    );
-    let summary = browser.wait_for_text_within(
-        "[data-testid=import-summary]",
-        Duration::from_secs(300),
-        |t| !t.is_empty(),
-    );
+    let summary = support::app::import_lines(browser, lines);
     let ms = summary
         .split(" in ")
         .nth(1)

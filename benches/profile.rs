@@ -16,7 +16,6 @@ mod support;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::time::Duration;
 use support::events::mixed;
 use support::static_server::StaticServer;
 use support::webdriver::Browser;
@@ -133,19 +132,7 @@ fn main() {
     browser.wait_for_text("main h2", |t| t == "Bulk import");
     let lines = mixed(n, 20);
     let import = profiled(&browser, || {
-        browser.execute(
-            "const t = document.querySelector('#bulk-events');
-             t.value = arguments[0];
-             t.dispatchEvent(new Event('input', { bubbles: true }));
-             [...document.querySelectorAll('button')].find(b => b.textContent === 'Import').click();",
-            json!([lines.join("\n")]),
-        );
-        let summary = browser.wait_for_text_within(
-            "[data-testid=import-summary]",
-            Duration::from_secs(300),
-            |t| !t.is_empty(),
-        );
-        println!("{summary}");
+        println!("{}", support::app::import_lines(&browser, &lines));
     });
     print(&format!("bulk import of {n} mixed events"), &import);
     // Once unprofiled, so the wasm is compiled and cached as a user's is.

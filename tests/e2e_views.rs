@@ -10,7 +10,7 @@ mod support;
 
 use serde_json::json;
 use std::path::PathBuf;
-use support::app::{open_app, open_view, serve_site, severe_console_entries};
+use support::app::{import_lines, open_app, open_view, serve_site, severe_console_entries};
 use support::webdriver::Browser;
 
 const ROUTES: [(&str, &str, &str); 9] = [
@@ -72,14 +72,7 @@ fn seed(browser: &Browser) {
     lines.push(r#"{"client":"client_A","metric":"sale"}"#.into());
     lines.push("{ not json".into());
     open_view(browser, "#/import", "Bulk import");
-    browser.execute(
-        "const t = document.querySelector('#bulk-events');
-         t.value = arguments[0];
-         t.dispatchEvent(new Event('input', { bubbles: true }));",
-        json!([lines.join("\n")]),
-    );
-    click_button(browser, "Import");
-    let summary = browser.wait_for_text("[data-testid=import-summary]", |t| !t.is_empty());
+    let summary = import_lines(browser, &lines);
     assert!(
         summary.contains("120 accepted, 8 duplicates, 2 rejected"),
         "{summary}"

@@ -71,6 +71,23 @@ pub fn submit(browser: &Browser, payload: &str) -> String {
     browser.text_of("[data-testid=outcome-label]")
 }
 
+/// Pastes `lines` into Bulk import's box (the view must be open), as one
+/// NDJSON text, clicks Import and returns the summary once it shows.
+pub fn import_lines(browser: &Browser, lines: &[String]) -> String {
+    browser.execute(
+        "const t = document.querySelector('#bulk-events');
+         t.value = arguments[0];
+         t.dispatchEvent(new Event('input', { bubbles: true })); // as pasting does
+         [...document.querySelectorAll('button')].find(b => b.textContent === 'Import').click();",
+        serde_json::json!([lines.join("\n")]),
+    );
+    browser.wait_for_text_within(
+        "[data-testid=import-summary]",
+        std::time::Duration::from_secs(300),
+        |t| !t.is_empty(),
+    )
+}
+
 /// The Submit view's totals line.
 pub fn totals(browser: &Browser) -> String {
     browser.text_of("[data-testid=totals]")
