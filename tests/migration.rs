@@ -1,11 +1,16 @@
-//! A store written by the last version that stored records as JSON (segment
-//! format 1) opens in this one with nothing lost and nothing changed: the
-//! same events, the same answers, the same raw texts. Its data stays where
-//! it is; a writer that commits again writes format 2.
+//! Stores written by earlier versions open in this one with nothing lost
+//! and nothing changed: the same events, the same answers, the same raw
+//! texts. Their data stays where it is; a writer that commits again writes
+//! format 3 under its own keys.
 //!
-//! `tests/data/v1-store.json` was written by that version itself (its
-//! `written_by` says how); `events`, `statuses` and `raws` are what it
-//! derived from the store.
+//! - `tests/data/v1-store.json`: the last version that stored records as
+//!   JSON (segment format 1, `w:` keys).
+//! - `tests/data/v2-store.json`: the version before sealed heads (segment
+//!   format 2, `b:` keys, JSON heads), with a commit that failed after its
+//!   segment write and a submission interrupted mid-request.
+//!
+//! Each was written by that version itself (its `written_by` says how);
+//! `events`, `statuses` and `raws` are what it derived from the store.
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
@@ -15,12 +20,9 @@ use tally::store::{unpack, KeyValue, MemoryKv, SegmentJournal};
 
 type StoredLedger = Ledger<SegmentJournal<Rc<MemoryKv>, Record>>;
 
-fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/v1-store.json"
-    ))
-    .expect("tests/data/v1-store.json");
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect(&path);
     serde_json::from_str(&text).expect("the fixture is JSON")
 }
 
@@ -33,7 +35,11 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 fn load() -> (Rc<MemoryKv>, Value) {
-    let fixture = fixture();
+    load_fixture("v1-store.json")
+}
+
+fn load_fixture(name: &str) -> (Rc<MemoryKv>, Value) {
+    let fixture = fixture(name);
     let kv = Rc::new(MemoryKv::new());
     for (key, value) in fixture["store"].as_object().expect("the store") {
         kv.set(key, value.as_str().expect("a stored string"))
@@ -105,8 +111,8 @@ fn new_writes_never_touch_the_keys_an_earlier_version_reads() {
     let other = r#"{"client_id":"web","metric":"sale","amount":"0.20","timestamp":"2024-04-01"}"#;
     assert_eq!(open(&kv, "t-new").submit(new, now()).label(), "Accepted");
     assert_eq!(open(&kv, "t-old2").submit(other, now()).label(), "Accepted");
-    assert_eq!(format_of(&kv, "tally:v1:b:t-new:s:0"), 2);
-    assert_eq!(format_of(&kv, "tally:v1:b:t-old2:s:0"), 2);
+    assert_eq!(format_of(&kv, "tally:v1:c:t-new:s:0"), 3);
+    assert_eq!(format_of(&kv, "tally:v1:c:t-old2:s:0"), 3);
     // What an earlier version reads (the w: keys) is exactly as it was, so
     // a tab still running it never meets a segment it cannot read.
     assert_eq!(legacy(&kv), before);
@@ -132,4 +138,46 @@ fn new_writes_never_touch_the_keys_an_earlier_version_reads() {
         ids.len(),
         "a submission number was used twice"
     );
+}
+
+#[test]
+fn a_version_2_store_derives_exactly_what_version_2_derived() {
+    let (kv, fixture) = load_fixture("v2-store.json");
+    let before = kv.snapshot();
+    assert!(before.keys().all(|k| k.starts_with("tally:v1:b:")));
+    let l = open(&kv, "t-new");
+    assert!(
+        l.journal().report().is_clean(),
+        "{:?}",
+        l.journal().report().messages()
+    );
+    let (events, statuses) = l.state().comparable();
+    assert_eq!(events.len(), 126);
+    assert_eq!(events, strings(&fixture["events"]));
+    assert_eq!(statuses, strings(&fixture["statuses"]));
+    assert_eq!(raws(&l), strings(&fixture["raws"]));
+    // The commit that failed after its segment write is still not counted.
+    assert!(!raws(&l).iter().any(|r| r.contains("never-9")));
+    assert_eq!(kv.snapshot(), before, "reading changed nothing");
+
+    // Both of its writers commit again (a reload keeps a tab's id): their
+    // new records go under c: keys, the b: keys stay exactly as they were
+    // for a tab still running version 2, and nothing is lost.
+    let more = r#"{"client_id":"web","metric":"sale","amount":"0.30","timestamp":"2026-11-03"}"#;
+    assert_eq!(open(&kv, "t-a").submit(more, now()).label(), "Accepted");
+    let resent = fixture["raws"][0]
+        .as_str()
+        .unwrap()
+        .split_once(' ')
+        .unwrap()
+        .1;
+    assert_ne!(open(&kv, "t-b").submit(resent, now()).label(), "Accepted");
+    let after = kv.snapshot();
+    for (key, value) in &before {
+        assert_eq!(after.get(key), Some(value), "{key} changed");
+    }
+    let fresh = open(&kv, "t-reader");
+    assert!(fresh.journal().report().is_clean());
+    let (events, _) = fresh.state().comparable();
+    assert_eq!(events.len(), 127);
 }

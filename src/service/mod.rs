@@ -244,12 +244,16 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
     /// included) and starts empty as `writer`. Other sites' keys are never
     /// touched. The simulated failure settings stay as they were.
     pub fn clear_all(&mut self, writer: &str) -> Result<(), StoreError> {
-        for key in self
+        let mut keys: Vec<String> = self
             .kv
             .keys()?
             .into_iter()
             .filter(|k| k.starts_with(FAMILY))
-        {
+            .collect();
+        // Heads last: a clear cut short leaves heads whose segments are
+        // missing, which loading reports, never segments no head counts.
+        keys.sort_by_key(|k| k.ends_with(":head"));
+        for key in keys {
             self.kv.remove(&key)?;
         }
         let faults = self.ledger.faults.clone();
@@ -496,5 +500,37 @@ mod tests {
         tally.clear_all("tab2").expect("clear");
         assert_eq!(kv.keys().expect("keys"), ["another-site"]);
         assert_eq!(tally.submit(A).label(), "Accepted", "usable at once");
+    }
+
+    #[test]
+    fn a_clear_cut_short_never_leaves_events_no_one_is_told_of() {
+        // Segments go before heads: stopped at any removal, what is left is
+        // either counted or reported, never a segment without its head.
+        let filler = format!(
+            r#"{{"client":"c","metric":"m","amount":1,"ts":"2024-01-01","note":"{}"}}"#,
+            "x".repeat(40_000)
+        );
+        for removals in 0..8 {
+            let kv = Rc::new(MemoryKv::new());
+            let mut tally = open(&kv, "tab1");
+            tally.submit(A);
+            tally.submit(&filler);
+            tally.submit(B);
+            let counted = tally.ledger.state().events().len();
+            let keys = kv.keys().expect("keys").len();
+            assert!(keys > 3, "{keys} keys");
+            if removals >= keys {
+                break;
+            }
+            kv.crash_after(removals);
+            assert!(tally.clear_all("tab2").is_err());
+            kv.recover();
+            let reader = open(&kv, "reader");
+            let left = kv.keys().expect("keys");
+            let heads = left.iter().filter(|k| k.ends_with(":head")).count();
+            assert_eq!(heads, 1, "the head goes last: {left:?}");
+            let all = reader.ledger.state().events().len() == counted;
+            assert!(all || !reader.is_clean(), "{removals} removed: {left:?}");
+        }
     }
 }

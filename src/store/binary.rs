@@ -66,6 +66,11 @@ impl<'a> Reader<'a> {
         self.bytes.is_empty()
     }
 
+    /// How many bytes are left to read.
+    pub fn remaining(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// One byte.
     pub fn u8(&mut self) -> Result<u8, String> {
         let (&first, rest) = self

@@ -4,8 +4,8 @@
 //! - **Layout.** Everything lives under [`PREFIX`] (`tally:v1:`); nothing
 //!   outside `tally:` is ever read or written, because a GitHub Pages origin
 //!   is shared by all of a user's sites. Each writer (browser tab) owns
-//!   `b:<writer>:s:<i>` segments and one `b:<writer>:head`, and writes no other
-//!   writer's keys, so tabs never overwrite each other.
+//!   `c:<writer>:s:<i>` segments and one `c:<writer>:head`, and writes no
+//!   other writer's keys, so tabs never overwrite each other.
 //! - **Cost.** A commit writes two keys: the open segment (at most
 //!   [`SEGMENT_LIMIT`] bytes of records before it is closed) and the head.
 //!   The work per commit does not grow with the history.
@@ -14,16 +14,33 @@
 //!   records that the head does not count, so a reload sees the state before
 //!   the commit; after the head write, the state after. Never a mix.
 //! - **Formats.** A segment holds its records' binary forms
-//!   ([`Entry::encode`], format 2) under `b:` keys. Earlier versions wrote
-//!   format 1 (a JSON array) under `w:` keys: those are read as they are and
-//!   never written, so a tab still running an earlier version, which reads
-//!   only `w:` keys, never meets a segment it cannot read. Either format is
-//!   recognised by its first byte wherever it is found.
+//!   ([`Entry::encode`]) after a header naming its writer, its index and
+//!   the chain of the segments before it (format 3). The head is sealed: it
+//!   records the chain over every closed segment (index, record count,
+//!   zlib's adler32 of its bytes) and the adler32 of the open segment's
+//!   committed bytes, and a SHA-256 seal binds those fields to the writer.
+//!   Earlier versions wrote format 2 under `b:` keys and format 1 (JSON)
+//!   under `w:` keys, with unsealed JSON heads: those are read as they are
+//!   and never written, so a tab still running an earlier version, which
+//!   reads only the families it knows, never meets a key it cannot read.
 //! - **Untrusted input.** Everything read back is validated: the segment
-//!   codec's checksum, the format, every record's fields. Unreadable keys are
-//!   moved aside under `tally:v1:quarantine:…` (or, if that is impossible,
-//!   left exactly where they are) and reported in a [`LoadReport`]; nothing
-//!   is silently reset. Keys of another format version are left untouched.
+//!   codec's checksum, the format, every record's fields, and for this
+//!   version's writers the seal, each segment's place, and the chain, so a
+//!   head with a changed digit, a segment copied over another key, or an
+//!   earlier copy of a segment written back is found, not silently counted
+//!   short or read as what it is not. Unreadable keys are moved aside under
+//!   `tally:v1:quarantine:…` (or, if that is impossible, left exactly where
+//!   they are) and reported in a [`LoadReport`]; segments no head counts
+//!   are reported and left in place; only the segments that exist are read,
+//!   so a damaged head cannot make loading walk a billion indexes. Nothing
+//!   is silently reset, and a tab never writes over a segment it did not
+//!   write (one whose head was lost is moved aside first). Keys of another
+//!   format version are left untouched.
+//! - **What it cannot see.** A head deleted from a writer that has a single
+//!   segment looks like a first commit under way (its segment is written
+//!   before its head) and goes unreported; an earlier value of a head is a
+//!   consistent earlier state, read as the writer's last commits lost; and
+//!   zlib's adler32 misses some deliberate edits of incompressible data.
 //! - **Closed segments hold only committed records.** A failed commit can
 //!   leave records the head never counted in the open segment; the next
 //!   commit overwrites them, and if that commit opens a new segment, the old
@@ -36,6 +53,7 @@
 //!   added, or the whole merge when their records order among those it has.
 
 use super::binary::Reader;
+use super::binary::{put_str, put_u64};
 use super::error::StoreError;
 use super::keys::{head_key, segment_key, stem, FAMILY, PREFIX, READ_ONLY, WRITTEN};
 use super::kv::KeyValue;
@@ -44,7 +62,8 @@ use super::packing;
 use super::quarantine::{quarantine, LoadReport};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
 
 /// The size of records, in their binary form, after which a segment is closed.
@@ -53,12 +72,124 @@ pub const SEGMENT_LIMIT: usize = 32 * 1024;
 const MAX_SEGMENT_BYTES: usize = 64 * 1024 * 1024;
 
 /// A writer's head: its open segment and how many records of it are
-/// committed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// committed, and, for this version's writers, what its segments must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Head {
     open: u64,
     count: usize,
+    /// `None` for an earlier version's head, which had no such proof.
+    proof: Option<Proof>,
+}
+
+/// What a sealed head says its segments hold, so that damage a segment's
+/// own checksum cannot see (an earlier value written back, a lowered count,
+/// a segment lost) is found and reported instead of silently counting less.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Proof {
+    /// [`chain`] over every closed segment.
+    chain: u64,
+    /// adler32 of the open segment's bytes up to its last committed record
+    /// (the whole segment as this writer last wrote it).
+    check: u32,
+}
+
+/// An earlier version's head, as JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LegacyHead {
+    open: u64,
+    count: usize,
+}
+
+/// The first word of a sealed head.
+const SEALED: &str = "h3";
+
+impl Head {
+    /// The head as stored: `h3 <open> <count> <chain> <check> <seal>`, the
+    /// seal binding every field to the writer's stem, so a changed digit or
+    /// a head copied over another writer's is refused as damaged.
+    fn to_text(self, stem: &str) -> String {
+        let proof = self.proof.unwrap_or(Proof { chain: 0, check: 0 });
+        let fields = format!(
+            "{} {} {:016x} {:08x}",
+            self.open, self.count, proof.chain, proof.check
+        );
+        format!("{SEALED} {fields} {:016x}", seal(stem, &fields))
+    }
+
+    /// Reads a head of either version; `sealed` says which one the family
+    /// holds.
+    fn parse(text: &str, stem: &str, sealed: bool) -> Result<Head, String> {
+        if !sealed {
+            let legacy: LegacyHead =
+                serde_json::from_str(text).map_err(|e| format!("bad head: {e}"))?;
+            return Ok(Head {
+                open: legacy.open,
+                count: legacy.count,
+                proof: None,
+            });
+        }
+        let damaged = || "damaged head: it fails its seal".to_string();
+        let rest = text
+            .strip_prefix(SEALED)
+            .and_then(|r| r.strip_prefix(' '))
+            .ok_or_else(damaged)?;
+        let (fields, given) = rest.rsplit_once(' ').ok_or_else(damaged)?;
+        if format!("{:016x}", seal(stem, fields)) != given {
+            return Err(damaged());
+        }
+        let parts: Vec<&str> = fields.split(' ').collect();
+        let [open, count, chain, check] = parts[..] else {
+            return Err(damaged());
+        };
+        let number = |t: &str| t.parse::<u64>().map_err(|_| damaged());
+        let hex = |t: &str| u64::from_str_radix(t, 16).map_err(|_| damaged());
+        Ok(Head {
+            open: number(open)?,
+            count: usize::try_from(number(count)?).map_err(|_| damaged())?,
+            proof: Some(Proof {
+                chain: hex(chain)?,
+                check: u32::try_from(hex(check)?).map_err(|_| damaged())?,
+            }),
+        })
+    }
+}
+
+/// The first 8 bytes of SHA-256 over the stem and a head's fields.
+fn seal(stem: &str, fields: &str) -> u64 {
+    digest_u64(&[stem.as_bytes(), b" ", fields.as_bytes()])
+}
+
+/// Extends a chain over closed segments by one: its index, how many
+/// records it holds and the adler32 of its bytes (zlib's own checksum, so
+/// loading reads it from the segment instead of computing it).
+fn chain(previous: u64, index: u64, records: usize, adler: u32) -> u64 {
+    digest_u64(&[
+        &previous.to_le_bytes(),
+        &index.to_le_bytes(),
+        &(records as u64).to_le_bytes(),
+        &adler.to_le_bytes(),
+    ])
+}
+
+fn digest_u64(parts: &[&[u8]]) -> u64 {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
+}
+
+/// A closed segment read but not yet confirmed by what follows it.
+struct Pending<R> {
+    key: String,
+    text: String,
+    records: Vec<R>,
+    /// The chain including it, as read.
+    ends: u64,
 }
 
 /// What is known of one writer's committed records.
@@ -73,6 +204,8 @@ struct WriterData<R> {
     open_bytes: usize,
     /// How many of this writer's records the ledger has been handed.
     delivered: usize,
+    /// [`chain`] over the closed segments, for a sealed head's proof.
+    chain: u64,
 }
 
 impl<R> Default for WriterData<R> {
@@ -83,6 +216,7 @@ impl<R> Default for WriterData<R> {
             open: Vec::new(),
             open_bytes: 0,
             delivered: 0,
+            chain: 0,
         }
     }
 }
@@ -106,6 +240,21 @@ type MergeKey = (u64, DateTime<Utc>, String);
 fn merge_key<R: Entry>(record: &R, writer: &str) -> MergeKey {
     let (clock, at) = record.order_key();
     (clock, at, writer.to_string())
+}
+
+/// A key's stem names a writer of a family this version reads.
+fn writer_stem(stem: &str) -> bool {
+    std::iter::once(WRITTEN)
+        .chain(READ_ONLY)
+        .any(|family| stem.strip_prefix(family).is_some_and(valid_writer))
+}
+
+/// Segments `from..=to` of a writer, named for the report.
+fn missing_range(stem: &str, from: u64, to: u64) -> String {
+    match to - from {
+        0 => segment_key(stem, from),
+        n => format!("{} and the {n} after it", segment_key(stem, from)),
+    }
 }
 
 /// A writer id is short and plain so keys stay small and unambiguous.
@@ -193,6 +342,10 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
     fn scan(&mut self) -> Result<(), StoreError> {
         let mut report = LoadReport::default();
         let mut heads = Vec::new();
+        // Every writer's segment indexes that exist: loading reads only
+        // these (a damaged head's huge index costs nothing), and a segment
+        // no head counts is reported instead of lying unseen.
+        let mut segments: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
         for key in self.kv.keys()? {
             if !key.starts_with(FAMILY) {
                 continue; // another site's data: never touched
@@ -203,13 +356,16 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
                 }
                 continue;
             };
+            if let Some((stem, index)) = rest.rsplit_once(":s:") {
+                if let (Ok(index), true) = (index.parse::<u64>(), writer_stem(stem)) {
+                    segments.entry(stem.to_string()).or_default().insert(index);
+                }
+                continue;
+            }
             let Some(stem) = rest.strip_suffix(":head") else {
                 continue;
             };
-            let name = stem
-                .strip_prefix(WRITTEN)
-                .or_else(|| stem.strip_prefix(READ_ONLY));
-            if name.is_some_and(valid_writer) {
+            if writer_stem(stem) {
                 heads.push(stem.to_string());
             }
         }
@@ -229,6 +385,7 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             }
             self.vanished = true;
         }
+        let no_segments = BTreeSet::new();
         for writer in heads {
             if writer == self.stem && self.writers.contains_key(&writer) {
                 continue; // our own data is known exactly in memory
@@ -237,10 +394,10 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             let Some(text) = self.kv.get(&key)? else {
                 continue;
             };
-            let head = match serde_json::from_str::<Head>(&text) {
+            let head = match Head::parse(&text, &writer, writer.starts_with(WRITTEN)) {
                 Ok(h) => h,
-                Err(e) => {
-                    self.set_aside(&key, &text, &format!("bad head: {e}"), &mut report)?;
+                Err(why) => {
+                    self.set_aside(&key, &text, &why, &mut report)?;
                     continue;
                 }
             };
@@ -248,19 +405,39 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             if known == Some(head) {
                 continue;
             }
-            let data = self.load_writer(&writer, head, &mut report)?;
+            let existing = segments.get(&writer).unwrap_or(&no_segments);
+            let data = self.load_writer(&writer, head, existing, &mut report)?;
             self.writers.insert(writer, data);
         }
+        // Segments no head counts, as storage holds them now (a later head
+        // may still claim one). Not the segment after a writer's open one,
+        // nor a headless writer's first: a commit writes its segment before
+        // its head, so that is what a commit under way in another tab, or
+        // one cut short, leaves, and the writer's next commit overwrites it.
+        report.unclaimed = segments
+            .iter()
+            .flat_map(|(stem, indexes)| {
+                let head = self.writers.get(stem).and_then(|d| d.head);
+                let next = head.map_or(Some(0), |h| h.open.checked_add(1));
+                indexes
+                    .iter()
+                    .filter(move |&&i| head.is_none_or(|h| i > h.open) && Some(i) != next)
+                    .map(move |&i| segment_key(stem, i))
+            })
+            .collect();
+        self.report.unclaimed.clear();
         self.report.merge(report);
         Ok(())
     }
 
     /// Loads one writer's segments up to its head, reusing closed segments
-    /// already loaded (they never change).
+    /// already loaded (they never change). Only `existing` segments are
+    /// read; the rest the head counts on are reported missing, as ranges.
     fn load_writer(
         &mut self,
         writer: &str,
         head: Head,
+        existing: &BTreeSet<u64>,
         report: &mut LoadReport,
     ) -> Result<WriterData<R>, StoreError> {
         let previous = self.writers.remove(writer).unwrap_or_default();
@@ -268,50 +445,118 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             Some(old) if old.open <= head.open => old.open,
             _ => 0,
         };
+        let reuse = first > 0;
         let mut data = WriterData {
             head: Some(head),
-            closed: if first == 0 {
-                Vec::new()
-            } else {
-                previous.closed
-            },
+            closed: if reuse { previous.closed } else { Vec::new() },
+            chain: if reuse { previous.chain } else { 0 },
             delivered: previous.delivered,
             ..WriterData::default()
         };
-        for index in first..=head.open {
+        // A closed segment of a sealed writer counts once the next segment's
+        // header (or, for the last one, the head) records the chain it ends.
+        let sealed = head.proof.is_some();
+        let mut pending: Option<Pending<R>> = None;
+        let mut expected = first;
+        for &index in existing.range(first..=head.open) {
+            if index > expected {
+                report
+                    .missing
+                    .push(missing_range(writer, expected, index - 1));
+                // Nothing after a gap can vouch for what came before it.
+                self.settle(&mut data, pending.take(), None, report)?;
+            }
+            expected = index + 1;
             let key = segment_key(writer, index);
-            let records = match self.kv.get(&key)? {
-                None => {
-                    report.missing.push(key);
+            let Some(text) = self.kv.get(&key)? else {
+                report.missing.push(key);
+                self.settle(&mut data, pending.take(), None, report)?;
+                continue;
+            };
+            let open = index == head.open;
+            let decoded = decode_segment::<R>(&text, writer, index, open.then_some(head.count));
+            let segment = match decoded {
+                Ok(found) => found,
+                Err(why) => {
+                    self.set_aside(&key, &text, &why, report)?;
                     continue;
                 }
-                Some(text) => match decode_segment(&text) {
-                    Ok(records) => records,
-                    Err(why) => {
-                        self.set_aside(&key, &text, &why, report)?;
-                        continue;
-                    }
-                },
             };
-            if index < head.open {
-                data.closed.extend(records);
-            } else if records.len() < head.count {
-                let why = format!(
-                    "holds {} records, its head counts {}",
-                    records.len(),
-                    head.count
-                );
-                self.set_aside(&key, &encode_segment_text(&records), &why, report)?;
-            } else {
-                // Records beyond the head's count were never committed.
-                for r in records.into_iter().take(head.count) {
-                    let bytes = binary_form(&r);
-                    data.open_bytes += bytes.len();
-                    data.open.push((r, bytes));
+            if let Some(recorded) = segment.chain_before.filter(|_| sealed) {
+                self.settle(&mut data, pending.take(), Some(recorded), report)?;
+                data.chain = recorded;
+            }
+            if !open {
+                let ends = chain(data.chain, index, segment.records.len(), segment.adler);
+                if sealed {
+                    pending = Some(Pending {
+                        key,
+                        text,
+                        records: segment.records,
+                        ends,
+                    });
+                } else {
+                    data.chain = ends;
+                    data.closed.extend(segment.records);
                 }
+                continue;
+            }
+            let proven = head.proof.is_none_or(|p| segment.check == Some(p.check));
+            if segment.records.len() < head.count || !proven {
+                let why = if segment.records.len() < head.count {
+                    format!(
+                        "holds {} records, its head counts {}",
+                        segment.records.len(),
+                        head.count
+                    )
+                } else {
+                    "its records differ from those its head committed (an earlier copy written back?)"
+                        .to_string()
+                };
+                self.set_aside(&key, &text, &why, report)?;
+                continue;
+            }
+            // Records beyond the head's count were never committed.
+            for r in segment.records.into_iter().take(head.count) {
+                let bytes = binary_form(&r);
+                data.open_bytes += bytes.len();
+                data.open.push((r, bytes));
             }
         }
+        if expected <= head.open {
+            report
+                .missing
+                .push(missing_range(writer, expected, head.open));
+            self.settle(&mut data, pending.take(), None, report)?;
+        }
+        let recorded = head.proof.map(|p| p.chain);
+        self.settle(&mut data, pending.take(), recorded, report)?;
+        if let Some(recorded) = recorded {
+            data.chain = recorded;
+        }
         Ok(data)
+    }
+
+    /// Counts a closed segment whose contents the chain `recorded` after it
+    /// confirms (or that nothing can confirm: `None`), and sets aside one it
+    /// contradicts: an earlier or another writer's copy written over it.
+    fn settle(
+        &mut self,
+        data: &mut WriterData<R>,
+        pending: Option<Pending<R>>,
+        recorded: Option<u64>,
+        report: &mut LoadReport,
+    ) -> Result<(), StoreError> {
+        let Some(segment) = pending else {
+            return Ok(());
+        };
+        if recorded.is_none_or(|r| r == segment.ends) {
+            data.closed.extend(segment.records);
+            data.chain = segment.ends;
+            return Ok(());
+        }
+        let why = "it is not what its writer closed it with (an earlier copy written back?)";
+        self.set_aside(&segment.key, &segment.text, why, report)
     }
 
     fn set_aside(
@@ -322,6 +567,28 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
         report: &mut LoadReport,
     ) -> Result<(), StoreError> {
         quarantine(&self.kv, key, text, why, self.now, report)
+    }
+
+    /// Makes `key` free for this writer's first write to it: whatever holds
+    /// it is moved aside and reported; if it cannot be moved (storage full),
+    /// nothing is written over it.
+    fn claim_key(&mut self, key: &str) -> Result<(), StoreError> {
+        let Some(text) = self.kv.get(key)? else {
+            return Ok(());
+        };
+        let mut report = LoadReport::default();
+        let why = "a segment no head counted, found where this tab writes next";
+        self.set_aside(key, &text, why, &mut report)?;
+        let moved = report.left_in_place.is_empty();
+        self.report.unclaimed.retain(|k| k != key);
+        self.report.merge(report);
+        if moved {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable {
+                message: format!("{key} holds data that could not be moved aside, so nothing was written over it"),
+            })
+        }
     }
 
     /// Every writer's records, merged deterministically.
@@ -355,8 +622,14 @@ fn merge<R: Entry>(lists: Vec<Vec<&R>>) -> Vec<R> {
 
 /// The first byte of a segment of format 2: its records' binary forms, one
 /// after another. A segment of format 1 is a JSON array, so it starts with
-/// `[`; both are read, only format 2 is written.
+/// `[`. Both are read; only format 3 is written.
 const FORMAT_BINARY: u8 = 2;
+/// The first byte of a segment of format 3: its index, its writer's stem
+/// and the [`chain`] over the segments before it (8 bytes), then its
+/// records' binary forms. Naming its place, a segment copied over another
+/// key is refused instead of being read as that key's; recording what came
+/// before it, it shows which closed segment is an earlier or foreign copy.
+const FORMAT_BOUND: u8 = 3;
 
 fn binary_form<R: Entry>(record: &R) -> Vec<u8> {
     let mut out = Vec::new();
@@ -364,38 +637,97 @@ fn binary_form<R: Entry>(record: &R) -> Vec<u8> {
     out
 }
 
-/// A segment of exactly `records`, in their binary forms, packed for storage.
-fn encode_segment<'a>(records: impl IntoIterator<Item = &'a [u8]>) -> String {
-    let mut bytes = vec![FORMAT_BINARY];
+/// A segment of exactly `records` (binary forms), packed for storage, and
+/// the adler32 of its bytes: the check a sealed head keeps.
+fn encode_segment<'a>(
+    stem: &str,
+    index: u64,
+    chain_before: u64,
+    records: impl IntoIterator<Item = &'a [u8]>,
+) -> (String, u32) {
+    let mut bytes = vec![FORMAT_BOUND];
+    put_u64(&mut bytes, index);
+    put_str(&mut bytes, stem);
+    bytes.extend_from_slice(&chain_before.to_le_bytes());
     for r in records {
         bytes.extend_from_slice(r);
     }
-    packing::encode(&bytes)
+    (packing::encode(&bytes), adler32(&bytes))
 }
 
-fn encode_segment_text<R: Entry>(records: &[R]) -> String {
-    let forms: Vec<Vec<u8>> = records.iter().map(binary_form).collect();
-    encode_segment(forms.iter().map(Vec::as_slice))
+fn adler32(bytes: &[u8]) -> u32 {
+    miniz_oxide::mz_adler32_oxide(miniz_oxide::MZ_ADLER32_INIT, bytes)
 }
 
-fn decode_segment<R: Entry>(text: &str) -> Result<Vec<R>, String> {
-    let bytes = packing::decode(text, MAX_SEGMENT_BYTES).map_err(|e| e.to_string())?;
-    match bytes.first() {
-        Some(&FORMAT_BINARY) => {
-            let mut input = Reader::new(&bytes[1..]);
-            let mut records = Vec::new();
-            while !input.is_empty() {
-                let record = R::decode(&mut input)
-                    .map_err(|e| format!("unreadable record {}: {e}", records.len() + 1))?;
-                records.push(record);
+/// A segment as read from storage.
+struct Segment<R> {
+    records: Vec<R>,
+    /// When asked for a count (the open segment): the adler32 of its bytes
+    /// up to that many records, `None` if it holds fewer.
+    check: Option<u32>,
+    /// The adler32 of all its bytes.
+    adler: u32,
+    /// Format 3: the chain over the segments before it.
+    chain_before: Option<u64>,
+}
+
+/// Reads the segment stored as `text` under `stem`'s `index`.
+fn decode_segment<R: Entry>(
+    text: &str,
+    stem: &str,
+    index: u64,
+    count: Option<usize>,
+) -> Result<Segment<R>, String> {
+    let (bytes, adler) =
+        packing::decode_checked(text, MAX_SEGMENT_BYTES).map_err(|e| e.to_string())?;
+    let format = bytes.first().copied();
+    let mut input = Reader::new(bytes.get(1..).unwrap_or_default());
+    let mut chain_before = None;
+    match format {
+        Some(FORMAT_BOUND) => {
+            let place = (input.u64(), input.string());
+            if place != (Ok(index), Ok(stem.to_string())) {
+                return Err(match place {
+                    (Ok(i), Ok(s)) => format!("it is segment {i} of {s}, not of this key"),
+                    _ => "unreadable segment header".to_string(),
+                });
             }
-            Ok(records)
+            let mut chain = [0u8; 8];
+            for byte in &mut chain {
+                *byte = input.u8().map_err(|_| "unreadable segment header")?;
+            }
+            chain_before = Some(u64::from_le_bytes(chain));
         }
-        Some(b'[') => {
-            serde_json::from_slice::<Vec<R>>(&bytes).map_err(|e| format!("unreadable records: {e}"))
+        Some(FORMAT_BINARY) if !stem.starts_with(WRITTEN) => {}
+        Some(b'[') if !stem.starts_with(WRITTEN) => {
+            return serde_json::from_slice::<Vec<R>>(&bytes)
+                .map(|records| Segment {
+                    records,
+                    check: None,
+                    adler,
+                    chain_before,
+                })
+                .map_err(|e| format!("unreadable records: {e}"));
         }
-        _ => Err("not a segment of a format this version knows".into()),
+        _ => return Err("not a segment of a format this version knows".into()),
     }
+    let mut records = Vec::new();
+    let read = |input: &Reader<'_>| adler32(&bytes[..bytes.len() - input.remaining()]);
+    let mut check = (count == Some(0)).then(|| read(&input));
+    while !input.is_empty() {
+        let record = R::decode(&mut input)
+            .map_err(|e| format!("unreadable record {}: {e}", records.len() + 1))?;
+        records.push(record);
+        if count == Some(records.len()) {
+            check = Some(read(&input));
+        }
+    }
+    Ok(Segment {
+        records,
+        check,
+        adler,
+        chain_before,
+    })
 }
 
 impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
@@ -423,22 +755,44 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
             }
             _ => (current, mine.open.len()),
         };
-        let head = Head {
-            open: index,
-            count: keep + new.len(),
-        };
         let closing = if index != current && self.dirty {
-            Some(encode_open_segment(&mine.open))
+            Some(encode_open_segment(&self.stem, current, mine.chain, &mine.open).0)
         } else {
             None
         };
-        let segment = encode_segment(
+        let chain_after = if index != current {
+            // The segment closes holding what this writer last committed
+            // to it, whose adler32 its head keeps.
+            let adler = mine.head.and_then(|h| h.proof).map_or(0, |p| p.check);
+            chain(mine.chain, current, mine.open.len(), adler)
+        } else {
+            mine.chain
+        };
+        let (segment, check) = encode_segment(
+            &self.stem,
+            index,
+            chain_after,
             mine.open[..keep]
                 .iter()
                 .chain(&new)
                 .map(|(_, b)| b.as_slice()),
         );
-        let head_text = serde_json::to_string(&head).unwrap_or_default();
+        let head = Head {
+            open: index,
+            count: keep + new.len(),
+            proof: Some(Proof {
+                chain: chain_after,
+                check,
+            }),
+        };
+        let head_text = head.to_text(&self.stem);
+        let fresh = mine.head.is_none() || index != current;
+        let key = segment_key(&self.stem, index);
+        if fresh && !self.dirty {
+            // A segment this writer never wrote is already there: its head
+            // was lost or set aside. Move it aside rather than overwrite it.
+            self.claim_key(&key)?;
+        }
         self.dirty = true; // until every write below has succeeded
         if let Some(committed) = closing {
             // A failed write may have left uncounted records in the segment
@@ -447,7 +801,7 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
             self.kv.set(&segment_key(&self.stem, current), &committed)?;
         }
         // Write 1: the segment. Write 2: the head, the commit point.
-        self.kv.set(&segment_key(&self.stem, index), &segment)?;
+        self.kv.set(&key, &segment)?;
         self.kv.set(&head_key(&self.stem), &head_text)?;
         self.dirty = false;
 
@@ -463,6 +817,7 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
             let closed: Vec<R> = data.open.drain(..).map(|(r, _)| r).collect();
             data.closed.extend(closed);
             data.open_bytes = 0;
+            data.chain = chain_after;
         }
         data.open.extend(new);
         data.open_bytes += new_bytes;
@@ -539,8 +894,18 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
 }
 
 /// A segment of exactly these committed records, encoded for storage.
-fn encode_open_segment<R>(open: &[(R, Vec<u8>)]) -> String {
-    encode_segment(open.iter().map(|(_, b)| b.as_slice()))
+fn encode_open_segment<R>(
+    stem: &str,
+    index: u64,
+    chain_before: u64,
+    open: &[(R, Vec<u8>)],
+) -> (String, u32) {
+    encode_segment(
+        stem,
+        index,
+        chain_before,
+        open.iter().map(|(_, b)| b.as_slice()),
+    )
 }
 
 #[cfg(test)]
@@ -727,8 +1092,8 @@ mod tests {
         l.submit(A, now());
         let mut other = open(&kv, "tab9");
         other.submit(B, now());
-        kv.set("tally:v1:b:tab9:s:0", "z1:5:garbage").unwrap();
-        kv.set("tally:v1:b:tab7:head", "{not json").unwrap();
+        kv.set("tally:v1:c:tab9:s:0", "z1:5:garbage").unwrap();
+        kv.set("tally:v1:c:tab7:head", "{not json").unwrap();
         kv.set("tally:v2:w:x:head", "{\"future\":true}").unwrap();
         kv.set("someone-else", "must never be touched").unwrap();
 
@@ -744,7 +1109,7 @@ mod tests {
             .iter()
             .map(|(from, _, _)| from.as_str())
             .collect();
-        assert_eq!(moved, ["tally:v1:b:tab7:head", "tally:v1:b:tab9:s:0"]);
+        assert_eq!(moved, ["tally:v1:c:tab7:head", "tally:v1:c:tab9:s:0"]);
         assert_eq!(report.other_versions, ["tally:v2:w:x:head"]);
         for (from, to, _) in &report.quarantined {
             assert!(kv.get(from).unwrap().is_none());
@@ -768,13 +1133,30 @@ mod tests {
         l.submit(A, now());
         l.submit(B, now());
         // A head that counts more records than the segment holds.
-        kv.set("tally:v1:b:tab1:head", r#"{"open":0,"count":9}"#)
+        let head = Head {
+            open: 0,
+            count: 9,
+            proof: None,
+        };
+        kv.set("tally:v1:c:tab1:head", &head.to_text("c:tab1"))
             .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.journal().report().quarantined.len(), 1);
         assert!(reopened.journal().report().quarantined[0]
             .2
             .contains("head counts 9"));
+    }
+
+    /// Stores `bytes` as the only segment of an earlier version's writer
+    /// `b:old`, whose head counts `count` records.
+    fn legacy_segment(kv: &MemoryKv, bytes: &[u8], count: usize) {
+        kv.set("tally:v1:b:old:s:0", &packing::encode(bytes))
+            .unwrap();
+        kv.set(
+            "tally:v1:b:old:head",
+            &format!(r#"{{"open":0,"count":{count}}}"#),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -785,28 +1167,33 @@ mod tests {
         let mut l = open(&kv, "tab1");
         l.submit(A, now());
         let records = l.journal_mut().records().unwrap();
-        let json = serde_json::to_string(&records)
-            .unwrap()
-            .replace("\"amount\":\"1200\"", "\"amount\":\"12e\"");
-        assert!(json.contains("12e"));
-        kv.set("tally:v1:b:tab1:s:0", &packing::encode(json.as_bytes()))
-            .unwrap();
+        let json = serde_json::to_string(&records).unwrap();
+        let kv = Rc::new(MemoryKv::new());
+        legacy_segment(&kv, json.as_bytes(), 2);
+        assert_eq!(open(&kv, "tab2").state().events().len(), 1);
+        legacy_segment(
+            &kv,
+            json.replace("\"amount\":\"1200\"", "\"amount\":\"12e\"")
+                .as_bytes(),
+            2,
+        );
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.state().events().len(), 0);
         assert!(reopened.journal().report().quarantined[0]
             .2
             .contains("unreadable records"));
 
-        // Format 2: a record of a kind no version writes.
+        // Format 2 (binary, written by the version before this one): a
+        // record of a kind no version writes.
+        let mut bytes = vec![FORMAT_BINARY];
+        for r in &records {
+            r.encode(&mut bytes);
+        }
         let kv = Rc::new(MemoryKv::new());
-        let mut l = open(&kv, "tab1");
-        l.submit(A, now());
-        let text = kv.get("tally:v1:b:tab1:s:0").unwrap().unwrap();
-        let mut bytes = packing::decode(&text, 1 << 20).unwrap();
-        assert_eq!(bytes[0], FORMAT_BINARY);
+        legacy_segment(&kv, &bytes, 2);
+        assert_eq!(open(&kv, "tab2").state().events().len(), 1);
         bytes[1] = 9;
-        kv.set("tally:v1:b:tab1:s:0", &packing::encode(&bytes))
-            .unwrap();
+        legacy_segment(&kv, &bytes, 2);
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.state().events().len(), 0);
         let why = &reopened.journal().report().quarantined[0].2;
@@ -830,9 +1217,11 @@ mod tests {
         ] {
             l.submit(raw, now());
         }
-        let key = "tally:v1:b:tab1:s:0";
+        let key = "tally:v1:c:tab1:s:0";
         let text = kv.get(key).unwrap().unwrap();
-        let written: Vec<Record> = decode_segment(&text).unwrap();
+        let written = decode_segment::<Record>(&text, "c:tab1", 0, None)
+            .unwrap()
+            .records;
         assert_eq!(written.len(), 10);
         let chars: Vec<char> = text.chars().collect();
         let mut rng = crate::rng::SeededRng::new(12);
@@ -849,10 +1238,10 @@ mod tests {
                 _ => damaged.insert(at, other),
             }
             let damaged: String = damaged.into_iter().collect();
-            match decode_segment::<Record>(&damaged) {
+            match decode_segment::<Record>(&damaged, "c:tab1", 0, None) {
                 Err(_) => refused += 1,
-                Ok(records) => {
-                    assert_eq!(records, written, "misread after damage at {at}");
+                Ok(segment) => {
+                    assert_eq!(segment.records, written, "misread after damage at {at}");
                     same += 1;
                 }
             }
@@ -865,7 +1254,7 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");
         l.submit(A, now());
-        kv.set("tally:v1:b:tab1:s:0", &packing::encode(&[7, 1, 2, 3]))
+        kv.set("tally:v1:c:tab1:s:0", &packing::encode(&[7, 1, 2, 3]))
             .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.state().events().len(), 0);
@@ -909,7 +1298,7 @@ mod tests {
             .keys()
             .unwrap()
             .iter()
-            .filter(|k| k.starts_with("tally:v1:b:"))
+            .filter(|k| k.starts_with("tally:v1:c:"))
             .all(|k| k.contains(":tab1:") || k.contains(":tab2:")));
     }
 
@@ -1134,5 +1523,159 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         assert!(SegmentJournal::<_, Record>::open(kv.clone(), "a:b", now()).is_err());
         assert!(SegmentJournal::<_, Record>::open(kv, "", now()).is_err());
+    }
+
+    /// A writer `tab1` with `segments` closed segments and an open one, and
+    /// how many events it counted.
+    fn closed_segments(kv: &Rc<MemoryKv>, segments: u64) -> usize {
+        let mut l = open(kv, "tab1");
+        let filler = segment_filler();
+        let mut i = 0;
+        while kv.get(&head_key("c:tab1")).unwrap().is_none()
+            || head_of(kv, "c:tab1").open < segments
+        {
+            l.submit(
+                &filler.replace("\"amount\":1", &format!("\"amount\":{i}")),
+                now(),
+            );
+            i += 1;
+        }
+        l.state().events().len()
+    }
+
+    fn head_of(kv: &MemoryKv, stem: &str) -> Head {
+        let text = kv.get(&head_key(stem)).unwrap().expect("a head");
+        Head::parse(&text, stem, true).expect("a sealed head")
+    }
+
+    #[test]
+    fn a_head_changed_by_one_digit_is_set_aside_and_its_segments_reported() {
+        let kv = Rc::new(MemoryKv::new());
+        let counted = closed_segments(&kv, 2);
+        let key = head_key("c:tab1");
+        let text = kv.get(&key).unwrap().unwrap();
+        // One digit less in the open segment's count: without the seal this
+        // silently dropped the last commit.
+        let Head {
+            open: last, count, ..
+        } = head_of(&kv, "c:tab1");
+        let damaged = text.replacen(&format!(" {count} "), &format!(" {} ", count - 1), 1);
+        assert_ne!(damaged, text);
+        kv.set(&key, &damaged).unwrap();
+        let reader = open(&kv, "reader");
+        let report = reader.journal().report();
+        assert_eq!(report.quarantined.len(), 1, "{report:?}");
+        assert!(report.quarantined[0].2.contains("fails its seal"));
+        // Its segments stay where they are, reported (the first one is what
+        // a commit under way would leave, so it is not named).
+        let others: Vec<String> = (1..=last).map(|i| segment_key("c:tab1", i)).collect();
+        assert_eq!(report.unclaimed, others);
+        assert!(kv.get("tally:v1:c:tab1:s:0").unwrap().is_some());
+        assert!(counted > 0);
+        // The same head copied over another writer's is refused as well.
+        let kv = Rc::new(MemoryKv::new());
+        closed_segments(&kv, 1);
+        open(&kv, "tab2").submit(A, now());
+        kv.set(
+            &head_key("c:tab2"),
+            &kv.get(&head_key("c:tab1")).unwrap().unwrap(),
+        )
+        .unwrap();
+        let report = open(&kv, "reader").journal().report().clone();
+        assert_eq!(report.quarantined[0].0, "tally:v1:c:tab2:head");
+    }
+
+    #[test]
+    fn an_earlier_copy_of_a_closed_segment_is_reported() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        l.submit(A, now());
+        let early = kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap();
+        l.submit(B, now());
+        l.submit(&segment_filler(), now());
+        l.submit(A, now());
+        assert!(head_of(&kv, "c:tab1").open > 0);
+        assert!(open(&kv, "reader").journal().report().is_clean());
+        let counted = open(&kv, "reader").state().events().len();
+        kv.set("tally:v1:c:tab1:s:0", &early).unwrap();
+        let reader = open(&kv, "reader");
+        let report = reader.journal().report();
+        assert_eq!(report.quarantined.len(), 1, "{report:?}");
+        assert_eq!(report.quarantined[0].0, "tally:v1:c:tab1:s:0");
+        assert!(report.messages()[0].contains("earlier copy"));
+        // Nothing is read from a copy that is not what was committed: B,
+        // only in the segment set aside, is not counted; the later segments
+        // still are (the filler, and A again, from its resend).
+        assert_eq!(counted, 3);
+        assert_eq!(reader.state().events().len(), 2);
+        assert!(reader.state().submissions().iter().all(|s| s.raw != B));
+    }
+
+    #[test]
+    fn an_earlier_copy_of_the_open_segment_never_revives_a_failed_commit() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        assert_eq!(l.submit(A, now()).label(), "Accepted");
+        // B's commit: its records reach the segment, its head write fails.
+        kv.crash_after(3);
+        assert!(l.submit(B, now()).is_retryable());
+        kv.recover();
+        let with_b = kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap();
+        // The next commit overwrites B's records; its own commit then fails.
+        kv.crash_after(2);
+        assert!(l.submit(&event(1), now()).is_retryable());
+        kv.recover();
+        assert_eq!(open(&kv, "reader").state().events().len(), 1);
+        // The segment's value from before is written back: B's records now
+        // sit where the head counts committed ones.
+        kv.set("tally:v1:c:tab1:s:0", &with_b).unwrap();
+        let reader = open(&kv, "reader");
+        let report = reader.journal().report();
+        assert!(reader.state().events().is_empty(), "B is not counted");
+        assert_eq!(report.quarantined.len(), 1, "{report:?}");
+        assert!(report.quarantined[0].2.contains("earlier copy"));
+    }
+
+    #[test]
+    fn a_huge_open_index_costs_one_finding_not_one_per_index() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        l.submit(A, now());
+        kv.set(
+            "tally:v1:b:old:s:0",
+            &kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap(),
+        )
+        .unwrap();
+        // An earlier version's head (no seal) with digits added.
+        kv.set(
+            "tally:v1:b:old:head",
+            r#"{"open":18446744073709551615,"count":2}"#,
+        )
+        .unwrap();
+        let reader = open(&kv, "reader");
+        let report = reader.journal().report();
+        assert_eq!(
+            report.missing,
+            ["tally:v1:b:old:s:1 and the 18446744073709551614 after it"]
+        );
+        // Segment 0 of c:tab1 copied under b:old names its own place.
+        assert!(
+            report.quarantined[0].2.contains("segment 0 of c:tab1"),
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn a_tab_whose_head_vanished_moves_its_old_segments_aside_before_writing() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        l.submit(A, now());
+        let before = kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap();
+        kv.remove(&head_key("c:tab1")).unwrap();
+        l.journal_mut().refresh().unwrap();
+        assert_eq!(l.submit(B, now()).label(), "Accepted");
+        let report = l.journal().report();
+        assert_eq!(report.quarantined.len(), 1, "{report:?}");
+        assert_eq!(kv.get(&report.quarantined[0].1).unwrap(), Some(before));
     }
 }

@@ -4,9 +4,11 @@
 //! outside [`FAMILY`] (`tally:`) is ever read or written, because a GitHub
 //! Pages origin is shared by all of a user's sites. Keys of another prefix
 //! (another version's layout) are reported, never touched. The journal's
-//! record format changed within this prefix: a new family of writer keys
-//! ([`WRITTEN`]) beside the one earlier versions read and wrote
-//! ([`READ_ONLY`]), which stays readable and is never written again.
+//! format changed twice within this prefix, each time as a new family of
+//! writer keys ([`WRITTEN`]) beside the ones earlier versions wrote
+//! ([`READ_ONLY`]), which stay readable and are never written again: a tab
+//! still running an earlier version reads only the families it knows, so it
+//! never meets a key it would take for damage.
 
 use chrono::{DateTime, Utc};
 
@@ -15,14 +17,14 @@ pub const PREFIX: &str = "tally:v1:";
 /// Every Tally key, of any version, starts with this.
 pub const FAMILY: &str = "tally:";
 
-/// The journal family a writer of this version writes: `b:<writer>` keys,
-/// whose segments are of format 2 (binary).
-pub const WRITTEN: &str = "b:";
-/// The journal family of earlier versions: `w:<writer>` keys, segments of
-/// format 1 (JSON). Read, never written: a tab still running an earlier
-/// version sees only this family, so it never meets a segment it cannot
-/// read (it would set it aside as damaged).
-pub const READ_ONLY: &str = "w:";
+/// The journal family a writer of this version writes: `c:<writer>` keys,
+/// whose segments (format 3) name the writer and index they belong to and
+/// whose head is sealed by a checksum (see the journal's contract).
+pub const WRITTEN: &str = "c:";
+/// The journal families of earlier versions, read and never written:
+/// `b:<writer>` (format 2, binary, unsealed heads) and `w:<writer>`
+/// (format 1, JSON).
+pub const READ_ONLY: [&str; 2] = ["b:", "w:"];
 
 /// A writer's keys start with its stem: its family, then its id.
 pub fn stem(writer: &str) -> String {

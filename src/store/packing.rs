@@ -63,6 +63,13 @@ fn alphabet(v: u32) -> char {
 /// Unpacks and decompresses text made by [`encode`], refusing more than
 /// `max_len` bytes of output.
 pub fn decode(text: &str, max_len: usize) -> Result<Vec<u8>, DecodeError> {
+    decode_checked(text, max_len).map(|(bytes, _)| bytes)
+}
+
+/// Like [`decode`], with the adler32 of the output that zlib's trailer
+/// holds (and decompression verified), so a caller can tell one content
+/// from another without reading it again.
+pub fn decode_checked(text: &str, max_len: usize) -> Result<(Vec<u8>, u32), DecodeError> {
     let rest = text
         .strip_prefix(HEADER)
         .ok_or_else(|| DecodeError("unknown segment encoding".into()))?;
@@ -90,7 +97,11 @@ pub fn decode(text: &str, max_len: usize) -> Result<Vec<u8>, DecodeError> {
         )));
     }
     bytes.truncate(len);
+    let adler = bytes
+        .last_chunk::<4>()
+        .map_or(0, |trailer| u32::from_be_bytes(*trailer));
     decompress_to_vec_zlib_with_limit(&bytes, max_len)
+        .map(|out| (out, adler))
         .map_err(|e| DecodeError(format!("segment data is damaged ({:?})", e.status)))
 }
 

@@ -22,6 +22,8 @@ pub struct LoadReport {
     pub other_versions: Vec<String>,
     /// Segments a head counts on that are missing.
     pub missing: Vec<String>,
+    /// Segments no head counts: left where they are, not counted.
+    pub unclaimed: Vec<String>,
 }
 
 impl LoadReport {
@@ -31,6 +33,7 @@ impl LoadReport {
             && self.left_in_place.is_empty()
             && self.other_versions.is_empty()
             && self.missing.is_empty()
+            && self.unclaimed.is_empty()
     }
 
     /// One line per finding, in words a user can act on.
@@ -52,6 +55,11 @@ impl LoadReport {
                 "{key} is missing; the events it held cannot be shown."
             ));
         }
+        for key in &self.unclaimed {
+            out.push(format!(
+                "{key} is a journal segment that no head counts (a write or a clear was interrupted, or its head was damaged or removed); it was left in place and not counted."
+            ));
+        }
         out
     }
 
@@ -61,6 +69,7 @@ impl LoadReport {
         self.left_in_place.extend(other.left_in_place);
         self.other_versions.extend(other.other_versions);
         self.missing.extend(other.missing);
+        self.unclaimed.extend(other.unclaimed);
     }
 }
 
