@@ -185,7 +185,7 @@ pub fn Nav(route: ReadSignal<Route>) -> impl IntoView {
 
 /// The address of an event's story.
 pub fn event_href(id: &crate::pipeline::fingerprint::Fingerprint) -> String {
-    format!("{}{}", Route::Event.hash(), id.as_str())
+    format!("{}{}", Route::Event.hash(), id)
 }
 
 /// The event id the address names, on the event page.

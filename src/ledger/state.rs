@@ -333,15 +333,7 @@ impl LedgerState {
         let mut events: Vec<String> = self
             .events
             .iter()
-            .map(|e| {
-                format!(
-                    "{} {} {} {}",
-                    e.event_id.as_str(),
-                    e.client_id,
-                    e.metric,
-                    e.amount
-                )
-            })
+            .map(|e| format!("{} {} {} {}", e.event_id, e.client_id, e.metric, e.amount))
             .collect();
         events.sort();
         let mut statuses: Vec<String> = self

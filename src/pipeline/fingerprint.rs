@@ -23,35 +23,45 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
 
 const CONTENT_TAG: &[u8] = b"tally/event-content/v1";
 const KEY_TAG: &[u8] = b"tally/idempotency-key/v1";
 const RAW_TAG: &[u8] = b"tally/raw-jcs/v1";
 const TEXT_TAG: &[u8] = b"tally/raw-text/v1";
 
-/// A SHA-256 digest in lowercase hex. Deserializing validates the shape, so
-/// damaged storage cannot smuggle in a malformed id.
+/// A SHA-256 digest. Shown and serialized as lowercase hex; deserializing
+/// validates the shape, so damaged storage cannot smuggle in a malformed id.
 ///
-/// Shared text: the ledger keeps each id in several indexes and statuses,
-/// and a reload builds them for every event, so a clone is a reference
-/// count, not a copy.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// Kept as its 32 bytes, not as text: the ledger keeps each id in several
+/// indexes and statuses and a reload builds them for every event, and bytes
+/// are copied without an allocation and read from storage without being
+/// turned into hex (allocating and formatting three ids an event were a
+/// fifth of a reload's work).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
-pub struct Fingerprint(Arc<str>);
+pub struct Fingerprint([u8; 32]);
 
-/// Hashes the first 16 hex digits only: a digest's bits are uniform, so 64
-/// of them tell ids apart as well as all 256 do (equal ids still hash
-/// equally), at a quarter of the hashing.
+/// As hex, like the text form it had: statuses are compared by their debug
+/// form across versions (see `LedgerState::comparable`).
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Fingerprint").field(&self.hex()).finish()
+    }
+}
+
+/// Hashes the first 8 bytes only: a digest's bits are uniform, so 64 of
+/// them tell ids apart as well as all 256 do (equal ids still hash equally).
 impl Hash for Fingerprint {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0[..16.min(self.0.len())].hash(state);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&self.0[..8]);
+        state.write_u64(u64::from_le_bytes(first));
     }
 }
 
 impl From<Fingerprint> for String {
     fn from(f: Fingerprint) -> String {
-        f.0.to_string()
+        f.hex()
     }
 }
 
@@ -64,49 +74,58 @@ impl TryFrom<String> for Fingerprint {
 }
 
 impl Fingerprint {
-    /// The full hex digest.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// The full digest in lowercase hex (64 digits).
+    pub fn hex(&self) -> String {
+        self.to_string()
     }
 
     /// The first 12 hex digits, enough to tell events apart on screen.
-    pub fn short(&self) -> &str {
-        &self.0[..12.min(self.0.len())]
+    pub fn short(&self) -> String {
+        let mut text = self.hex();
+        text.truncate(12);
+        text
     }
 
     /// The digest's 32 bytes (its stored form).
     pub fn to_bytes(&self) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        let hex = self.0.as_bytes();
-        // The hex is valid by construction (parse and digest make it).
-        let nibble = |c: u8| {
-            if c >= b'a' {
-                c - b'a' + 10
-            } else {
-                c.wrapping_sub(b'0')
-            }
-        };
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = (nibble(hex[2 * i]) << 4) | nibble(hex[2 * i + 1]);
-        }
-        out
+        self.0
     }
 
     /// The digest whose bytes are these.
     pub fn from_bytes(bytes: &[u8; 32]) -> Fingerprint {
-        Fingerprint(hex(bytes))
+        Fingerprint(*bytes)
     }
 
-    /// Accepts a digest only if it has the exact shape of one.
+    /// Accepts a digest only if it has the exact shape of one: 64 lowercase
+    /// hex digits.
     pub fn parse(text: &str) -> Option<Fingerprint> {
-        let ok = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        ok.then(|| Fingerprint(text.into()))
+        let digit = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let text = text.as_bytes();
+        if text.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+            *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
+        }
+        Some(Fingerprint(out))
     }
 }
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut digits = [0u8; 64];
+        for (pair, &b) in digits.chunks_exact_mut(2).zip(&self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 15)];
+        }
+        // ASCII digits are always UTF-8.
+        f.write_str(std::str::from_utf8(&digits).unwrap_or_default())
     }
 }
 
@@ -118,21 +137,7 @@ fn digest(tag: &[u8], parts: &[&[u8]]) -> Fingerprint {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }
-    Fingerprint(hex(&h.finalize().into()))
-}
-
-/// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8; 32]) -> Arc<str> {
-    // Digits into a buffer, then one allocation: pushing each char to a
-    // String and copying it into the Arc was a tenth of a reload's work.
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut digits = [0u8; 64];
-    for (pair, &b) in digits.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 15)];
-    }
-    // ASCII digits are always UTF-8.
-    Arc::from(std::str::from_utf8(&digits).unwrap_or_default())
+    Fingerprint(h.finalize().into())
 }
 
 /// The content identity of a normalized event.
@@ -253,10 +258,10 @@ mod tests {
     #[test]
     fn stored_digests_are_validated() {
         let f = key_id("c", "k");
-        assert_eq!(Fingerprint::parse(f.as_str()), Some(f.clone()));
+        assert_eq!(Fingerprint::parse(&f.hex()), Some(f.clone()));
         assert_eq!(f.short().len(), 12);
         assert_eq!(Fingerprint::parse("xyz"), None);
-        assert_eq!(Fingerprint::parse(&f.as_str().to_uppercase()), None);
+        assert_eq!(Fingerprint::parse(&f.hex().to_uppercase()), None);
     }
 
     #[test]
@@ -273,6 +278,6 @@ mod tests {
             h.update(part);
         }
         let expected: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(content_id(&n).as_str(), expected);
+        assert_eq!(content_id(&n).hex(), expected);
     }
 }

@@ -80,10 +80,25 @@ pub fn decode_checked(text: &str, max_len: usize) -> Result<(Vec<u8>, u32), Deco
         .parse()
         .map_err(|_| DecodeError("bad segment length".into()))?;
     let mut bytes = Vec::with_capacity(len.min(max_len));
+    let mut values = alphabet_values(body);
+    // Eight values are 120 bits, exactly 15 bytes: written at once, where
+    // pushing them one at a time was a tenth of a reload's work.
+    let (group, count) = loop {
+        let (mut group, mut count) = (0u128, 0);
+        while count < 8 {
+            let Some(v) = values.next() else { break };
+            group = (group << 15) | u128::from(v?);
+            count += 1;
+        }
+        if count < 8 {
+            break (group, count);
+        }
+        bytes.extend_from_slice(&group.to_be_bytes()[1..]);
+    };
+    // The last values, fewer than eight, bit by bit.
     let (mut acc, mut bits) = (0u32, 0u32);
-    for v in alphabet_values(body) {
-        let v = v?;
-        acc = ((acc << 15) | v) & 0x3FFF_FFFF;
+    for i in (0..count).rev() {
+        acc = ((acc << 15) | ((group >> (15 * i)) as u32 & 0x7FFF)) & 0x3FFF_FFFF;
         bits += 15;
         while bits >= 8 {
             bits -= 8;
