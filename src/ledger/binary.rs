@@ -139,7 +139,7 @@ fn read_verdict(
 ) -> Result<Verdict, String> {
     match input.u8()? {
         ACCEPTED => Ok(Verdict::Accepted {
-            event: read_event(input, id, at)?,
+            event: Box::new(read_event(input, id, at)?),
         }),
         DUPLICATE => Ok(Verdict::Duplicate {
             of: read_fingerprint(input)?,

@@ -327,7 +327,9 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
                 existing: existing.clone(),
                 candidate: Some(Box::new(candidate)),
             },
-            _ => Verdict::Accepted { event: candidate },
+            _ => Verdict::Accepted {
+                event: Box::new(candidate),
+            },
         };
         let told = verdict.told();
         self.state.set_status(index, status, told);

@@ -108,7 +108,7 @@ pub enum Verdict {
     /// Committed as a new event.
     Accepted {
         /// The event, with its identity.
-        event: Event,
+        event: Box<Event>,
     },
     /// Already committed.
     Duplicate {

@@ -147,7 +147,7 @@ impl LedgerState {
                 }
                 let told = verdict.told();
                 let status = match verdict {
-                    Verdict::Accepted { event } => self.decide(event),
+                    Verdict::Accepted { event } => self.decide(*event),
                     Verdict::Duplicate {
                         candidate: Some(event),
                         ..
