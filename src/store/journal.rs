@@ -41,6 +41,10 @@
 //!   before its head) and goes unreported; an earlier value of a head is a
 //!   consistent earlier state, read as the writer's last commits lost; and
 //!   zlib's adler32 misses some deliberate edits of incompressible data.
+//!   The other way round, one false alarm: what a commit cut short left in
+//!   a new segment, found by the same tab after a reload, is moved aside
+//!   and reported (not counted either way) when it is the tab's first
+//!   segment or the tab committed more before reopening that place.
 //! - **Closed segments hold only committed records.** A failed commit can
 //!   leave records the head never counted in the open segment; the next
 //!   commit overwrites them, and if that commit opens a new segment, the old
@@ -280,6 +284,10 @@ pub struct SegmentJournal<K: KeyValue, R> {
     /// A write of this writer failed: its open segment may hold records the
     /// head does not count, which must not survive the segment's closing.
     dirty: bool,
+    /// The segments this journal has written or tried to write: one of
+    /// these found in storage is its own (perhaps a failed commit's), any
+    /// other it must not write over.
+    attempted: BTreeSet<u64>,
     /// A writer's head left storage since the last scan (another tab
     /// cleared the data): what was handed out must be derived again.
     vanished: bool,
@@ -309,6 +317,7 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             report: LoadReport::default(),
             now,
             dirty: false,
+            attempted: BTreeSet::new(),
             vanished: false,
             last: None,
             entries: PhantomData,
@@ -382,6 +391,8 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             self.writers.remove(&writer);
             if writer == self.stem {
                 self.dirty = false;
+                // What it wrote before is no longer its own to overwrite.
+                self.attempted.clear();
             }
             self.vanished = true;
         }
@@ -446,6 +457,12 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             _ => 0,
         };
         let reuse = first > 0;
+        // What this writer's open segment held when last read: it must
+        // still begin that segment, or the writer started over (its data
+        // was cleared and written again) and what was handed out must be
+        // derived again.
+        let known: Vec<Vec<u8>> = previous.open.iter().map(|(_, b)| b.clone()).collect();
+        let known_at = previous.closed.len();
         let mut data = WriterData {
             head: Some(head),
             closed: if reuse { previous.closed } else { Vec::new() },
@@ -479,6 +496,11 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
                 Ok(found) => found,
                 Err(why) => {
                     self.set_aside(&key, &text, &why, report)?;
+                    if !open {
+                        // What would have vouched for the segment before
+                        // it is gone; the head still vouches for the last.
+                        self.settle(&mut data, pending.take(), None, report)?;
+                    }
                     continue;
                 }
             };
@@ -527,12 +549,23 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             report
                 .missing
                 .push(missing_range(writer, expected, head.open));
-            self.settle(&mut data, pending.take(), None, report)?;
+            if expected < head.open {
+                // A closed segment is missing between the last one read and
+                // the head's chain: nothing can vouch for the one before.
+                self.settle(&mut data, pending.take(), None, report)?;
+            }
         }
         let recorded = head.proof.map(|p| p.chain);
         self.settle(&mut data, pending.take(), recorded, report)?;
         if let Some(recorded) = recorded {
             data.chain = recorded;
+        }
+        let kept = known.iter().enumerate().all(|(i, bytes)| {
+            data.record(known_at + i)
+                .is_some_and(|r| binary_form(r) == *bytes)
+        });
+        if !kept {
+            self.vanished = true;
         }
         Ok(data)
     }
@@ -569,13 +602,25 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
         quarantine(&self.kv, key, text, why, self.now, report)
     }
 
-    /// Makes `key` free for this writer's first write to it: whatever holds
-    /// it is moved aside and reported; if it cannot be moved (storage full),
-    /// nothing is written over it.
-    fn claim_key(&mut self, key: &str) -> Result<(), StoreError> {
+    /// Makes `key`, this writer's segment `index`, free for its first write
+    /// in this session: whatever holds it is moved aside and reported; if it
+    /// cannot be moved (storage full), nothing is written over it. Except
+    /// what a commit of this writer from this very state left when it was
+    /// cut short (a crash, a full storage) before a reload: a segment of
+    /// this writer and index that follows exactly the segments this one
+    /// will (`chain_before`). The first segment has nothing before it to
+    /// tell such a leftover from a writer's data whose head was lost, so
+    /// that one is always moved aside.
+    fn claim_key(&mut self, key: &str, index: u64, chain_before: u64) -> Result<(), StoreError> {
         let Some(text) = self.kv.get(key)? else {
             return Ok(());
         };
+        let leftover = index > 0
+            && decode_segment::<R>(&text, &self.stem, index, None)
+                .is_ok_and(|s| s.chain_before == Some(chain_before));
+        if leftover {
+            return Ok(());
+        }
         let mut report = LoadReport::default();
         let why = "a segment no head counted, found where this tab writes next";
         self.set_aside(key, &text, why, &mut report)?;
@@ -786,12 +831,14 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
             }),
         };
         let head_text = head.to_text(&self.stem);
-        let fresh = mine.head.is_none() || index != current;
         let key = segment_key(&self.stem, index);
-        if fresh && !self.dirty {
+        // A segment its head does not count yet, and that this journal has
+        // not written before: whatever holds the key is not its own.
+        let fresh = mine.head.is_none() || index != current;
+        if self.attempted.insert(index) && fresh {
             // A segment this writer never wrote is already there: its head
             // was lost or set aside. Move it aside rather than overwrite it.
-            self.claim_key(&key)?;
+            self.claim_key(&key, index, chain_after)?;
         }
         self.dirty = true; // until every write below has succeeded
         if let Some(committed) = closing {
@@ -1677,5 +1724,108 @@ mod tests {
         let report = l.journal().report();
         assert_eq!(report.quarantined.len(), 1, "{report:?}");
         assert_eq!(kv.get(&report.quarantined[0].1).unwrap(), Some(before));
+    }
+
+    #[test]
+    fn one_damaged_closed_segment_takes_only_itself_aside() {
+        let kv = Rc::new(MemoryKv::new());
+        closed_segments(&kv, 3);
+        let counted = open(&kv, "reader").state().events().len();
+        let key = segment_key("c:tab1", 1);
+        let text = kv.get(&key).unwrap().unwrap();
+        let damaged: String = text.chars().rev().collect();
+        kv.set(&key, &damaged).unwrap();
+        let reader = open(&kv, "reader");
+        let moved: Vec<&str> = reader
+            .journal()
+            .report()
+            .quarantined
+            .iter()
+            .map(|q| q.0.as_str())
+            .collect();
+        assert_eq!(
+            moved,
+            [key.as_str()],
+            "segment 0 before it is still vouched for"
+        );
+        assert!(reader.state().events().len() < counted);
+        assert!(reader.state().submissions().iter().any(|s| s.id.seq == 0));
+    }
+
+    #[test]
+    fn with_the_open_segment_missing_the_head_still_checks_the_last_closed_one() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        let sized = |n: usize| {
+            format!(
+                r#"{{"client":"c","metric":"m{n}","amount":1,"ts":"2024-01-01","note":"{}"}}"#,
+                "x".repeat(n)
+            )
+        };
+        l.submit(A, now());
+        l.submit(&sized(SEGMENT_LIMIT / 2), now());
+        // B's commit reaches segment 0 but not the head: an earlier copy of
+        // segment 0 holding B is what a damaged store could bring back.
+        kv.crash_after(3);
+        assert!(l.submit(B, now()).is_retryable());
+        kv.recover();
+        let with_b = kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap();
+        // Closes segment 0 and fills the open segment 1.
+        l.submit(&sized(SEGMENT_LIMIT * 3 / 5), now());
+        assert_eq!(head_of(&kv, "c:tab1").open, 1);
+        kv.set("tally:v1:c:tab1:s:0", &with_b).unwrap();
+        kv.remove(&segment_key("c:tab1", 1)).unwrap();
+        let reader = open(&kv, "reader");
+        assert!(
+            reader
+                .state()
+                .events()
+                .iter()
+                .all(|e| e.client_id != "client_B"),
+            "B, told Failed, is never counted"
+        );
+        assert!(!reader.journal().report().is_clean());
+    }
+
+    #[test]
+    fn a_refresh_after_a_writer_started_over_derives_what_a_reader_does() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tab1 = open(&kv, "tab1");
+        tab1.submit(A, now());
+        let mut tab2 = open(&kv, "tab2");
+        assert_eq!(tab2.state().events().len(), 1);
+        // Another tab cleared everything; tab1 writes again from segment 0.
+        for key in kv.keys().unwrap() {
+            kv.remove(&key).unwrap();
+        }
+        tab1.journal_mut().refresh().unwrap();
+        let mut tab1 = open(&kv, "tab1");
+        tab1.submit(B, now());
+        tab1.submit(&event(1), now());
+        tab2.refresh().expect("refresh");
+        let reader = open(&kv, "reader");
+        assert_eq!(tab2.state().comparable().0, reader.state().comparable().0);
+    }
+
+    #[test]
+    fn a_tab_overwrites_what_its_own_failed_commit_left_without_an_alarm() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut l = open(&kv, "tab1");
+        l.submit(A, now());
+        // Its segment-opening commit stops after writing segment 1.
+        kv.crash_after(1);
+        assert!(l.submit(&segment_filler(), now()).is_retryable());
+        kv.recover();
+        assert!(kv.get(&segment_key("c:tab1", 1)).unwrap().is_some());
+        // A small commit still fits segment 0; then segment 1 opens for real.
+        l.submit(B, now());
+        l.submit(&segment_filler(), now());
+        assert!(head_of(&kv, "c:tab1").open > 0);
+        assert!(
+            l.journal().report().is_clean(),
+            "{:?}",
+            l.journal().report()
+        );
+        assert_eq!(open(&kv, "reader").state().events().len(), 3);
     }
 }
