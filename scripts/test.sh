@@ -20,12 +20,14 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # mid-import (it used to stay stuck) 440.7 KB, budget 442 (a clone in another
 # folder measures a few hundred bytes differently); listing every line of an
 # import ("Show more") and linking failed lines' recorded attempts 442.1 KB in
-# a fresh clone, budget 443. The budget
+# a fresh clone, budget 443. Sealed heads and self-naming segments (storage
+# damage found instead of counted around), fingerprints kept as bytes and the
+# other reload work of 2026-12-06: 452.7 KB, budget 454. The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=443
+BUNDLE_BUDGET_KB=454
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
