@@ -461,7 +461,7 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
         // still begin that segment, or the writer started over (its data
         // was cleared and written again) and what was handed out must be
         // derived again.
-        let known: Vec<Vec<u8>> = previous.open.iter().map(|(_, b)| b.clone()).collect();
+        let known = previous.open;
         let known_at = previous.closed.len();
         let mut data = WriterData {
             head: Some(head),
@@ -560,7 +560,7 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
         if let Some(recorded) = recorded {
             data.chain = recorded;
         }
-        let kept = known.iter().enumerate().all(|(i, bytes)| {
+        let kept = known.iter().enumerate().all(|(i, (_, bytes))| {
             data.record(known_at + i)
                 .is_some_and(|r| binary_form(r) == *bytes)
         });
@@ -832,12 +832,12 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         };
         let head_text = head.to_text(&self.stem);
         let key = segment_key(&self.stem, index);
-        // A segment its head does not count yet, and that this journal has
-        // not written before: whatever holds the key is not its own.
+        // A segment its head does not count yet, that this journal has not
+        // written before: whatever already holds the key is not its own (a
+        // lost or set-aside head's data), so it is moved aside, not
+        // overwritten.
         let fresh = mine.head.is_none() || index != current;
         if self.attempted.insert(index) && fresh {
-            // A segment this writer never wrote is already there: its head
-            // was lost or set aside. Move it aside rather than overwrite it.
             self.claim_key(&key, index, chain_after)?;
         }
         self.dirty = true; // until every write below has succeeded
