@@ -12,7 +12,10 @@ use super::outcome::{Kind, Status};
 use super::records::{Event, Record, SubmissionId, Verdict};
 use crate::pipeline::fingerprint::Fingerprint;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+// Keys are SHA-256 digests and tab-issued submission ids, nothing a
+// stranger can aim at one bucket, so the indexes hash with rustc's Fx hash
+// instead of SipHash: a reload inserts every submission and event into them.
+use rustc_hash::FxHashMap as HashMap;
 
 /// One entry of the raw log.
 #[derive(Debug, Clone, PartialEq, Eq)]

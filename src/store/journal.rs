@@ -246,6 +246,21 @@ fn merge_key<R: Entry>(record: &R, writer: &str) -> MergeKey {
     (clock, at, writer.to_string())
 }
 
+/// Whether `record` of `writer` merges after `last` (always, when nothing
+/// was handed out yet). Compares without building a key: a reload asks
+/// this once per record.
+fn after<R: Entry>(record: &R, writer: &str, last: Option<&MergeKey>) -> bool {
+    let (clock, at) = record.order_key();
+    last.is_none_or(|(c, t, w)| (clock, at, writer) > (*c, *t, w.as_str()))
+}
+
+/// Raises `last` to `record`'s key if it merges after it.
+fn raise<R: Entry>(last: &mut Option<MergeKey>, record: &R, writer: &str) {
+    if after(record, writer, last.as_ref()) {
+        *last = Some(merge_key(record, writer));
+    }
+}
+
 /// A key's stem names a writer of a family this version reads.
 fn writer_stem(stem: &str) -> bool {
     std::iter::once(WRITTEN)
@@ -650,7 +665,16 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
 /// Merges writers' record lists (in writer-id order) into one: repeatedly
 /// the earliest next record by (Lamport clock, time), ties to the first
 /// writer. Each writer's own order is kept, whatever its clocks did.
-fn merge<R: Entry>(lists: Vec<Vec<&R>>) -> Vec<R> {
+fn merge<R: Entry>(mut lists: Vec<Vec<&R>>) -> Vec<R> {
+    if lists.len() == 1 {
+        // One writer, the usual case: its order is the merge.
+        return lists
+            .pop()
+            .unwrap_or_default()
+            .into_iter()
+            .cloned()
+            .collect();
+    }
     let mut positions = vec![0usize; lists.len()];
     let total = lists.iter().map(Vec::len).sum();
     let mut out = Vec::with_capacity(total);
@@ -853,10 +877,7 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         self.dirty = false;
 
         for r in records {
-            let key = merge_key(r, &self.stem);
-            if self.last.as_ref().is_none_or(|last| key > *last) {
-                self.last = Some(key);
-            }
+            raise(&mut self.last, r, &self.stem);
         }
         let data = self.writers.entry(self.stem.clone()).or_default();
         data.delivered += records.len();
@@ -879,12 +900,8 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         self.last = None;
         for (writer, data) in self.writers.iter_mut() {
             data.delivered = data.len();
-            for i in 0..data.len() {
-                if let Some(key) = data.record(i).map(|r| merge_key(r, writer)) {
-                    if self.last.as_ref().is_none_or(|last| key > *last) {
-                        self.last = Some(key);
-                    }
-                }
+            for r in (0..data.len()).filter_map(|i| data.record(i)) {
+                raise(&mut self.last, r, writer);
             }
         }
         Ok(merged)
@@ -906,11 +923,7 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
             let fresh: Vec<&R> = (data.delivered..data.len())
                 .filter_map(|i| data.record(i))
                 .collect();
-            after_all &= fresh.iter().all(|r| {
-                self.last
-                    .as_ref()
-                    .is_none_or(|last| merge_key(*r, writer) > *last)
-            });
+            after_all &= fresh.iter().all(|r| after(*r, writer, self.last.as_ref()));
             lists.push(fresh);
         }
         if lists.iter().all(Vec::is_empty) {
@@ -923,12 +936,8 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         // merge would be the old one followed by the merge of the new.
         let mut last = self.last.clone();
         for (writer, data) in &self.writers {
-            for i in data.delivered..data.len() {
-                if let Some(key) = data.record(i).map(|r| merge_key(r, writer)) {
-                    if last.as_ref().is_none_or(|l| key > *l) {
-                        last = Some(key);
-                    }
-                }
+            for r in (data.delivered..data.len()).filter_map(|i| data.record(i)) {
+                raise(&mut last, r, writer);
             }
         }
         let appended = merge(lists);
