@@ -69,7 +69,7 @@ impl Entry for Record {
     fn decode(input: &mut Reader<'_>) -> Result<Record, String> {
         let tag = input.u8()?;
         let id = SubmissionId {
-            writer: input.string()?,
+            writer: input.shared()?,
             seq: input.u64()?,
         };
         let at = input.time()?;
@@ -244,7 +244,7 @@ fn read_event(
     };
     let submission = if flags & OTHER_SUBMISSION != 0 {
         SubmissionId {
-            writer: input.string()?,
+            writer: input.shared()?,
             seq: input.u64()?,
         }
     } else {

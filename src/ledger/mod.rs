@@ -58,6 +58,7 @@ use crate::pipeline::normalize::{self, Normalized, Provenance, Rejection};
 use crate::pipeline::rules::Rules;
 use crate::store::{Journal, MemoryJournal, Refresh, SegmentJournal, StoreError};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// The most events one ledger holds. It bounds every sum: 10⁷ events of at
 /// most 10¹⁸ units, in nano-units, stay far below `i128::MAX`.
@@ -70,7 +71,7 @@ pub type StoredLedger<K> = Ledger<SegmentJournal<K, Record>>;
 pub struct Ledger<J: Journal<Entry = Record>> {
     journal: J,
     state: LedgerState,
-    writer: String,
+    writer: Arc<str>,
     next_seq: u64,
     /// The mapping rules for new submissions.
     pub rules: Rules,
@@ -84,7 +85,7 @@ impl Ledger<MemoryJournal<Record>> {
         Ledger {
             journal: MemoryJournal::default(),
             state: LedgerState::default(),
-            writer: writer.into(),
+            writer: Arc::from(writer.into()),
             next_seq: 0,
             rules: Rules::default(),
             faults: FaultPlan::none(),
@@ -95,7 +96,7 @@ impl Ledger<MemoryJournal<Record>> {
 impl<J: Journal<Entry = Record>> Ledger<J> {
     /// Opens a ledger on `journal`, replaying what it holds, as `writer`.
     pub fn open(mut journal: J, writer: impl Into<String>) -> Result<Ledger<J>, StoreError> {
-        let writer = writer.into();
+        let writer: Arc<str> = Arc::from(writer.into());
         let records = journal.records()?;
         let next_seq = records
             .iter()

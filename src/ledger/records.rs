@@ -13,13 +13,15 @@ use crate::pipeline::normalize::Rejection;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// Which writer received a submission, and its number there. Writers are
 /// browser tabs; numbering per writer lets tabs append without coordination.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SubmissionId {
-    /// The tab (page load) that received the submission.
-    pub writer: String,
+    /// The tab (page load) that received the submission. Shared: every
+    /// record of a tab names it, and a reload reads tens of thousands.
+    pub writer: Arc<str>,
     /// The submission's number within that writer, from 0.
     pub seq: u64,
 }
@@ -43,7 +45,7 @@ impl SubmissionId {
             return None;
         }
         Some(SubmissionId {
-            writer: writer.to_string(),
+            writer: Arc::from(writer),
             seq: seq.parse().ok()?,
         })
     }

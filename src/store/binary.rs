@@ -13,6 +13,7 @@
 //! plain functions are smaller in the wasm bundle than a second serializer.
 
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// Appends an unsigned LEB128 integer: 7 bits a byte, low bits first.
 pub fn put_u64(out: &mut Vec<u8>, mut n: u64) {
@@ -53,12 +54,18 @@ pub fn put_time(out: &mut Vec<u8>, t: &DateTime<Utc>) {
 /// Reads what the `put_*` functions wrote, refusing damaged input.
 pub struct Reader<'a> {
     bytes: &'a [u8],
+    /// The last text [`Reader::shared`] read: a segment's records nearly
+    /// all name the same writer, so they share one allocation of it.
+    shared: Option<Arc<str>>,
 }
 
 impl<'a> Reader<'a> {
     /// Reads from the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { bytes }
+        Reader {
+            bytes,
+            shared: None,
+        }
     }
 
     /// Whether everything has been read.
@@ -148,6 +155,21 @@ impl<'a> Reader<'a> {
             .map_err(|_| "a text is not UTF-8".to_string())
     }
 
+    /// A text written by [`put_str`] that many records repeat (a writer
+    /// id): equal to the previous one read this way, it is that one shared.
+    pub fn shared(&mut self) -> Result<Arc<str>, String> {
+        let bytes = self.bytes()?;
+        let text = std::str::from_utf8(bytes).map_err(|_| "a text is not UTF-8".to_string())?;
+        match &self.shared {
+            Some(last) if **last == *text => Ok(last.clone()),
+            _ => {
+                let text: Arc<str> = Arc::from(text);
+                self.shared = Some(text.clone());
+                Ok(text)
+            }
+        }
+    }
+
     /// An instant written by [`put_time`].
     pub fn time(&mut self) -> Result<DateTime<Utc>, String> {
         let secs = i64::try_from(self.i128()?).map_err(|_| "a time is out of range")?;
@@ -160,6 +182,26 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_repeated_text_is_read_once_and_shared() {
+        let mut out = Vec::new();
+        for text in ["tab-1", "tab-1", "tab-2", "tab-1"] {
+            put_str(&mut out, text);
+        }
+        let mut r = Reader::new(&out);
+        let read: Vec<Arc<str>> = (0..4).map(|_| r.shared().unwrap()).collect();
+        assert_eq!(
+            read.iter().map(|t| &**t).collect::<Vec<_>>(),
+            ["tab-1", "tab-1", "tab-2", "tab-1"]
+        );
+        assert!(Arc::ptr_eq(&read[0], &read[1]));
+        assert!(
+            !Arc::ptr_eq(&read[1], &read[3]),
+            "only the previous text is shared"
+        );
+        assert!(r.is_empty());
+    }
 
     #[test]
     fn integers_round_trip_at_their_edges() {
