@@ -170,7 +170,7 @@ async fn submitting_twice_counts_once_and_survives_a_reload() {
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Duplicate");
     assert_eq!(
         text(&root, "[data-testid=totals]"),
-        "1 event committed, total amount 1200"
+        "1 event committed, total amount 1,200"
     );
     drop(app);
 
@@ -178,7 +178,7 @@ async fn submitting_twice_counts_once_and_survives_a_reload() {
     let (root, _app) = mounted_app().await;
     assert_eq!(
         text(&root, "[data-testid=totals]"),
-        "1 event committed, total amount 1200"
+        "1 event committed, total amount 1,200"
     );
     let tally = Tally::open().expect("open");
     assert_eq!(
@@ -225,8 +225,6 @@ async fn markup_in_an_event_is_shown_as_text() {
     type_into(&root, "#raw-event", hostile);
     button(&root, "Submit event").click();
     committed().await;
-    let area: HtmlTextAreaElement = find(&root, "#raw-event").unchecked_into();
-    web_sys::console::log_1(&format!("DEBUG textarea {:?}", area.value()).into());
     assert_eq!(
         text(&root, "td[data-field=client_id]"),
         "<img src=x onerror=alert(1)>"
@@ -268,7 +266,7 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     go("#/submit").await;
     assert_eq!(
         text(&root, "[data-testid=totals]"),
-        "1 event committed, total amount 1200"
+        "1 event committed, total amount 1,200"
     );
     assert_eq!(events_stored(), 1);
 }
@@ -456,7 +454,7 @@ async fn a_corrupted_key_at_startup_is_set_aside_and_reported() {
     );
     assert_eq!(
         text(&root, "[data-testid=totals]"),
-        "1 event committed, total amount 1200"
+        "1 event committed, total amount 1,200"
     );
     assert!(kv.get("tally:v1:w:broken:head").expect("read").is_none());
     let kept = kv
@@ -1192,6 +1190,71 @@ async fn the_raw_log_says_when_a_merge_of_tabs_revised_an_answer() {
     assert!(
         revised.contains("answered Accepted") && revised.contains("make it Conflict"),
         "{revised}"
+    );
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn a_simulator_link_opened_on_the_simulator_replaces_its_settings() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    let value = |id: &str| find(&root, id).unchecked_into::<HtmlInputElement>().value();
+    go("#/simulator?seed=3&clients=2&events=20").await;
+    assert_eq!(
+        (value("#sim-seed"), value("#sim-clients")),
+        ("3".into(), "2".into())
+    );
+    // Another run's address, pasted while the view is open.
+    go("#/simulator?seed=5&clients=3&events=30").await;
+    assert_eq!(
+        (
+            value("#sim-seed"),
+            value("#sim-clients"),
+            value("#sim-events")
+        ),
+        ("5".into(), "3".into(), "30".into())
+    );
+    let hash = window().location().hash().expect("hash");
+    assert!(
+        hash.contains("seed=5") && hash.contains("events=30"),
+        "{hash}"
+    );
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn a_simulator_setting_out_of_range_is_refused_by_name_not_changed() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/simulator?seed=3&failure=20").await;
+    let run = button(&root, "Run simulation");
+    set_number(&root, "#sim-failure", "150");
+    set_number(&root, "#sim-seed", "1.5");
+    tick().await;
+    let errors = text(&root, "[aria-labelledby=sim-title] .error");
+    assert!(
+        errors.contains("Database failure rate (%): '150' is not a whole number from 0 to 90"),
+        "{errors}"
+    );
+    assert!(disabled(&run), "a run with a refused setting cannot start");
+    // The settings in force, and the address, are the ones before the typo.
+    let hash = window().location().hash().expect("hash");
+    assert!(
+        hash.contains("failure=20") && hash.contains("seed=3"),
+        "{hash}"
+    );
+    set_number(&root, "#sim-failure", "50");
+    set_number(&root, "#sim-seed", "4");
+    tick().await;
+    assert!(root
+        .query_selector("[aria-labelledby=sim-title] .error")
+        .expect("query")
+        .is_none());
+    assert!(!disabled(&run));
+    let hash = window().location().hash().expect("hash");
+    assert!(
+        hash.contains("failure=50") && hash.contains("seed=4"),
+        "{hash}"
     );
     clear_storage();
 }

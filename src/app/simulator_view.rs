@@ -130,8 +130,9 @@ fn verdict(report: &SimReport, tabs: usize) -> String {
     let tabs = match tabs {
         0 | 1 => String::new(),
         n if report.converged => format!(
-            " {n} tabs converged; {} answers were revised when their records merged.",
-            display::count(report.revised as u64)
+            " {n} tabs converged; {} {} revised when their records merged.",
+            display::count(report.revised as u64),
+            display::plural(report.revised, "answer was", "answers were")
         ),
         n => format!(" {n} tabs did NOT converge on the same state."),
     };
@@ -163,8 +164,15 @@ impl Default for SimSession {
     }
 }
 
-fn number(ev: &leptos::ev::Event, max: u64) -> u64 {
-    event_target_value(ev).parse::<u64>().unwrap_or(0).min(max)
+/// A settings box's text as a whole number from `min` to `max`, or what is
+/// wrong with it, naming the box: a value out of range is refused, never
+/// quietly changed into another run than the one asked for.
+fn number(text: &str, label: &str, min: u64, max: u64) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|v| (min..=max).contains(v))
+        .ok_or_else(|| format!("{label}: '{text}' is not a whole number from {min} to {max}."))
 }
 
 #[component]
@@ -176,6 +184,25 @@ pub fn SimulatorView(
     // identically from it.
     let config = RwSignal::new(SimConfig::from_pairs(&query()));
     Effect::new(move |_| replace_query(Route::Simulator, &config.with(SimConfig::to_pairs)));
+    // Boxes whose text is not a valid setting, by id, with why: the run
+    // waits until they are fixed.
+    let invalid = RwSignal::new(Vec::<(&'static str, String)>::new());
+    // Another run's link opened on this view (pasted, or Back and Forward):
+    // its settings replace the form's, as they do when arriving from
+    // another view. The bare `#/simulator` (the navigation's link) names no
+    // run, so it keeps the form as it is.
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        let hash = window().location().hash().unwrap_or_default();
+        if Route::from_hash(&hash) != Route::Simulator || !hash.contains('?') {
+            return;
+        }
+        let wanted = SimConfig::from_pairs(&query());
+        if config.with_untracked(|c| *c != wanted) || invalid.with_untracked(|i| !i.is_empty()) {
+            invalid.set(Vec::new());
+            config.set(wanted);
+        }
+    });
+    on_cleanup(move || listener.remove());
     let session = use_context::<SimSession>().unwrap_or_default();
     // The session's own signals, not `split()` halves: those would belong to
     // this view and be disposed with it, so work still running after the
@@ -267,13 +294,23 @@ pub fn SimulatorView(
                       label: &'static str,
                       get: fn(&SimConfig) -> u64,
                       set: fn(&mut SimConfig, u64),
-                      max: u64| {
+                      (min, max): (u64, u64)| {
+        let on_input = move |ev: leptos::ev::Event| {
+            let checked = number(&event_target_value(&ev), label, min, max);
+            invalid.update(|i| i.retain(|(box_id, _)| *box_id != id));
+            match checked {
+                Ok(v) => config.update(|c| set(c, v)),
+                Err(why) => invalid.update(|i| i.push((id, why))),
+            }
+        };
+        let wrong = move || invalid.with(|i| i.iter().any(|(box_id, _)| *box_id == id));
         view! {
             <label for=id>{label}</label>
-            <input id=id type="number" min="0" max=max.to_string() prop:value=move || config.with(get).to_string()
-                on:input=move |ev| config.update(|c| set(c, number(&ev, max))) />
+            <input id=id type="number" min=min.to_string() max=max.to_string() prop:value=move || config.with(get).to_string()
+                aria-invalid=move || wrong().then_some("true") on:input=on_input />
         }
     };
+    let blocked = move || running.get() || invalid.with(|i| !i.is_empty());
 
     view! {
         <section class="panel" aria-labelledby="sim-title">
@@ -285,16 +322,16 @@ pub fn SimulatorView(
                 the clients' ground truth. The same seed gives the same run."
             </p>
             <div class="sim-grid">
-                {field("sim-seed", "Seed", |c| c.seed, |c, v| c.seed = v, u64::MAX)}
-                {field("sim-clients", "Clients", |c| c.clients as u64, |c, v| c.clients = v.max(1) as usize, 20)}
-                {field("sim-events", "Events per client", |c| c.events_per_client as u64, |c, v| c.events_per_client = v as usize, 20_000)}
-                {field("sim-resend", "Exact resends (%)", |c| u64::from(c.resend_per_million / 10_000), |c, v| c.resend_per_million = v as u32 * 10_000, 90)}
-                {field("sim-reshape", "Reshaped duplicates (%)", |c| u64::from(c.reshape_per_million / 10_000), |c, v| c.reshape_per_million = v as u32 * 10_000, 90)}
-                {field("sim-failure", "Database failure rate (%)", |c| u64::from(c.failure_per_million / 10_000), |c, v| c.failure_per_million = v as u32 * 10_000, 90)}
-                {field("sim-attempts", "Attempts per send", |c| u64::from(c.attempts), |c, v| c.attempts = v.max(1) as u32, 10)}
-                {field("sim-backoff", "First backoff (ms, simulated)", |c| c.backoff_ms, |c, v| c.backoff_ms = v, 60_000)}
-                {field("sim-tabs", "Tabs (2 or more: simulated tabs racing in memory)", |c| c.tabs as u64, |c, v| c.tabs = v.max(1) as usize, 8)}
-                {field("sim-refresh", "Tab refreshes before a send (%)", |c| u64::from(c.refresh_per_million / 10_000), |c, v| c.refresh_per_million = v as u32 * 10_000, 100)}
+                {field("sim-seed", "Seed", |c| c.seed, |c, v| c.seed = v, (0, u64::MAX))}
+                {field("sim-clients", "Clients", |c| c.clients as u64, |c, v| c.clients = v as usize, (1, 20))}
+                {field("sim-events", "Events per client", |c| c.events_per_client as u64, |c, v| c.events_per_client = v as usize, (1, 20_000))}
+                {field("sim-resend", "Exact resends (%)", |c| u64::from(c.resend_per_million / 10_000), |c, v| c.resend_per_million = v as u32 * 10_000, (0, 90))}
+                {field("sim-reshape", "Reshaped duplicates (%)", |c| u64::from(c.reshape_per_million / 10_000), |c, v| c.reshape_per_million = v as u32 * 10_000, (0, 90))}
+                {field("sim-failure", "Database failure rate (%)", |c| u64::from(c.failure_per_million / 10_000), |c, v| c.failure_per_million = v as u32 * 10_000, (0, 90))}
+                {field("sim-attempts", "Attempts per send", |c| u64::from(c.attempts), |c, v| c.attempts = v as u32, (1, 10))}
+                {field("sim-backoff", "First backoff (ms, simulated)", |c| c.backoff_ms, |c, v| c.backoff_ms = v, (0, 60_000))}
+                {field("sim-tabs", "Tabs (2 or more: simulated tabs racing in memory)", |c| c.tabs as u64, |c, v| c.tabs = v as usize, (1, 8))}
+                {field("sim-refresh", "Tab refreshes before a send (%)", |c| u64::from(c.refresh_per_million / 10_000), |c, v| c.refresh_per_million = v as u32 * 10_000, (0, 100))}
             </div>
             <fieldset class="points">
                 <legend>"Failure points"</legend>
@@ -314,7 +351,8 @@ pub fn SimulatorView(
             } else {
                 "With 1 tab the run goes through this browser's own storage: its events stay in your data under clients named sim…, in every view, until you Clear all data (About). Set Tabs to 2 or more to keep a run apart.".to_string()
             }}</p>
-            <button type="button" on:click=run prop:disabled=move || running.get()>"Run simulation"</button>
+            {move || invalid.get().into_iter().map(|(_, why)| view! { <p class="error" role="alert">{why}</p> }).collect_view()}
+            <button type="button" on:click=run prop:disabled=blocked>"Run simulation"</button>
             <Show when=move || running.get() || result.with(Option::is_some)>
                 <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string() aria-label="Simulation progress"></progress>
                 <span>{move || format!(" {} of {} new events", progress.get().0, progress.get().1)}</span>
