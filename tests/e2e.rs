@@ -68,7 +68,7 @@ fn e2e_submit_resubmit_and_reject_like_a_user() {
     browser.click(&submit);
     browser.wait_for_text("[data-testid=outcome-label]", |t| t == "Duplicate");
     let totals = browser.text_of("[data-testid=totals]");
-    assert_eq!(totals, "1 event committed, total amount 1200");
+    assert_eq!(totals, "1 event committed, total amount 1,200");
 
     let area = browser.find("#raw-event");
     browser.set_value(
@@ -90,7 +90,7 @@ fn e2e_submit_resubmit_and_reject_like_a_user() {
         "{provenance}"
     );
     browser.wait_for_text("[data-testid=totals]", |t| {
-        t == "2 events committed, total amount 1450.5"
+        t == "2 events committed, total amount 1,450.50"
     });
 
     browser
@@ -119,11 +119,11 @@ fn e2e_a_reload_keeps_everything() {
         ),
         "Accepted"
     );
-    assert_eq!(totals(&browser), "2 events committed, total amount 0.3");
+    assert_eq!(totals(&browser), "2 events committed, total amount 0.30");
     browser.reload();
     open_app(&browser, &server);
     browser.wait_for_text("[data-testid=totals]", |t| {
-        t == "2 events committed, total amount 0.3"
+        t == "2 events committed, total amount 0.30"
     });
     assert_eq!(
         submit(

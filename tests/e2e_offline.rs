@@ -317,7 +317,7 @@ fn e2e_works_offline_installs_and_offers_a_new_version() {
     wait_for_app(&browser);
     assert_eq!(submit(&browser, EVENT), "Accepted");
     browser.wait_for_text("[data-testid=totals]", |t| {
-        t == "1 event committed, total amount 1200"
+        t == "1 event committed, total amount 1,200"
     });
     let while_offline = server.served()[served_before..].to_vec();
     assert!(
@@ -381,7 +381,7 @@ fn e2e_works_offline_installs_and_offers_a_new_version() {
     });
     wait_for_app(&browser);
     browser.wait_for_text("[data-testid=totals]", |t| {
-        t == "1 event committed, total amount 1200"
+        t == "1 event committed, total amount 1,200"
     });
     assert_eq!(notice_text(&browser), None);
     let loaded = loaded_files(&browser);

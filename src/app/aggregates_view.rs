@@ -46,12 +46,21 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
         .map(|(_, s)| (s.sum.nanos() as f64).abs())
         .fold(0.0, f64::max)
         .max(1.0);
+    // The longest bar leaves room for the longest sum after it, at the
+    // largest font the chart uses (20 units, about 12 a character), so a
+    // sum of 22 digits stays inside the chart.
+    let longest = rows
+        .iter()
+        .map(|(_, s)| display::brief(s.sum).chars().count())
+        .max()
+        .unwrap_or(0);
+    let room = (680.0 - 190.0 - 12.0 * longest as f64).clamp(100.0, 360.0);
     let height = rows.len() * 24 + 4;
     let bars = rows
         .iter()
         .enumerate()
         .map(|(i, (k, s))| {
-            let width = ((s.sum.nanos() as f64).abs() / max * 360.0).max(1.0);
+            let width = ((s.sum.nanos() as f64).abs() / max * room).max(1.0);
             let y = i * 24;
             view! {
                 <g>

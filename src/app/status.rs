@@ -41,7 +41,12 @@ pub fn Glance(
                 display::count(g.rejected + g.conflicts)
             }), Signal::derive(move || {
                 let g = figures().0;
-                format!("{} refused with reasons, {} idempotency-key conflicts", g.rejected, g.conflicts)
+                format!(
+                    "{} refused with reasons, {} idempotency-key {}",
+                    display::count(g.rejected),
+                    display::count(g.conflicts),
+                    display::plural(g.conflicts as usize, "conflict", "conflicts")
+                )
             }))}
             {item("Waiting in Failed", "glance-waiting", Signal::derive(move || display::count(figures().1 as u64)), none)}
         </dl>

@@ -125,10 +125,14 @@ pub fn SubmitView(
             let sum = events
                 .iter()
                 .try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.amount))
-                .map_or_else(|| "out of range".to_string(), |s| s.to_string());
+                .map_or_else(
+                    || "out of range".to_string(),
+                    |s| display::amount(s, display::decimals(s)),
+                );
             let n = events.len();
             format!(
-                "{n} {} committed, total amount {sum}",
+                "{} {} committed, total amount {sum}",
+                display::count(n as u64),
                 display::plural(n, "event", "events")
             )
         })

@@ -200,6 +200,13 @@ impl Rules {
             let what = full
                 .rsplit_once(" at line ")
                 .map_or(full.as_str(), |(m, _)| m);
+            // In words for people, not the parser's: quotes, not backticks.
+            let what = if what.starts_with("EOF while parsing") {
+                "the document ends too early: a closing '}', ']' or '\"' is missing".to_string()
+            } else {
+                what.replace('`', "'")
+                    .replace("unknown field", "unknown setting")
+            };
             RulesError {
                 path: String::new(),
                 message: format!("line {}, column {}: {what}", e.line(), e.column()),
@@ -416,9 +423,11 @@ mod tests {
     fn typos_and_bad_json_are_refused() {
         let typo = Rules::from_json(r#"{"version":1,"envelopes":[],"aliases":{"amout":["a"]}}"#)
             .unwrap_err();
-        assert!(typo.message.contains("unknown field"), "{typo}");
+        assert!(typo.message.contains("unknown setting '"), "{typo}");
         let broken = Rules::from_json("{").unwrap_err();
         assert!(broken.message.starts_with("line 1, column 1: "), "{broken}");
+        assert!(broken.message.contains("ends too early"), "{broken}");
+        assert!(!typo.message.contains('`'), "{typo}");
         assert!(
             !typo.message.contains(" at line "),
             "the position is said once: {typo}"

@@ -83,7 +83,9 @@ pub fn amount(value: Amount, places: usize) -> String {
     if places > 0 {
         out.push('.');
         out.push_str(frac);
-        let zeros = places.min(2).saturating_sub(frac.len());
+        // Money reads to the cents: one decimal is never shown alone.
+        let places = places.max(2);
+        let zeros = 2usize.saturating_sub(frac.len());
         out.extend(std::iter::repeat_n('0', zeros));
         out.extend(std::iter::repeat_n(
             FIGURE_SPACE,
@@ -176,7 +178,9 @@ mod tests {
         );
         // A nine-decimal value pads the others with spaces past the cents.
         assert_eq!(amount(a("7"), 9), format!("7.00{}", "\u{2007}".repeat(7)));
-        assert_eq!(amount(a("4440.2"), 1), "4,440.2");
+        // A column of one decimal reads to the cents.
+        assert_eq!(amount(a("4440.2"), 1), "4,440.20");
+        assert_eq!(amount(a("4440"), 1), "4,440.00");
         // Asked for fewer places than the value has: all of them are shown.
         assert_eq!(amount(a("0.000000001"), 2), "0.000000001");
         assert_eq!(
@@ -188,7 +192,7 @@ mod tests {
     #[test]
     fn a_brief_amount_is_exact_to_the_cents_and_marked_when_rounded() {
         assert_eq!(brief(a("1200")), "1,200");
-        assert_eq!(brief(a("250.5")), "250.5");
+        assert_eq!(brief(a("250.5")), "250.50");
         assert_eq!(brief(a("1200.123456789")), "≈1,200.12");
         assert_eq!(brief(a("-0.005")), "≈-0.01");
     }
