@@ -66,7 +66,7 @@ fn timeline(stats: &SimStats) -> impl IntoView {
     ];
     let [before, mid, lost, storage] = stats.failures_at;
     let legend = format!(
-        "Over {} simulated: {} answered Accepted, {} duplicates caught, {} failed attempts ({} before the raw write, {} mid-request, {} lost acknowledgements{}); at most {} waiting in outboxes at once (dotted, own scale). A lost acknowledgement commits without an Accepted answer; its retry is a duplicate.",
+        "Over {} simulated: {} answered Accepted, {} duplicates caught, {} failed attempts ({} before the raw write, {} mid-request, {} lost acknowledgements{}); at most {} waiting in outboxes at once (dotted, own scale). A lost acknowledgement commits without an Accepted answer; its retry is a duplicate. These are the answers clients received: the glance's Duplicates caught counts every duplicate recorded, also those whose answer was lost, so it rises by more.",
         if span >= 1000 { format!("{} s", display::tenths(span as f64 / 1000.0)) } else { format!("{span} ms") },
         display::count(stats.accepted as u64),
         display::count(stats.duplicates as u64),
