@@ -6,16 +6,16 @@
 use crate::browser::{self, LocalStorageKv};
 use crate::ledger::{FaultPlan, Outcome};
 use crate::service;
-use crate::store::StoreError;
+use crate::store::{SharedKv, StoreError};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use std::ops::{Deref, DerefMut};
 
 /// The core service as the browser runs it.
-pub type BrowserTally = service::Tally<LocalStorageKv, fn() -> DateTime<Utc>>;
+pub type BrowserTally = service::Tally<SharedKv, fn() -> DateTime<Utc>>;
 
 /// The durable ledger the app uses.
-pub type AppLedger = crate::ledger::StoredLedger<LocalStorageKv>;
+pub type AppLedger = crate::ledger::StoredLedger<SharedKv>;
 
 /// Everything the views read and change: the core service, bound to this
 /// page's storage, clock and writer id.
@@ -38,7 +38,8 @@ impl Tally {
     /// Opens the stored state as a new writer (this page load).
     pub fn open() -> Result<Tally, StoreError> {
         let clock: fn() -> DateTime<Utc> = browser::now;
-        service::Tally::open(LocalStorageKv, clock, &browser::new_writer_id()).map(Tally)
+        let kv: SharedKv = std::rc::Rc::new(LocalStorageKv);
+        service::Tally::open(kv, clock, &browser::new_writer_id()).map(Tally)
     }
 
     /// Submits one payload; a failure waits in the outbox. The second value
@@ -73,7 +74,8 @@ impl Tally {
 pub struct AppState {
     /// The state itself: private, so every change goes through `update` or
     /// `commit` and the views re-derive.
-    tally: StoredValue<Tally>,
+    /// Local to the page's one thread: the store behind it is an `Rc`.
+    tally: StoredValue<Tally, LocalStorage>,
     revision: RwSignal<u64>,
 }
 
@@ -81,7 +83,7 @@ impl AppState {
     /// Shares `tally` with the views.
     pub fn new(tally: Tally) -> AppState {
         AppState {
-            tally: StoredValue::new(tally),
+            tally: StoredValue::new_local(tally),
             revision: RwSignal::new(0),
         }
     }

@@ -8,7 +8,7 @@
 
 use crate::ledger::{Failure, FaultPlan, Ledger, LedgerState, Outcome, Record};
 use crate::rng::SeededRng;
-use crate::store::{Journal, LaggingView, MemoryKv, SegmentJournal, StoreError};
+use crate::store::{Journal, LaggingView, MemoryKv, SegmentJournal, SharedKv, StoreError};
 use chrono::{DateTime, Utc};
 use std::rc::Rc;
 
@@ -29,7 +29,9 @@ impl<J: Journal<Entry = Record>> SimTarget for Ledger<J> {
     }
 }
 
-type TabLedger = Ledger<SegmentJournal<Rc<LaggingView<Rc<MemoryKv>>>, Record>>;
+/// Over the same store type as the app's own ledger: one copy of the
+/// journal's code in the browser build.
+type TabLedger = Ledger<SegmentJournal<SharedKv, Record>>;
 
 /// Several simulated tabs over one in-memory store, each seeing the others'
 /// writes only when it refreshes.
@@ -52,7 +54,8 @@ impl SimTabs {
         for i in 0..count.max(2) {
             let view = Rc::new(LaggingView::new(shared.clone())?);
             let writer = format!("tab{}", i + 1);
-            let journal = SegmentJournal::open(view.clone(), &writer, start)?;
+            let kv: SharedKv = view.clone();
+            let journal = SegmentJournal::open(kv, &writer, start)?;
             tabs.push((view, Ledger::open(journal, writer)?));
         }
         Ok(SimTabs {
@@ -66,7 +69,8 @@ impl SimTabs {
     /// Lets every tab see everything and catch up, then derives the state a
     /// fresh reader sees. Returns it and whether every tab agrees with it.
     pub fn converge(&mut self) -> Result<(LedgerState, bool), StoreError> {
-        let journal = SegmentJournal::open(self.shared.clone(), "reader", self.start)?;
+        let kv: SharedKv = self.shared.clone();
+        let journal = SegmentJournal::open(kv, "reader", self.start)?;
         let reader = Ledger::open(journal, "reader")?;
         let expected = reader.state().comparable();
         let mut agree = true;
