@@ -1256,6 +1256,24 @@ async fn a_simulator_setting_out_of_range_is_refused_by_name_not_changed() {
         hash.contains("failure=50") && hash.contains("seed=4"),
         "{hash}"
     );
+    // Several tabs re-derive their state as their merges reorder: a run
+    // too big for them to finish in seconds is refused, and says why.
+    set_number(&root, "#sim-clients", "4");
+    set_number(&root, "#sim-events", "1000");
+    set_number(&root, "#sim-tabs", "3");
+    tick().await;
+    let errors = text(&root, "[aria-labelledby=sim-title] .error");
+    assert!(
+        errors.contains("at most 2,000 distinct events") && errors.contains("now 4,000"),
+        "{errors}"
+    );
+    assert!(disabled(&run));
+    set_number(&root, "#sim-tabs", "1");
+    tick().await;
+    assert!(
+        !disabled(&run),
+        "one tab runs through this browser's own storage, at any size"
+    );
     clear_storage();
 }
 

@@ -10,6 +10,13 @@ use leptos::prelude::*;
 
 /// New events per slice between paints.
 const SLICE: usize = 100;
+/// New events per slice of a run with several simulated tabs.
+const TABS_SLICE: usize = 10;
+/// The most distinct events a run with several simulated tabs sends. Their
+/// lagging views merge out of order all the time, and each time a tab
+/// derives its state again, so the work grows with the square of the run:
+/// 2,000 events over 8 tabs take seconds, 80,000 took minutes.
+const TABS_MAX_EVENTS: usize = 2_000;
 
 /// One polyline over simulated time: `value` of each point, scaled to `max`.
 fn polyline(
@@ -237,11 +244,15 @@ pub fn SimulatorView(
                 let report = match SimTabs::new(tabs, refresh, crate::browser::now()) {
                     Ok(mut tabs) => {
                         tabs.set_faults(sim.fault_plan());
-                        while sim.step(&mut tabs, SLICE) > 0 {
+                        // Smaller slices than one tab's: every send may
+                        // re-derive a tab whose merge was reordered.
+                        while sim.step(&mut tabs, TABS_SLICE) > 0 {
                             set_progress.set((sim.total() - sim.remaining(), sim.total()));
                             yield_to_browser().await;
                         }
-                        sim.finish(&mut tabs);
+                        while sim.finish_step(&mut tabs, TABS_SLICE) > 0 {
+                            yield_to_browser().await;
+                        }
                         sim.report_tabs(&mut tabs)
                     }
                     Err(e) => Err(e),
@@ -276,10 +287,21 @@ pub fn SimulatorView(
                 }
                 yield_to_browser().await;
             }
-            let finishing = sim.clone();
-            state
-                .commit(move |t| finishing.borrow_mut().finish(&mut t.ledger))
-                .await;
+            // The outboxes drain a slice per commit, as the sends did.
+            loop {
+                let finishing = sim.clone();
+                let sent = state
+                    .commit_quietly(move |t| {
+                        finishing.borrow_mut().finish_step(&mut t.ledger, SLICE)
+                    })
+                    .await
+                    .unwrap_or(0);
+                if sent == 0 {
+                    break;
+                }
+                yield_to_browser().await;
+            }
+            state.commit(|_| ()).await;
             state.set_faults(saved);
             let report = state.peek(|t| sim.borrow().report(t.ledger.state()));
             if let Some(report) = report {
@@ -310,7 +332,18 @@ pub fn SimulatorView(
                 aria-invalid=move || wrong().then_some("true") on:input=on_input />
         }
     };
-    let blocked = move || running.get() || invalid.with(|i| !i.is_empty());
+    let too_big = move || {
+        config.with(|c| {
+            (c.tabs > 1 && c.clients * c.events_per_client > TABS_MAX_EVENTS).then(|| {
+                format!(
+                    "With 2 or more tabs a run sends at most {} distinct events (Clients × Events per client, now {}): each tab derives its state again whenever the tabs' records merge out of order, so a bigger run would take minutes. Lower one of them, or use 1 tab.",
+                    display::count(TABS_MAX_EVENTS as u64),
+                    display::count((c.clients * c.events_per_client) as u64)
+                )
+            })
+        })
+    };
+    let blocked = move || running.get() || invalid.with(|i| !i.is_empty()) || too_big().is_some();
 
     view! {
         <section class="panel" aria-labelledby="sim-title">
@@ -351,7 +384,7 @@ pub fn SimulatorView(
             } else {
                 "With 1 tab the run goes through this browser's own storage: its events stay in your data under clients named sim…, in every view, until you Clear all data (About). Set Tabs to 2 or more to keep a run apart.".to_string()
             }}</p>
-            {move || invalid.get().into_iter().map(|(_, why)| view! { <p class="error" role="alert">{why}</p> }).collect_view()}
+            {move || invalid.get().into_iter().map(|(_, why)| why).chain(too_big()).map(|why| view! { <p class="error" role="alert">{why}</p> }).collect_view()}
             <button type="button" on:click=run prop:disabled=blocked>"Run simulation"</button>
             <Show when=move || running.get() || result.with(Option::is_some)>
                 <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string() aria-label="Simulation progress"></progress>

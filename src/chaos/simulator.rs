@@ -276,6 +276,8 @@ pub struct Simulation {
     identities: HashSet<Identity>,
     truth: BTreeMap<(String, String), (u64, i128)>,
     parked: Vec<String>,
+    /// Once finishing: the parked payloads not retried yet, the next last.
+    draining: Option<Vec<String>>,
     clock: DateTime<Utc>,
     start: DateTime<Utc>,
     /// What happened so far.
@@ -301,6 +303,7 @@ impl Simulation {
             identities: HashSet::new(),
             truth: BTreeMap::new(),
             parked: Vec::new(),
+            draining: None,
             clock: start,
             start,
             stats: SimStats::default(),
@@ -462,22 +465,40 @@ impl Simulation {
     /// Ends the run: the database recovers and every parked payload is
     /// retried until it gets an answer, as the clients' outboxes would.
     pub fn finish<T: SimTarget>(&mut self, ledger: &mut T) {
+        while self.finish_step(ledger, usize::MAX) > 0 {}
+    }
+
+    /// Part of [`Simulation::finish`]: retries at most `max` of the parked
+    /// payloads and returns how many it retried, 0 once all were. A page
+    /// calls it a slice at a time, so it keeps responding while thousands
+    /// drain.
+    pub fn finish_step<T: SimTarget>(&mut self, ledger: &mut T, max: usize) -> usize {
         ledger.set_faults(FaultPlan::none());
-        let waiting = std::mem::take(&mut self.parked);
-        let mut left = waiting.len();
-        for text in waiting {
+        let mut waiting = match self.draining.take() {
+            Some(waiting) => waiting,
+            None => {
+                let mut parked = std::mem::take(&mut self.parked);
+                parked.reverse();
+                parked
+            }
+        };
+        let mut sent = 0;
+        while sent < max {
+            let Some(text) = waiting.pop() else { break };
+            sent += 1;
             self.stats.attempts += 1;
             let outcome = ledger.send(&text, self.clock, &mut self.rng);
             self.clock += Duration::milliseconds(1);
-            left -= 1;
             if self.record(&outcome) {
                 self.count_attempts(self.config.attempts.max(1) as usize + 1);
             } else {
                 // Real storage refused (full?): keep it parked and say so.
                 self.parked.push(text);
             }
-            self.mark(left + self.parked.len());
+            self.mark(waiting.len() + self.parked.len());
         }
+        self.draining = Some(waiting);
+        sent
     }
 
     /// Payloads still waiting after `finish` (only if real storage failed).
@@ -567,6 +588,35 @@ mod tests {
         while sim.step(&mut ledger, 37) > 0 {}
         sim.finish(&mut ledger);
         (sim.report(ledger.state()), sim.stats.clone())
+    }
+
+    #[test]
+    fn draining_the_outboxes_in_slices_is_the_same_run_as_at_once() {
+        let config = SimConfig {
+            failure_per_million: 600_000,
+            ..SimConfig::default()
+        };
+        let (whole, whole_stats) = run(config.clone());
+        let kv = Rc::new(MemoryKv::new());
+        let journal = SegmentJournal::open(kv, "sim", start()).unwrap();
+        let mut ledger = Ledger::open(journal, "sim").unwrap();
+        let mut sim = Simulation::new(config, "run1", start());
+        ledger.faults = sim.fault_plan();
+        while sim.step(&mut ledger, 37) > 0 {}
+        let mut slices = 0;
+        while sim.finish_step(&mut ledger, 3) > 0 {
+            slices += 1;
+        }
+        assert!(slices > 10, "the outboxes held many: {slices} slices");
+        assert_eq!(
+            sim.finish_step(&mut ledger, 3),
+            0,
+            "drained once, not again"
+        );
+        assert_eq!(
+            (sim.report(ledger.state()), sim.stats.clone()),
+            (whole, whole_stats)
+        );
     }
 
     #[test]
