@@ -1243,6 +1243,15 @@ async fn a_simulator_setting_out_of_range_is_refused_by_name_not_changed() {
         hash.contains("failure=20") && hash.contains("seed=3"),
         "{hash}"
     );
+    // Fixing another box leaves the refused text where the user can see it.
+    set_number(&root, "#sim-events", "31");
+    tick().await;
+    let failure: HtmlInputElement = find(&root, "#sim-failure").unchecked_into();
+    assert_eq!(failure.value(), "150");
+    assert_eq!(
+        failure.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
     set_number(&root, "#sim-failure", "50");
     set_number(&root, "#sim-seed", "4");
     tick().await;

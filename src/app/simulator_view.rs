@@ -194,6 +194,9 @@ pub fn SimulatorView(
     // Boxes whose text is not a valid setting, by id, with why: the run
     // waits until they are fixed.
     let invalid = RwSignal::new(Vec::<(&'static str, String)>::new());
+    // Counts the times the address replaced the settings: every box then
+    // shows its setting again, even one whose setting did not change.
+    let replaced = RwSignal::new(0u32);
     // Another run's link opened on this view (pasted, or Back and Forward):
     // its settings replace the form's, as they do when arriving from
     // another view. The bare `#/simulator` (the navigation's link) names no
@@ -207,6 +210,7 @@ pub fn SimulatorView(
         if config.with_untracked(|c| *c != wanted) || invalid.with_untracked(|i| !i.is_empty()) {
             invalid.set(Vec::new());
             config.set(wanted);
+            replaced.update(|n| *n += 1);
         }
     });
     on_cleanup(move || listener.remove());
@@ -326,9 +330,13 @@ pub fn SimulatorView(
             }
         };
         let wrong = move || invalid.with(|i| i.iter().any(|(box_id, _)| *box_id == id));
+        // A box is written only when its own setting changes (or the address
+        // replaced them all), so fixing one box never wipes the text another
+        // box is still refusing.
+        let shown = Memo::new(move |_| (config.with(get), replaced.get()));
         view! {
             <label for=id>{label}</label>
-            <input id=id type="number" min=min.to_string() max=max.to_string() prop:value=move || config.with(get).to_string()
+            <input id=id type="number" min=min.to_string() max=max.to_string() prop:value=move || shown.get().0.to_string()
                 aria-invalid=move || wrong().then_some("true") on:input=on_input />
         }
     };
