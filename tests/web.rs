@@ -1219,6 +1219,26 @@ async fn a_simulator_link_opened_on_the_simulator_replaces_its_settings() {
         hash.contains("seed=5") && hash.contains("events=30"),
         "{hash}"
     );
+    // The navigation's bare link keeps the settings.
+    go("#/simulator").await;
+    assert_eq!(value("#sim-seed"), "5");
+    // A value out of range in a link is refused and said, never clamped.
+    go("#/simulator?seed=6&failure=150&events=0").await;
+    let errors = text(&root, "[aria-labelledby=sim-title]");
+    assert!(
+        errors.contains("failure=150 is not a whole number from 0 to 90")
+            && errors.contains("events=0 is not a whole number from 1 to 20000"),
+        "{errors}"
+    );
+    assert_eq!(
+        (value("#sim-seed"), value("#sim-failure")),
+        ("6".into(), "20".into())
+    );
+    let hash = window().location().hash().expect("hash");
+    assert!(
+        hash.contains("failure=20") && hash.contains("events=250"),
+        "{hash}"
+    );
     clear_storage();
 }
 

@@ -189,7 +189,10 @@ pub fn SimulatorView(
 ) -> impl IntoView {
     // The settings live in the address, so a run can be shared and replays
     // identically from it.
-    let config = RwSignal::new(SimConfig::from_pairs(&query()));
+    let (read, notes) = SimConfig::from_address(&query());
+    let config = RwSignal::new(read);
+    // What the address asked for and could not have: said, not clamped.
+    let address_notes = RwSignal::new(notes);
     Effect::new(move |_| replace_query(Route::Simulator, &config.with(SimConfig::to_pairs)));
     // Boxes whose text is not a valid setting, by id, with why: the run
     // waits until they are fixed.
@@ -206,7 +209,8 @@ pub fn SimulatorView(
         if Route::from_hash(&hash) != Route::Simulator || !hash.contains('?') {
             return;
         }
-        let wanted = SimConfig::from_pairs(&query());
+        let (wanted, notes) = SimConfig::from_address(&query());
+        address_notes.set(notes);
         if config.with_untracked(|c| *c != wanted) || invalid.with_untracked(|i| !i.is_empty()) {
             invalid.set(Vec::new());
             config.set(wanted);
@@ -324,6 +328,7 @@ pub fn SimulatorView(
         let on_input = move |ev: leptos::ev::Event| {
             let checked = number(&event_target_value(&ev), label, min, max);
             invalid.update(|i| i.retain(|(box_id, _)| *box_id != id));
+            address_notes.set(Vec::new());
             match checked {
                 Ok(v) => config.update(|c| set(c, v)),
                 Err(why) => invalid.update(|i| i.push((id, why))),
@@ -392,7 +397,7 @@ pub fn SimulatorView(
             } else {
                 "With 1 tab the run goes through this browser's own storage: its events stay in your data under clients named sim…, in every view, until you Clear all data (About). Set Tabs to 2 or more to keep a run apart.".to_string()
             }}</p>
-            {move || invalid.get().into_iter().map(|(_, why)| why).chain(too_big()).map(|why| view! { <p class="error" role="alert">{why}</p> }).collect_view()}
+            {move || address_notes.get().into_iter().chain(invalid.get().into_iter().map(|(_, why)| why)).chain(too_big()).map(|why| view! { <p class="error" role="alert">{why}</p> }).collect_view()}
             <button type="button" on:click=run prop:disabled=blocked>"Run simulation"</button>
             <Show when=move || running.get() || result.with(Option::is_some)>
                 <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string() aria-label="Simulation progress"></progress>

@@ -102,30 +102,37 @@ impl SimConfig {
         ]
     }
 
-    /// Settings from address parameters; a missing or unreadable value
-    /// keeps its default, and every value is held to the range the form
-    /// allows.
-    pub fn from_pairs(pairs: &[(String, String)]) -> SimConfig {
+    /// Settings from address parameters, and a note for each value that
+    /// was refused: a missing value keeps its default, and so does one that
+    /// is not a whole number in the range the form allows (never a nearby
+    /// value in its place, which would be another run than the one shared).
+    pub fn from_address(pairs: &[(String, String)]) -> (SimConfig, Vec<String>) {
         let mut c = SimConfig::default();
+        let notes = std::cell::RefCell::new(Vec::new());
         let get = |name: &str| {
             pairs
                 .iter()
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.as_str())
         };
-        let num = |name: &str, max: u64| {
-            get(name)
-                .and_then(|v| v.parse::<u64>().ok())
-                .map(|v| v.min(max))
+        let num = |name: &str, min: u64, max: u64| {
+            let text = get(name)?;
+            let value = text.parse::<u64>().ok().filter(|v| (min..=max).contains(v));
+            if value.is_none() {
+                notes.borrow_mut().push(format!(
+                    "The address's {name}={text} is not a whole number from {min} to {max}, so the default is used."
+                ));
+            }
+            value
         };
-        let ppm = |name: &str, max: u64| num(name, max).map(|p| p as u32 * 10_000);
-        if let Some(v) = num("seed", u64::MAX) {
+        let ppm = |name: &str, max: u64| num(name, 0, max).map(|p| p as u32 * 10_000);
+        if let Some(v) = num("seed", 0, u64::MAX) {
             c.seed = v;
         }
-        if let Some(v) = num("clients", 20) {
-            c.clients = v.max(1) as usize;
+        if let Some(v) = num("clients", 1, 20) {
+            c.clients = v as usize;
         }
-        if let Some(v) = num("events", 20_000) {
+        if let Some(v) = num("events", 1, 20_000) {
             c.events_per_client = v as usize;
         }
         if let Some(v) = ppm("resend", 90) {
@@ -148,19 +155,19 @@ impl SimConfig {
                 })
                 .collect();
         }
-        if let Some(v) = num("attempts", 10) {
-            c.attempts = v.max(1) as u32;
+        if let Some(v) = num("attempts", 1, 10) {
+            c.attempts = v as u32;
         }
-        if let Some(v) = num("backoff", 60_000) {
+        if let Some(v) = num("backoff", 0, 60_000) {
             c.backoff_ms = v;
         }
-        if let Some(v) = num("tabs", 8) {
-            c.tabs = v.max(1) as usize;
+        if let Some(v) = num("tabs", 1, 8) {
+            c.tabs = v as usize;
         }
         if let Some(v) = ppm("refresh", 100) {
             c.refresh_per_million = v;
         }
-        c
+        (c, notes.into_inner())
     }
 }
 
@@ -700,16 +707,19 @@ mod tests {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
-        assert_eq!(SimConfig::from_pairs(&pairs), config);
+        assert_eq!(SimConfig::from_address(&pairs), (config, vec![]));
         let odd = [
             ("clients".to_string(), "999".to_string()),
             ("events".to_string(), "lots".to_string()),
+            ("failure".to_string(), "150".to_string()),
+            ("tabs".to_string(), "0".to_string()),
         ];
-        let read = SimConfig::from_pairs(&odd);
-        assert_eq!(read.clients, 20, "held to the form's range");
+        let (read, notes) = SimConfig::from_address(&odd);
+        assert_eq!(read, SimConfig::default(), "refused, never clamped");
+        assert_eq!(notes.len(), 4, "{notes:?}");
         assert_eq!(
-            read.events_per_client,
-            SimConfig::default().events_per_client
+            notes[0],
+            "The address's clients=999 is not a whole number from 1 to 20, so the default is used."
         );
     }
 
