@@ -49,9 +49,11 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
     // The longest bar leaves room for the longest sum after it, at the
     // largest font the chart uses (20 units, about 12 a character), so a
     // sum of 22 digits stays inside the chart.
+    // One chart reads as one column: its sums share their decimals.
+    let places = display::column_decimals(rows.iter().map(|(_, s)| &s.sum));
     let longest = rows
         .iter()
-        .map(|(_, s)| display::brief(s.sum).chars().count())
+        .map(|(_, s)| display::brief_in(s.sum, places).chars().count())
         .max()
         .unwrap_or(0);
     let room = (680.0 - 190.0 - 12.0 * longest as f64).clamp(100.0, 360.0);
@@ -67,7 +69,7 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
                     <text x="0" y=(y + 16).to_string() class="chart-label">{k.clone()}</text>
                     <rect x="180" y=(y + 4).to_string() width=display::tenths(width) height="16"
                         class=if s.sum.nanos() < 0 { "bar negative" } else { "bar" }></rect>
-                    <text x=display::tenths(186.0 + width) y=(y + 16).to_string() class="chart-value">{display::brief(s.sum)}</text>
+                    <text x=display::tenths(186.0 + width) y=(y + 16).to_string() class="chart-value">{display::brief_in(s.sum, places)}</text>
                 </g>
             }
         })

@@ -145,7 +145,7 @@ impl fmt::Display for AmountError {
             AmountError::Hex => write!(f, "hexadecimal amounts are not accepted"),
             AmountError::AmbiguousSeparators => write!(
                 f,
-                "the separators are ambiguous (is ',' a decimal comma or a thousands separator?); write the amount with a decimal point and no separators, such as 1.5 or 1200.50"
+                "the separators are ambiguous (is ',' a decimal comma or a thousands separator?); write the amount with '.' as its decimal point and no thousands separators"
             ),
             AmountError::BadGrouping => {
                 write!(f, "thousands separators must separate groups of three digits")

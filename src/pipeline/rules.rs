@@ -191,22 +191,60 @@ impl fmt::Display for RulesError {
 
 impl std::error::Error for RulesError {}
 
+/// serde_json's message in words for people, not the parser's: quotes
+/// instead of backticks, and the kinds of values as the document shows them.
+fn in_words(message: &str) -> String {
+    if message.starts_with("EOF while parsing") {
+        return "the document ends too early: a closing '}', ']' or '\"' is missing".to_string();
+    }
+    let kind = |text: &str| -> String {
+        match text {
+            "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number".into(),
+            "a sequence" => "a list [ … ]".into(),
+            "a string" => "a text in quotes".into(),
+            "a map" => "an object { … }".into(),
+            "a boolean" => "true or false".into(),
+            t if t.starts_with("struct ") => "an object { … }".into(),
+            t => t.replace('`', "'"),
+        }
+    };
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return format!("{} is here, where {} belongs", kind(found), kind(expected));
+    }
+    if let Some((variant, expected)) = message
+        .strip_prefix("unknown variant ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return format!(
+            "{} is not one of the choices, which are {}",
+            variant.replace('`', "'"),
+            expected.replace('`', "'")
+        );
+    }
+    message
+        .replace('`', "'")
+        .replace("unknown field", "unknown setting")
+}
+
 impl Rules {
     /// Reads and validates a rules document.
     pub fn from_json(text: &str) -> Result<Rules, RulesError> {
+        if text.trim().is_empty() {
+            return Err(RulesError {
+                path: String::new(),
+                message: "the rules document is empty: write one, or press Reset to start from the defaults".into(),
+            });
+        }
         let rules: Rules = serde_json::from_str(text).map_err(|e| {
             // serde_json ends its message with the position; say it once, first.
             let full = e.to_string();
             let what = full
                 .rsplit_once(" at line ")
                 .map_or(full.as_str(), |(m, _)| m);
-            // In words for people, not the parser's: quotes, not backticks.
-            let what = if what.starts_with("EOF while parsing") {
-                "the document ends too early: a closing '}', ']' or '\"' is missing".to_string()
-            } else {
-                what.replace('`', "'")
-                    .replace("unknown field", "unknown setting")
-            };
+            let what = in_words(what);
             RulesError {
                 path: String::new(),
                 message: format!("line {}, column {}: {what}", e.line(), e.column()),
@@ -427,6 +465,22 @@ mod tests {
         let broken = Rules::from_json("{").unwrap_err();
         assert!(broken.message.starts_with("line 1, column 1: "), "{broken}");
         assert!(broken.message.contains("ends too early"), "{broken}");
+        let kind = Rules::from_json(r#"{"version":"one"}"#).unwrap_err();
+        assert!(
+            kind.message
+                .ends_with("string \"one\" is here, where a whole number belongs"),
+            "{kind}"
+        );
+        let list = Rules::from_json(r#"{"version":1,"envelopes":"payload"}"#).unwrap_err();
+        assert!(
+            list.message.contains("where a list [ … ] belongs"),
+            "{list}"
+        );
+        let empty = Rules::from_json("  ").unwrap_err();
+        assert!(
+            empty.message.starts_with("the rules document is empty"),
+            "{empty}"
+        );
         assert!(!typo.message.contains('`'), "{typo}");
         assert!(
             !typo.message.contains(" at line "),

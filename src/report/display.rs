@@ -106,6 +106,16 @@ pub fn brief(value: Amount) -> String {
     }
 }
 
+/// [`brief`] for one of several figures read together (a chart's labels):
+/// all to the same decimals, up to the cents, as a table column is.
+pub fn brief_in(value: Amount, places: usize) -> String {
+    if decimals(value) > 2 {
+        format!("≈{}", mean(value, 2))
+    } else {
+        amount(value, places.min(2))
+    }
+}
+
 /// A space as wide as a digit.
 const FIGURE_SPACE: char = '\u{2007}';
 
@@ -195,6 +205,15 @@ mod tests {
         assert_eq!(brief(a("250.5")), "250.50");
         assert_eq!(brief(a("1200.123456789")), "≈1,200.12");
         assert_eq!(brief(a("-0.005")), "≈-0.01");
+    }
+
+    #[test]
+    fn brief_figures_read_together_share_their_decimals() {
+        let sums = [a("82.7"), a("7"), a("1.123")];
+        let places = column_decimals(&sums);
+        let shown: Vec<String> = sums.iter().map(|s| brief_in(*s, places)).collect();
+        assert_eq!(shown, ["82.70", "7.00", "≈1.12"]);
+        assert_eq!(brief_in(a("7"), 0), "7");
     }
 
     #[test]
