@@ -578,7 +578,7 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::Ledger;
+    use crate::ledger::{Ledger, StoredLedger};
     use crate::store::{MemoryKv, SegmentJournal};
     use std::rc::Rc;
 
@@ -586,13 +586,20 @@ mod tests {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
     }
 
-    fn run(config: SimConfig) -> (SimReport, SimStats) {
+    /// A run over an in-memory ledger with every new event sent, its
+    /// outboxes not drained yet.
+    fn sent(config: SimConfig) -> (StoredLedger<Rc<MemoryKv>>, Simulation) {
         let kv = Rc::new(MemoryKv::new());
         let journal = SegmentJournal::open(kv, "sim", start()).unwrap();
         let mut ledger = Ledger::open(journal, "sim").unwrap();
         let mut sim = Simulation::new(config, "run1", start());
         ledger.faults = sim.fault_plan();
         while sim.step(&mut ledger, 37) > 0 {}
+        (ledger, sim)
+    }
+
+    fn run(config: SimConfig) -> (SimReport, SimStats) {
+        let (mut ledger, mut sim) = sent(config);
         sim.finish(&mut ledger);
         (sim.report(ledger.state()), sim.stats.clone())
     }
@@ -604,12 +611,7 @@ mod tests {
             ..SimConfig::default()
         };
         let (whole, whole_stats) = run(config.clone());
-        let kv = Rc::new(MemoryKv::new());
-        let journal = SegmentJournal::open(kv, "sim", start()).unwrap();
-        let mut ledger = Ledger::open(journal, "sim").unwrap();
-        let mut sim = Simulation::new(config, "run1", start());
-        ledger.faults = sim.fault_plan();
-        while sim.step(&mut ledger, 37) > 0 {}
+        let (mut ledger, mut sim) = sent(config);
         let mut slices = 0;
         while sim.finish_step(&mut ledger, 3) > 0 {
             slices += 1;
