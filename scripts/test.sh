@@ -22,12 +22,15 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # import ("Show more") and linking failed lines' recorded attempts 442.1 KB in
 # a fresh clone, budget 443. Sealed heads and self-naming segments (storage
 # damage found instead of counted around), fingerprints kept as bytes and the
-# other reload work of 2026-12-06: 452.7 KB, budget 454. The budget
+# other reload work of 2026-12-06: 452.7 KB, budget 454. Later that day, one
+# store type for the app and the simulator (-5 KB) and refusals instead of
+# silent clamping, kept text in refused boxes and sliced simulator runs from
+# two outside reviews (+3.5 KB): 456.9 KB, budget 458. The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=454
+BUNDLE_BUDGET_KB=458
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
