@@ -239,13 +239,19 @@ fn e2e_works_offline_installs_and_offers_a_new_version() {
 
     // First visit: the service worker takes control and precaches every file.
     open_app(&browser, &server);
-    browser.wait_until("the service worker to control the page", || {
-        let controlled = browser.try_execute(
-            "return Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);",
-            json!([]),
-        )?;
-        (controlled == Value::Bool(true)).then_some(())
-    });
+    // Installing precaches the 1 MB wasm with its integrity checked: on a
+    // loaded 2-core machine it once took over 20 s, so this wait is longer.
+    browser.wait_until_within(
+        "the service worker to control the page",
+        std::time::Duration::from_secs(60),
+        || {
+            let controlled = browser.try_execute(
+                "return Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);",
+                json!([]),
+            )?;
+            (controlled == Value::Bool(true)).then_some(())
+        },
+    );
     let mut files: Vec<String> = std::fs::read_dir(&site)
         .expect("read the site")
         .flatten()
