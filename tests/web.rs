@@ -1428,3 +1428,44 @@ async fn a_total_with_nine_decimals_is_rounded_at_a_glance_and_exact_on_hover() 
         "no run of noise zeros: {amounts:?}"
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_raw_log_names_an_event_by_the_id_processed_lists_after_a_key_claimed_it() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    for raw in [
+        r#"{"client_id":"c_k","metric":"m","amount":20,"timestamp":"2024-06-02"}"#,
+        r#"{"client_id":"c_k","metric":"m","amount":20,"timestamp":"2024-06-02","event_id":"k3"}"#,
+    ] {
+        type_into(&root, "#raw-event", raw);
+        button(&root, "Submit event").click();
+        committed().await;
+    }
+    go("#/processed").await;
+    let listed = text(&root, "table.list tbody tr");
+    go("#/log").await;
+    let reasons: Vec<String> = (0..2)
+        .map(|i| {
+            root.query_selector_all("[data-testid=log] .reason")
+                .expect("query")
+                .item(i)
+                .and_then(|n| n.text_content())
+                .unwrap_or_default()
+        })
+        .collect();
+    // Newest first: the keyed duplicate, then the first submission.
+    let first = &reasons[1];
+    assert!(
+        first.contains("since an idempotency key claimed it"),
+        "{reasons:?}"
+    );
+    let now_id = first
+        .rsplit_once("now ")
+        .map(|(_, id)| id.split(',').next().unwrap_or_default().to_string());
+    let now_id = now_id.unwrap_or_default();
+    assert!(
+        !now_id.is_empty() && listed.contains(&now_id),
+        "{first} / {listed}"
+    );
+    clear_storage();
+}

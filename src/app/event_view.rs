@@ -31,7 +31,8 @@ pub fn EventView(
                         Relation::Reshaped | Relation::Conflict => lineage.differences(c, rules),
                         _ => Vec::new(),
                     };
-                    (c.submission.clone(), c.relation, differences)
+                    let reason = c.submission.status.reason_in(t.ledger.state());
+                    (c.submission.clone(), c.relation, differences, reason)
                 })
                 .collect();
             Some((event, verdict, provenance, chapters))
@@ -73,7 +74,7 @@ pub fn EventView(
                         A lost acknowledgement shows as the accepted submission followed by its retry, an exact resend."
                     </p>
                     <ol class="log" data-testid="event-submissions">
-                        {chapters.into_iter().map(|(s, relation, differences)| view! {
+                        {chapters.into_iter().map(|(s, relation, differences, reason)| view! {
                             <li>
                                 <div class="log-head">
                                     <strong class=format!("status status-{}", s.status.kind().label().to_lowercase())>{s.status.kind().label()}</strong>
@@ -81,7 +82,7 @@ pub fn EventView(
                                     <a href=submission_href(&s.id) title="This submission's page">{s.id.to_string()}</a>
                                     {format!(" at {}", timestamp::canonical(&s.received_at))}
                                 </div>
-                                <div class="reason">{s.status.reason()}</div>
+                                <div class="reason">{reason}</div>
                                 {(!differences.is_empty()).then(|| view! {
                                     <ul class="reasons" data-testid="event-differences">
                                         {differences.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}

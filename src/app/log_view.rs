@@ -60,7 +60,7 @@ pub fn LogView(
                 .filter(|s| matches(&s.status))
                 .skip(skip)
                 .take(PAGE_SIZE)
-                .cloned()
+                .map(|s| (s.clone(), s.status.reason_in(t.ledger.state())))
                 .collect::<Vec<_>>()
         })
     };
@@ -78,7 +78,7 @@ pub fn LogView(
             </select>
             <Pager page=page total=total />
             <ol class="log" data-testid="log">
-                {move || rows().into_iter().map(|s| view! {
+                {move || rows().into_iter().map(|(s, reason)| view! {
                     <li>
                         <div class="log-head">
                             <strong class=format!("status status-{}", s.status.kind().label().to_ascii_lowercase())>{s.status.kind().label()}</strong>
@@ -92,7 +92,7 @@ pub fn LogView(
                                     {rejection.reasons().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
                                 </ul>
                             }.into_any(),
-                            other => view! { <div class="reason">{other.reason()}</div> }.into_any(),
+                            _ => view! { <div class="reason">{reason}</div> }.into_any(),
                         }}
                         {story_of(&s.status).map(|href| view! { <a href=href class="story">"The event's story"</a> })}
                         {s.told.map(|told| view! {

@@ -487,6 +487,33 @@ mod tests {
     }
 
     #[test]
+    fn a_reason_names_an_events_id_as_processed_lists_it_after_a_key_claimed_it() {
+        let mut l = ledger();
+        let unkeyed = r#"{"client":"c","metric":"m","amount":20,"ts":"2024-06-02"}"#;
+        let keyed = r#"{"client":"c","metric":"m","amount":20,"ts":"2024-06-02","event_id":"k3"}"#;
+        assert_eq!(l.submit(unkeyed, now()).label(), "Accepted");
+        let first = l.state().submissions()[0].status.clone();
+        let Status::Accepted { event_id: old } = &first else {
+            panic!("{first:?}")
+        };
+        assert_eq!(l.submit(keyed, now()).label(), "Duplicate");
+        let now_id = l.state().events()[0].event_id.clone();
+        assert_ne!(old, &now_id, "the key claimed the event: it has a new id");
+        assert_eq!(
+            first.reason_in(l.state()),
+            format!(
+                "committed as {}; now {}, since an idempotency key claimed it",
+                old.short(),
+                now_id.short()
+            )
+        );
+        // An event no key claimed reads as before.
+        assert_eq!(l.submit(A, now()).label(), "Accepted");
+        let plain = &l.state().submissions()[2].status;
+        assert_eq!(plain.reason_in(l.state()), plain.reason());
+    }
+
+    #[test]
     fn failure_before_raw_writes_nothing() {
         let mut l = ledger();
         l.faults = FaultPlan::always(FaultPoint::BeforeRaw);

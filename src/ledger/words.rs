@@ -3,6 +3,7 @@
 //! say the same thing the same way.
 
 use super::outcome::{Kind, Outcome, Status};
+use super::state::LedgerState;
 
 impl Kind {
     /// The kind's name as users see it.
@@ -36,6 +37,28 @@ impl Status {
             Status::Duplicate { of, exact_resend } => format!("{} {}", duplicate(*exact_resend), of.short()),
             Status::Rejected { rejection } => rejection.to_string(),
             Status::Conflict { key, existing } => format!("idempotency key \"{key}\" already used by {}", existing.short()),
+        }
+    }
+}
+
+impl Status {
+    /// [`Status::reason`] as `state` reads it now: an event a later key
+    /// claimed has a new id (the one Processed lists), so the line names
+    /// both instead of an id the user finds nowhere else.
+    pub fn reason_in(&self, state: &LedgerState) -> String {
+        let named = match self {
+            Status::Accepted { event_id } => event_id,
+            Status::Duplicate { of, .. } => of,
+            Status::Conflict { existing, .. } => existing,
+            Status::Interrupted | Status::Rejected { .. } => return self.reason(),
+        };
+        match state.event(named) {
+            Some(event) if event.event_id != *named => format!(
+                "{}; now {}, since an idempotency key claimed it",
+                self.reason(),
+                event.event_id.short()
+            ),
+            _ => self.reason(),
         }
     }
 }
