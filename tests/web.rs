@@ -1469,3 +1469,26 @@ async fn the_raw_log_names_an_event_by_the_id_processed_lists_after_a_key_claime
     );
     clear_storage();
 }
+
+#[wasm_bindgen_test]
+async fn the_navigation_returns_to_the_simulator_with_its_settings() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/simulator?seed=5&clients=3&events=10&tabs=2").await;
+    set_number(&root, "#sim-events", "11");
+    tick().await;
+    go("#/submit").await;
+    let link = find(&root, "nav a[href^='#/simulator']");
+    let href = link.get_attribute("href").unwrap_or_default();
+    assert!(
+        href.contains("seed=5") && href.contains("events=11"),
+        "{href}"
+    );
+    follow(&root, "nav a[href^='#/simulator']").await;
+    let value = |id: &str| find(&root, id).unchecked_into::<HtmlInputElement>().value();
+    assert_eq!(
+        (value("#sim-seed"), value("#sim-events"), value("#sim-tabs")),
+        ("5".into(), "11".into(), "2".into())
+    );
+    clear_storage();
+}

@@ -170,12 +170,18 @@ pub fn use_route() -> ReadSignal<Route> {
 /// The navigation bar.
 #[component]
 pub fn Nav(route: ReadSignal<Route>) -> impl IntoView {
+    // The Simulator's link carries its last settings (see SimSession).
+    let simulator = use_context::<super::simulator_view::SimSession>().map(|s| s.address);
+    let href = move |r: Route| match (r, simulator) {
+        (Route::Simulator, Some(address)) => address.get(),
+        _ => r.hash().to_string(),
+    };
     view! {
         <nav aria-label="Views">
             <ul>
                 {Route::ALL.into_iter().map(|r| view! {
                     <li>
-                        <a href=r.hash() aria-current=move || (route.get().section() == r).then_some("page")>{r.title()}</a>
+                        <a href=move || href(r) aria-current=move || (route.get().section() == r).then_some("page")>{r.title()}</a>
                     </li>
                 }).collect_view()}
             </ul>

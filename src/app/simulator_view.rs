@@ -154,6 +154,9 @@ fn verdict(report: &SimReport, tabs: usize) -> String {
 /// and a run still going keeps reporting.
 #[derive(Debug, Clone, Copy)]
 pub struct SimSession {
+    /// The Simulator's address with the settings last shown, which the
+    /// navigation links to: leaving the view and coming back keeps them.
+    pub address: RwSignal<String>,
     progress: RwSignal<(usize, usize)>,
     running: RwSignal<bool>,
     result: RwSignal<Option<(SimReport, SimStats, String)>>,
@@ -163,6 +166,7 @@ pub struct SimSession {
 impl Default for SimSession {
     fn default() -> Self {
         SimSession {
+            address: RwSignal::new(Route::Simulator.hash().to_string()),
             progress: RwSignal::new((0, 0)),
             running: RwSignal::new(false),
             result: RwSignal::new(None),
@@ -193,7 +197,13 @@ pub fn SimulatorView(
     let config = RwSignal::new(read);
     // What the address asked for and could not have: said, not clamped.
     let address_notes = RwSignal::new(notes);
-    Effect::new(move |_| replace_query(Route::Simulator, &config.with(SimConfig::to_pairs)));
+    let session = use_context::<SimSession>().unwrap_or_default();
+    Effect::new(move |_| {
+        let pairs = config.with(SimConfig::to_pairs);
+        replace_query(Route::Simulator, &pairs);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        session.address.set(href_with(Route::Simulator, &pairs));
+    });
     // Boxes whose text is not a valid setting, by id, with why: the run
     // waits until they are fixed.
     let invalid = RwSignal::new(Vec::<(&'static str, String)>::new());
@@ -218,7 +228,6 @@ pub fn SimulatorView(
         }
     });
     on_cleanup(move || listener.remove());
-    let session = use_context::<SimSession>().unwrap_or_default();
     // The session's own signals, not `split()` halves: those would belong to
     // this view and be disposed with it, so work still running after the
     // user left (an import, a simulation) would update nothing and the view

@@ -34,7 +34,8 @@ pub fn open_app(browser: &Browser, server: &StaticServer) {
 /// Follows a navigation link, as a user clicks it, and waits for the view's
 /// heading (the first h2 in main: the figures above it have none).
 pub fn open_view(browser: &Browser, hash: &str, heading: &str) {
-    let link = browser.find(&format!("nav a[href='{hash}']"));
+    // A view's link may carry its settings (`#/simulator?seed=…`).
+    let link = browser.find(&format!("nav a[href='{hash}'], nav a[href^='{hash}?']"));
     browser.click(&link);
     browser.wait_for_text("main h2", |t| t == heading);
 }
