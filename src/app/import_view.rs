@@ -313,7 +313,7 @@ pub fn ImportView(
                     })}
                     {(s.failed > 0).then(|| view! {
                         <p class="hint">{format!(
-                            "The box keeps its text because {} {} failed: Failed keeps what storage had room for. Importing the box again is safe: what was counted reports a duplicate.",
+                            "The box keeps its text because {} {} failed. They also wait under Failed, unless storage was too full to keep them there. Importing the box again is safe: what was counted reports a duplicate.",
                             s.failed, display::plural(s.failed, "line", "lines")
                         )}</p>
                     })}
