@@ -175,15 +175,18 @@ impl Default for SimSession {
     }
 }
 
-/// A settings box's text as a whole number from `min` to `max`, or what is
-/// wrong with it, naming the box: a value out of range is refused, never
-/// quietly changed into another run than the one asked for.
-fn number(text: &str, label: &str, min: u64, max: u64) -> Result<u64, String> {
-    text.trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|v| (min..=max).contains(v))
-        .ok_or_else(|| format!("{label}: '{text}' is not a whole number from {min} to {max}."))
+/// A settings box's text as its setting (`sim-<name>` is the box of the
+/// address parameter `name`), or what is wrong with it, naming the box: a
+/// value out of range is refused, never quietly changed into another run
+/// than the one asked for.
+fn number(text: &str, id: &str, label: &str) -> Result<u64, String> {
+    SimConfig::setting(setting_name(id), text.trim())
+        .map_err(|why| format!("{label}: '{text}' is {why}."))
+}
+
+/// The address parameter a settings box edits.
+fn setting_name(id: &str) -> &str {
+    id.trim_start_matches("sim-")
 }
 
 #[component]
@@ -332,10 +335,10 @@ pub fn SimulatorView(
     let field = move |id: &'static str,
                       label: &'static str,
                       get: fn(&SimConfig) -> u64,
-                      set: fn(&mut SimConfig, u64),
-                      (min, max): (u64, u64)| {
+                      set: fn(&mut SimConfig, u64)| {
+        let (min, max) = SimConfig::range(setting_name(id));
         let on_input = move |ev: leptos::ev::Event| {
-            let checked = number(&event_target_value(&ev), label, min, max);
+            let checked = number(&event_target_value(&ev), id, label);
             invalid.update(|i| i.retain(|(box_id, _)| *box_id != id));
             address_notes.set(Vec::new());
             match checked {
@@ -377,16 +380,16 @@ pub fn SimulatorView(
                 the clients' ground truth. The same seed gives the same run."
             </p>
             <div class="sim-grid">
-                {field("sim-seed", "Seed", |c| c.seed, |c, v| c.seed = v, (0, u64::MAX))}
-                {field("sim-clients", "Clients", |c| c.clients as u64, |c, v| c.clients = v as usize, (1, 20))}
-                {field("sim-events", "Events per client", |c| c.events_per_client as u64, |c, v| c.events_per_client = v as usize, (1, 20_000))}
-                {field("sim-resend", "Exact resends (%)", |c| u64::from(c.resend_per_million / 10_000), |c, v| c.resend_per_million = v as u32 * 10_000, (0, 90))}
-                {field("sim-reshape", "Reshaped duplicates (%)", |c| u64::from(c.reshape_per_million / 10_000), |c, v| c.reshape_per_million = v as u32 * 10_000, (0, 90))}
-                {field("sim-failure", "Database failure rate (%)", |c| u64::from(c.failure_per_million / 10_000), |c, v| c.failure_per_million = v as u32 * 10_000, (0, 90))}
-                {field("sim-attempts", "Attempts per send", |c| u64::from(c.attempts), |c, v| c.attempts = v as u32, (1, 10))}
-                {field("sim-backoff", "First backoff (ms, simulated)", |c| c.backoff_ms, |c, v| c.backoff_ms = v, (0, 60_000))}
-                {field("sim-tabs", "Tabs (2 or more: simulated tabs racing in memory)", |c| c.tabs as u64, |c, v| c.tabs = v as usize, (1, 8))}
-                {field("sim-refresh", "Tab refreshes before a send (%)", |c| u64::from(c.refresh_per_million / 10_000), |c, v| c.refresh_per_million = v as u32 * 10_000, (0, 100))}
+                {field("sim-seed", "Seed", |c| c.seed, |c, v| c.seed = v)}
+                {field("sim-clients", "Clients", |c| c.clients as u64, |c, v| c.clients = v as usize)}
+                {field("sim-events", "Events per client", |c| c.events_per_client as u64, |c, v| c.events_per_client = v as usize)}
+                {field("sim-resend", "Exact resends (%)", |c| u64::from(c.resend_per_million / 10_000), |c, v| c.resend_per_million = v as u32 * 10_000)}
+                {field("sim-reshape", "Reshaped duplicates (%)", |c| u64::from(c.reshape_per_million / 10_000), |c, v| c.reshape_per_million = v as u32 * 10_000)}
+                {field("sim-failure", "Database failure rate (%)", |c| u64::from(c.failure_per_million / 10_000), |c, v| c.failure_per_million = v as u32 * 10_000)}
+                {field("sim-attempts", "Attempts per send", |c| u64::from(c.attempts), |c, v| c.attempts = v as u32)}
+                {field("sim-backoff", "First backoff (ms, simulated)", |c| c.backoff_ms, |c, v| c.backoff_ms = v)}
+                {field("sim-tabs", "Tabs (2 or more: simulated tabs racing in memory)", |c| c.tabs as u64, |c, v| c.tabs = v as usize)}
+                {field("sim-refresh", "Tab refreshes before a send (%)", |c| u64::from(c.refresh_per_million / 10_000), |c, v| c.refresh_per_million = v as u32 * 10_000)}
             </div>
             <fieldset class="points">
                 <legend>"Failure points"</legend>

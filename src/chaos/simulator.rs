@@ -28,6 +28,21 @@ use crate::store::StoreError;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashSet};
 
+/// Each setting's address parameter and the whole numbers it accepts (rates
+/// in percent): at most 90% failures, resends or reshapes, so a run ends.
+const RANGES: [(&str, u64, u64); 10] = [
+    ("seed", 0, u64::MAX),
+    ("clients", 1, 20),
+    ("events", 1, 20_000),
+    ("resend", 0, 90),
+    ("reshape", 0, 90),
+    ("failure", 0, 90),
+    ("attempts", 1, 10),
+    ("backoff", 0, 60_000),
+    ("tabs", 1, 8),
+    ("refresh", 0, 100),
+];
+
 /// How a run behaves. Rates are parts per million.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimConfig {
@@ -102,6 +117,26 @@ impl SimConfig {
         ]
     }
 
+    /// The whole numbers the setting `name` (its address parameter; rates
+    /// in percent) accepts. The form's boxes and the address refuse the
+    /// same values.
+    pub fn range(name: &str) -> (u64, u64) {
+        RANGES
+            .iter()
+            .find(|(n, ..)| *n == name)
+            .map_or((0, u64::MAX), |&(_, min, max)| (min, max))
+    }
+
+    /// `text` as the setting `name`, or why it is refused ("not a whole
+    /// number from 1 to 20").
+    pub fn setting(name: &str, text: &str) -> Result<u64, String> {
+        let (min, max) = SimConfig::range(name);
+        text.parse::<u64>()
+            .ok()
+            .filter(|v| (min..=max).contains(v))
+            .ok_or_else(|| format!("not a whole number from {min} to {max}"))
+    }
+
     /// Settings from address parameters, and a note for each value that
     /// was refused: a missing value keeps its default, and so does one that
     /// is not a whole number in the range the form allows (never a nearby
@@ -115,33 +150,33 @@ impl SimConfig {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.as_str())
         };
-        let num = |name: &str, min: u64, max: u64| {
+        let num = |name: &str| {
             let text = get(name)?;
-            let value = text.parse::<u64>().ok().filter(|v| (min..=max).contains(v));
-            if value.is_none() {
-                notes.borrow_mut().push(format!(
-                    "The address's {name}={text} is not a whole number from {min} to {max}, so the default is used."
-                ));
-            }
-            value
+            SimConfig::setting(name, text)
+                .map_err(|why| {
+                    notes.borrow_mut().push(format!(
+                        "The address's {name}={text} is {why}, so the default is used."
+                    ))
+                })
+                .ok()
         };
-        let ppm = |name: &str, max: u64| num(name, 0, max).map(|p| p as u32 * 10_000);
-        if let Some(v) = num("seed", 0, u64::MAX) {
+        let ppm = |name: &str| num(name).map(|p| p as u32 * 10_000);
+        if let Some(v) = num("seed") {
             c.seed = v;
         }
-        if let Some(v) = num("clients", 1, 20) {
+        if let Some(v) = num("clients") {
             c.clients = v as usize;
         }
-        if let Some(v) = num("events", 1, 20_000) {
+        if let Some(v) = num("events") {
             c.events_per_client = v as usize;
         }
-        if let Some(v) = ppm("resend", 90) {
+        if let Some(v) = ppm("resend") {
             c.resend_per_million = v;
         }
-        if let Some(v) = ppm("reshape", 90) {
+        if let Some(v) = ppm("reshape") {
             c.reshape_per_million = v;
         }
-        if let Some(v) = ppm("failure", 90) {
+        if let Some(v) = ppm("failure") {
             c.failure_per_million = v;
         }
         if let Some(points) = get("points") {
@@ -155,16 +190,16 @@ impl SimConfig {
                 })
                 .collect();
         }
-        if let Some(v) = num("attempts", 1, 10) {
+        if let Some(v) = num("attempts") {
             c.attempts = v as u32;
         }
-        if let Some(v) = num("backoff", 0, 60_000) {
+        if let Some(v) = num("backoff") {
             c.backoff_ms = v;
         }
-        if let Some(v) = num("tabs", 1, 8) {
+        if let Some(v) = num("tabs") {
             c.tabs = v as usize;
         }
-        if let Some(v) = ppm("refresh", 100) {
+        if let Some(v) = ppm("refresh") {
             c.refresh_per_million = v;
         }
         (c, notes.into_inner())
