@@ -321,7 +321,8 @@ pub fn SimulatorView(
                 }
                 yield_to_browser().await;
             }
-            state.commit(|_| ()).await;
+            // The slices were quiet commits: the views re-derive once now.
+            state.changed();
             state.set_faults(saved);
             let report = state.peek(|t| sim.borrow().report(t.ledger.state()));
             if let Some(report) = report {
