@@ -1358,13 +1358,19 @@ mod tests {
             .all(|k| k.contains(":tab1:") || k.contains(":tab2:")));
     }
 
+    /// An event of `metric` whose raw text carries `padding` characters
+    /// nothing reads, to size segments.
+    fn padded(metric: &str, padding: usize) -> String {
+        format!(
+            r#"{{"client":"c","metric":"{metric}","amount":1,"ts":"2024-01-01","note":"{}"}}"#,
+            "x".repeat(padding)
+        )
+    }
+
     /// An event whose raw text alone fills a segment, so the next commit
     /// after it opens a new one.
     fn segment_filler() -> String {
-        format!(
-            r#"{{"client":"c","metric":"filler","amount":1,"ts":"2024-01-01","note":"{}"}}"#,
-            "x".repeat(SEGMENT_LIMIT + 100)
-        )
+        padded("filler", SEGMENT_LIMIT + 100)
     }
 
     fn copy_of(kv: &Rc<MemoryKv>) -> Rc<MemoryKv> {
@@ -1765,12 +1771,7 @@ mod tests {
     fn with_the_open_segment_missing_the_head_still_checks_the_last_closed_one() {
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");
-        let sized = |n: usize| {
-            format!(
-                r#"{{"client":"c","metric":"m{n}","amount":1,"ts":"2024-01-01","note":"{}"}}"#,
-                "x".repeat(n)
-            )
-        };
+        let sized = |n: usize| padded(&format!("m{n}"), n);
         l.submit(A, now());
         l.submit(&sized(SEGMENT_LIMIT / 2), now());
         // B's commit reaches segment 0 but not the head: an earlier copy of
