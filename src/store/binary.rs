@@ -149,17 +149,18 @@ impl<'a> Reader<'a> {
 
     /// A string written by [`put_str`].
     pub fn string(&mut self) -> Result<String, String> {
-        let bytes = self.bytes()?;
-        std::str::from_utf8(bytes)
-            .map(str::to_string)
-            .map_err(|_| "a text is not UTF-8".to_string())
+        self.text().map(str::to_string)
+    }
+
+    /// A text written by [`put_str`], borrowed from the input.
+    fn text(&mut self) -> Result<&'a str, String> {
+        std::str::from_utf8(self.bytes()?).map_err(|_| "a text is not UTF-8".to_string())
     }
 
     /// A text written by [`put_str`] that many records repeat (a writer
     /// id): equal to the previous one read this way, it is that one shared.
     pub fn shared(&mut self) -> Result<Arc<str>, String> {
-        let bytes = self.bytes()?;
-        let text = std::str::from_utf8(bytes).map_err(|_| "a text is not UTF-8".to_string())?;
+        let text = self.text()?;
         match &self.shared {
             Some(last) if **last == *text => Ok(last.clone()),
             _ => {
