@@ -46,11 +46,11 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
         .map(|(_, s)| (s.sum.nanos() as f64).abs())
         .fold(0.0, f64::max)
         .max(1.0);
+    // One chart reads as one column: its sums share their decimals.
+    let places = display::column_decimals(rows.iter().map(|(_, s)| &s.sum));
     // The longest bar leaves room for the longest sum after it, at the
     // largest font the chart uses (20 units, about 12 a character), so a
     // sum of 22 digits stays inside the chart.
-    // One chart reads as one column: its sums share their decimals.
-    let places = display::column_decimals(rows.iter().map(|(_, s)| &s.sum));
     let longest = rows
         .iter()
         .map(|(_, s)| display::brief_in(s.sum, places).chars().count())

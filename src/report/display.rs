@@ -99,11 +99,7 @@ pub fn amount(value: Amount, places: usize) -> String {
 /// labels): exact up to the cents, else rounded to them and marked `≈`.
 /// The exact value goes beside it (a title, the table below the chart).
 pub fn brief(value: Amount) -> String {
-    if decimals(value) > 2 {
-        format!("≈{}", mean(value, 2))
-    } else {
-        amount(value, decimals(value))
-    }
+    brief_in(value, decimals(value))
 }
 
 /// [`brief`] for one of several figures read together (a chart's labels):
