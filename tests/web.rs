@@ -1138,6 +1138,14 @@ async fn run_simulation(root: &HtmlElement) -> String {
     text_once_shown(root, "#/simulator", "[data-testid=sim-verdict]", 300).await
 }
 
+/// What an input shows.
+#[track_caller]
+fn input_value(root: &HtmlElement, selector: &str) -> String {
+    find(root, selector)
+        .unchecked_into::<HtmlInputElement>()
+        .value()
+}
+
 /// Sets a number field as a user types into it.
 fn set_number(root: &HtmlElement, selector: &str, value: &str) {
     let input: HtmlInputElement = find(root, selector).unchecked_into();
@@ -1198,7 +1206,7 @@ async fn the_raw_log_says_when_a_merge_of_tabs_revised_an_answer() {
 async fn a_simulator_link_opened_on_the_simulator_replaces_its_settings() {
     clear_storage();
     let (root, _app) = mounted_app().await;
-    let value = |id: &str| find(&root, id).unchecked_into::<HtmlInputElement>().value();
+    let value = |selector: &str| input_value(&root, selector);
     go("#/simulator?seed=3&clients=2&events=20").await;
     assert_eq!(
         (value("#sim-seed"), value("#sim-clients")),
@@ -1311,7 +1319,7 @@ async fn the_simulators_address_holds_its_settings_and_replays_the_run() {
     clear_storage();
     let (root, app) = mounted_app().await;
     go("#/simulator?seed=7&clients=2&events=30&failure=30").await;
-    let value = |id: &str| find(&root, id).unchecked_into::<HtmlInputElement>().value();
+    let value = |selector: &str| input_value(&root, selector);
     assert_eq!(
         (
             value("#sim-seed"),
@@ -1485,7 +1493,7 @@ async fn the_navigation_returns_to_the_simulator_with_its_settings() {
         "{href}"
     );
     follow(&root, "nav a[href^='#/simulator']").await;
-    let value = |id: &str| find(&root, id).unchecked_into::<HtmlInputElement>().value();
+    let value = |selector: &str| input_value(&root, selector);
     assert_eq!(
         (value("#sim-seed"), value("#sim-events"), value("#sim-tabs")),
         ("5".into(), "11".into(), "2".into())
