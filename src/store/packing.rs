@@ -80,10 +80,11 @@ pub fn decode_checked(text: &str, max_len: usize) -> Result<(Vec<u8>, u32), Deco
         .parse()
         .map_err(|_| DecodeError("bad segment length".into()))?;
     let mut bytes = Vec::with_capacity(len.min(max_len));
-    let mut values = alphabet_values(body);
-    // Eight values are 120 bits, exactly 15 bytes: written at once, where
-    // pushing them one at a time was a tenth of a reload's work. Two 60-bit
-    // halves, not one u128, which wasm32 has no instructions for.
+    let unpacked = unpack_groups(body, &mut bytes);
+    let rest = body
+        .get(unpacked..)
+        .ok_or_else(|| DecodeError("segment text is cut mid-character".into()))?;
+    let mut values = alphabet_values(rest);
     let (group, count) = loop {
         let (mut group, mut count) = ([0u64; 2], 0);
         while count < 8 {
@@ -95,11 +96,7 @@ pub fn decode_checked(text: &str, max_len: usize) -> Result<(Vec<u8>, u32), Deco
         if count < 8 {
             break (group, count);
         }
-        let [high, low] = group;
-        let mut out = [0u8; 15];
-        out[..8].copy_from_slice(&((high << 4) | (low >> 56)).to_be_bytes());
-        out[8..].copy_from_slice(&low.to_be_bytes()[1..]);
-        bytes.extend_from_slice(&out);
+        push_group(&mut bytes, group);
     };
     // The last values, fewer than eight, bit by bit.
     let (mut acc, mut bits) = (0u32, 0u32);
@@ -126,6 +123,50 @@ pub fn decode_checked(text: &str, max_len: usize) -> Result<(Vec<u8>, u32), Deco
     decompress_to_vec_zlib_with_limit(&bytes, max_len)
         .map(|out| (out, adler))
         .map_err(|e| DecodeError(format!("segment data is damaged ({:?})", e.status)))
+}
+
+/// Eight values are 120 bits, exactly 15 bytes: written at once, where
+/// pushing them one at a time was a tenth of a reload's work. Two 60-bit
+/// halves, not one u128, which wasm32 has no instructions for.
+fn push_group(bytes: &mut Vec<u8>, [high, low]: [u64; 2]) {
+    let mut out = [0u8; 15];
+    out[..8].copy_from_slice(&((high << 4) | (low >> 56)).to_be_bytes());
+    out[8..].copy_from_slice(&low.to_be_bytes()[1..]);
+    bytes.extend_from_slice(&out);
+}
+
+/// Unpacks the groups of eight characters at the start of `body` straight
+/// from its UTF-8 (24 bytes into 15), and returns how many bytes of `body`
+/// it read. It stops before the first group holding a character that is
+/// not three bytes long or not in the alphabet, and leaves that group and
+/// the rest to [`alphabet_values`], which names the character. Reading
+/// whole groups, with one range check for eight values, halved the cost of
+/// unpacking a reload's segments.
+fn unpack_groups(body: &str, bytes: &mut Vec<u8>) -> usize {
+    let mut read = 0;
+    for chunk in body.as_bytes().chunks_exact(24) {
+        let (mut group, mut outside) = ([0u64; 2], 0u32);
+        for (k, c) in chunk.chunks_exact(3).enumerate() {
+            // A lead byte of a three-byte character, at a character
+            // boundary (everything before it was three-byte characters),
+            // so `c` is one whole character of `body`.
+            if !(0xE4..=0xEC).contains(&c[0]) {
+                return read;
+            }
+            let code = (u32::from(c[0] & 0x0F) << 12)
+                | (u32::from(c[1] & 0x3F) << 6)
+                | u32::from(c[2] & 0x3F);
+            let v = code.wrapping_sub(BASE);
+            outside |= v;
+            group[k / 4] = (group[k / 4] << 15) | u64::from(v & 0x7FFF);
+        }
+        if outside > 0x7FFF {
+            return read;
+        }
+        push_group(bytes, group);
+        read += chunk.len();
+    }
+    read
 }
 
 /// The 15-bit value of each character of `body`, or an error naming the
@@ -277,7 +318,8 @@ mod tests {
 
     #[test]
     fn characters_outside_the_alphabet_are_named_whichever_way_the_body_is_read() {
-        let text = encode(b"some stored records");
+        let text =
+            encode(b"some stored records, long enough for several groups of eight characters");
         let (head, body) = text.split_at(text.rfind(':').map_or(0, |i| i + 1));
         // Three-byte characters only: read three bytes at a time.
         let below = format!("{head}\u{4D00}{body}");
@@ -291,12 +333,30 @@ mod tests {
             "character U+CE00 is not part of a segment"
         );
         // Other widths: read character by character, with the same answer.
-        for (odd, code) in [("a", "0061"), ("\u{e9}", "00E9"), ("\u{1F600}", "1F600")] {
-            let damaged = format!("{head}{odd}{body}");
-            assert_eq!(
-                decode(&damaged, 1 << 20).unwrap_err().0,
-                format!("character U+{code} is not part of a segment")
-            );
+        // At every place: before, inside and after the groups of eight
+        // read straight from the bytes.
+        let chars: Vec<char> = body.chars().collect();
+        let odd = [
+            ("a", "0061"),
+            ("\u{e9}", "00E9"),
+            ("\u{1F600}", "1F600"),
+            ("\u{4D00}", "4D00"),
+            ("\u{CE00}", "CE00"),
+        ];
+        for at in 0..=chars.len() {
+            for (odd, code) in odd {
+                let (before, after) = chars.split_at(at);
+                let damaged = format!(
+                    "{head}{}{odd}{}",
+                    before.iter().collect::<String>(),
+                    after.iter().collect::<String>()
+                );
+                assert_eq!(
+                    decode(&damaged, 1 << 20).unwrap_err().0,
+                    format!("character U+{code} is not part of a segment"),
+                    "at {at}"
+                );
+            }
         }
     }
 }
