@@ -9,7 +9,7 @@ use leptos::task::tick;
 use std::cell::Cell;
 use tally::app::{App, Tally};
 use tally::browser::{now, LocalStorageKv};
-use tally::ledger::{FaultPlan, FaultPoint, Ledger, Outcome};
+use tally::ledger::{FaultPlan, FaultPoint, Ledger, Outcome, SubmissionId};
 use tally::store::{KeyValue, SegmentJournal, StoreError};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -366,6 +366,56 @@ async fn an_import_lists_200_lines_and_the_rest_on_request() {
         !text(&root, "main").contains("more"),
         "nothing more to show"
     );
+}
+
+#[wasm_bindgen_test]
+async fn every_line_of_a_long_import_links_the_submission_that_holds_it() {
+    // 1,300 lines are three chunks of 500, committed in one or more holds
+    // of the commit lock: each line's link must still name the submission
+    // made of that line, across every boundary. Line 700 resends line 100.
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    let line = |i: usize| {
+        let amount = if i == 700 { 100 } else { i };
+        format!(r#"{{"client":"c","metric":"m","amount":{amount},"ts":"2024-01-01"}}"#)
+    };
+    let input: Vec<String> = (1..=1300).map(line).collect();
+    let summary = import_through_the_view(&root, &input.join("\n")).await;
+    assert!(
+        summary.contains("1,299 accepted") && summary.contains("1 duplicate"),
+        "{summary}"
+    );
+    let show_more = || {
+        let buttons = root.query_selector_all("button").expect("buttons");
+        (0..buttons.length())
+            .filter_map(|i| buttons.item(i))
+            .map(|n| n.unchecked_into::<HtmlElement>())
+            .find(|b| b.text_content().unwrap_or_default().ends_with(" more"))
+    };
+    while let Some(more) = show_more() {
+        more.click();
+        tick().await;
+    }
+    let rows = root
+        .query_selector_all("[data-testid=import-lines] tbody tr")
+        .expect("query");
+    assert_eq!(rows.length(), 1300);
+    let tally = Tally::open().expect("open");
+    for i in [1, 499, 500, 501, 700, 1000, 1001, 1300] {
+        let row: HtmlElement = rows.item(i as u32 - 1).expect("a row").unchecked_into();
+        let link = row.query_selector("a").expect("query").expect("a link");
+        assert_eq!(link.text_content().unwrap_or_default(), format!("line {i}"));
+        let href = link.get_attribute("href").unwrap_or_default();
+        let encoded = href
+            .strip_prefix("#/submission/")
+            .expect("a submission link");
+        let id: String = js_sys::decode_uri_component(encoded)
+            .expect("decodes")
+            .into();
+        let id = SubmissionId::parse(&id).expect("an id");
+        let held = tally.ledger.state().submission(&id).expect("recorded");
+        assert_eq!(held.raw, line(i), "line {i}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -173,47 +173,63 @@ pub fn ImportView(
         set_summary.set(None);
         set_lines.set(Vec::new());
         set_progress.set((0, items.len()));
+        let items = std::rc::Rc::new(items);
         leptos::task::spawn_local(async move {
             let started = js_sys::Date::now();
-            let mut slice_started = started;
             let mut totals = Summary::default();
             let mut outcomes = Vec::with_capacity(items.len());
-            for chunk in items.chunks(CHUNK) {
-                let raws: Vec<String> = chunk.iter().map(|(_, t)| t.clone()).collect();
-                // One commit per chunk, under the cross-tab commit lock.
-                let Some((first, results)) = state
+            // The first line no commit has taken yet.
+            let mut next = 0;
+            while next < items.len() {
+                // One slice per hold of the cross-tab commit lock, one commit
+                // per chunk within it: every request of the lock is a round
+                // trip through the browser, and one per chunk left the page
+                // idle for a third of an import.
+                let from = next;
+                let slice = items.clone();
+                let Some(committed) = state
                     .commit_quietly(move |t| {
-                        let raws: Vec<&str> = raws.iter().map(String::as_str).collect();
-                        // The batch numbers its submissions on from here.
-                        let first = t.ledger.next_submission();
-                        (first, t.submit_batch(&raws))
+                        let slice_started = js_sys::Date::now();
+                        let mut committed = Vec::new();
+                        for chunk in slice[from..].chunks(CHUNK) {
+                            let raws: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
+                            // The batch numbers its submissions on from here.
+                            let first = t.ledger.next_submission();
+                            committed.push((first, chunk.len(), t.submit_batch(&raws)));
+                            if js_sys::Date::now() - slice_started >= SLICE_MS {
+                                break;
+                            }
+                        }
+                        committed
                     })
                     .await
                 else {
                     break;
                 };
-                for (i, ((place, text), outcome)) in chunk.iter().zip(&results).enumerate() {
-                    totals.count(outcome);
-                    outcomes.push(LineOutcome {
-                        place: place.clone(),
-                        kind: outcome.kind(),
-                        // The hint to use bulk import is for Submit, not here.
-                        detail: outcome
-                            .reason()
-                            .replace(" (use bulk import for many events)", ""),
-                        page: first.plus(i as u64),
-                        failed_text: (outcome.kind() == Kind::Failed).then(|| text.clone()),
-                    });
+                for (first, len, results) in committed {
+                    let chunk = &items[next..next + len];
+                    next += len;
+                    for (i, ((place, text), outcome)) in chunk.iter().zip(&results).enumerate() {
+                        totals.count(outcome);
+                        outcomes.push(LineOutcome {
+                            place: place.clone(),
+                            kind: outcome.kind(),
+                            // The hint to use bulk import is for Submit, not here.
+                            detail: outcome
+                                .reason()
+                                .replace(" (use bulk import for many events)", ""),
+                            page: first.plus(i as u64),
+                            failed_text: (outcome.kind() == Kind::Failed).then(|| text.clone()),
+                        });
+                    }
                 }
-                set_progress.set((outcomes.len(), items.len()));
-                // Waiting for the lock already lets the browser handle
-                // input; a yield every slice lets it paint the progress.
-                if js_sys::Date::now() - slice_started >= SLICE_MS {
-                    // The figures above follow the import as it goes, as
-                    // the Raw log and Processed already do.
+                set_progress.set((next, items.len()));
+                if next < items.len() {
+                    // The figures above follow the import as it goes, as the
+                    // Raw log and Processed already do; the yield lets the
+                    // browser paint them and the progress.
                     state.changed();
                     yield_to_browser().await;
-                    slice_started = js_sys::Date::now();
                 }
             }
             totals.elapsed_ms = js_sys::Date::now() - started;
