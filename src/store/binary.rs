@@ -317,6 +317,51 @@ mod tests {
     }
 
     #[test]
+    fn times_read_as_from_timestamp_makes_them() {
+        // One stream of times of every kind: both sides of the epoch,
+        // leap-second nanoseconds, the edges of chrono's range. A refused
+        // time is read whole, so the next one is read from its own start.
+        let mut rng = crate::rng::SeededRng::new(1970);
+        let edges = [
+            0,
+            -1,
+            86_399,
+            86_400,
+            1_780_000_000,
+            -62_135_596_800,
+            8_210_298_412_799,
+            8_210_298_412_800,
+            -8_334_632_851_200,
+            -8_334_632_851_201,
+            i64::MAX,
+            i64::MIN,
+        ];
+        let mut out = Vec::new();
+        let mut written = Vec::new();
+        for i in 0..5_000u64 {
+            let secs = match i % 4 {
+                0 => edges[rng.below(edges.len() as u64) as usize],
+                1 => 1_780_000_000 + rng.below(200_000) as i64,
+                2 => 1_704_067_200 + rng.below(3) as i64 * 86_400 + 86_399,
+                _ => -(rng.below(1 << 40) as i64),
+            };
+            let nanos = match rng.below(4) {
+                0 => 1_000_000_000 + rng.below(1_000_000_000) as u32,
+                1 => u32::MAX,
+                _ => rng.below(1_000_000_000) as u32,
+            };
+            put_i128(&mut out, i128::from(secs));
+            put_u64(&mut out, u64::from(nanos));
+            written.push(DateTime::from_timestamp(secs, nanos));
+        }
+        let mut r = Reader::new(&out);
+        for (i, expected) in written.into_iter().enumerate() {
+            assert_eq!(r.time().ok(), expected, "time {i}");
+        }
+        assert!(r.is_empty());
+    }
+
+    #[test]
     fn text_and_times_round_trip() {
         let t = Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 59).unwrap()
             + chrono::Duration::nanoseconds(123_456_789);
