@@ -1818,6 +1818,45 @@ mod tests {
     }
 
     #[test]
+    fn records_that_tie_on_clock_and_time_merge_in_writer_order() {
+        // `after` decides whether a refresh appends or derives everything
+        // again, so it must order exactly as `merge` does, writer included:
+        // a tie on clock and time is broken by the writer's id, either way.
+        let record = |writer: &str, clock: u64| Record::Received {
+            id: crate::ledger::SubmissionId {
+                writer: writer.into(),
+                seq: 0,
+            },
+            at: now(),
+            clock,
+            raw: String::new(),
+        };
+        let last = merge_key(&record("b", 5), "c:b");
+        assert!(after(&record("c", 5), "c:c", Some(&last)));
+        assert!(!after(&record("a", 5), "c:a", Some(&last)));
+        assert!(
+            !after(&record("b", 5), "c:b", Some(&last)),
+            "itself is not after"
+        );
+        assert!(after(&record("a", 6), "c:a", Some(&last)));
+        assert!(!after(&record("c", 4), "c:c", Some(&last)));
+        assert!(after(&record("a", 0), "c:a", None));
+        let mut raised = Some(last.clone());
+        raise(&mut raised, &record("a", 5), "c:a");
+        assert_eq!(
+            raised,
+            Some(last.clone()),
+            "an earlier record does not lower it"
+        );
+        raise(&mut raised, &record("c", 5), "c:c");
+        assert_eq!(raised, Some(merge_key(&record("c", 5), "c:c")));
+        // And `merge` agrees: the tie goes to the writer listed first.
+        let (a, c) = (record("a", 5), record("c", 5));
+        let merged = merge(vec![vec![&a], vec![&c]]);
+        assert_eq!(merged, vec![a.clone(), c.clone()]);
+    }
+
+    #[test]
     fn a_tab_overwrites_what_its_own_failed_commit_left_without_an_alarm() {
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");
