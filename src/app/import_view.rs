@@ -360,7 +360,7 @@ pub fn ImportView(
                                 }));
                                 view! {
                                 <tr>
-                                    <td>{if recorded {
+                                    <td class="place">{if recorded {
                                         view! { <a href=submission_href(&r.page) title="This item's submission: what became of it and why">{r.place}</a> }.into_any()
                                     } else {
                                         view! { <span title="Not in the raw log: it failed before its text was written.">{r.place}</span> }.into_any()
