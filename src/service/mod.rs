@@ -53,6 +53,12 @@ pub struct Tally<K: KeyValue + Clone, C: Clock> {
     /// Problems of this session that are not about stored data (an outbox
     /// write that failed, a refresh that could not read), newest last.
     notices: Vec<String>,
+    /// The stamp of the last failure this tab kept in Failed. Retry all goes
+    /// oldest first, so failures within one instant (a batch's lines, two
+    /// chunks in one millisecond) are stamped a nanosecond apart in the order
+    /// they were sent: ordered by their ids instead, a retry could let a later
+    /// payload take an idempotency key from the one sent before it.
+    last_failure: Option<DateTime<Utc>>,
     kv: K,
     clock: C,
 }
@@ -69,6 +75,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
             outbox: Outbox::new(kv.clone()),
             report,
             notices: Vec::new(),
+            last_failure: None,
             kv,
             clock,
         })
@@ -106,10 +113,12 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         };
         for (raw, outcome) in raws.iter().zip(&outcomes) {
             let saved = match outcome {
-                Outcome::Failed { failure } => self
-                    .outbox
-                    .record_failure(raw, &failure.to_string(), now)
-                    .map(|_| ()),
+                Outcome::Failed { failure } => {
+                    let stamp = self.failure_stamp(now);
+                    self.outbox
+                        .record_failure(raw, &failure.to_string(), stamp)
+                        .map(|_| ())
+                }
                 _ if waiting.is_empty() => Ok(()),
                 _ => {
                     let id = item_id(raw);
@@ -134,6 +143,17 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
             }
         }
         outcomes
+    }
+
+    /// `now`, or a nanosecond after the last failure kept if that is not
+    /// earlier (see [`Tally::last_failure`]).
+    fn failure_stamp(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let stamp = match self.last_failure {
+            Some(last) if last >= now => last + chrono::TimeDelta::nanoseconds(1),
+            _ => now,
+        };
+        self.last_failure = Some(stamp);
+        stamp
     }
 
     /// Retries one waiting item.
@@ -320,6 +340,38 @@ mod tests {
         assert_eq!(labels, ["Accepted", "Accepted"]);
         assert!(tally.outbox_items().is_empty(), "no stale copies wait");
         assert!(tally.is_clean(), "{:?}", tally.messages());
+    }
+
+    #[test]
+    fn retry_all_resends_in_the_order_first_sent_so_a_key_stays_with_its_first_content() {
+        // Twenty keys, each sent with one amount and then another, all in
+        // one failed batch: retried in the order sent, every key keeps its
+        // first amount and the second is the conflict. (Ordered by the items'
+        // ids, a hash, about half of them were swapped.)
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        let line = |key: usize, amount: usize| {
+            format!(
+                r#"{{"client":"c","metric":"m","amount":{amount},"ts":"2024-01-01","event_id":"k{key}"}}"#
+            )
+        };
+        let mut lines = Vec::new();
+        for key in 0..20 {
+            lines.push(line(key, 1));
+            lines.push(line(key, 2));
+        }
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        // In two requests at one instant, as two chunks of an import can be.
+        tally.submit_batch(&refs[..17]);
+        tally.submit_batch(&refs[17..]);
+        tally.ledger.faults = FaultPlan::none();
+        let retried: Vec<_> = tally.retry_all().iter().map(Outcome::label).collect();
+        assert_eq!(retried, ["Accepted", "Conflict"].repeat(20));
+        let amounts: Vec<String> = (tally.ledger.state().events().iter())
+            .map(|e| e.amount.to_string())
+            .collect();
+        assert_eq!(amounts, vec!["1"; 20]);
     }
 
     #[test]
