@@ -309,6 +309,16 @@ async fn a_failed_import_keeps_its_text_and_links_only_attempts_that_were_record
         summary.contains("0 accepted") && summary.contains("2 failed"),
         "{summary}"
     );
+    assert!(
+        text(&root, "[data-testid=import-failing]").contains("Simulate database failure is on"),
+        "the import says why every line fails"
+    );
+    let details = text(&root, "[data-testid=import-lines] tbody");
+    assert_eq!(
+        details.matches("; it waits in Failed").count(),
+        2,
+        "{details}"
+    );
     let area: HtmlTextAreaElement = find(&root, "#bulk-events").unchecked_into();
     assert_eq!(area.value(), input, "a failed line keeps the box's text");
     assert!(text(&root, "main").contains("The box keeps its text because 2 lines failed"));
@@ -418,6 +428,93 @@ async fn every_line_of_a_long_import_links_the_submission_that_holds_it() {
     }
 }
 
+/// Fills localStorage to the brim with another key family.
+fn fill_storage() {
+    let kv = LocalStorageKv;
+    let chunk = "x".repeat(256 * 1024);
+    let mut n = 0;
+    while kv.set(&format!("test-filler-{n}"), &chunk).is_ok() {
+        n += 1;
+    }
+    let mut size = chunk.len() / 2;
+    while size > 0 {
+        if kv
+            .set(&format!("test-filler-{n}"), &"x".repeat(size))
+            .is_ok()
+        {
+            n += 1;
+        } else {
+            size /= 2;
+        }
+    }
+}
+
+/// Removes what [`fill_storage`] wrote.
+fn empty_filler() {
+    let kv = LocalStorageKv;
+    for key in kv
+        .keys()
+        .expect("keys")
+        .into_iter()
+        .filter(|k| k.starts_with("test-filler"))
+    {
+        kv.remove(&key).expect("remove filler");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_import_into_full_storage_says_which_lines_failed_kept_nowhere() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    fill_storage();
+    let summary = import_through_the_view(&root, &format!("{A}\n{B}")).await;
+    empty_filler();
+    assert!(summary.contains("2 failed"), "{summary}");
+    let details = text(&root, "[data-testid=import-lines] tbody");
+    assert_eq!(
+        details
+            .matches("storage had no room to keep it in Failed")
+            .count(),
+        2,
+        "{details}"
+    );
+    assert!(!details.contains("waits in Failed"), "{details}");
+    let banner = text(&root, "[data-testid=load-report]");
+    assert!(
+        banner.contains("Storage needs your attention")
+            && banner.contains("2 failed submissions could not be kept in Failed"),
+        "{banner}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn clear_all_data_also_clears_the_last_imports_results() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    let summary = import_through_the_view(&root, &format!("{A}\n{B}")).await;
+    assert!(summary.contains("2 accepted"), "{summary}");
+    go("#/about").await;
+    js_sys::eval("window.confirm = () => true;").expect("answer the question");
+    button(&root, "Clear all data").click();
+    committed().await;
+    assert_eq!(
+        text(&root, "[data-testid=backup-message]"),
+        "All Tally data was deleted."
+    );
+    assert_eq!(events_stored(), 0);
+    go("#/import").await;
+    assert!(
+        root.query_selector("[data-testid=import-summary]")
+            .expect("query")
+            .is_none(),
+        "the summary of deleted data is gone"
+    );
+    assert!(root
+        .query_selector("[data-testid=import-lines]")
+        .expect("query")
+        .is_none());
+}
+
 #[wasm_bindgen_test]
 async fn a_lost_acknowledgement_retries_as_a_duplicate() {
     clear_storage();
@@ -437,24 +534,7 @@ async fn a_full_storage_fails_cleanly_and_keeps_working() {
     clear_storage();
     let mut tally = Tally::open().expect("open");
     assert_eq!(tally.submit(A).0.label(), "Accepted");
-    // Fill localStorage to the brim with another key family.
-    let kv = LocalStorageKv;
-    let chunk = "x".repeat(256 * 1024);
-    let mut n = 0;
-    while kv.set(&format!("test-filler-{n}"), &chunk).is_ok() {
-        n += 1;
-    }
-    let mut size = chunk.len() / 2;
-    while size > 0 {
-        if kv
-            .set(&format!("test-filler-{n}"), &"x".repeat(size))
-            .is_ok()
-        {
-            n += 1;
-        } else {
-            size /= 2;
-        }
-    }
+    fill_storage();
     let (outcome, kept) = tally.submit(B);
     match &outcome {
         Outcome::Failed { failure } => {
@@ -477,14 +557,7 @@ async fn a_full_storage_fails_cleanly_and_keeps_working() {
     );
     assert_eq!(events_stored(), 1, "nothing half-written in storage");
     // Make room; the same app keeps working.
-    for key in kv
-        .keys()
-        .expect("keys")
-        .into_iter()
-        .filter(|k| k.starts_with("test-filler"))
-    {
-        kv.remove(&key).expect("remove filler");
-    }
+    empty_filler();
     assert_eq!(tally.submit(B).0.label(), "Accepted");
     assert_eq!(events_stored(), 2);
 }
@@ -608,7 +681,7 @@ async fn restoring_a_backup_twice_changes_nothing_the_second_time() {
     let mut fresh = Tally::open().expect("open");
     assert_eq!(
         fresh.restore(&exported),
-        Ok("Restored 4 records.".to_string())
+        Ok("Restored 2 submissions (4 journal records).".to_string())
     );
     assert_eq!(events_stored(), 2);
     let mut again = Tally::open().expect("open");
@@ -826,6 +899,15 @@ async fn bulk_import_reports_every_line() {
     go("#/import").await;
     assert_eq!(text(&root, "[data-testid=import-summary]"), summary);
     assert!(text(&root, "[data-testid=import-lines]").contains("invalid JSON"));
+    // A second click on the emptied box keeps them, and says whose they are.
+    button(&root, "Import").click();
+    tick().await;
+    assert!(
+        text(&root, ".error[role=alert]").ends_with("The results below are the last import's."),
+        "{}",
+        text(&root, ".error[role=alert]")
+    );
+    assert_eq!(text(&root, "[data-testid=import-summary]"), summary);
     // A refused new import does not leave the last one's results looking like its own.
     type_into(&root, "#bulk-events", "[{\"a\":1},");
     button(&root, "Import").click();

@@ -2,6 +2,7 @@
 
 use super::widgets::{download, read_chosen_file};
 use super::AppState;
+use crate::report::display;
 use chrono::{Datelike, Timelike};
 use leptos::prelude::*;
 
@@ -28,9 +29,10 @@ pub fn BackupView(
                     t.second()
                 );
                 match download(&name, "application/json", &text) {
-                    Ok(()) => {
-                        set_message.set(format!("Exported {} characters to {name}.", text.len()))
-                    }
+                    Ok(()) => set_message.set(format!(
+                        "Exported {} characters to {name}.",
+                        display::count(text.len() as u64)
+                    )),
                     Err(e) => set_message.set(format!("The download could not start: {e:?}")),
                 }
             }
@@ -50,6 +52,8 @@ pub fn BackupView(
             }),
         });
     };
+    // What Bulk import shows of its last import describes deleted data.
+    let import = use_context::<super::import_view::ImportSession>();
     let clear = move |_| {
         let confirmed = window()
             .confirm_with_message("Delete every event, the raw log, the Failed list, your mapping rules and quarantined data Tally keeps in this browser? Export a backup first if you may need it.")
@@ -58,7 +62,12 @@ pub fn BackupView(
             leptos::task::spawn_local(async move {
                 let result = state.commit(|t| t.clear_all()).await;
                 set_message.set(match result {
-                    Some(Ok(())) => "All Tally data was deleted.".into(),
+                    Some(Ok(())) => {
+                        if let Some(import) = import {
+                            import.forget_results();
+                        }
+                        "All Tally data was deleted.".into()
+                    }
                     Some(Err(e)) => format!("Clearing failed: {e}"),
                     None => String::new(),
                 });

@@ -7,6 +7,7 @@ use super::AppState;
 use crate::ledger::{Kind, Outcome, SubmissionId};
 use crate::pipeline::bulk;
 use crate::report::display;
+use crate::service::item_id;
 use leptos::prelude::*;
 
 /// Events per commit: one raw write and one commit per chunk.
@@ -15,6 +16,14 @@ const CHUNK: usize = 500;
 /// the page's own frames are a small part of an import, short enough that
 /// it never feels frozen (a frame is about 16 ms; 50 ms is a "long task").
 const SLICE_MS: f64 = 40.0;
+/// Milliseconds on a clock that never goes back (the wall clock can, and an
+/// import that measured its slices on it would then never yield).
+fn monotonic_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
 /// Per-line outcomes listed at once.
 const SHOWN: usize = 200;
 
@@ -88,6 +97,19 @@ pub struct ImportSession {
 }
 
 impl ImportSession {
+    /// Forgets the last import's results (after Clear all data deleted
+    /// what they describe); an import still running keeps reporting.
+    pub fn forget_results(&self) {
+        if self.running.get_untracked() {
+            return;
+        }
+        self.summary.set(None);
+        self.lines.set(Vec::new());
+        self.progress.set((0, 0));
+        self.error.set(None);
+        self.only.set(None);
+    }
+
     /// An empty session, for the app to provide as context.
     pub fn new() -> ImportSession {
         ImportSession {
@@ -125,6 +147,9 @@ pub fn ImportView(
     let (error, set_error) = (session.error, session.error);
     let (lines, set_lines) = (session.lines, session.lines);
     let (only, set_only) = (session.only, session.only);
+    // The failure switch lives on Submit; an import goes through it too, so
+    // say so here rather than let a whole import fail unexplained.
+    let failing = state.faults().is_active();
     // How many lines are listed; "Show more" adds SHOWN at a time, so line
     // 15,000 of an import can be reached without listing 20,000 at once.
     let limit = RwSignal::new(SHOWN);
@@ -161,7 +186,12 @@ pub fn ImportView(
             // The last import's results stay: after an import empties the
             // box, a second click must not erase the only per-line list.
             set_error.set(Some(
-                "Nothing to import: paste events (one JSON object per line, or a JSON array) or choose a file.".into(),
+                if summary.with_untracked(Option::is_some) {
+                    "Nothing to import: the box is empty. Paste events (one JSON object per line, or a JSON array) or choose a file. The results below are the last import's."
+                } else {
+                    "Nothing to import: paste events (one JSON object per line, or a JSON array) or choose a file."
+                }
+                .into(),
             ));
             return;
         }
@@ -175,7 +205,7 @@ pub fn ImportView(
         set_progress.set((0, items.len()));
         let items = std::rc::Rc::new(items);
         leptos::task::spawn_local(async move {
-            let started = js_sys::Date::now();
+            let started = monotonic_ms();
             let mut totals = Summary::default();
             let mut outcomes = Vec::with_capacity(items.len());
             // The first line no commit has taken yet.
@@ -189,14 +219,14 @@ pub fn ImportView(
                 let slice = items.clone();
                 let Some(committed) = state
                     .commit_quietly(move |t| {
-                        let slice_started = js_sys::Date::now();
+                        let slice_started = monotonic_ms();
                         let mut committed = Vec::new();
                         for chunk in slice[from..].chunks(CHUNK) {
                             let raws: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
                             // The batch numbers its submissions on from here.
                             let first = t.ledger.next_submission();
                             committed.push((first, chunk.len(), t.submit_batch(&raws)));
-                            if js_sys::Date::now() - slice_started >= SLICE_MS {
+                            if monotonic_ms() - slice_started >= SLICE_MS {
                                 break;
                             }
                         }
@@ -232,7 +262,25 @@ pub fn ImportView(
                     yield_to_browser().await;
                 }
             }
-            totals.elapsed_ms = js_sys::Date::now() - started;
+            totals.elapsed_ms = monotonic_ms() - started;
+            // Whether each failed line waits in Failed, read once at the end:
+            // storage that is full keeps neither the line nor its retry.
+            if totals.failed > 0 {
+                let waiting = state
+                    .peek(|t| t.outbox.waiting_ids().unwrap_or_default())
+                    .unwrap_or_default();
+                for line in outcomes.iter_mut().filter(|o| o.kind == Kind::Failed) {
+                    let kept = line
+                        .failed_text
+                        .as_ref()
+                        .is_some_and(|text| waiting.contains(&item_id(text)));
+                    line.detail.push_str(if kept {
+                        "; it waits in Failed"
+                    } else {
+                        "; storage had no room to keep it in Failed: import it again when there is room"
+                    });
+                }
+            }
             // When every line is recorded with its outcome, the box empties:
             // a second click would only record every line again as a
             // duplicate, and a large text shown again would cost the page a
@@ -276,6 +324,9 @@ pub fn ImportView(
     view! {
         <section class="panel" aria-labelledby="import-title">
             <h2 id="import-title">"Bulk import"</h2>
+            {failing.then(|| view! {
+                <p class="error" data-testid="import-failing">"Simulate database failure is on (see Submit): an import's lines fail as a single submission would, and failed lines wait under Failed."</p>
+            })}
             <label for="bulk-events">"Events (NDJSON or JSON array)"</label>
             // Hidden while an import reads it: a textarea holding megabytes is
             // laid out again at every frame, which made an import of 20,000
@@ -329,8 +380,8 @@ pub fn ImportView(
                     })}
                     {(s.failed > 0).then(|| view! {
                         <p class="hint">{format!(
-                            "The box keeps its text because {} {} failed. They also wait under Failed, unless storage was too full to keep them there. Importing the box again is safe: what was counted reports a duplicate.",
-                            s.failed, display::plural(s.failed, "line", "lines")
+                            "The box keeps its text because {} {} failed. Each line's outcome below says whether it waits under Failed (identical lines wait as one item there). Importing the box again is safe: what was counted reports a duplicate.",
+                            display::count(s.failed as u64), display::plural(s.failed, "line", "lines")
                         )}</p>
                     })}
                 }
@@ -351,7 +402,7 @@ pub fn ImportView(
                     let (rows, count) = shown();
                     let rows_len = rows.len();
                     view! {
-                        <p class="hint">{format!("Showing {} of {} lines.", display::count(rows.len() as u64), display::count(count as u64))}</p>
+                        <p class="hint">{format!("Showing {} of {} {}.", display::count(rows.len() as u64), display::count(count as u64), display::plural(count, "line", "lines"))}</p>
                         <div class="scroll"><table class="list" data-testid="import-lines">
                             <thead><tr><th scope="col">"Where"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|r| {

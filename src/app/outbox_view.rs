@@ -3,6 +3,7 @@
 use super::router::submission_href;
 use super::AppState;
 use crate::pipeline::timestamp;
+use crate::report::display;
 use leptos::prelude::*;
 
 /// The outbox: each failed submission with its error, retried on request.
@@ -15,10 +16,12 @@ pub fn OutboxView(
     let (message, set_message) = signal(String::new());
     let summarize = move |outcomes: Vec<crate::ledger::Outcome>| {
         let failed = outcomes.iter().filter(|o| o.is_retryable()).count();
+        let count = |n: usize| display::count(n as u64);
         set_message.set(format!(
-            "Retried {}: {} succeeded, {failed} still failing.",
-            outcomes.len(),
-            outcomes.len() - failed
+            "Retried {}: {} succeeded, {} still failing.",
+            count(outcomes.len()),
+            count(outcomes.len() - failed),
+            count(failed)
         ));
     };
     view! {

@@ -88,7 +88,7 @@ pub fn LoadReportBanner(
     view! {
         <Show when=move || !messages().is_empty()>
             <section class="panel warning" role="alert" data-testid="load-report">
-                <h2>"Some stored data could not be read"</h2>
+                <h2>"Storage needs your attention"</h2>
                 <ul>{move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
             </section>
         </Show>

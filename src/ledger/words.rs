@@ -76,7 +76,7 @@ impl Outcome {
                 format!("{} {}", duplicate(*exact_resend), original.event_id.short())
             }
             Outcome::Rejected { rejection } => rejection.to_string(),
-            Outcome::Failed { failure } => format!("{failure} (kept in Failed)"),
+            Outcome::Failed { failure } => failure.to_string(),
             Outcome::Conflict { key, existing } => {
                 format!(
                     "idempotency key \"{key}\" already used by {}",

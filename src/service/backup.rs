@@ -130,14 +130,24 @@ pub fn missing_records(state: &LedgerState, backup: &Backup) -> Vec<Record> {
     out
 }
 
-/// A summary for the user after a restore: how many records were added,
-/// whether the rules changed, how many failed submissions wait again.
-pub fn summary(added: usize, rules: bool, outbox: usize) -> String {
+/// A summary for the user after a restore: how many submissions came back
+/// (and the journal records that hold them and what was decided), whether
+/// the rules changed, how many failed submissions wait again.
+pub fn summary(added: &[Record], rules: bool, outbox: usize) -> String {
+    let count = crate::report::display::count;
+    let plural = crate::report::display::plural;
     let mut parts = Vec::new();
-    if added > 0 {
+    if !added.is_empty() {
+        let submissions = added
+            .iter()
+            .filter(|r| matches!(r, Record::Received { .. }))
+            .count();
         parts.push(format!(
-            "{added} record{}",
-            if added == 1 { "" } else { "s" }
+            "{} {} ({} journal {})",
+            count(submissions as u64),
+            plural(submissions, "submission", "submissions"),
+            count(added.len() as u64),
+            plural(added.len(), "record", "records"),
         ));
     }
     if rules {
@@ -145,8 +155,9 @@ pub fn summary(added: usize, rules: bool, outbox: usize) -> String {
     }
     if outbox > 0 {
         parts.push(format!(
-            "{outbox} failed submission{} to retry",
-            if outbox == 1 { "" } else { "s" }
+            "{} failed {} to retry",
+            count(outbox as u64),
+            plural(outbox, "submission", "submissions")
         ));
     }
     match parts.len() {
@@ -198,11 +209,19 @@ mod tests {
         );
         let again = missing_records(restored.state(), &backup);
         assert!(again.is_empty(), "restoring twice adds nothing");
-        assert!(summary(0, false, 0).contains("Nothing to restore"));
-        assert_eq!(summary(4, false, 0), "Restored 4 records.");
+        assert!(summary(&[], false, 0).contains("Nothing to restore"));
+        let records = missing_records(&LedgerState::default(), &backup);
         assert_eq!(
-            summary(1, true, 2),
-            "Restored 1 record, the rules, 2 failed submissions to retry."
+            summary(&records, false, 0),
+            format!(
+                "Restored {} submissions ({} journal records).",
+                original.state().submissions().len(),
+                records.len()
+            )
+        );
+        assert_eq!(
+            summary(&records[..1], true, 2_000),
+            "Restored 1 submission (1 journal record), the rules, 2,000 failed submissions to retry."
         );
     }
 

@@ -59,6 +59,9 @@ pub struct Tally<K: KeyValue + Clone, C: Clock> {
     /// they were sent: ordered by their ids instead, a retry could let a later
     /// payload take an idempotency key from the one sent before it.
     last_failure: Option<DateTime<Utc>>,
+    /// Where in `notices` the count of failures not kept in Failed is, and
+    /// that count.
+    not_kept: Option<(usize, usize)>,
     kv: K,
     clock: C,
 }
@@ -76,6 +79,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
             report,
             notices: Vec::new(),
             last_failure: None,
+            not_kept: None,
             kv,
             clock,
         })
@@ -111,7 +115,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 Default::default()
             }
         };
-        for (raw, outcome) in raws.iter().zip(&outcomes) {
+        for (i, (raw, outcome)) in raws.iter().zip(&outcomes).enumerate() {
             let saved = match outcome {
                 Outcome::Failed { failure } => {
                     let stamp = self.failure_stamp(now);
@@ -130,19 +134,51 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 }
             };
             if let Err(e) = saved {
-                self.notices.push(match outcome {
-                    Outcome::Failed { .. } => format!(
-                        "A failed submission could not be kept for retry ({e}); submit it again when storage has room."
-                    ),
-                    _ => format!(
+                if !outcome.is_retryable() {
+                    self.notices.push(format!(
                         "A submission that succeeded could not be removed from Failed ({e}); retrying it is safe and reports a duplicate."
-                    ),
-                });
-                // Storage refuses writes now; the rest would fail alike.
+                    ));
+                }
+                // Storage refuses writes now; the rest would fail alike, so
+                // this and every later failure of the batch is not kept.
+                let unkept = outcomes[i..].iter().filter(|o| o.is_retryable()).count();
+                self.not_kept(unkept, &e);
                 break;
             }
         }
         outcomes
+    }
+
+    /// Says that `count` more failed submissions could not be kept in
+    /// Failed: one notice for the session, its count kept up to date (an
+    /// import that fills storage fails chunk after chunk).
+    fn not_kept(&mut self, count: usize, error: &StoreError) {
+        if count == 0 {
+            return;
+        }
+        let total = self.not_kept.map_or(0, |(_, n)| n) + count;
+        let one = total == 1;
+        let text = format!(
+            "{} failed {} could not be kept in Failed, so {} not waiting for a retry: {error}. Submit or import {} again when storage has room.",
+            crate::report::display::count(total as u64),
+            if one { "submission" } else { "submissions" },
+            if one { "it is" } else { "they are" },
+            if one { "it" } else { "them" },
+        );
+        let at = match self
+            .not_kept
+            .and_then(|(at, _)| self.notices.get_mut(at).map(|n| (at, n)))
+        {
+            Some((at, notice)) => {
+                *notice = text;
+                at
+            }
+            None => {
+                self.notices.push(text);
+                self.notices.len() - 1
+            }
+        };
+        self.not_kept = Some((at, total));
     }
 
     /// `now`, or a nanosecond after the last failure kept if that is not
@@ -253,11 +289,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 .map_err(|e| format!("The Failed list could not be restored: {e}"))?;
             restored_items += 1;
         }
-        Ok(backup::summary(
-            missing.len(),
-            rules_changed,
-            restored_items,
-        ))
+        Ok(backup::summary(&missing, rules_changed, restored_items))
     }
 
     /// Removes every Tally key (all versions, quarantine and outbox
@@ -282,6 +314,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         self.ledger.faults = faults;
         self.report = LoadReport::default();
         self.notices.clear();
+        self.not_kept = None;
         Ok(())
     }
 
@@ -443,12 +476,20 @@ mod tests {
         let mut tally = open(&kv, "tab1");
         tally.ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
         assert!(tally.submit(A).is_retryable());
-        let messages = tally.messages().join("\n");
-        assert!(
-            messages.contains("could not be kept for retry"),
-            "{messages}"
+        assert_eq!(
+            tally.messages(),
+            ["1 failed submission could not be kept in Failed, so it is not waiting for a retry: browser storage is full (0 of about 5,242,880 characters used); export a backup, then clear data to make room. Submit or import it again when storage has room."]
         );
-        assert!(!messages.contains("moved aside"), "{messages}");
+        // Chunk after chunk of an import: one notice, with the count of all.
+        tally.submit_batch(&[A, B]);
+        tally.submit_batch(&[B]);
+        let messages = tally.messages();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].starts_with("4 failed submissions could not be kept in Failed"),
+            "{messages:?}"
+        );
+        assert!(tally.outbox_items().is_empty());
     }
 
     #[test]

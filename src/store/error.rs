@@ -28,8 +28,9 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::Full { used_units } => write!(
                 f,
-                "browser storage is full ({used_units} of about {} characters used); export a backup, then clear data to make room",
-                BROWSER_QUOTA_UNITS
+                "browser storage is full ({} of about {} characters used); export a backup, then clear data to make room",
+                crate::report::display::count(*used_units),
+                crate::report::display::count(BROWSER_QUOTA_UNITS)
             ),
             StoreError::Unavailable { message } => write!(f, "storage is unavailable: {message}"),
         }
