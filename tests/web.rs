@@ -1581,6 +1581,21 @@ async fn the_raw_log_names_an_event_by_the_id_processed_lists_after_a_key_claime
         button(&root, "Submit event").click();
         committed().await;
     }
+    // The answer to the keyed one says what its key changed.
+    let answer = text(&root, "[data-testid=outcome-duplicate]");
+    assert!(
+        answer.contains(
+            "first sent without an idempotency key; the key \"k3\" now names it, so its id is now"
+        ) && answer.ends_with("It still counts once."),
+        "{answer}"
+    );
+    // The event's page says where its key came from.
+    follow(&root, "[data-testid=outcome] a[href^='#/event/']").await;
+    let provenance = text(&root, "[data-testid=event-provenance]");
+    assert!(
+        provenance.contains("idempotency_key ← not in the submission that was counted: a later submission with the same content and the key \"k3\" claimed the event"),
+        "{provenance}"
+    );
     go("#/processed").await;
     let listed = text(&root, "table.list tbody tr");
     go("#/log").await;

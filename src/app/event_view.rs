@@ -35,6 +35,21 @@ pub fn EventView(
                     (c.submission.clone(), c.relation, differences, reason)
                 })
                 .collect();
+            // The key is in none of the fields above when a later keyed
+            // resend claimed the event: say where it came from.
+            let claimed = t.ledger.state().claimed_from(&event).map(|former| {
+                format!(
+                    "idempotency_key ← not in the submission that was counted: a later submission with the same content and the key \"{}\" claimed the event, which changed its id from {} to {}",
+                    event.idempotency_key.clone().unwrap_or_default(),
+                    former.short(),
+                    event.event_id.short()
+                )
+            });
+            let provenance = provenance.map(|lines| {
+                let mut lines: Vec<String> = lines.into_iter().map(|p| p.to_string()).collect();
+                lines.extend(claimed);
+                lines
+            });
             Some((event, verdict, provenance, chapters))
         })
     };
@@ -63,7 +78,7 @@ pub fn EventView(
                     {match provenance {
                         Ok(lines) => view! {
                             <ul class="provenance" data-testid="event-provenance">
-                                {lines.into_iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}
+                                {lines.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(why) => view! { <p class="hint" data-testid="event-provenance">{why}</p> }.into_any(),

@@ -29,6 +29,7 @@ pub fn OutcomePanel(
         Outcome::Duplicate {
             original,
             exact_resend,
+            claimed_from,
             provenance,
         } => {
             let how = if exact_resend {
@@ -36,8 +37,18 @@ pub fn OutcomePanel(
             } else {
                 "the same event sent in another shape"
             };
+            // A key that claimed an event sent first without one changes its
+            // id and gives it the key: say so rather than "nothing changed".
+            let what = match (&claimed_from, &original.idempotency_key) {
+                (Some(former), Some(key)) => format!(
+                    "It was first sent without an idempotency key; the key \"{key}\" now names it, so its id is now {} (it was {}). It still counts once.",
+                    original.event_id.short(),
+                    former.short()
+                ),
+                _ => "Nothing changed.".to_string(),
+            };
             view! {
-                <p>{format!("Already counted: this is {how}. Nothing changed.")}</p>
+                <p data-testid="outcome-duplicate">{format!("Already counted: this is {how}. {what}")}</p>
                 <EventTable event=original />
                 <ProvenanceList provenance=provenance />
             }

@@ -358,6 +358,18 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
             },
             Some(Status::Duplicate { of, exact_resend }) => match lookup(of) {
                 Some(original) => Outcome::Duplicate {
+                    // Only for a submission that sent that key itself.
+                    claimed_from: match verdict {
+                        Verdict::Duplicate {
+                            candidate: Some(candidate),
+                            ..
+                        } if candidate.idempotency_key.is_some()
+                            && candidate.idempotency_key == original.idempotency_key =>
+                        {
+                            self.state.claimed_from(&original).cloned()
+                        }
+                        _ => None,
+                    },
                     original,
                     exact_resend: *exact_resend,
                     provenance,
@@ -496,9 +508,19 @@ mod tests {
         let Status::Accepted { event_id: old } = &first else {
             panic!("{first:?}")
         };
-        assert_eq!(l.submit(keyed, now()).label(), "Duplicate");
+        let claim = l.submit(keyed, now());
         let now_id = l.state().events()[0].event_id.clone();
         assert_ne!(old, &now_id, "the key claimed the event: it has a new id");
+        // The answer says so, with the id it had; a resend of the keyed
+        // payload says so again, an unkeyed resend does not.
+        let claimed_from = |o: &Outcome| match o {
+            Outcome::Duplicate { claimed_from, .. } => claimed_from.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(claimed_from(&claim), Some(old.clone()));
+        assert_eq!(claimed_from(&l.submit(keyed, now())), Some(old.clone()));
+        assert_eq!(claimed_from(&l.submit(unkeyed, now())), None);
+        assert_eq!(l.state().claimed_from(&l.state().events()[0]), Some(old));
         assert_eq!(
             first.reason_in(l.state()),
             format!(
@@ -507,10 +529,15 @@ mod tests {
                 now_id.short()
             )
         );
-        // An event no key claimed reads as before.
+        // An event no key claimed reads as before, keyed or not.
         assert_eq!(l.submit(A, now()).label(), "Accepted");
-        let plain = &l.state().submissions()[2].status;
+        let plain = &l.state().submissions()[4].status;
         assert_eq!(plain.reason_in(l.state()), plain.reason());
+        let own_key = r#"{"client":"c","metric":"m","amount":7,"ts":"2024-06-02","event_id":"k7"}"#;
+        l.submit(own_key, now());
+        assert_eq!(claimed_from(&l.submit(own_key, now())), None);
+        let keyed_event = l.state().events().last().cloned().expect("an event");
+        assert_eq!(l.state().claimed_from(&keyed_event), None);
     }
 
     #[test]

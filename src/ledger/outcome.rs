@@ -60,6 +60,10 @@ pub enum Outcome {
         /// True when the payload is the same JSON (RFC 8785), false when it is
         /// the same event in another shape.
         exact_resend: bool,
+        /// The id the event had before this submission's idempotency key
+        /// claimed it: it was sent first without a key, and the key now
+        /// names it (with a new id, the one Processed lists).
+        claimed_from: Option<Fingerprint>,
         /// How each field of this submission was found.
         provenance: Vec<Provenance>,
     },

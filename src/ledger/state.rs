@@ -313,6 +313,16 @@ impl LedgerState {
         self.by_event.get(id).map(|&i| &self.events[i])
     }
 
+    /// The id `event` had before an idempotency key claimed it (its content
+    /// id, as it was sent first without a key), or `None` if no key did.
+    pub fn claimed_from<'a>(&self, event: &'a Event) -> Option<&'a Fingerprint> {
+        let index = self.by_event.get(&event.event_id)?;
+        (event.idempotency_key.is_some()
+            && event.event_id != event.content_id
+            && self.by_event.get(&event.content_id) == Some(index))
+        .then_some(&event.content_id)
+    }
+
     /// Every submission ever received, in order: the audit trail.
     pub fn submissions(&self) -> &[Submission] {
         &self.submissions
