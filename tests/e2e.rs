@@ -493,3 +493,74 @@ fn e2e_a_failed_submission_can_be_discarded_after_a_confirmation() {
         totals(&browser)
     );
 }
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_a_reload_mid_import_says_how_far_it_got_and_importing_again_finishes_it() {
+    let lines: Vec<String> = (0..30_000)
+        .map(|i| format!(r#"{{"client":"bulk","metric":"m","amount":{i},"ts":"2024-01-01"}}"#))
+        .collect();
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    open_view(&browser, "#/import", "Bulk import");
+    let start = "const t = document.querySelector('#bulk-events');
+         t.value = arguments[0];
+         t.dispatchEvent(new Event('input', { bubbles: true }));
+         [...document.querySelectorAll('button')].find(b => b.textContent === 'Import').click();";
+    browser.execute(start, json!([lines.join("\n")]));
+    // Reload once the import has committed something, long before its end.
+    browser.wait_until("the import under way", || {
+        let done = browser.execute(
+            "const p = document.querySelector('progress'); return p ? Number(p.value) : 0;",
+            json!([]),
+        );
+        (done.as_f64().unwrap_or(0.0) > 0.0).then_some(())
+    });
+    browser.reload();
+    let notice = browser.wait_for_text("[data-testid=import-cut-short]", |t| !t.is_empty());
+    let at_least: usize = notice
+        .split("stopped after at least ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .map(|n| n.replace(',', ""))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in: {notice}"));
+    assert!(
+        notice.starts_with("An import of 30,000 lines in this tab stopped after at least"),
+        "{notice}"
+    );
+    let (counted, _) = overall(&browser);
+    let counted: usize = counted.parse().expect("a count");
+    assert!(
+        at_least > 0 && at_least < 30_000 && (at_least..=at_least + 500).contains(&counted),
+        "noted {at_least}, counted {counted}"
+    );
+    // Importing the whole file again finishes it, counting nothing twice.
+    open_view(&browser, "#/import", "Bulk import");
+    browser.execute(start, json!([lines.join("\n")]));
+    let summary = browser.wait_for_text("[data-testid=import-summary]", |t| !t.is_empty());
+    assert!(
+        summary.contains(&format!(
+            "{} accepted, {} duplicates",
+            group(30_000 - counted),
+            group(counted)
+        )),
+        "{summary}"
+    );
+    assert!(browser.try_find("[data-testid=import-cut-short]").is_none());
+    assert_eq!(overall(&browser).0, "30000");
+}
+
+/// `n` with thousands separators, as the app writes counts.
+fn group(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

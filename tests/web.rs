@@ -515,6 +515,44 @@ async fn clear_all_data_also_clears_the_last_imports_results() {
         .is_none());
 }
 
+/// Where this tab's import got to, as it notes it for a reload.
+fn import_place() -> Option<String> {
+    window()
+        .session_storage()
+        .expect("session storage")
+        .expect("session storage")
+        .get_item("tally-import-place")
+        .expect("read")
+}
+
+#[wasm_bindgen_test]
+async fn an_import_cut_short_by_a_reload_says_how_far_it_got() {
+    clear_storage();
+    let session = window()
+        .session_storage()
+        .expect("session storage")
+        .expect("session storage");
+    // What an import of 20,000 lines leaves when the page reloads after
+    // its twelfth chunk.
+    session
+        .set_item("tally-import-place", "6000/20000")
+        .expect("note");
+    let (root, _app) = mounted_app().await;
+    go("#/import").await;
+    let notice = text(&root, "[data-testid=import-cut-short]");
+    assert!(
+        notice.starts_with("An import of 20,000 lines in this tab stopped after at least 6,000 of them, when the page was reloaded or closed."),
+        "{notice}"
+    );
+    button(&root, "Dismiss").click();
+    tick().await;
+    assert!(root
+        .query_selector("[data-testid=import-cut-short]")
+        .expect("query")
+        .is_none());
+    assert_eq!(import_place(), None);
+}
+
 #[wasm_bindgen_test]
 async fn a_lost_acknowledgement_retries_as_a_duplicate() {
     clear_storage();
@@ -856,6 +894,11 @@ async fn bulk_import_reports_every_line() {
         "the box is hidden while an import reads it"
     );
     assert!(text(&root, "main").contains("The box is hidden while its lines are imported"));
+    assert_eq!(
+        import_place().as_deref(),
+        Some("0/5"),
+        "a reload now would find where the import got to"
+    );
     // Leaving mid-import and coming back finds it finished, not stuck.
     go("#/log").await;
     js_sys::Function::new_no_args("window.__releaseCommit();")
@@ -870,6 +913,7 @@ async fn bulk_import_reports_every_line() {
     );
     let lines = text(&root, "[data-testid=import-lines]");
     assert!(lines.contains("invalid JSON"), "{lines}");
+    assert_eq!(import_place(), None, "a finished import leaves no place");
     assert_eq!(events_stored(), 2);
     // Every line is recorded, so the box is shown again, empty, and says why.
     let area: HtmlTextAreaElement = find(&root, "#bulk-events").unchecked_into();

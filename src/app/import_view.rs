@@ -24,6 +24,34 @@ fn monotonic_ms() -> f64 {
         .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
+/// Where an import leaves how far it got, in this tab's session storage
+/// (`done/of` lines): its lines are only in the box, which a reload empties,
+/// so a reload mid-import would otherwise leave no word of the lines it
+/// never reached.
+const PLACE_KEY: &str = "tally-import-place";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// Notes that `done` of `of` lines are committed (or clears the note).
+fn note_place(place: Option<(usize, usize)>) {
+    if let Some(storage) = session_storage() {
+        let _ = match place {
+            Some((done, of)) => storage.set_item(PLACE_KEY, &format!("{done}/{of}")),
+            None => storage.remove_item(PLACE_KEY),
+        };
+    }
+}
+
+/// The place an import in this tab noted and never cleared: it was cut
+/// short by a reload (or a crash) after at least `done` of `of` lines.
+fn cut_short_import() -> Option<(usize, usize)> {
+    let text = session_storage()?.get_item(PLACE_KEY).ok()??;
+    let (done, of) = text.split_once('/')?;
+    Some((done.parse().ok()?, of.parse().ok()?))
+}
+
 /// Per-line outcomes listed at once.
 const SHOWN: usize = 200;
 
@@ -153,6 +181,16 @@ pub fn ImportView(
     // How many lines are listed; "Show more" adds SHOWN at a time, so line
     // 15,000 of an import can be reached without listing 20,000 at once.
     let limit = RwSignal::new(SHOWN);
+    // An import of this tab that a reload cut short (none while one runs).
+    let cut_short = RwSignal::new(if running.get_untracked() {
+        None
+    } else {
+        cut_short_import()
+    });
+    let dismiss = move |_| {
+        note_place(None);
+        cut_short.set(None);
+    };
 
     let load_file = move |ev: leptos::ev::Event| {
         if running.get_untracked() {
@@ -203,6 +241,8 @@ pub fn ImportView(
         set_summary.set(None);
         set_lines.set(Vec::new());
         set_progress.set((0, items.len()));
+        cut_short.set(None);
+        note_place(Some((0, items.len())));
         let items = std::rc::Rc::new(items);
         leptos::task::spawn_local(async move {
             let started = monotonic_ms();
@@ -226,6 +266,8 @@ pub fn ImportView(
                             // The batch numbers its submissions on from here.
                             let first = t.ledger.next_submission();
                             committed.push((first, chunk.len(), t.submit_batch(&raws)));
+                            let done = from + committed.iter().map(|(_, n, _)| n).sum::<usize>();
+                            note_place(Some((done, slice.len())));
                             if monotonic_ms() - slice_started >= SLICE_MS {
                                 break;
                             }
@@ -261,6 +303,9 @@ pub fn ImportView(
                     state.changed();
                     yield_to_browser().await;
                 }
+            }
+            if next == items.len() {
+                note_place(None);
             }
             totals.elapsed_ms = monotonic_ms() - started;
             // Whether each failed line waits in Failed, read once at the end:
@@ -324,6 +369,17 @@ pub fn ImportView(
     view! {
         <section class="panel" aria-labelledby="import-title">
             <h2 id="import-title">"Bulk import"</h2>
+            {move || cut_short.get().map(|(done, of)| view! {
+                <p class="error" role="alert" data-testid="import-cut-short">
+                    {format!(
+                        "An import of {} {} in this tab stopped after at least {} of them, when the page was reloaded or closed. What it committed is in the Raw log; the rest was never read. Import the file again to finish: lines already counted report duplicates. ",
+                        display::count(of as u64),
+                        display::plural(of, "line", "lines"),
+                        display::count(done as u64)
+                    )}
+                    <button type="button" on:click=dismiss>"Dismiss"</button>
+                </p>
+            })}
             {failing.then(|| view! {
                 <p class="error" data-testid="import-failing">"Simulate database failure is on (see Submit): an import's lines fail as a single submission would, and failed lines wait under Failed."</p>
             })}
