@@ -543,24 +543,11 @@ fn e2e_a_reload_mid_import_says_how_far_it_got_and_importing_again_finishes_it()
     assert!(
         summary.contains(&format!(
             "{} accepted, {} duplicates",
-            group(30_000 - counted),
-            group(counted)
+            tally::report::display::count((30_000 - counted) as u64),
+            tally::report::display::count(counted as u64)
         )),
         "{summary}"
     );
     assert!(browser.try_find("[data-testid=import-cut-short]").is_none());
     assert_eq!(overall(&browser).0, "30000");
-}
-
-/// `n` with thousands separators, as the app writes counts.
-fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
