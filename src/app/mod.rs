@@ -60,11 +60,37 @@ pub fn App() -> impl IntoView {
             provide_context(simulator_view::SimSession::default());
             provide_context(rules_view::RulesDraft::default());
             // Another tab committed: re-read its records so every view agrees.
+            // A commit writes several keys and an import commits chunk after
+            // chunk, so one refresh per burst (at most one per 50 ms), and the
+            // views re-derived only when it read something: a tab that did
+            // both on every event ran at a ninth of its speed while another
+            // tab imported (found by an outside review).
+            let scheduled = std::rc::Rc::new(std::cell::Cell::new(false));
+            let other_keys = std::rc::Rc::new(std::cell::Cell::new(false));
             let listener = window_event_listener(leptos::ev::storage, move |ev| {
-                let ours = ev.key().is_none_or(|k| k.starts_with(PREFIX));
-                if ours {
-                    state.update(|t| t.refresh());
+                let key = ev.key();
+                if !key.as_deref().is_none_or(|k| k.starts_with(PREFIX)) {
+                    return;
                 }
+                // Failed, the rules, set-aside data, or everything cleared:
+                // shown without being journal records.
+                if !key.as_deref().is_some_and(|k| k.contains(":s:") || k.ends_with(":head")) {
+                    other_keys.set(true);
+                }
+                if scheduled.replace(true) {
+                    return;
+                }
+                let (scheduled, other_keys) = (scheduled.clone(), other_keys.clone());
+                set_timeout(
+                    move || {
+                        scheduled.set(false);
+                        let read = state.update_quietly(|t| t.refresh()).unwrap_or(false);
+                        if read || other_keys.replace(false) {
+                            state.changed();
+                        }
+                    },
+                    std::time::Duration::from_millis(50),
+                );
             });
             on_cleanup(move || listener.remove());
             view! { <Shell state=state /> }.into_any()

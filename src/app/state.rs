@@ -51,10 +51,11 @@ impl Tally {
         (outcome, notice)
     }
 
-    /// Re-reads what other tabs committed; sizes they changed are re-read too.
-    pub fn refresh(&mut self) {
+    /// Re-reads what other tabs committed; sizes they changed are re-read
+    /// too. Says whether anything shown may have changed.
+    pub fn refresh(&mut self) -> bool {
         browser::forget_sizes();
-        self.0.refresh();
+        self.0.refresh()
     }
 
     /// Removes every Tally key and starts empty as a new writer.
@@ -136,6 +137,12 @@ impl AppState {
     pub fn read<T>(&self, f: impl FnOnce(&Tally) -> T) -> T {
         self.track();
         self.tally.with_value(f)
+    }
+
+    /// Changes the state without notifying the views: the caller notifies
+    /// ([`AppState::changed`]) if what is shown changed.
+    pub fn update_quietly<T>(&self, f: impl FnOnce(&mut Tally) -> T) -> Option<T> {
+        self.tally.try_update_value(f)
     }
 
     /// Changes the state and notifies the views.

@@ -145,9 +145,9 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
     /// Catches up with what other writers (tabs) committed: cheap when
     /// nothing changed, incremental when their records order after ours, a
     /// full re-derivation (which may revise earlier answers) otherwise.
-    pub fn refresh(&mut self) -> Result<(), StoreError> {
+    pub fn refresh(&mut self) -> Result<bool, StoreError> {
         match self.journal.refresh()? {
-            Refresh::Unchanged => {}
+            Refresh::Unchanged => return Ok(false),
             Refresh::Appended(records) => {
                 for r in records {
                     self.state.apply_owned(r);
@@ -155,7 +155,7 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
             }
             Refresh::Reordered(records) => self.state = LedgerState::replay_owned(records),
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Appends records restored from a backup in one commit, bypassing the

@@ -232,12 +232,17 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         (Glance::of(self.ledger.state()), waiting)
     }
 
-    /// Catches up with what other tabs committed.
-    pub fn refresh(&mut self) {
-        if let Err(e) = self.ledger.refresh() {
-            self.notices.push(format!(
-                "Other tabs' changes could not be read ({e}); what is shown may be behind until the next change."
-            ));
+    /// Catches up with what other tabs committed; says whether anything
+    /// shown may have changed (records read, or a notice added).
+    pub fn refresh(&mut self) -> bool {
+        match self.ledger.refresh() {
+            Ok(changed) => changed,
+            Err(e) => {
+                self.notices.push(format!(
+                    "Other tabs' changes could not be read ({e}); what is shown may be behind until the next change."
+                ));
+                true
+            }
         }
     }
 
