@@ -25,12 +25,18 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # other reload work of 2026-12-06: 452.7 KB, budget 454. Later that day, one
 # store type for the app and the simulator (-5 KB) and refusals instead of
 # silent clamping, kept text in refused boxes and sliced simulator runs from
-# two outside reviews (+3.5 KB): 456.9 KB, budget 458. The budget
+# two outside reviews (+3.5 KB): 456.9 KB, budget 458. On the next evening,
+# the fixes of two more reviews (per-line and counted notices for failures
+# storage could not keep, a keyed resend's claim said, an import cut short by
+# a reload said, one refresh per burst of other tabs' events; +4.6 KB) and a
+# day chart placed by date with its sums written (+3.4 KB; written first with
+# f64 Display, which pulled in Rust's float formatting for 11 KB): 465.2 KB,
+# budget 466. The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=458
+BUNDLE_BUDGET_KB=466
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

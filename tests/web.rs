@@ -824,6 +824,44 @@ async fn processed_log_and_aggregates_agree_with_what_was_submitted() {
 }
 
 #[wasm_bindgen_test]
+async fn the_day_chart_places_each_day_at_its_date_with_its_sums_written() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    for (day, amount) in [("01", "10"), ("02", "30"), ("10", "-5"), ("10", "25")] {
+        tally.submit(&format!(
+            r#"{{"client":"c","metric":"m","amount":"{amount}","ts":"2024-01-{day}T12:00:00Z"}}"#
+        ));
+    }
+    let (root, _app) = mounted_app().await;
+    go("#/aggregates").await;
+    let columns = root
+        .query_selector_all("[data-testid=day-chart] rect")
+        .expect("columns");
+    let x = |i: u32| -> f64 {
+        let rect: web_sys::Element = columns.item(i).expect("a column").unchecked_into();
+        rect.get_attribute("x")
+            .unwrap_or_default()
+            .parse()
+            .expect("a number")
+    };
+    assert_eq!(columns.length(), 3, "one column per day with events");
+    // January 1st, 2nd and 10th: the gap of a week is eight days wide.
+    let (one, two, ten) = (x(0), x(1), x(2));
+    assert!(
+        ((ten - two) / (two - one) - 8.0).abs() < 0.01,
+        "{one} {two} {ten}"
+    );
+    let words = text(&root, "[data-testid=day-chart]");
+    for expected in ["largest 30", "2024-01-01", "2024-01-05", "2024-01-10"] {
+        assert!(words.contains(expected), "{expected} in {words}");
+    }
+    assert!(
+        !words.contains("smallest"),
+        "no day sums below zero: {words}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn rules_are_validated_saved_and_applied_to_new_events() {
     clear_storage();
     let (root, app) = mounted_app().await;

@@ -5,6 +5,7 @@ use super::widgets::{download, FilterForm};
 use super::AppState;
 use crate::report::aggregates_csv;
 use crate::report::{display, Aggregates, Filter, Stats};
+use chrono::Datelike;
 use leptos::prelude::*;
 
 /// One table of statistics. Amounts share their column's decimals, means
@@ -82,41 +83,79 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
     }
 }
 
-/// A line of the daily sums.
-fn day_chart(rows: &[(String, Stats)]) -> impl IntoView {
-    let values: Vec<f64> = rows.iter().map(|(_, s)| s.sum.nanos() as f64).collect();
-    let (lo, hi) = values
-        .iter()
-        .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-    let span = (hi - lo).max(1.0);
-    let step = if values.len() > 1 {
-        640.0 / (values.len() - 1) as f64
+/// Columns of the daily sums, each at its date, so days without events
+/// are gaps and a span of months reads as one; the largest sum is written
+/// at the top, the smallest at the bottom when it is below zero, and the
+/// first, middle and last dates under the axis.
+fn day_chart(rows: &[(chrono::NaiveDate, Stats)]) -> Option<impl IntoView> {
+    const LEFT: f64 = 20.0;
+    const WIDTH: f64 = 640.0;
+    const TOP: f64 = 30.0;
+    const HEIGHT: f64 = 140.0;
+    let ((first, _), (last, _)) = (rows.first()?, rows.last()?);
+    // Day numbers, not chrono's date arithmetic (its overflow checks and
+    // messages cost the bundle).
+    let number = |day: &chrono::NaiveDate| day.num_days_from_ce();
+    let days = f64::from(number(last) - number(first)) + 1.0;
+    let sums = rows.iter().map(|(_, s)| s.sum);
+    let zero = crate::pipeline::amount::Amount::from_nanos(0);
+    let (lo, hi) = (
+        sums.clone().fold(zero, std::cmp::min),
+        sums.fold(zero, std::cmp::max),
+    );
+    let range = ((hi.nanos() - lo.nanos()) as f64).max(1.0);
+    let y = |nanos: i128| TOP + (hi.nanos() - nanos) as f64 / range * HEIGHT;
+    let x = |day: &chrono::NaiveDate| LEFT + f64::from(number(day) - number(first)) / days * WIDTH;
+    // A column is its day's share of the width, with a gap when wide.
+    let width = WIDTH / days;
+    let column = if width > 3.0 {
+        width * 0.8
     } else {
-        0.0
+        width.max(1.0)
     };
-    let points: Vec<String> = values
+    let places = display::column_decimals(rows.iter().map(|(_, s)| &s.sum));
+    let columns = rows
         .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            format!(
-                "{},{}",
-                display::tenths(20.0 + i as f64 * step),
-                display::tenths(180.0 - (v - lo) / span * 160.0)
-            )
+        .map(|(day, s)| {
+            let (top, bottom) = (y(s.sum.nanos()), y(0));
+            view! {
+                <rect x=display::tenths(x(day)) y=display::tenths(top.min(bottom)) width=display::tenths(column)
+                    height=display::tenths((top - bottom).abs().max(1.0))
+                    class=if s.sum.nanos() < 0 { "bar negative" } else { "bar" }>
+                    <title>{format!("{day}: {}", display::amount(s.sum, places))}</title>
+                </rect>
+            }
         })
-        .collect();
-    let first = rows.first().map(|(d, _)| d.clone()).unwrap_or_default();
-    let last = rows.last().map(|(d, _)| d.clone()).unwrap_or_default();
-    view! {
+        .collect_view();
+    let middle =
+        chrono::NaiveDate::from_num_days_from_ce_opt(number(first) + (days as i32 - 1) / 2)
+            .unwrap_or(*first);
+    let dates = if days >= 3.0 {
+        vec![(*first, "start"), (middle, "middle"), (*last, "end")]
+    } else {
+        vec![(*first, "start"), (*last, "end")]
+    };
+    let at = |day: &chrono::NaiveDate, anchor: &str| match anchor {
+        "start" => LEFT,
+        "end" => LEFT + WIDTH,
+        _ => x(day) + column / 2.0,
+    };
+    Some(view! {
         <figure>
             <figcaption>"Sum per day (UTC)"</figcaption>
-            <svg role="img" aria-label="Sum per day" viewBox="0 0 680 210" width="100%" class="chart">
-                <polyline points=points.join(" ") class="line"></polyline>
-                <text x="20" y="205" class="chart-label">{first}</text>
-                <text x="560" y="205" class="chart-label">{last}</text>
+            <svg role="img" aria-label="Sum per day" viewBox="0 0 680 230" width="100%" class="chart" data-testid="day-chart">
+                <text x=display::tenths(LEFT) y="20" class="chart-label">{format!("largest {}", display::brief_in(hi, places))}</text>
+                {(lo.nanos() < 0).then(|| view! {
+                    <text x=display::tenths(LEFT) y=display::tenths(TOP + HEIGHT + 22.0) class="chart-label">{format!("smallest {}", display::brief_in(lo, places))}</text>
+                })}
+                {columns}
+                <line x1=display::tenths(LEFT) x2=display::tenths(LEFT + WIDTH) y1=display::tenths(y(0)) y2=display::tenths(y(0)) class="axis"></line>
+                {dates.into_iter().map(|(day, anchor)| view! {
+                    <text x=display::tenths(at(&day, anchor)) y="225" text-anchor=anchor class="chart-label">{day.to_string()}</text>
+                }).collect_view()}
             </svg>
         </figure>
-    }
+    })
 }
 
 #[component]
@@ -153,7 +192,8 @@ pub fn AggregatesView(
                 let clients: Vec<(String, Stats)> = agg.by_client.into_iter().collect();
                 let metrics: Vec<(String, Stats)> = agg.by_metric.into_iter().collect();
                 let pairs: Vec<(String, Stats)> = agg.by_client_metric.into_iter().map(|((c, m), s)| (format!("{c} / {m}"), s)).collect();
-                let days: Vec<(String, Stats)> = agg.by_day.into_iter().map(|(d, s)| (d.to_string(), s)).collect();
+                let by_day: Vec<(chrono::NaiveDate, Stats)> = agg.by_day.into_iter().collect();
+                let days: Vec<(String, Stats)> = by_day.iter().map(|(d, s)| (d.to_string(), *s)).collect();
                 let places = display::column_decimals([&overall.sum, &overall.min, &overall.max]);
                 view! {
                     <dl class="overall" data-testid="overall">
@@ -165,7 +205,7 @@ pub fn AggregatesView(
                     </dl>
                     {bar_chart("Sum per client", &clients)}
                     {bar_chart("Sum per metric", &metrics)}
-                    {day_chart(&days)}
+                    {day_chart(&by_day)}
                     {table("Per client", clients)}
                     {table("Per metric", metrics)}
                     {table("Per client and metric", pairs)}
