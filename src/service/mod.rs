@@ -290,7 +290,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 continue; // already waiting: restoring twice adds nothing
             }
             self.outbox
-                .record_failure(&item.raw, &item.last_error, item.last_failed_at)
+                .restore(item)
                 .map_err(|e| format!("The Failed list could not be restored: {e}"))?;
             restored_items += 1;
         }
@@ -510,6 +510,8 @@ mod tests {
         assert_eq!(tally.submit(A).label(), "Accepted");
         tally.ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
         assert!(tally.submit(B).is_retryable());
+        // Failed twice: its first and last failure times differ.
+        assert!(tally.submit(B).is_retryable());
         tally.ledger.faults = FaultPlan::none();
         let edited = tally.ledger.rules.clone();
         let file = tally.export().expect("export");
@@ -524,6 +526,12 @@ mod tests {
         assert_eq!(tally.ledger.state().events().len(), 1);
         assert_eq!(tally.ledger.rules, edited, "the rules come back");
         assert_eq!(tally.outbox_items().len(), 1, "the Failed list comes back");
+        let backup = backup::parse(&file).expect("parse");
+        assert_eq!(
+            tally.outbox_items(),
+            backup.outbox,
+            "as it was, first failure time included (Retry all goes by it)"
+        );
         // And they stay after a reload.
         let reloaded = open(&kv, "tab3");
         assert_eq!(reloaded.ledger.rules, edited);
@@ -534,7 +542,7 @@ mod tests {
         assert_eq!(tally.outbox_items().len(), 1);
         assert_eq!(
             tally.outbox_items()[0].attempts,
-            1,
+            2,
             "not counted as another failure"
         );
     }

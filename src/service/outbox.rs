@@ -134,6 +134,18 @@ impl<K: KeyValue> Outbox<K> {
         Ok(item)
     }
 
+    /// Puts back an item from a backup as it was (its first failure time
+    /// orders Retry all), under the id its payload has.
+    pub fn restore(&self, item: &OutboxItem) -> Result<(), StoreError> {
+        let item = OutboxItem {
+            id: item_id(&item.raw),
+            ..item.clone()
+        };
+        let key = format!("{}{}", outbox_prefix(), item.id);
+        self.kv
+            .set(&key, &serde_json::to_string(&item).unwrap_or_default())
+    }
+
     /// The ids of the waiting items, from the keys alone (one call).
     pub fn waiting_ids(&self) -> Result<std::collections::HashSet<String>, StoreError> {
         let prefix = outbox_prefix();
