@@ -240,7 +240,7 @@ fn e2e_the_seed_scenarios() {
     open_view(&browser, "#/failed", "Failed submissions");
     browser.click(&browser.find("[data-testid=outbox] button"));
     browser.wait_for_text("[data-testid=retry-message]", |t| {
-        t == "Retried 1: 1 succeeded, 0 still failing."
+        t == "Retried 1: 1 counted, 0 still failing."
     });
     assert_eq!(overall(&browser), ("2".into(), "6200".into()));
 

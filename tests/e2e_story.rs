@@ -41,7 +41,7 @@ fn e2e_an_events_story_lists_every_submission_that_became_it() {
     open_view(&browser, "#/failed", "Failed submissions");
     browser.click(&browser.find("[data-testid=outbox] button"));
     browser.wait_for_text("[data-testid=retry-message]", |t| {
-        t == "Retried 1: 1 succeeded, 0 still failing."
+        t == "Retried 1: 1 counted, 0 still failing."
     });
     // An exact resend and a reshaped duplicate.
     open_view(&browser, "#/submit", "Submit an event");

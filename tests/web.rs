@@ -257,7 +257,7 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     committed().await;
     assert_eq!(
         text(&root, "[data-testid=retry-message]"),
-        "Retried 1: 1 succeeded, 0 still failing."
+        "Retried 1: 1 counted, 0 still failing."
     );
     assert!(root
         .query_selector("[data-testid=outbox-empty]")
@@ -551,6 +551,36 @@ async fn an_import_cut_short_by_a_reload_says_how_far_it_got() {
         .expect("query")
         .is_none());
     assert_eq!(import_place(), None);
+}
+
+#[wasm_bindgen_test]
+async fn retry_all_says_what_each_retry_became_in_the_order_sent() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+    let keyed = |amount: u32| {
+        format!(
+            r#"{{"client":"c","metric":"m","amount":{amount},"ts":"2024-01-01","event_id":"K1"}}"#
+        )
+    };
+    for amount in [10, 20, 30] {
+        assert!(tally.submit(&keyed(amount)).0.is_retryable());
+    }
+    drop(tally);
+    let (root, _app) = mounted_app().await;
+    go("#/failed").await;
+    button(&root, "Retry all").click();
+    committed().await;
+    assert_eq!(
+        text(&root, "[data-testid=retry-message]"),
+        "Retried 3: 1 counted, 2 conflicts, 0 still failing."
+    );
+    go("#/aggregates").await;
+    assert_eq!(
+        text(&root, "[data-testid=overall-sum]"),
+        "10",
+        "the first sent holds the key"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -2,6 +2,7 @@
 
 use super::router::submission_href;
 use super::AppState;
+use crate::ledger::Kind;
 use crate::pipeline::timestamp;
 use crate::report::display;
 use leptos::prelude::*;
@@ -15,13 +16,34 @@ pub fn OutboxView(
     let items = move || state.outbox_items();
     let (message, set_message) = signal(String::new());
     let summarize = move |outcomes: Vec<crate::ledger::Outcome>| {
-        let failed = outcomes.iter().filter(|o| o.is_retryable()).count();
+        // Every answer by kind: "succeeded" would hide a retry that was a
+        // Conflict (another content took the key) or a duplicate.
         let count = |n: usize| display::count(n as u64);
+        let of = |kind: Kind| outcomes.iter().filter(|o| o.kind() == kind).count();
+        let parts: Vec<String> = [
+            (Kind::Accepted, "counted", "counted"),
+            (Kind::Duplicate, "duplicate", "duplicates"),
+            (Kind::Rejected, "rejected", "rejected"),
+            (Kind::Conflict, "conflict", "conflicts"),
+        ]
+        .into_iter()
+        .filter(|(kind, _, _)| of(*kind) > 0)
+        .map(|(kind, one, many)| {
+            format!(
+                "{} {}",
+                count(of(kind)),
+                display::plural(of(kind), one, many)
+            )
+        })
+        .chain(std::iter::once(format!(
+            "{} still failing",
+            count(of(Kind::Failed))
+        )))
+        .collect();
         set_message.set(format!(
-            "Retried {}: {} succeeded, {} still failing.",
+            "Retried {}: {}.",
             count(outcomes.len()),
-            count(outcomes.len() - failed),
-            count(failed)
+            parts.join(", ")
         ));
     };
     view! {
@@ -35,7 +57,7 @@ pub fn OutboxView(
                 } else {
                     let count = items.len();
                     view! {
-                        <p data-testid="outbox-count">{format!("{count} waiting")}</p>
+                        <p data-testid="outbox-count">{format!("{} waiting", display::count(count as u64))}</p>
                         <button type="button" on:click=move |_| leptos::task::spawn_local(async move {
                             summarize(state.commit(|t| t.retry_all()).await.unwrap_or_default());
                         })>"Retry all"</button>
@@ -53,7 +75,7 @@ pub fn OutboxView(
                                 view! {
                                     <li>
                                         <code class="raw">{item.raw.clone()}</code>
-                                        <span class="error">{format!("{} (attempts: {}, last at {})", item.last_error, item.attempts, timestamp::canonical(&item.last_failed_at))}</span>
+                                        <span class="error">{format!("{} (attempts: {}, last at {})", item.last_error, item.attempts, timestamp::canonical(&to_the_millisecond(item.last_failed_at)))}</span>
                                         {match recorded {
                                             Some(id) => view! { <a href=submission_href(&id) class="story">"Its recorded attempt"</a> }.into_any(),
                                             None => view! { <span class="hint">"Not in the raw log: it failed before its text was written."</span> }.into_any(),
@@ -96,4 +118,11 @@ pub fn OutboxView(
             <p role="status" data-testid="retry-message">{message}</p>
         </section>
     }
+}
+
+/// A failure's time as the list shows it: to the millisecond, as the
+/// browser's clock gives it (Failed keeps a nanosecond between failures of
+/// one instant, to keep their order; that is not a time to show).
+fn to_the_millisecond(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }

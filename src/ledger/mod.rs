@@ -163,6 +163,9 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
     /// passes only records the state does not have yet. They may order
     /// anywhere among the records already here, so the state is derived again.
     pub fn import(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        // Its own segments as storage holds them now, not as this tab last
+        // saw them (another tab may have cleared them).
+        self.refresh()?;
         self.journal.append(records)?;
         self.state = LedgerState::replay_owned(self.journal.records()?);
         Ok(())

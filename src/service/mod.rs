@@ -260,6 +260,11 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
 
     /// The whole state as a backup document.
     pub fn export(&mut self) -> Result<String, StoreError> {
+        // Catch up first: reading the journal's records hands them all out,
+        // so records another tab committed since the last refresh would
+        // otherwise never reach this tab's state (found by an outside
+        // review: the tab then decided on a stale state).
+        self.ledger.refresh()?;
         let records = self.ledger.journal_mut().records()?;
         let items = self.outbox_items();
         Ok(backup::export(
@@ -274,6 +279,12 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
     /// outbox. Returns a summary for the user.
     pub fn restore(&mut self, text: &str) -> Result<String, String> {
         let parsed = backup::parse(text).map_err(|e| e.to_string())?;
+        // What is missing is judged against what storage holds now: a tab
+        // that missed another tab's Clear would otherwise write the cleared
+        // records back (found by an outside review).
+        self.ledger
+            .refresh()
+            .map_err(|e| format!("Other tabs' changes could not be read: {e}"))?;
         let missing = backup::missing_records(self.ledger.state(), &parsed);
         if !missing.is_empty() {
             self.ledger.import(&missing).map_err(|e| e.to_string())?;
@@ -410,6 +421,38 @@ mod tests {
             .map(|e| e.amount.to_string())
             .collect();
         assert_eq!(amounts, vec!["1"; 20]);
+    }
+
+    #[test]
+    fn export_and_restore_catch_up_with_other_tabs_first() {
+        let x = r#"{"client":"c","metric":"m","amount":1,"ts":"2024-01-01"}"#;
+        let y = r#"{"client":"c","metric":"m","amount":2,"ts":"2024-01-01"}"#;
+        let z = r#"{"client":"c","metric":"m","amount":3,"ts":"2024-01-01"}"#;
+        // Exporting hands out the journal's records: another tab's new ones
+        // must reach this tab's state, or it decides on a stale one.
+        let kv = Rc::new(MemoryKv::new());
+        let mut a = open(&kv, "tabA");
+        let mut b = open(&kv, "tabB");
+        assert_eq!(b.submit(x).label(), "Accepted");
+        a.export().expect("export");
+        assert_eq!(a.ledger.state().events().len(), 1, "the export caught up");
+        assert_eq!(a.submit(x).label(), "Duplicate");
+
+        // A tab that missed another tab's Clear restores against storage as
+        // it is: the cleared event does not come back.
+        let kv = Rc::new(MemoryKv::new());
+        let mut a = open(&kv, "tabA");
+        let mut b = open(&kv, "tabB");
+        a.submit(y);
+        b.refresh();
+        b.clear_all("tabC").expect("clear");
+        b.submit(z);
+        let file = b.export().expect("export");
+        a.restore(&file).expect("restore");
+        let amounts: Vec<String> = (open(&kv, "reader").ledger.state().events().iter())
+            .map(|e| e.amount.to_string())
+            .collect();
+        assert_eq!(amounts, ["3"], "only what the file and storage hold");
     }
 
     #[test]
