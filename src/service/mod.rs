@@ -184,6 +184,17 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
     /// `now`, or a nanosecond after the last failure kept if that is not
     /// earlier (see [`Tally::last_failure`]).
     fn failure_stamp(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
+        if self.last_failure.is_none() {
+            // A tab just opened (or reloaded, perhaps with its clock set
+            // back) starts after what already waits, read once: stamped
+            // from its own failures alone, a later payload could be retried
+            // before an earlier one (found by an outside review).
+            self.last_failure = self
+                .outbox_items()
+                .iter()
+                .map(|i| i.first_failed_at.max(i.last_failed_at))
+                .max();
+        }
         let stamp = match self.last_failure {
             Some(last) if last >= now => last + chrono::TimeDelta::nanoseconds(1),
             _ => now,
@@ -453,6 +464,35 @@ mod tests {
             .map(|e| e.amount.to_string())
             .collect();
         assert_eq!(amounts, ["3"], "only what the file and storage hold");
+    }
+
+    #[test]
+    fn a_reopened_tab_stamps_its_failures_after_what_already_waits() {
+        // Two tabs at one instant, then a reload with the clock set back a
+        // minute: Retry all still resends in the order sent.
+        let kv = Rc::new(MemoryKv::new());
+        let line = |amount: u32| {
+            format!(
+                r#"{{"client":"c","metric":"m","amount":{amount},"ts":"2024-01-01","event_id":"k"}}"#
+            )
+        };
+        let mut a = open(&kv, "tabA");
+        a.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        a.submit_batch(&[A, &line(1)]);
+        let mut b = open(&kv, "tabB");
+        b.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        b.submit(&line(2));
+        let earlier = || now() - chrono::TimeDelta::seconds(60);
+        let mut c: Tally<Rc<MemoryKv>, _> = Tally::open(kv.clone(), earlier, "tabC").expect("open");
+        c.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        c.submit(&line(3));
+        c.ledger.faults = FaultPlan::none();
+        let labels: Vec<_> = c.retry_all().iter().map(Outcome::label).collect();
+        assert_eq!(labels, ["Accepted", "Accepted", "Conflict", "Conflict"]);
+        let amounts: Vec<String> = (c.ledger.state().events().iter())
+            .map(|e| e.amount.to_string())
+            .collect();
+        assert_eq!(amounts, ["1200", "1"], "the first sent holds the key");
     }
 
     #[test]
