@@ -361,17 +361,12 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
             },
             Some(Status::Duplicate { of, exact_resend }) => match lookup(of) {
                 Some(original) => Outcome::Duplicate {
-                    // Only for a submission that sent that key itself.
-                    claimed_from: match verdict {
-                        Verdict::Duplicate {
-                            candidate: Some(candidate),
-                            ..
-                        } if candidate.idempotency_key.is_some()
-                            && candidate.idempotency_key == original.idempotency_key =>
-                        {
-                            self.state.claimed_from(&original).cloned()
-                        }
-                        _ => None,
+                    // Only for the submission whose key claimed it: a resend
+                    // of it changed nothing.
+                    claimed_from: if self.state.claimed_by(&original) == Some(id) {
+                        self.state.claimed_from(&original).cloned()
+                    } else {
+                        None
                     },
                     original,
                     exact_resend: *exact_resend,
@@ -514,15 +509,53 @@ mod tests {
         let claim = l.submit(keyed, now());
         let now_id = l.state().events()[0].event_id.clone();
         assert_ne!(old, &now_id, "the key claimed the event: it has a new id");
-        // The answer says so, with the id it had; a resend of the keyed
-        // payload says so again, an unkeyed resend does not.
+        // The answer says so, with the id it had. A resend of the keyed
+        // payload changed nothing, and is an exact resend (of the payload
+        // that claimed the event, not of the one counted); an unkeyed
+        // resend is one of the counted payload.
         let claimed_from = |o: &Outcome| match o {
             Outcome::Duplicate { claimed_from, .. } => claimed_from.clone(),
             other => panic!("{other:?}"),
         };
+        let exact = |o: &Outcome| {
+            matches!(
+                o,
+                Outcome::Duplicate {
+                    exact_resend: true,
+                    ..
+                }
+            )
+        };
         assert_eq!(claimed_from(&claim), Some(old.clone()));
-        assert_eq!(claimed_from(&l.submit(keyed, now())), Some(old.clone()));
-        assert_eq!(claimed_from(&l.submit(unkeyed, now())), None);
+        assert!(
+            !exact(&claim),
+            "the keyed payload is the event in another shape"
+        );
+        let again = l.submit(keyed, now());
+        assert_eq!(claimed_from(&again), None);
+        assert!(exact(&again), "{again:?}");
+        let unkeyed_again = l.submit(unkeyed, now());
+        assert_eq!(claimed_from(&unkeyed_again), None);
+        assert!(exact(&unkeyed_again));
+        assert_eq!(
+            l.state().claimed_by(&l.state().events()[0]).map(|s| s.seq),
+            Some(1)
+        );
+        // A claim whose commit fails is taken back whole, its claimant too.
+        let mut m = ledger();
+        m.submit(unkeyed, now());
+        m.faults = FaultPlan::always(FaultPoint::MidRequest);
+        assert!(m.submit(keyed, now()).is_retryable());
+        let event = &m.state().events()[0];
+        assert_eq!(
+            (
+                m.state().claimed_by(event),
+                event.idempotency_key.as_deref()
+            ),
+            (None, None)
+        );
+        m.faults = FaultPlan::none();
+        assert_eq!(claimed_from(&m.submit(keyed, now())), Some(old.clone()));
         assert_eq!(l.state().claimed_from(&l.state().events()[0]), Some(old));
         assert_eq!(
             first.reason_in(l.state()),

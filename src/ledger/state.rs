@@ -57,6 +57,10 @@ pub struct LedgerState {
     by_event: HashMap<Fingerprint, usize>,
     /// The first committed event with each content.
     by_content: HashMap<Fingerprint, usize>,
+    /// Which submission's key claimed the event at an index, and that
+    /// submission's raw fingerprint: only it says it claimed the event, and a
+    /// resend of its exact payload is an exact resend.
+    claims: HashMap<usize, (SubmissionId, Fingerprint)>,
     /// The committed event sent without a key that no key has claimed yet,
     /// per content (there is at most one: another would be its duplicate).
     unkeyed: HashMap<Fingerprint, usize>,
@@ -78,6 +82,7 @@ impl Clone for LedgerState {
             by_event: self.by_event.clone(),
             by_content: self.by_content.clone(),
             unkeyed: self.unkeyed.clone(),
+            claims: self.claims.clone(),
             orphans: self.orphans,
             clock: self.clock,
             undo: None,
@@ -187,16 +192,20 @@ impl LedgerState {
     /// Decides one normalized event against everything counted so far and
     /// counts it if it is new: the one place where identity is decided.
     pub(super) fn decide(&mut self, candidate: Event) -> Status {
-        let duplicate_of = |existing: &Event| Status::Duplicate {
+        let claims = &self.claims;
+        let duplicate_of = |i: usize, existing: &Event| Status::Duplicate {
             of: existing.event_id.clone(),
-            exact_resend: existing.raw_fingerprint == candidate.raw_fingerprint,
+            exact_resend: existing.raw_fingerprint == candidate.raw_fingerprint
+                || claims
+                    .get(&i)
+                    .is_some_and(|(_, raw)| *raw == candidate.raw_fingerprint),
         };
         match &candidate.idempotency_key {
             Some(key) => {
                 if let Some(&i) = self.by_event.get(&candidate.event_id) {
                     let existing = &self.events[i];
                     return if existing.content_id == candidate.content_id {
-                        duplicate_of(existing)
+                        duplicate_of(i, existing)
                     } else {
                         Status::Conflict {
                             key: key.clone(),
@@ -207,7 +216,7 @@ impl LedgerState {
                 if let Some(&i) = self.unkeyed.get(&candidate.content_id) {
                     // The same event, sent earlier without its key: the key
                     // now names it, so it is not counted a second time.
-                    let status = duplicate_of(&self.events[i]);
+                    let status = duplicate_of(i, &self.events[i]);
                     let former = self.claim(i, &candidate);
                     if let Some(undo) = &mut self.undo {
                         undo.push(Undo::Claimed(i, former));
@@ -223,7 +232,7 @@ impl LedgerState {
             }
             None => {
                 if let Some(&i) = self.by_content.get(&candidate.content_id) {
-                    return duplicate_of(&self.events[i]);
+                    return duplicate_of(i, &self.events[i]);
                 }
             }
         }
@@ -256,6 +265,13 @@ impl LedgerState {
         event.idempotency_key = claimant.idempotency_key.clone();
         self.by_event.insert(claimant.event_id.clone(), index);
         self.unkeyed.remove(&claimant.content_id);
+        self.claims.insert(
+            index,
+            (
+                claimant.submission.clone(),
+                claimant.raw_fingerprint.clone(),
+            ),
+        );
         former
     }
 
@@ -297,6 +313,7 @@ impl LedgerState {
                     event.idempotency_key = None;
                     self.by_event.remove(&key_id);
                     self.unkeyed.insert(event.content_id.clone(), index);
+                    self.claims.remove(&index);
                 }
             }
         }
@@ -321,6 +338,12 @@ impl LedgerState {
             && event.event_id != event.content_id
             && self.by_event.get(&event.content_id) == Some(index))
         .then_some(&event.content_id)
+    }
+
+    /// The submission whose idempotency key claimed `event`, if a key did.
+    pub fn claimed_by(&self, event: &Event) -> Option<&SubmissionId> {
+        let index = self.by_event.get(&event.event_id)?;
+        self.claims.get(index).map(|(by, _)| by)
     }
 
     /// Every submission ever received, in order: the audit trail.
