@@ -463,6 +463,32 @@ fn empty_filler() {
 }
 
 #[wasm_bindgen_test]
+async fn a_submit_into_full_storage_never_says_it_waits_in_failed() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/submit").await;
+    fill_storage();
+    type_into(&root, "#raw-event", A);
+    button(&root, "Submit event").click();
+    committed().await;
+    empty_filler();
+    let answer = text(&root, "[data-testid=outcome]");
+    assert!(
+        answer.contains("It is not waiting in Failed: storage had no room to keep it.")
+            && !answer.contains("It waits in Failed"),
+        "{answer}"
+    );
+    // Twice: the notice is the same one, its count raised, and the answer
+    // still says so.
+    fill_storage();
+    button(&root, "Submit event").click();
+    committed().await;
+    empty_filler();
+    let answer = text(&root, "[data-testid=outcome]");
+    assert!(answer.contains("It is not waiting in Failed"), "{answer}");
+}
+
+#[wasm_bindgen_test]
 async fn an_import_into_full_storage_says_which_lines_failed_kept_nowhere() {
     clear_storage();
     let (root, _app) = mounted_app().await;

@@ -16,6 +16,9 @@ pub fn OutcomePanel(
     /// Which answer this is, counted from 1; shown as `data-attempt`.
     #[prop(default = 0)]
     attempt: u64,
+    /// Whether a failure waits in Failed (storage may have had no room).
+    #[prop(default = true)]
+    kept: bool,
 ) -> impl IntoView {
     let label = outcome.label();
     let class = format!("panel outcome outcome-{}", label.to_ascii_lowercase());
@@ -59,9 +62,14 @@ pub fn OutcomePanel(
             <a href=submission_href(&submission) class="story" data-testid="outcome-submission">"This submission's page"</a>
         }
         .into_any(),
-        Outcome::Failed { failure } => view! {
+        Outcome::Failed { failure } if kept => view! {
             <p>{failure.to_string()}</p>
             <a href=Route::Failed.hash() class="story">"It waits in Failed until it is retried"</a>
+        }
+        .into_any(),
+        Outcome::Failed { failure } => view! {
+            <p>{failure.to_string()}</p>
+            <p class="error">"It is not waiting in Failed: storage had no room to keep it. Submit it again when there is room."</p>
         }
         .into_any(),
         Outcome::Conflict { key, existing } => view! {

@@ -45,9 +45,25 @@ impl Tally {
     /// Submits one payload; a failure waits in the outbox. The second value
     /// says why the outbox could not keep it, if it could not.
     pub fn submit(&mut self, raw: &str) -> (Outcome, Option<String>) {
-        let before = self.0.notices().len();
         let outcome = self.0.submit(raw);
-        let notice = self.0.notices().get(before).cloned();
+        // Asked of the outbox itself: the notice that says so may be one
+        // already shown, with its count raised.
+        let waits = || {
+            self.0
+                .outbox
+                .waiting_ids()
+                .is_ok_and(|ids| ids.contains(&service::item_id(raw)))
+        };
+        let notice = match &outcome {
+            Outcome::Failed { .. } if !waits() => Some(
+                self.0
+                    .notices()
+                    .last()
+                    .cloned()
+                    .unwrap_or_else(|| "It could not be kept in Failed.".into()),
+            ),
+            _ => None,
+        };
         (outcome, notice)
     }
 

@@ -111,8 +111,9 @@ pub fn SubmitView(
                 .commit(move |t| (t.ledger.next_submission(), t.submit(&text)))
                 .await;
             if let Some((id, (result, kept))) = submitted {
-                set_outcome.set(Some((result, id)));
+                // First whether it was kept: the answer reads it.
                 set_outbox_error.set(kept);
+                set_outcome.set(Some((result, id)));
                 set_attempt.update(|n| *n += 1);
             }
         });
@@ -170,6 +171,6 @@ pub fn SubmitView(
             <p class="totals" data-testid="totals">{totals}</p>
             {move || outbox_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
-        {move || outcome.get().map(|(o, id)| view! { <OutcomePanel outcome=o submission=id attempt=attempt.get_untracked() /> })}
+        {move || outcome.get().map(|(o, id)| view! { <OutcomePanel outcome=o submission=id attempt=attempt.get_untracked() kept=outbox_error.with_untracked(Option::is_none) /> })}
     }
 }
