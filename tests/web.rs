@@ -634,7 +634,8 @@ async fn a_full_storage_fails_cleanly_and_keeps_working() {
         Outcome::Failed { failure } => {
             let message = failure.to_string();
             assert!(
-                message.contains("storage is full") && message.contains("characters used"),
+                message.contains("storage is full")
+                    && message.contains("other data of this site takes the rest"),
                 "{message}"
             );
         }

@@ -115,6 +115,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 Default::default()
             }
         };
+        let mut saved_all = true;
         for (i, (raw, outcome)) in raws.iter().zip(&outcomes).enumerate() {
             let saved = match outcome {
                 Outcome::Failed { failure } => {
@@ -143,7 +144,18 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 // this and every later failure of the batch is not kept.
                 let unkept = outcomes[i..].iter().filter(|o| o.is_retryable()).count();
                 self.not_kept(unkept, &e);
+                saved_all = false;
                 break;
+            }
+        }
+        // Storage took this request's writes: it has room again, and the
+        // count of failures not kept describes a problem that is over (the
+        // lines it counted said so, one by one).
+        if saved_all && !outcomes.is_empty() {
+            if let Some((at, _)) = self.not_kept.take() {
+                if at < self.notices.len() {
+                    self.notices.remove(at);
+                }
             }
         }
         outcomes
@@ -559,14 +571,20 @@ mod tests {
     #[test]
     fn an_outbox_that_cannot_be_written_says_so_in_plain_words() {
         // The database fails the request, and storage has no room for the
-        // outbox item either.
-        let kv = Rc::new(MemoryKv::with_quota(50));
+        // outbox item either: another key family fills it.
+        let kv = Rc::new(MemoryKv::with_quota(5_000));
         let mut tally = open(&kv, "tab1");
+        let filler =
+            "x".repeat(5_000 - 20 - crate::store::used_units(&*kv, "").unwrap_or(0) as usize);
+        kv.set("other-site-data", &filler).expect("fill");
         tally.ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
         assert!(tally.submit(A).is_retryable());
-        assert_eq!(
-            tally.messages(),
-            ["1 failed submission could not be kept in Failed, so it is not waiting for a retry: browser storage is full (0 of about 5,242,880 characters used); export a backup, then clear data to make room. Submit or import it again when storage has room."]
+        let messages = tally.messages();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].starts_with("1 failed submission could not be kept in Failed, so it is not waiting for a retry: browser storage is full: Tally's data takes ")
+                && messages[0].ends_with(" characters this site may keep, and other data of this site takes the rest. Submit or import it again when storage has room."),
+            "{messages:?}"
         );
         // Chunk after chunk of an import: one notice, with the count of all.
         tally.submit_batch(&[A, B]);
@@ -578,6 +596,11 @@ mod tests {
             "{messages:?}"
         );
         assert!(tally.outbox_items().is_empty());
+        // Once storage takes a request's writes again, the notice is over.
+        kv.remove("other-site-data").expect("make room");
+        tally.ledger.faults = FaultPlan::none();
+        assert_eq!(tally.submit(A).label(), "Accepted");
+        assert!(tally.messages().is_empty(), "{:?}", tally.messages());
     }
 
     #[test]

@@ -26,6 +26,15 @@ pub enum StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // `used_units` is Tally's own data: when it is far from the
+            // quota, other data of this site fills the rest, and clearing
+            // Tally's would free little (found by an outside review).
+            StoreError::Full { used_units } if *used_units < BROWSER_QUOTA_UNITS / 2 => write!(
+                f,
+                "browser storage is full: Tally's data takes {} of the about {} characters this site may keep, and other data of this site takes the rest",
+                crate::report::display::count(*used_units),
+                crate::report::display::count(BROWSER_QUOTA_UNITS)
+            ),
             StoreError::Full { used_units } => write!(
                 f,
                 "browser storage is full ({} of about {} characters used); export a backup, then clear data to make room",
