@@ -414,7 +414,10 @@ async fn every_line_of_a_long_import_links_the_submission_that_holds_it() {
     for i in [1, 499, 500, 501, 700, 1000, 1001, 1300] {
         let row: HtmlElement = rows.item(i as u32 - 1).expect("a row").unchecked_into();
         let link = row.query_selector("a").expect("query").expect("a link");
-        assert_eq!(link.text_content().unwrap_or_default(), format!("line {i}"));
+        assert_eq!(
+            link.text_content().unwrap_or_default(),
+            format!("line {}", tally::report::display::count(i as u64))
+        );
         let href = link.get_attribute("href").unwrap_or_default();
         let encoded = href
             .strip_prefix("#/submission/")

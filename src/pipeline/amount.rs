@@ -160,7 +160,7 @@ impl fmt::Display for AmountError {
             ),
             AmountError::Overflow => write!(
                 f,
-                "the magnitude is above the limit of {MAX_UNITS} units"
+                "the amount is beyond the limit of ±1,000,000,000,000,000,000 (10^18)"
             ),
         }
     }

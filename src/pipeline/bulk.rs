@@ -29,8 +29,13 @@ impl Item<'_> {
     /// array, whose items may share a line.
     pub fn place(&self) -> String {
         match self.element {
-            Some(n) => format!("item {n} (line {})", self.line),
-            None => format!("line {}", self.line),
+            // Grouped as every count the app shows ("line 17,001").
+            Some(n) => format!(
+                "item {} (line {})",
+                crate::report::display::count(n as u64),
+                crate::report::display::count(self.line as u64)
+            ),
+            None => format!("line {}", crate::report::display::count(self.line as u64)),
         }
     }
 }
