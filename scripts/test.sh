@@ -31,12 +31,17 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # a reload said, one refresh per burst of other tabs' events; +4.6 KB) and a
 # day chart placed by date with its sums written (+3.4 KB; written first with
 # f64 Display, which pulled in Rust's float formatting for 11 KB): 465.2 KB,
-# budget 466. The budget
+# budget 466. Then the fixes of the same reviews' second round (export and
+# restore catching up, claims said only by the claimant, Retry all's answers
+# by kind, Submit saying a failure was not kept, storage-full wording, grouped
+# line numbers: +3.4 KB) and glance figures sized to their cells (+1.1 KB,
+# the style property that carries each figure's length): 469.7 KB, budget
+# 471. The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=466
+BUNDLE_BUDGET_KB=471
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
