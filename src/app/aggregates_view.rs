@@ -8,8 +8,9 @@ use crate::report::{display, Aggregates, Filter, Stats};
 use chrono::Datelike;
 use leptos::prelude::*;
 
-/// One table of statistics. Amounts share their column's decimals, means
-/// are rounded to them (at least 2); each cell's title holds the exact value.
+/// One table of statistics. Amounts share their column's decimals; a mean
+/// not exact at them is rounded (to at least the cents) and marked `≈`;
+/// each cell's title holds the exact value.
 fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
     let places = display::column_decimals(rows.iter().flat_map(|(_, s)| [&s.sum, &s.min, &s.max]));
     let cell = move |a: crate::pipeline::amount::Amount| {
@@ -31,7 +32,7 @@ fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
                         {cell(s.sum)}
                         {cell(s.min)}
                         {cell(s.max)}
-                        <td class="num" title=s.mean().to_string()>{display::mean(s.mean(), places)}</td>
+                        <td class="num" title=s.mean().to_string()>{display::mean_in(s.mean(), places)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -201,7 +202,7 @@ pub fn AggregatesView(
                         <div><dt>"Sum"</dt><dd data-testid="overall-sum" data-exact=overall.sum.to_string() title=overall.sum.to_string()>{display::amount(overall.sum, places)}</dd></div>
                         <div><dt>"Min"</dt><dd title=overall.min.to_string()>{display::amount(overall.min, places)}</dd></div>
                         <div><dt>"Max"</dt><dd title=overall.max.to_string()>{display::amount(overall.max, places)}</dd></div>
-                        <div><dt>"Mean"</dt><dd title=overall.mean().to_string()>{display::mean(overall.mean(), places)}</dd></div>
+                        <div><dt>"Mean"</dt><dd title=overall.mean().to_string()>{display::mean_in(overall.mean(), places)}</dd></div>
                     </dl>
                     {bar_chart("Sum per client", &clients)}
                     {bar_chart("Sum per metric", &metrics)}

@@ -130,6 +130,18 @@ pub fn mean(value: Amount, places: usize) -> String {
     amount(Amount::from_nanos(rounded), places)
 }
 
+/// A mean as a column of statistics shows it: at the column's decimals
+/// when it is exact there (a whole mean reads "1" beside a sum of "300"),
+/// else rounded to them, at least the cents, and marked `≈` (its title
+/// holds the exact value), as the glance marks a rounded total.
+pub fn mean_in(value: Amount, places: usize) -> String {
+    if decimals(value) <= places {
+        amount(value, places)
+    } else {
+        format!("≈{}", mean(value, places))
+    }
+}
+
 /// Which rows a page shows: "51–100 of 3,000", or "No rows".
 pub fn page_range(page: usize, page_size: usize, total: usize) -> String {
     if total == 0 {
@@ -219,6 +231,12 @@ mod tests {
         assert_eq!(mean(a("-0.005"), 2), "-0.01");
         assert_eq!(mean(a("1.2345"), 3), "1.235");
         assert_eq!(mean(a("7"), 0), "7.00");
+        // In a column: exact at its decimals as they are, else marked.
+        assert_eq!(mean_in(a("1"), 0), "1");
+        assert_eq!(mean_in(a("7.5"), 2), "7.50");
+        assert_eq!(mean_in(a("2.9375"), 2), "≈2.94");
+        assert_eq!(mean_in(a("2447.117388025"), 0), "≈2,447.12");
+        assert_eq!(mean_in(a("2.9375"), 4), "2.9375");
     }
 
     #[test]
