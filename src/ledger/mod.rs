@@ -244,20 +244,24 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
         self.state.begin();
         let clock = self.state.clock() + 1;
         let mut settled = Vec::with_capacity(raws.len());
-        let mut provenances = Vec::with_capacity(raws.len());
+        // Each answer as the state stood when its line was decided: read after
+        // the batch, a line's event could show a key a later line claimed
+        // (found by an outside review).
+        let mut answers = Vec::with_capacity(raws.len());
         for (i, (raw, &index)) in raws.iter().zip(&indices).enumerate() {
             let id = SubmissionId {
                 writer: self.writer.clone(),
                 seq: first_seq + i as u64,
             };
             let (verdict, provenance) = self.decide(raw, id.clone(), index, now);
-            settled.push(Record::Settled {
+            let record = Record::Settled {
                 id,
                 at: now,
                 clock,
                 verdict,
-            });
-            provenances.push(provenance);
+            };
+            answers.push(self.outcome(&record, provenance));
+            settled.push(record);
         }
         if self.state.events.len() > MAX_EVENTS {
             self.state.undo();
@@ -276,11 +280,7 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
         if self.faults.fires(FaultPoint::LostAck) {
             return fail_all(Failure::Simulated(FaultPoint::LostAck));
         }
-        settled
-            .iter()
-            .zip(provenances)
-            .map(|(record, provenance)| self.outcome(record, provenance))
-            .collect()
+        answers
     }
 
     /// Normalizes one submission, decides it on the live state (counting it
@@ -574,6 +574,31 @@ mod tests {
         assert_eq!(claimed_from(&l.submit(own_key, now())), None);
         let keyed_event = l.state().events().last().cloned().expect("an event");
         assert_eq!(l.state().claimed_from(&keyed_event), None);
+    }
+
+    #[test]
+    fn each_answer_of_a_batch_is_as_its_line_was_decided() {
+        // The second line's key claims the first line's event: the first
+        // line's answer is still the event it committed, without the key.
+        let unkeyed = r#"{"client":"c","metric":"m","amount":20,"ts":"2024-06-02"}"#;
+        let keyed = r#"{"client":"c","metric":"m","amount":20,"ts":"2024-06-02","event_id":"k3"}"#;
+        let mut l = ledger();
+        let answers = l.submit_batch(&[unkeyed, keyed], now());
+        match &answers[0] {
+            Outcome::Accepted { event, .. } => assert_eq!(event.idempotency_key, None),
+            other => panic!("{other:?}"),
+        }
+        match &answers[1] {
+            Outcome::Duplicate {
+                claimed_from,
+                original,
+                ..
+            } => {
+                assert!(claimed_from.is_some());
+                assert_eq!(original.idempotency_key.as_deref(), Some("k3"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
