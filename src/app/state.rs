@@ -46,8 +46,8 @@ impl Tally {
     /// says why the outbox could not keep it, if it could not.
     pub fn submit(&mut self, raw: &str) -> (Outcome, Option<String>) {
         let outcome = self.0.submit(raw);
-        // Asked of the outbox itself: the notice that says so may be one
-        // already shown, with its count raised.
+        // Asked of the outbox itself: the count of failures not kept may
+        // have been raised by an earlier request already.
         let waits = || {
             self.0
                 .outbox
@@ -57,9 +57,7 @@ impl Tally {
         let notice = match &outcome {
             Outcome::Failed { .. } if !waits() => Some(
                 self.0
-                    .notices()
-                    .last()
-                    .cloned()
+                    .not_kept_message()
                     .unwrap_or_else(|| "It could not be kept in Failed.".into()),
             ),
             _ => None,

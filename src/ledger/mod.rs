@@ -160,12 +160,11 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
 
     /// Appends records restored from a backup in one commit, bypassing the
     /// simulated failures (a restore is not a client request). The caller
-    /// passes only records the state does not have yet. They may order
+    /// passes only records the state does not have yet, judged after a
+    /// [`Ledger::refresh`] (a tab that missed another tab's Clear would
+    /// otherwise write the cleared records back). They may order
     /// anywhere among the records already here, so the state is derived again.
     pub fn import(&mut self, records: &[Record]) -> Result<(), StoreError> {
-        // Its own segments as storage holds them now, not as this tab last
-        // saw them (another tab may have cleared them).
-        self.refresh()?;
         self.journal.append(records)?;
         self.state = LedgerState::replay_owned(self.journal.records()?);
         Ok(())

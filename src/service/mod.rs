@@ -59,9 +59,11 @@ pub struct Tally<K: KeyValue + Clone, C: Clock> {
     /// they were sent: ordered by their ids instead, a retry could let a later
     /// payload take an idempotency key from the one sent before it.
     last_failure: Option<DateTime<Utc>>,
-    /// Where in `notices` the count of failures not kept in Failed is, and
-    /// that count.
-    not_kept: Option<(usize, usize)>,
+    /// How many failed submissions storage had no room to keep in Failed
+    /// since it last took a request's writes, and why (the last refusal):
+    /// one message with the count (see [`Tally::not_kept_message`]), not one
+    /// per chunk of an import that fills storage.
+    not_kept: Option<(usize, String)>,
     kv: K,
     clock: C,
 }
@@ -143,7 +145,10 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 // Storage refuses writes now; the rest would fail alike, so
                 // this and every later failure of the batch is not kept.
                 let unkept = outcomes[i..].iter().filter(|o| o.is_retryable()).count();
-                self.not_kept(unkept, &e);
+                if unkept > 0 {
+                    let before = self.not_kept.take().map_or(0, |(n, _)| n);
+                    self.not_kept = Some((before + unkept, e.to_string()));
+                }
                 saved_all = false;
                 break;
             }
@@ -152,45 +157,22 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         // count of failures not kept describes a problem that is over (the
         // lines it counted said so, one by one).
         if saved_all && !outcomes.is_empty() {
-            if let Some((at, _)) = self.not_kept.take() {
-                if at < self.notices.len() {
-                    self.notices.remove(at);
-                }
-            }
+            self.not_kept = None;
         }
         outcomes
     }
 
-    /// Says that `count` more failed submissions could not be kept in
-    /// Failed: one notice for the session, its count kept up to date (an
-    /// import that fills storage fails chunk after chunk).
-    fn not_kept(&mut self, count: usize, error: &StoreError) {
-        if count == 0 {
-            return;
-        }
-        let total = self.not_kept.map_or(0, |(_, n)| n) + count;
-        let one = total == 1;
-        let text = format!(
+    /// What [`Tally::not_kept`] counts, in words, if anything.
+    pub fn not_kept_message(&self) -> Option<String> {
+        let (total, error) = self.not_kept.as_ref()?;
+        let one = *total == 1;
+        Some(format!(
             "{} failed {} could not be kept in Failed, so {} not waiting for a retry: {error}. Submit or import {} again when storage has room.",
-            crate::report::display::count(total as u64),
+            crate::report::display::count(*total as u64),
             if one { "submission" } else { "submissions" },
             if one { "it is" } else { "they are" },
             if one { "it" } else { "them" },
-        );
-        let at = match self
-            .not_kept
-            .and_then(|(at, _)| self.notices.get_mut(at).map(|n| (at, n)))
-        {
-            Some((at, notice)) => {
-                *notice = text;
-                at
-            }
-            None => {
-                self.notices.push(text);
-                self.notices.len() - 1
-            }
-        };
-        self.not_kept = Some((at, total));
+        ))
     }
 
     /// `now`, or a nanosecond after the last failure kept if that is not
@@ -363,12 +345,8 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         let mut out = self.ledger.journal().report().messages();
         out.extend(self.report.messages());
         out.extend(self.notices.iter().cloned());
+        out.extend(self.not_kept_message());
         out
-    }
-
-    /// This session's notices so far (see [`Tally::messages`]), oldest first.
-    pub fn notices(&self) -> &[String] {
-        &self.notices
     }
 
     /// Whether nothing needs the user's attention.
@@ -376,6 +354,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         self.ledger.journal().report().is_clean()
             && self.report.is_clean()
             && self.notices.is_empty()
+            && self.not_kept.is_none()
     }
 }
 
