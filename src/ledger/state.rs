@@ -334,10 +334,8 @@ impl LedgerState {
     /// id, as it was sent first without a key), or `None` if no key did.
     pub fn claimed_from<'a>(&self, event: &'a Event) -> Option<&'a Fingerprint> {
         let index = self.by_event.get(&event.event_id)?;
-        (event.idempotency_key.is_some()
-            && event.event_id != event.content_id
-            && self.by_event.get(&event.content_id) == Some(index))
-        .then_some(&event.content_id)
+        (event.idempotency_key.is_some() && self.claims.contains_key(index))
+            .then_some(&event.content_id)
     }
 
     /// The submission whose idempotency key claimed `event`, if a key did.
