@@ -131,16 +131,11 @@ fn day_chart(rows: &[(chrono::NaiveDate, Stats)]) -> Option<impl IntoView> {
     let middle =
         chrono::NaiveDate::from_num_days_from_ce_opt(number(first) + (days as i32 - 1) / 2)
             .unwrap_or(*first);
-    let dates = if days >= 3.0 {
-        vec![(*first, "start"), (middle, "middle"), (*last, "end")]
-    } else {
-        vec![(*first, "start"), (*last, "end")]
-    };
-    let at = |day: &chrono::NaiveDate, anchor: &str| match anchor {
-        "start" => LEFT,
-        "end" => LEFT + WIDTH,
-        _ => x(day) + column / 2.0,
-    };
+    // Each date under the axis: where it is written, and how it hangs there.
+    let mut dates = vec![(*first, LEFT, "start"), (*last, LEFT + WIDTH, "end")];
+    if days >= 3.0 {
+        dates.insert(1, (middle, x(&middle) + column / 2.0, "middle"));
+    }
     Some(view! {
         <figure>
             <figcaption>"Sum per day (UTC)"</figcaption>
@@ -151,8 +146,8 @@ fn day_chart(rows: &[(chrono::NaiveDate, Stats)]) -> Option<impl IntoView> {
                 })}
                 {columns}
                 <line x1=display::tenths(LEFT) x2=display::tenths(LEFT + WIDTH) y1=display::tenths(y(0)) y2=display::tenths(y(0)) class="axis"></line>
-                {dates.into_iter().map(|(day, anchor)| view! {
-                    <text x=display::tenths(at(&day, anchor)) y="225" text-anchor=anchor class="chart-label">{day.to_string()}</text>
+                {dates.into_iter().map(|(day, at, anchor)| view! {
+                    <text x=display::tenths(at) y="225" text-anchor=anchor class="chart-label">{day.to_string()}</text>
                 }).collect_view()}
             </svg>
         </figure>
