@@ -193,13 +193,10 @@ fn unpack_groups(body: &str, bytes: &mut Vec<u8>) -> usize {
             // A lead byte of a three-byte character, at a character
             // boundary (everything before it was three-byte characters),
             // so `c` is one whole character of `body`.
-            if !(0xE4..=0xEC).contains(&c[0]) {
+            if !alphabet_lead(c[0]) {
                 return read;
             }
-            let code = (u32::from(c[0] & 0x0F) << 12)
-                | (u32::from(c[1] & 0x3F) << 6)
-                | u32::from(c[2] & 0x3F);
-            let v = code.wrapping_sub(BASE);
+            let v = code_point(c).wrapping_sub(BASE);
             outside |= v;
             group[k / 4] = (group[k / 4] << 15) | u64::from(v & 0x7FFF);
         }
@@ -219,25 +216,37 @@ fn alphabet_values(body: &str) -> impl Iterator<Item = Result<u32, DecodeError>>
     // made only of them is read three bytes at a time without decoding
     // characters (a fifth of a reload went to decoding them one by one).
     let fast = body.len().is_multiple_of(3)
-        && body
-            .as_bytes()
-            .chunks_exact(3)
-            .all(|c| (0xE4..=0xEC).contains(&c[0]));
+        && body.as_bytes().chunks_exact(3).all(|c| alphabet_lead(c[0]));
     let (fast_values, slow_values) = if fast {
         (Some(body.as_bytes().chunks_exact(3)), None)
     } else {
         (None, Some(body.chars()))
     };
-    let fast_values = fast_values.into_iter().flatten().map(|c| {
-        let code =
-            (u32::from(c[0] & 0x0F) << 12) | (u32::from(c[1] & 0x3F) << 6) | u32::from(c[2] & 0x3F);
-        alphabet_value(code)
-    });
+    let fast_values = fast_values
+        .into_iter()
+        .flatten()
+        .map(|c| alphabet_value(code_point(c)));
     let slow_values = slow_values
         .into_iter()
         .flatten()
         .map(|c| alphabet_value(c as u32));
     fast_values.chain(slow_values)
+}
+
+/// Whether `byte` leads a three-byte UTF-8 character of U+4000..=U+CFFF,
+/// the span the alphabet lies in (its ends are checked by value). This and
+/// [`code_point`] run for every character a reload reads: left to the
+/// optimizer they stayed calls, 5% more instructions for a reopen.
+#[inline(always)]
+fn alphabet_lead(byte: u8) -> bool {
+    (0xE4..=0xEC).contains(&byte)
+}
+
+/// The code point of the three-byte UTF-8 character `c` (its first three
+/// bytes), read without validating: the caller knows it is one.
+#[inline(always)]
+fn code_point(c: &[u8]) -> u32 {
+    (u32::from(c[0] & 0x0F) << 12) | (u32::from(c[1] & 0x3F) << 6) | u32::from(c[2] & 0x3F)
 }
 
 fn alphabet_value(code: u32) -> Result<u32, DecodeError> {
