@@ -301,13 +301,13 @@ fn run(seed: u64, tabs: usize, steps: usize) {
         let settled = state
             .submissions()
             .iter()
-            .any(|s| s.raw == *text && s.status != Status::Interrupted);
+            .any(|s| *s.raw == **text && s.status != Status::Interrupted);
         assert!(settled, "seed {seed}: never settled: {text:.80}");
         if e.is_none() {
             assert!(state
                 .submissions()
                 .iter()
-                .filter(|s| s.raw == *text)
+                .filter(|s| *s.raw == **text)
                 .all(|s| matches!(s.status, Status::Rejected { .. } | Status::Interrupted)));
         }
     }
@@ -324,7 +324,7 @@ fn run(seed: u64, tabs: usize, steps: usize) {
                 raw_of.insert(id.clone(), raw.clone());
             }
             Record::Settled { id, .. } => {
-                if let Some(Some(e)) = raw_of.get(id).and_then(|raw| run.texts.get(raw)) {
+                if let Some(Some(e)) = raw_of.get(id).and_then(|raw| run.texts.get(&**raw)) {
                     settled.push(e.clone());
                 }
             }

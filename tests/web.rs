@@ -427,7 +427,7 @@ async fn every_line_of_a_long_import_links_the_submission_that_holds_it() {
             .into();
         let id = SubmissionId::parse(&id).expect("an id");
         let held = tally.ledger.state().submission(&id).expect("recorded");
-        assert_eq!(held.raw, line(i), "line {i}");
+        assert_eq!(*held.raw, *line(i), "line {i}");
     }
 }
 

@@ -463,7 +463,7 @@ pub fn ImportView(
                             <thead><tr><th scope="col">"Where"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|r| {
                                 let recorded = r.failed_text.as_ref().is_none_or(|text| state.read(|t| {
-                                    t.ledger.state().submission(&r.page).is_some_and(|s| s.raw == *text)
+                                    t.ledger.state().submission(&r.page).is_some_and(|s| *s.raw == **text)
                                 }));
                                 view! {
                                 <tr>

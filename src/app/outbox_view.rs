@@ -69,7 +69,7 @@ pub fn OutboxView(
                                 // text was written (mid-request, a lost acknowledgement).
                                 let recorded = state.read(|t| {
                                     t.ledger.state().submissions().iter().rev()
-                                        .find(|s| s.raw == item.raw)
+                                        .find(|s| *s.raw == *item.raw)
                                         .map(|s| s.id.clone())
                                 });
                                 view! {

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 fn distinct(state: AppState, field: fn(&Event) -> &str) -> Signal<Vec<String>> {
     Signal::derive(move || {
         state.read(|t| {
-            let set: BTreeSet<&str> = t.ledger.state().events().iter().map(field).collect();
+            let set: BTreeSet<&str> = t.ledger.state().events().iter().map(|e| field(e)).collect();
             set.into_iter().map(String::from).collect()
         })
     })

@@ -28,6 +28,7 @@ use crate::pipeline::fingerprint::Fingerprint;
 use crate::store::binary::{put_i128, put_str, put_time, put_u64, Reader};
 use crate::store::Entry;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 const RECEIVED: u8 = 0;
 const SETTLED: u8 = 1;
@@ -76,7 +77,7 @@ impl Entry for Record {
         let clock = input.u64()?;
         match tag {
             RECEIVED => Ok(Record::Received {
-                raw: input.string()?,
+                raw: input.arc_str()?,
                 id,
                 at,
                 clock,
@@ -139,7 +140,7 @@ fn read_verdict(
 ) -> Result<Verdict, String> {
     match input.u8()? {
         ACCEPTED => Ok(Verdict::Accepted {
-            event: Box::new(read_event(input, id, at)?),
+            event: Arc::new(read_event(input, id, at)?),
         }),
         DUPLICATE => Ok(Verdict::Duplicate {
             of: read_fingerprint(input)?,
@@ -180,9 +181,9 @@ fn read_candidate(
     input: &mut Reader<'_>,
     id: &SubmissionId,
     at: &DateTime<Utc>,
-) -> Result<Option<Box<Event>>, String> {
+) -> Result<Option<Arc<Event>>, String> {
     Ok(if read_bool(input)? {
-        Some(Box::new(read_event(input, id, at)?))
+        Some(Arc::new(read_event(input, id, at)?))
     } else {
         None
     })
@@ -345,6 +346,7 @@ mod tests {
                 ..
             } = r
             {
+                let event = Arc::make_mut(event);
                 event.submission.writer = "older-tab".into();
                 event.submission.seq = 41;
                 event.ingested_at = now() - chrono::Duration::days(3);
@@ -409,7 +411,7 @@ mod tests {
                 _ => None,
             })
             .unwrap();
-        let mut event = record;
+        let mut event = Event::clone(&record);
         event.submission = id.clone();
         event.ingested_at = at;
         event.amount = Amount::from_nanos(i128::MAX);

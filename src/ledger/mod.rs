@@ -215,7 +215,7 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
                 },
                 at: now,
                 clock,
-                raw: raw.to_string(),
+                raw: Arc::from(*raw),
             })
             .collect();
         if let Err(e) = self.journal.append(&received) {
@@ -318,21 +318,20 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
             ingested_at: now,
             submission,
         };
+        let candidate = Arc::new(candidate);
         let status = self.state.decide(candidate.clone());
         let verdict = match &status {
             Status::Duplicate { of, exact_resend } => Verdict::Duplicate {
                 of: of.clone(),
                 exact_resend: *exact_resend,
-                candidate: Some(Box::new(candidate)),
+                candidate: Some(candidate),
             },
             Status::Conflict { key, existing } => Verdict::Conflict {
                 key: key.clone(),
                 existing: existing.clone(),
-                candidate: Some(Box::new(candidate)),
+                candidate: Some(candidate),
             },
-            _ => Verdict::Accepted {
-                event: Box::new(candidate),
-            },
+            _ => Verdict::Accepted { event: candidate },
         };
         let told = verdict.told();
         self.state.set_status(index, status, told);
@@ -464,7 +463,7 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(l.state().submissions()[1].raw, "{broken");
+        assert_eq!(l.state().submissions()[1].raw.as_ref(), "{broken");
     }
 
     #[test]

@@ -110,7 +110,7 @@ pub enum Verdict {
     /// Committed as a new event.
     Accepted {
         /// The event, with its identity.
-        event: Box<Event>,
+        event: Arc<Event>,
     },
     /// Already committed.
     Duplicate {
@@ -120,7 +120,7 @@ pub enum Verdict {
         exact_resend: bool,
         /// The submission's own normalized event, to re-decide it on merge.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        candidate: Option<Box<Event>>,
+        candidate: Option<Arc<Event>>,
     },
     /// Not normalizable.
     Rejected {
@@ -135,7 +135,7 @@ pub enum Verdict {
         existing: Fingerprint,
         /// The submission's own normalized event, to re-decide it on merge.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        candidate: Option<Box<Event>>,
+        candidate: Option<Arc<Event>>,
     },
 }
 
@@ -168,8 +168,9 @@ pub enum Record {
         /// The writer's Lamport clock (0 in records of older versions).
         #[serde(default, skip_serializing_if = "is_zero")]
         clock: u64,
-        /// The payload text exactly as received.
-        raw: String,
+        /// The payload text exactly as received. Shared with the raw log
+        /// derived from it: a reload reads every payload once, not twice.
+        raw: Arc<str>,
     },
     /// The verdict on a received submission; for `Accepted`, the commit.
     Settled {

@@ -12,6 +12,7 @@ use super::outcome::{Kind, Status};
 use super::records::{Event, Record, SubmissionId, Verdict};
 use crate::pipeline::fingerprint::Fingerprint;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 // Keys are SHA-256 digests and tab-issued submission ids, nothing a
 // stranger can aim at one bucket, so the indexes hash with rustc's Fx hash
 // instead of SipHash: a reload inserts every submission and event into them.
@@ -24,8 +25,8 @@ pub struct Submission {
     pub id: SubmissionId,
     /// When it was received.
     pub received_at: DateTime<Utc>,
-    /// The payload text exactly as received.
-    pub raw: String,
+    /// The payload text exactly as received (shared with its record).
+    pub raw: Arc<str>,
     /// What became of it, as derived from the whole journal now.
     pub status: Status,
     /// What its client was told, when that differs from `status`: another
@@ -51,7 +52,9 @@ enum Undo {
 pub struct LedgerState {
     submissions: Vec<Submission>,
     pub(super) by_submission: HashMap<SubmissionId, usize>,
-    pub(super) events: Vec<Event>,
+    /// Shared with the records that carry them: a reload copies no event.
+    /// A claim changes the state's copy only (copy on write).
+    pub(super) events: Vec<Arc<Event>>,
     /// Every id an event has had (its own, and its content id before a key
     /// claimed it), so earlier verdicts' references keep resolving.
     by_event: HashMap<Fingerprint, usize>,
@@ -155,7 +158,7 @@ impl LedgerState {
                 }
                 let told = verdict.told();
                 let status = match verdict {
-                    Verdict::Accepted { event } => self.decide(*event),
+                    Verdict::Accepted { event } => self.decide(event),
                     Verdict::Duplicate {
                         candidate: Some(event),
                         ..
@@ -163,7 +166,7 @@ impl LedgerState {
                     | Verdict::Conflict {
                         candidate: Some(event),
                         ..
-                    } => self.decide(*event),
+                    } => self.decide(event),
                     // Older records without their event: as recorded.
                     Verdict::Duplicate {
                         of, exact_resend, ..
@@ -191,7 +194,7 @@ impl LedgerState {
 
     /// Decides one normalized event against everything counted so far and
     /// counts it if it is new: the one place where identity is decided.
-    pub(super) fn decide(&mut self, candidate: Event) -> Status {
+    pub(super) fn decide(&mut self, candidate: Arc<Event>) -> Status {
         let claims = &self.claims;
         let duplicate_of = |i: usize, existing: &Event| Status::Duplicate {
             of: existing.event_id.clone(),
@@ -223,7 +226,7 @@ impl LedgerState {
                     }
                     return match status {
                         Status::Duplicate { exact_resend, .. } => Status::Duplicate {
-                            of: candidate.event_id,
+                            of: candidate.event_id.clone(),
                             exact_resend,
                         },
                         other => other,
@@ -240,7 +243,7 @@ impl LedgerState {
     }
 
     /// Counts a new event.
-    fn commit(&mut self, event: Event) -> Status {
+    fn commit(&mut self, event: Arc<Event>) -> Status {
         let index = self.events.len();
         let event_id = event.event_id.clone();
         self.by_event.insert(event_id.clone(), index);
@@ -260,7 +263,7 @@ impl LedgerState {
     /// Gives the unkeyed event at `index` the key of `claimant`; returns the
     /// id it had.
     fn claim(&mut self, index: usize, claimant: &Event) -> Fingerprint {
-        let event = &mut self.events[index];
+        let event = Arc::make_mut(&mut self.events[index]);
         let former = std::mem::replace(&mut event.event_id, claimant.event_id.clone());
         event.idempotency_key = claimant.idempotency_key.clone();
         self.by_event.insert(claimant.event_id.clone(), index);
@@ -308,7 +311,7 @@ impl LedgerState {
                     }
                 }
                 Undo::Claimed(index, former) => {
-                    let event = &mut self.events[index];
+                    let event = Arc::make_mut(&mut self.events[index]);
                     let key_id = std::mem::replace(&mut event.event_id, former);
                     event.idempotency_key = None;
                     self.by_event.remove(&key_id);
@@ -320,14 +323,14 @@ impl LedgerState {
     }
 
     /// The committed events, in commit order.
-    pub fn events(&self) -> &[Event] {
+    pub fn events(&self) -> &[Arc<Event>] {
         &self.events
     }
 
     /// The committed event with this id (or an id it had before a key
     /// claimed it).
     pub fn event(&self, id: &Fingerprint) -> Option<&Event> {
-        self.by_event.get(id).map(|&i| &self.events[i])
+        self.by_event.get(id).map(|&i| &*self.events[i])
     }
 
     /// The id `event` had before an idempotency key claimed it (its content

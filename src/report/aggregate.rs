@@ -10,6 +10,7 @@
 use crate::ledger::Event;
 use crate::pipeline::amount::Amount;
 use chrono::{DateTime, NaiveDate, Utc};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// Count, sum, min and max of a group of amounts.
@@ -104,10 +105,15 @@ fn bump<K: Ord>(map: &mut BTreeMap<K, Stats>, key: K, amount: Amount) {
 }
 
 impl Aggregates {
-    /// Aggregates the events that pass `filter`.
-    pub fn compute<'a>(events: impl IntoIterator<Item = &'a Event>, filter: &Filter) -> Aggregates {
+    /// Aggregates the events that pass `filter` (the ledger's shared
+    /// events, or events of one's own).
+    pub fn compute<'a, E: Borrow<Event> + 'a>(
+        events: impl IntoIterator<Item = &'a E>,
+        filter: &Filter,
+    ) -> Aggregates {
         let mut agg = Aggregates::default();
-        for e in events.into_iter().filter(|e| filter.matches(e)) {
+        let events = events.into_iter().map(Borrow::borrow);
+        for e in events.filter(|e| filter.matches(e)) {
             match &mut agg.overall {
                 Some(s) => s.add(e.amount),
                 None => agg.overall = Some(Stats::of(e.amount)),

@@ -97,9 +97,9 @@ impl<'a> Lineage<'a> {
                 relation,
             });
         }
-        let texts: Vec<&str> = chapters.iter().map(|c| c.submission.raw.as_str()).collect();
+        let texts: Vec<&str> = chapters.iter().map(|c| &*c.submission.raw).collect();
         for s in state.submissions() {
-            if s.status == Status::Interrupted && texts.contains(&s.raw.as_str()) {
+            if s.status == Status::Interrupted && texts.contains(&&*s.raw) {
                 chapters.push(Chapter {
                     submission: s,
                     relation: Relation::FailedAttempt,
@@ -550,7 +550,7 @@ mod tests {
         assert!(before.verdict().contains("Retrying it from Failed is safe"));
         l.submit(A, now());
         let after = SubmissionStory::of(l.state(), &failed).expect("received");
-        assert_eq!(after.event, l.state().events().first());
+        assert_eq!(after.event, l.state().events().first().map(|e| &**e));
         assert_eq!(after.same_text.len(), 1);
         assert!(after.verdict().contains("counted when it was sent again"));
         let missing = SubmissionId {

@@ -184,6 +184,12 @@ impl<'a> Reader<'a> {
         self.text().map(str::to_string)
     }
 
+    /// A text written by [`put_str`], counted: the record that holds it and
+    /// the state derived from the record share one copy.
+    pub fn arc_str(&mut self) -> Result<Arc<str>, String> {
+        self.text().map(Arc::from)
+    }
+
     /// A text written by [`put_str`], borrowed from the input.
     fn text(&mut self) -> Result<&'a str, String> {
         std::str::from_utf8(self.bytes()?).map_err(|_| "a text is not UTF-8".to_string())

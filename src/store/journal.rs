@@ -985,7 +985,13 @@ mod tests {
     }
 
     fn events(kv: &Rc<MemoryKv>) -> Vec<Event> {
-        open(kv, "reader").state().events().to_vec()
+        let state = open(kv, "reader");
+        state
+            .state()
+            .events()
+            .iter()
+            .map(|e| Event::clone(e))
+            .collect()
     }
 
     #[test]
@@ -1514,7 +1520,7 @@ mod tests {
             .state()
             .submissions()
             .iter()
-            .find(|s| s.raw == unkeyed_refund)
+            .find(|s| *s.raw == *unkeyed_refund)
             .expect("the unkeyed refund");
         assert!(
             matches!(unkeyed.status, Status::Accepted { .. }),
@@ -1573,7 +1579,7 @@ mod tests {
             .state()
             .submissions()
             .iter()
-            .find(|s| s.raw == b)
+            .find(|s| *s.raw == *b)
             .expect("b");
         assert!(
             matches!(told_b.status, Status::Conflict { .. }),
@@ -1672,7 +1678,7 @@ mod tests {
         // still are (the filler, and A again, from its resend).
         assert_eq!(counted, 3);
         assert_eq!(reader.state().events().len(), 2);
-        assert!(reader.state().submissions().iter().all(|s| s.raw != B));
+        assert!(reader.state().submissions().iter().all(|s| &*s.raw != B));
     }
 
     #[test]
@@ -1831,7 +1837,7 @@ mod tests {
             },
             at: now(),
             clock,
-            raw: String::new(),
+            raw: "".into(),
         };
         let last = merge_key(&record("b", 5), "c:b");
         assert!(after(&record("c", 5), "c:c", Some(&last)));
