@@ -1010,7 +1010,10 @@ async fn bulk_import_reports_every_line() {
         "{summary}"
     );
     let lines = text(&root, "[data-testid=import-lines]");
-    assert!(lines.contains("invalid JSON"), "{lines}");
+    // A line's JSON error is placed by column: "line 4 … line 1" would
+    // name two lines at once.
+    assert!(lines.contains("invalid JSON at column 2:"), "{lines}");
+    assert!(!lines.contains("line 1, column"), "{lines}");
     assert_eq!(import_place(), None, "a finished import leaves no place");
     assert_eq!(events_stored(), 2);
     // Every line is recorded, so the box is shown again, empty, and says why.

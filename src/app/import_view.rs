@@ -6,6 +6,7 @@ use super::widgets::{read_chosen_file, read_dropped_file, yield_to_browser};
 use super::AppState;
 use crate::ledger::{Kind, Outcome, SubmissionId};
 use crate::pipeline::bulk;
+use crate::pipeline::normalize::Rejection;
 use crate::report::display;
 use crate::service::item_id;
 use leptos::prelude::*;
@@ -158,6 +159,26 @@ impl Default for ImportSession {
     }
 }
 
+/// What the line list says of one line's outcome. A line is one payload on
+/// one line of the input, so a JSON error's place in it is a column: "line
+/// 4: invalid JSON at line 1, column 2" read as two lines at once.
+fn line_detail(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Rejected {
+            rejection:
+                Rejection::InvalidJson {
+                    line: 1,
+                    column,
+                    message,
+                },
+        } => format!("invalid JSON at column {column}: {message}"),
+        // The hint to use bulk import is for Submit, not here.
+        other => other
+            .reason()
+            .replace(" (use bulk import for many events)", ""),
+    }
+}
+
 #[component]
 pub fn ImportView(
     /// The shared app state.
@@ -286,10 +307,7 @@ pub fn ImportView(
                         outcomes.push(LineOutcome {
                             place: place.clone(),
                             kind: outcome.kind(),
-                            // The hint to use bulk import is for Submit, not here.
-                            detail: outcome
-                                .reason()
-                                .replace(" (use bulk import for many events)", ""),
+                            detail: line_detail(outcome),
                             page: first.plus(i as u64),
                             failed_text: (outcome.kind() == Kind::Failed).then(|| text.clone()),
                         });
