@@ -36,7 +36,8 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # by kind, Submit saying a failure was not kept, storage-full wording, grouped
 # line numbers: +3.4 KB) and glance figures sized to their cells (+1.1 KB,
 # the style property that carries each figure's length): 469.7 KB, budget
-# 471. The budget
+# 471; records shared with the derived state and Bulk import's column
+# wording (+0.8 KB): 470.5 KB, within it. The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
