@@ -354,6 +354,45 @@ async fn a_failed_import_keeps_its_text_and_links_only_attempts_that_were_record
 }
 
 #[wasm_bindgen_test]
+async fn an_imports_lines_name_the_id_an_event_has_after_a_key_claimed_it() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    // Line 3 sends line 1's event again with a key: the key claims it, and
+    // its id becomes the keyed one, the id Processed lists.
+    let unkeyed = r#"{"client":"c","metric":"m","amount":7,"ts":"2024-01-01"}"#;
+    let keyed = r#"{"client":"c","metric":"m","amount":7,"ts":"2024-01-01","event_id":"k-7"}"#;
+    let summary = import_through_the_view(&root, &[unkeyed, unkeyed, keyed].join("\n")).await;
+    assert!(summary.contains("1 accepted, 2 duplicates"), "{summary}");
+    let row = |n: usize| {
+        text(
+            &root,
+            &format!("[data-testid=import-lines] tbody tr:nth-child({n})"),
+        )
+    };
+    let claimed = "since an idempotency key claimed it";
+    let (first, second, third) = (row(1), row(2), row(3));
+    assert!(
+        first.contains("committed as") && first.contains(claimed),
+        "{first}"
+    );
+    assert!(
+        second.contains("exact resend of") && second.contains(claimed),
+        "{second}"
+    );
+    assert!(
+        !third.contains(claimed),
+        "the claimant names the new id: {third}"
+    );
+    // The id each line now names is the one the claimant was told.
+    let now = first
+        .split("; now ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .expect("an id");
+    assert!(third.contains(now), "{third} should name {now}");
+}
+
+#[wasm_bindgen_test]
 async fn an_import_lists_200_lines_and_the_rest_on_request() {
     clear_storage();
     let (root, _app) = mounted_app().await;

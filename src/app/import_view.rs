@@ -6,6 +6,7 @@ use super::widgets::{read_chosen_file, read_dropped_file, yield_to_browser};
 use super::AppState;
 use crate::ledger::{Kind, Outcome, SubmissionId};
 use crate::pipeline::bulk;
+use crate::pipeline::fingerprint::Fingerprint;
 use crate::pipeline::normalize::Rejection;
 use crate::report::display;
 use crate::service::item_id;
@@ -72,6 +73,9 @@ struct LineOutcome {
     place: String,
     kind: Kind,
     detail: String,
+    /// The event the answer names (committed as, duplicate of), to say so
+    /// when a later key claimed it and gave it the id Processed now lists.
+    named: Option<Fingerprint>,
     /// The submission, for a link to its page. (The address is made only
     /// for the lines shown: making 20,000 cost an import 3%.)
     page: SubmissionId,
@@ -156,6 +160,15 @@ impl ImportSession {
 impl Default for ImportSession {
     fn default() -> Self {
         ImportSession::new()
+    }
+}
+
+/// The event an answer names.
+fn named_event(outcome: &Outcome) -> Option<Fingerprint> {
+    match outcome {
+        Outcome::Accepted { event, .. } => Some(event.event_id.clone()),
+        Outcome::Duplicate { original, .. } => Some(original.event_id.clone()),
+        _ => None,
     }
 }
 
@@ -308,6 +321,7 @@ pub fn ImportView(
                             place: place.clone(),
                             kind: outcome.kind(),
                             detail: line_detail(outcome),
+                            named: named_event(outcome),
                             page: first.plus(i as u64),
                             failed_text: (outcome.kind() == Kind::Failed).then(|| text.clone()),
                         });
@@ -483,6 +497,17 @@ pub fn ImportView(
                                 let recorded = r.failed_text.as_ref().is_none_or(|text| state.read(|t| {
                                     t.ledger.state().submission(&r.page).is_some_and(|s| *s.raw == **text)
                                 }));
+                                // As the Raw log says it: the id the answer
+                                // named is no longer the one Processed lists.
+                                let now = r.named.as_ref().and_then(|named| state.read(|t| {
+                                    t.ledger.state().event(named)
+                                        .filter(|e| e.event_id != *named)
+                                        .map(|e| e.event_id.short())
+                                }));
+                                let detail = match now {
+                                    Some(id) => format!("{}; now {id}, since an idempotency key claimed it", r.detail),
+                                    None => r.detail,
+                                };
                                 view! {
                                 <tr>
                                     <td class="place">{if recorded {
@@ -490,7 +515,7 @@ pub fn ImportView(
                                     } else {
                                         view! { <span title="Not in the raw log: it failed before its text was written.">{r.place}</span> }.into_any()
                                     }}</td>
-                                    <td>{r.kind.label()}</td><td>{r.detail}</td>
+                                    <td>{r.kind.label()}</td><td>{detail}</td>
                                 </tr>
                                 }
                             }).collect_view()}</tbody>
