@@ -14,7 +14,10 @@ pub fn Glance(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let figures = move || state.read(|t| t.glance());
+    // Derived once per change, not once per cell: each figure, its title
+    // and its length read it, a dozen passes over the history at start-up.
+    let figures = Memo::new(move |_| state.read(|t| t.glance()));
+    let figures = move || figures.get();
     let item = |label: &'static str,
                 testid: &'static str,
                 value: Signal<String>,
