@@ -254,9 +254,16 @@ fn after<R: Entry>(record: &R, writer: &str, last: Option<&MergeKey>) -> bool {
     last.is_none_or(|(c, t, w)| (clock, at, writer) > (*c, *t, w.as_str()))
 }
 
-/// Raises `last` to `record`'s key if it merges after it.
-fn raise<R: Entry>(last: &mut Option<MergeKey>, record: &R, writer: &str) {
-    if after(record, writer, last.as_ref()) {
+/// Raises `last` to the key of the latest of `records` (all of `writer`)
+/// if it merges after it. The latest is found first: building a key for
+/// every record that raised it cost a reload one allocation per record.
+fn raise<'a, R: Entry + 'a>(
+    last: &mut Option<MergeKey>,
+    records: impl IntoIterator<Item = &'a R>,
+    writer: &str,
+) {
+    let latest = records.into_iter().max_by_key(|r| r.order_key());
+    if let Some(record) = latest.filter(|r| after(*r, writer, last.as_ref())) {
         *last = Some(merge_key(record, writer));
     }
 }
@@ -876,9 +883,7 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         self.kv.set(&head_key(&self.stem), &head_text)?;
         self.dirty = false;
 
-        for r in records {
-            raise(&mut self.last, r, &self.stem);
-        }
+        raise(&mut self.last, records, &self.stem);
         let data = self.writers.entry(self.stem.clone()).or_default();
         data.delivered += records.len();
         if index != current {
@@ -900,9 +905,8 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         self.last = None;
         for (writer, data) in self.writers.iter_mut() {
             data.delivered = data.len();
-            for r in (0..data.len()).filter_map(|i| data.record(i)) {
-                raise(&mut self.last, r, writer);
-            }
+            let records = (0..data.len()).filter_map(|i| data.record(i));
+            raise(&mut self.last, records, writer);
         }
         Ok(merged)
     }
@@ -936,9 +940,8 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         // merge would be the old one followed by the merge of the new.
         let mut last = self.last.clone();
         for (writer, data) in &self.writers {
-            for r in (data.delivered..data.len()).filter_map(|i| data.record(i)) {
-                raise(&mut last, r, writer);
-            }
+            let fresh = (data.delivered..data.len()).filter_map(|i| data.record(i));
+            raise(&mut last, fresh, writer);
         }
         let appended = merge(lists);
         self.last = last;
@@ -1850,13 +1853,13 @@ mod tests {
         assert!(!after(&record("c", 4), "c:c", Some(&last)));
         assert!(after(&record("a", 0), "c:a", None));
         let mut raised = Some(last.clone());
-        raise(&mut raised, &record("a", 5), "c:a");
+        raise(&mut raised, [&record("a", 5)], "c:a");
         assert_eq!(
             raised,
             Some(last.clone()),
             "an earlier record does not lower it"
         );
-        raise(&mut raised, &record("c", 5), "c:c");
+        raise(&mut raised, [&record("c", 5)], "c:c");
         assert_eq!(raised, Some(merge_key(&record("c", 5), "c:c")));
         // And `merge` agrees: the tie goes to the writer listed first.
         let (a, c) = (record("a", 5), record("c", 5));
