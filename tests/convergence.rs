@@ -335,7 +335,7 @@ fn run(seed: u64, tabs: usize, steps: usize) {
     let got: BTreeMap<(String, String), (u64, i128)> = got
         .by_client_metric
         .iter()
-        .map(|(k, v)| (k.clone(), (v.count, v.sum.nanos())))
+        .map(|((c, m), v)| ((c.to_string(), m.to_string()), (v.count, v.sum.nanos())))
         .collect();
     assert_eq!(
         got, want,

@@ -231,7 +231,7 @@ fn run(seed: u64, steps: usize) {
     let expected = model.sums();
     assert_eq!(agg.by_client_metric.len(), expected.len(), "seed {seed}");
     for ((client, metric), (count, nanos)) in expected {
-        let got = agg.by_client_metric[&(client.clone(), metric.clone())];
+        let got = agg.by_client_metric[&(client.as_str().into(), metric.as_str().into())];
         assert_eq!(
             (got.count, got.sum.nanos()),
             (count, nanos),

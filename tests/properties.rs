@@ -104,14 +104,14 @@ proptest! {
         // Reference: plain integer sums over the committed set, grouped by hand.
         let mut by_client: BTreeMap<String, (u64, i128)> = BTreeMap::new();
         for e in committed {
-            let entry = by_client.entry(e.client_id.clone()).or_default();
+            let entry = by_client.entry(e.client_id.to_string()).or_default();
             entry.0 += 1;
             entry.1 += e.amount.nanos();
         }
         let agg = Aggregates::compute(committed, &Filter::default());
         prop_assert_eq!(agg.by_client.len(), by_client.len());
         for (client, (count, sum)) in &by_client {
-            let s = agg.by_client[client];
+            let s = agg.by_client[client.as_str()];
             prop_assert_eq!(s.count, *count);
             prop_assert_eq!(s.sum.nanos(), *sum);
         }

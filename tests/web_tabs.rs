@@ -65,7 +65,7 @@ async fn a_tab_opened_earlier_decides_on_what_another_tab_committed() {
     match &outcome {
         Outcome::Conflict { key, existing } => {
             assert_eq!(key, "order-7");
-            assert_eq!(existing.metric, "sale");
+            assert_eq!(&*existing.metric, "sale");
         }
         other => panic!("expected a Conflict, got {other:?}"),
     }

@@ -185,8 +185,8 @@ pub fn AggregatesView(
                 let Some(overall) = agg.overall else {
                     return view! { <p data-testid="no-aggregates">"No committed events match."</p> }.into_any();
                 };
-                let clients: Vec<(String, Stats)> = agg.by_client.into_iter().collect();
-                let metrics: Vec<(String, Stats)> = agg.by_metric.into_iter().collect();
+                let clients: Vec<(String, Stats)> = agg.by_client.into_iter().map(|(c, s)| (c.to_string(), s)).collect();
+                let metrics: Vec<(String, Stats)> = agg.by_metric.into_iter().map(|(m, s)| (m.to_string(), s)).collect();
                 let pairs: Vec<(String, Stats)> = agg.by_client_metric.into_iter().map(|((c, m), s)| (format!("{c} / {m}"), s)).collect();
                 let by_day: Vec<(chrono::NaiveDate, Stats)> = agg.by_day.into_iter().collect();
                 let days: Vec<(String, Stats)> = by_day.iter().map(|(d, s)| (d.to_string(), *s)).collect();

@@ -91,8 +91,8 @@ fn EventTable(event: Event) -> impl IntoView {
     let story = event_href(&event.event_id);
     let rows = vec![
         ("event_id", event.event_id.to_string()),
-        ("client_id", event.client_id),
-        ("metric", event.metric),
+        ("client_id", event.client_id.to_string()),
+        ("metric", event.metric.to_string()),
         ("amount", event.amount.to_string()),
         ("timestamp", timestamp::canonical(&event.timestamp)),
         (

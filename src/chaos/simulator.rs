@@ -555,11 +555,15 @@ impl Simulation {
             state
                 .events()
                 .iter()
-                .filter(|e| ours.contains(e.client_id.as_str())),
+                .filter(|e| ours.contains(&*e.client_id)),
             &Filter::default(),
         );
         let mut keys: Vec<(String, String)> = self.truth.keys().cloned().collect();
-        keys.extend(agg.by_client_metric.keys().cloned());
+        keys.extend(
+            agg.by_client_metric
+                .keys()
+                .map(|(c, m)| (c.to_string(), m.to_string())),
+        );
         keys.sort();
         keys.dedup();
         let rows: Vec<SimRow> = keys
@@ -572,7 +576,7 @@ impl Simulation {
                     .unwrap_or((0, 0));
                 let actual = agg
                     .by_client_metric
-                    .get(&(client_id.clone(), metric.clone()));
+                    .get(&(client_id.as_str().into(), metric.as_str().into()));
                 SimRow {
                     expected_count,
                     expected_sum: Amount::from_nanos(nanos),

@@ -232,8 +232,8 @@ fn read_event(
     let event_id = read_fingerprint(input)?;
     let content_id = read_fingerprint(input)?;
     let raw_fingerprint = read_fingerprint(input)?;
-    let client_id = input.string()?;
-    let metric = input.string()?;
+    let client_id = input.interned()?;
+    let metric = input.interned()?;
     let nanos = input.i128()?;
     let amount = Amount::from_stored_nanos(nanos)
         .ok_or_else(|| format!("an amount of {nanos} nano-units is beyond the limit"))?;

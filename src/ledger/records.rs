@@ -66,10 +66,11 @@ pub struct Event {
     pub content_id: Fingerprint,
     /// The fingerprint of the raw payload, to tell exact resends.
     pub raw_fingerprint: Fingerprint,
-    /// The canonical client id.
-    pub client_id: String,
-    /// The canonical metric name.
-    pub metric: String,
+    /// The canonical client id. Shared: a history names few clients, and a
+    /// reload reads one per event.
+    pub client_id: Arc<str>,
+    /// The canonical metric name (shared, as the client id).
+    pub metric: Arc<str>,
     #[serde(with = "amount_text")]
     /// The exact amount.
     pub amount: Amount,

@@ -12,6 +12,7 @@ use crate::pipeline::amount::Amount;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Count, sum, min and max of a group of amounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +77,8 @@ impl Filter {
     pub fn matches(&self, event: &Event) -> bool {
         self.client_id
             .as_ref()
-            .is_none_or(|c| *c == event.client_id)
-            && self.metric.as_ref().is_none_or(|m| *m == event.metric)
+            .is_none_or(|c| **c == *event.client_id)
+            && self.metric.as_ref().is_none_or(|m| **m == *event.metric)
             && self.from.is_none_or(|f| event.timestamp >= f)
             && self.to.is_none_or(|t| event.timestamp < t)
     }
@@ -89,11 +90,11 @@ pub struct Aggregates {
     /// `None` when no event matched.
     pub overall: Option<Stats>,
     /// Per client id.
-    pub by_client: BTreeMap<String, Stats>,
+    pub by_client: BTreeMap<Arc<str>, Stats>,
     /// Per metric.
-    pub by_metric: BTreeMap<String, Stats>,
+    pub by_metric: BTreeMap<Arc<str>, Stats>,
     /// Per (client id, metric) pair.
-    pub by_client_metric: BTreeMap<(String, String), Stats>,
+    pub by_client_metric: BTreeMap<(Arc<str>, Arc<str>), Stats>,
     /// By the UTC calendar day of the event's timestamp.
     pub by_day: BTreeMap<NaiveDate, Stats>,
 }

@@ -202,8 +202,8 @@ impl<'a> Lineage<'a> {
 /// compared only when the text has one: a keyed resend may have claimed an
 /// event first sent without a key.
 fn reads_as(n: &Normalized, event: &Event) -> bool {
-    n.client_id == event.client_id
-        && n.metric == event.metric
+    *n.client_id == *event.client_id
+        && *n.metric == *event.metric
         && n.amount == event.amount
         && n.timestamp == event.timestamp
         && n.idempotency_key

@@ -66,7 +66,14 @@ pub struct Reader<'a> {
     /// The last text [`Reader::shared`] read: a segment's records nearly
     /// all name the same writer, so they share one allocation of it.
     shared: Option<Arc<str>>,
+    /// Texts [`Reader::interned`] read, the most recent last: a history
+    /// names few clients and metrics, and its events share them.
+    interned: Vec<Arc<str>>,
 }
+
+/// How many distinct texts [`Reader::interned`] keeps to share; beyond
+/// them the oldest is forgotten (and a text read again is allocated again).
+const INTERNED: usize = 16;
 
 impl<'a> Reader<'a> {
     /// Reads from the start of `bytes`.
@@ -74,6 +81,7 @@ impl<'a> Reader<'a> {
         Reader {
             bytes,
             shared: None,
+            interned: Vec::new(),
         }
     }
 
@@ -207,6 +215,22 @@ impl<'a> Reader<'a> {
                 Ok(text)
             }
         }
+    }
+
+    /// A text written by [`put_str`] that records name again and again (a
+    /// client id, a metric): equal to one of the last few read this way,
+    /// it is that one shared.
+    pub fn interned(&mut self) -> Result<Arc<str>, String> {
+        let text = self.text()?;
+        if let Some(known) = self.interned.iter().rev().find(|t| ***t == *text) {
+            return Ok(known.clone());
+        }
+        let text: Arc<str> = Arc::from(text);
+        if self.interned.len() == INTERNED {
+            self.interned.remove(0);
+        }
+        self.interned.push(text.clone());
+        Ok(text)
     }
 
     /// An instant written by [`put_time`].
@@ -365,6 +389,37 @@ mod tests {
             assert_eq!(r.time().ok(), expected, "time {i}");
         }
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn interned_texts_are_shared_and_read_exactly() {
+        let written = |texts: &[String]| {
+            let mut out = Vec::new();
+            for t in texts {
+                put_str(&mut out, t);
+            }
+            out
+        };
+        // A text read again while among the last 16 is one allocation.
+        let bytes = written(&["a".into(), "b".into(), "a".into()]);
+        let mut r = Reader::new(&bytes);
+        let (a, b, a2) = (
+            r.interned().unwrap(),
+            r.interned().unwrap(),
+            r.interned().unwrap(),
+        );
+        assert_eq!((&*a, &*b), ("a", "b"));
+        assert!(Arc::ptr_eq(&a, &a2) && !Arc::ptr_eq(&a, &b));
+        // Twenty distinct texts in turn outrun the table: each is read again
+        // exactly, as a new allocation.
+        let names: Vec<String> = (0..40).map(|i| format!("client-{}", i % 20)).collect();
+        let bytes = written(&names);
+        let mut r = Reader::new(&bytes);
+        let read: Vec<Arc<str>> = names.iter().map(|_| r.interned().unwrap()).collect();
+        assert!(r.is_empty());
+        assert!(names.iter().zip(&read).all(|(n, t)| **t == **n));
+        assert!(!Arc::ptr_eq(&read[0], &read[20]));
+        assert!(Reader::new(&[2, 0xC3, 0x28]).interned().is_err());
     }
 
     #[test]

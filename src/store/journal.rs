@@ -1450,7 +1450,7 @@ mod tests {
             .state()
             .events()
             .iter()
-            .filter(|e| e.client_id == "shop")
+            .filter(|e| &*e.client_id == "shop")
             .map(|e| e.amount.to_string())
             .collect();
         assert_eq!(amounts, ["200"]);
@@ -1478,7 +1478,7 @@ mod tests {
             .state()
             .events()
             .iter()
-            .filter(|e| e.client_id == "shop")
+            .filter(|e| &*e.client_id == "shop")
             .map(|e| e.amount.to_string())
             .collect();
         assert_eq!(amounts, ["200"]);
@@ -1509,12 +1509,7 @@ mod tests {
             merged.set(&k, &v).expect("merge");
         }
         let reader = open(&merged, "reader");
-        let mut metrics: Vec<&str> = reader
-            .state()
-            .events()
-            .iter()
-            .map(|e| e.metric.as_str())
-            .collect();
+        let mut metrics: Vec<&str> = reader.state().events().iter().map(|e| &*e.metric).collect();
         metrics.sort();
         // The keyed refund lost its key to the sale (a Conflict); the unkeyed
         // refund is a new event by content, and must be counted.
@@ -1802,7 +1797,7 @@ mod tests {
                 .state()
                 .events()
                 .iter()
-                .all(|e| e.client_id != "client_B"),
+                .all(|e| &*e.client_id != "client_B"),
             "B, told Failed, is never counted"
         );
         assert!(!reader.journal().report().is_clean());
