@@ -284,3 +284,59 @@ fn e2e_a_huge_total_stays_on_one_line_at_every_width() {
     }
     assert!(broken.is_empty(), "{broken:#?}");
 }
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_a_claimed_event_with_long_names_names_its_claimant_and_fits_a_phone() {
+    // A client's names are the client's text: a long unbroken one widened
+    // the event page to 862 px on a phone (an outside review). The keyed
+    // resend claims the event; its page and the event's page say which.
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    browser.set_viewport(390, 844, true);
+    let client = "client_with_a_very_long_name_that_might_overflow_the_table_cell_abcdefghijklmnopqrstuvwxyz";
+    let unkeyed = format!(
+        r#"{{"client":"{client}","metric":"subscription_renewal_with_a_long_metric_name","amount":"1234567.891","ts":"2024-03-03T10:00:00Z"}}"#
+    );
+    let keyed = unkeyed.replace(
+        r#""ts""#,
+        r#""event_id":"order-with-a-long-key-0123456789abcdefghijklmnopqrstuvwxyz","ts""#,
+    );
+    open_view(&browser, "#/import", "Bulk import");
+    let summary = import_lines(&browser, &[unkeyed.clone(), unkeyed, keyed]);
+    assert!(summary.contains("1 accepted, 2 duplicates"), "{summary}");
+    open_view(&browser, "#/processed", "Processed events");
+    browser.click(&browser.find("[data-testid=processed] tbody tr a"));
+    browser.wait_for_text("[data-testid=event-verdict]", |t| {
+        t.contains("Counted once.")
+    });
+    let (scroll, wide) = overflow(&browser, 390);
+    assert!(
+        scroll <= 390.0,
+        "the event page scrolls sideways: {scroll} px; too wide: {wide:?}"
+    );
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    browser.full_page_screenshot(&shots.join("390-claimed-event.png"));
+    let claimed = browser.text_of("[data-testid=event-claimed]");
+    assert!(claimed.contains("claimed the event"), "{claimed}");
+    let chapters = browser.text_of("[data-testid=event-submissions]");
+    assert_eq!(
+        chapters.matches("its key claimed the event").count(),
+        1,
+        "{chapters}"
+    );
+    // The link in that line leads to the claimant's own page.
+    browser.click(&browser.find("[data-testid=event-claimed] a"));
+    let verdict = browser.wait_for_text("[data-testid=submission-verdict]", |t| !t.is_empty());
+    assert!(
+        verdict.contains("Its idempotency key claimed that event"),
+        "{verdict}"
+    );
+    let (scroll, wide) = overflow(&browser, 390);
+    assert!(
+        scroll <= 390.0,
+        "the submission page scrolls sideways: {scroll} px; too wide: {wide:?}"
+    );
+    browser.full_page_screenshot(&shots.join("390-claimant.png"));
+}

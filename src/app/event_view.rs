@@ -36,21 +36,28 @@ pub fn EventView(
                 })
                 .collect();
             // The key is in none of the fields above when a later keyed
-            // resend claimed the event: say where it came from.
-            let claimed = t.ledger.state().claimed_from(&event).map(|former| {
-                format!(
-                    "idempotency_key ← not in the submission that was counted: a later submission with the same content and the key \"{}\" claimed the event, which changed its id from {} to {}",
-                    event.idempotency_key.clone().unwrap_or_default(),
-                    former.short(),
-                    event.event_id.short()
+            // resend claimed the event: say where it came from, and link
+            // the submission that brought it.
+            let claimant = lineage.claimant.cloned();
+            let claimed = t.ledger.state().claimed_from(&event).zip(claimant.clone()).map(|(former, by)| {
+                (
+                    format!(
+                        "idempotency_key ← not in the submission that was counted: a later submission with the same content and the key \"{}\", ",
+                        event.idempotency_key.clone().unwrap_or_default()
+                    ),
+                    by,
+                    format!(
+                        ", claimed the event, which changed its id from {} to {}",
+                        former.short(),
+                        event.event_id.short()
+                    ),
                 )
             });
             let provenance = provenance.map(|lines| {
-                let mut lines: Vec<String> = lines.into_iter().map(|p| p.to_string()).collect();
-                lines.extend(claimed);
-                lines
+                let lines: Vec<String> = lines.into_iter().map(|p| p.to_string()).collect();
+                (lines, claimed)
             });
-            Some((event, verdict, provenance, chapters))
+            Some((event, verdict, provenance, chapters, claimant))
         })
     };
     view! {
@@ -62,7 +69,7 @@ pub fn EventView(
                         "No counted event has this address. It may belong to data that was cleared, or to another browser."
                     </p>
                 }.into_any(),
-                Some((event, verdict, provenance, chapters)) => view! {
+                Some((event, verdict, provenance, chapters, claimant)) => view! {
                     <p class="verdict pass" data-testid="event-verdict" role="status">{verdict}</p>
                     <table class="event" data-testid="event-fields">
                         <tbody>
@@ -76,9 +83,12 @@ pub fn EventView(
                     </table>
                     <h3>"How each field was found"</h3>
                     {match provenance {
-                        Ok(lines) => view! {
+                        Ok((lines, claimed)) => view! {
                             <ul class="provenance" data-testid="event-provenance">
                                 {lines.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                                {claimed.map(|(before, by, after)| view! {
+                                    <li data-testid="event-claimed">{before}<a href=submission_href(&by) title="The submission whose key claimed the event">{by.to_string()}</a>{after}</li>
+                                })}
                             </ul>
                         }.into_any(),
                         Err(why) => view! { <p class="hint" data-testid="event-provenance">{why}</p> }.into_any(),
@@ -96,6 +106,7 @@ pub fn EventView(
                                     {format!(" · {} · ", relation.label())}
                                     <a href=submission_href(&s.id) title="This submission's page">{s.id.to_string()}</a>
                                     {format!(" at {}", timestamp::canonical(&s.received_at))}
+                                    {(claimant.as_ref() == Some(&s.id)).then_some(" · its key claimed the event")}
                                 </div>
                                 <div class="reason">{reason}</div>
                                 {(!differences.is_empty()).then(|| view! {

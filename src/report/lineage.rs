@@ -21,7 +21,7 @@
 use crate::ledger::{Event, Kind, LedgerState, Status, Submission, SubmissionId};
 use crate::pipeline::fingerprint::Fingerprint;
 use crate::pipeline::normalize::{normalize, Normalized, Provenance};
-use crate::pipeline::rules::Rules;
+use crate::pipeline::rules::{Field, Rules};
 
 /// How one submission relates to the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,9 @@ pub struct Lineage<'a> {
     pub event: &'a Event,
     /// Its submissions, in the order received.
     pub chapters: Vec<Chapter<'a>>,
+    /// The submission whose idempotency key claimed the event (sent first
+    /// without a key), if one did: the event carries that key now.
+    pub claimant: Option<&'a SubmissionId>,
 }
 
 impl<'a> Lineage<'a> {
@@ -110,7 +113,11 @@ impl<'a> Lineage<'a> {
             (a.submission.received_at, &a.submission.id)
                 .cmp(&(b.submission.received_at, &b.submission.id))
         });
-        Some(Lineage { event, chapters })
+        Some(Lineage {
+            event,
+            chapters,
+            claimant: state.claimed_by(event),
+        })
     }
 
     /// The story in one sentence: "Counted once. 4 submissions: 1 accepted,
@@ -182,8 +189,9 @@ impl<'a> Lineage<'a> {
     /// differently from the counted submission, one line per difference,
     /// under today's rules.
     pub fn differences(&self, chapter: &Chapter<'_>, rules: &Rules) -> Vec<String> {
+        let claimed = self.claimant == Some(&chapter.submission.id);
         match self.counted() {
-            Some(counted) => differences(&counted.raw, &chapter.submission.raw, rules),
+            Some(counted) => differences(&counted.raw, &chapter.submission.raw, rules, claimed),
             None => Vec::new(),
         }
     }
@@ -213,12 +221,15 @@ fn reads_as(n: &Normalized, event: &Event) -> bool {
 
 /// What `other` spells differently from `counted`, field by field: where a
 /// field was found (an alias, an envelope) and how its value was written.
-pub fn differences(counted: &str, other: &str, rules: &Rules) -> Vec<String> {
+/// `claimed`: `other`'s idempotency key claimed the event `counted` became,
+/// which carries that key now, so a key "none in" the counted text is not
+/// the event's missing key.
+pub fn differences(counted: &str, other: &str, rules: &Rules, claimed: bool) -> Vec<String> {
     let (Ok(a), Ok(b)) = (normalize(counted, rules), normalize(other, rules)) else {
         return vec!["Today's mapping rules no longer read both texts, so they are not compared field by field.".into()];
     };
     let mut lines = Vec::new();
-    for field in crate::pipeline::rules::Field::ALL {
+    for field in Field::ALL {
         let find = |n: &Normalized| n.provenance.iter().find(|p| p.field == field).cloned();
         match (find(&a), find(&b)) {
             (Some(x), Some(y)) => {
@@ -240,12 +251,16 @@ pub fn differences(counted: &str, other: &str, rules: &Rules) -> Vec<String> {
                     ));
                 }
             }
+            (None, Some(y)) if claimed && field == Field::IdempotencyKey => lines.push(format!(
+                "{field}: {} given here, none in the submission that was counted; this key claimed the event, which carries it now",
+                y.original
+            )),
             (None, Some(y)) => lines.push(format!(
-                "{field}: {} given here, none in the counted one",
+                "{field}: {} given here, none in the submission that was counted",
                 y.original
             )),
             (Some(x), None) => lines.push(format!(
-                "{field}: none here, {} in the counted one",
+                "{field}: none here, {} in the submission that was counted",
                 x.original
             )),
             (None, None) => {}
@@ -268,6 +283,9 @@ pub struct SubmissionStory<'a> {
     pub event: Option<&'a Event>,
     /// Every other submission of exactly the same text, in the order received.
     pub same_text: Vec<&'a Submission>,
+    /// Whether its idempotency key claimed the event (sent first without a
+    /// key), which carries the key now.
+    pub claimed: bool,
 }
 
 impl<'a> SubmissionStory<'a> {
@@ -289,10 +307,12 @@ impl<'a> SubmissionStory<'a> {
             Status::Interrupted => same_text.iter().find_map(|s| names(s)),
             _ => None,
         });
+        let claimed = event.and_then(|e| state.claimed_by(e)) == Some(&submission.id);
         Some(SubmissionStory {
             submission,
             event,
             same_text,
+            claimed,
         })
     }
 
@@ -302,6 +322,9 @@ impl<'a> SubmissionStory<'a> {
             Status::Accepted { .. } => "Counted: it became a new event.".into(),
             Status::Duplicate { exact_resend: true, .. } => {
                 "Not counted again: the same JSON as a submission already counted.".into()
+            }
+            Status::Duplicate { .. } if self.claimed => {
+                "Not counted again: the same event as one already counted, in another shape. Its idempotency key claimed that event, which was sent first without a key: the event carries the key, and the id it gives, now.".into()
             }
             Status::Duplicate { .. } => {
                 "Not counted again: the same event as one already counted, in another shape.".into()
@@ -337,7 +360,7 @@ impl<'a> SubmissionStory<'a> {
             _ => None,
         };
         compared.map_or_else(Vec::new, |counted| {
-            differences(&counted.raw, &self.submission.raw, rules)
+            differences(&counted.raw, &self.submission.raw, rules, self.claimed)
         })
     }
 
@@ -433,7 +456,7 @@ mod tests {
             story.differences(conflict, &Rules::default()),
             [
                 "amount: written 6 instead of 5 (read as 6, not 5)",
-                "idempotency_key: \"k\" given here, none in the counted one"
+                "idempotency_key: \"k\" given here, none in the submission that was counted"
             ]
         );
         let page = SubmissionStory::of(l.state(), &conflict.submission.id).expect("received");
@@ -441,13 +464,30 @@ mod tests {
             page.differences(l.state(), &Rules::default()),
             story.differences(conflict, &Rules::default())
         );
+        assert!(!page.claimed, "a conflict on the key claimed nothing");
+        // The keyed resend claimed the event: its story and its page say so,
+        // since the event now carries the key its counted text lacked.
+        let claimant = &story.chapters[1];
+        assert_eq!(story.claimant, Some(&claimant.submission.id));
+        assert_eq!(
+            story.differences(claimant, &Rules::default()),
+            ["idempotency_key: \"k\" given here, none in the submission that was counted; this key claimed the event, which carries it now"]
+        );
+        let page = SubmissionStory::of(l.state(), &claimant.submission.id).expect("received");
+        assert!(page.claimed);
+        assert!(
+            page.verdict()
+                .contains("Its idempotency key claimed that event"),
+            "{}",
+            page.verdict()
+        );
     }
 
     #[test]
     fn a_reshaped_duplicate_says_what_it_spelled_differently() {
         let reshaped = r#"{"client_id":"client_A","metric":"sale","amount":1200.0,"ts":"2024-01-01T00:00:00Z"}"#;
         let rules = Rules::default();
-        let lines = differences(A, reshaped, &rules);
+        let lines = differences(A, reshaped, &rules, false);
         assert!(
             lines.contains(&"client_id: found at client_id instead of source".to_string()),
             "{lines:?}"
@@ -472,11 +512,12 @@ mod tests {
             differences(
                 A,
                 r#"{"source":"client_A","note":"x","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#,
-                &rules
+                &rules,
+                false
             ),
             ["Only fields Tally does not read differ."]
         );
-        assert_eq!(differences(A, "not json", &rules).len(), 1);
+        assert_eq!(differences(A, "not json", &rules, false).len(), 1);
     }
 
     #[test]
