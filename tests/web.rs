@@ -1044,6 +1044,11 @@ async fn bulk_import_reports_every_line() {
     // The import yields to the browser between chunks.
     let summary = text_once_shown(&root, "#/import", "[data-testid=import-summary]", 50).await;
     assert!(summary.starts_with("Read 5 items in"), "{summary}");
+    // Six lines, five items: the blank one is said, not silently gone.
+    assert!(
+        summary.ends_with("0 conflicts. 1 blank line skipped."),
+        "{summary}"
+    );
     assert!(
         summary.contains("2 accepted, 2 duplicates, 1 rejected, 0 failed, 0 conflicts"),
         "{summary}"
@@ -1777,7 +1782,15 @@ async fn the_raw_log_names_an_event_by_the_id_processed_lists_after_a_key_claime
     follow(&root, "[data-testid=outcome] a[href^='#/event/']").await;
     let provenance = text(&root, "[data-testid=event-provenance]");
     assert!(
-        provenance.contains("idempotency_key ← not in the submission that was counted: a later submission with the same content and the key \"k3\" claimed the event"),
+        provenance.contains("idempotency_key ← not in the submission that was counted: a later submission with the same content and the key \"k3\", ")
+            && provenance.contains(", claimed the event, which changed its id from"),
+        "{provenance}"
+    );
+    // It names the submission whose key claimed the event, with a link.
+    assert!(
+        root.query_selector("[data-testid=event-claimed] a[href^='#/submission/']")
+            .expect("query")
+            .is_some(),
         "{provenance}"
     );
     go("#/processed").await;

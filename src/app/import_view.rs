@@ -95,6 +95,9 @@ struct Summary {
     failed: usize,
     conflicts: usize,
     elapsed_ms: f64,
+    /// Blank lines of the input, which hold no item: said, so that "Read 15
+    /// items" of a 16-line file is not a line gone missing.
+    blank: usize,
     /// Whether every line was recorded and the box emptied.
     emptied: bool,
 }
@@ -241,11 +244,17 @@ pub fn ImportView(
             return;
         }
         let text = input.get_untracked();
+        let mut blank = 0;
         let items: Vec<(String, String)> = match bulk::split(&text) {
-            Ok(items) => items
-                .into_iter()
-                .map(|i| (i.place(), i.text.to_string()))
-                .collect(),
+            Ok(items) => {
+                if items.first().is_some_and(|i| i.element.is_none()) {
+                    blank = text.lines().filter(|l| l.trim().is_empty()).count();
+                }
+                items
+                    .into_iter()
+                    .map(|i| (i.place(), i.text.to_string()))
+                    .collect()
+            }
             Err(e) => {
                 set_error.set(Some(format!("Nothing was imported: {e}")));
                 // The last import's results would read as this one's.
@@ -280,7 +289,10 @@ pub fn ImportView(
         let items = std::rc::Rc::new(items);
         leptos::task::spawn_local(async move {
             let started = monotonic_ms();
-            let mut totals = Summary::default();
+            let mut totals = Summary {
+                blank,
+                ..Summary::default()
+            };
             let mut outcomes = Vec::with_capacity(items.len());
             // The first line no commit has taken yet.
             let mut next = 0;
@@ -462,6 +474,10 @@ pub fn ImportView(
                             display::count(s.accepted as u64), display::count(s.duplicates as u64), display::plural(s.duplicates, "duplicate", "duplicates"),
                             display::count(s.rejected as u64), display::count(s.failed as u64), display::count(s.conflicts as u64), display::plural(s.conflicts, "conflict", "conflicts")
                         )}
+                        {(s.blank > 0).then(|| format!(
+                            " {} blank {} skipped.",
+                            display::count(s.blank as u64), display::plural(s.blank, "line", "lines")
+                        ))}
                     </p>
                     {move || (s.emptied && input.with(String::is_empty)).then(|| view! {
                         <p class="hint">"The box is emptied: every line is in the Raw log with what became of it, and listed below."</p>
