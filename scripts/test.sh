@@ -37,12 +37,17 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # line numbers: +3.4 KB) and glance figures sized to their cells (+1.1 KB,
 # the style property that carries each figure's length): 469.7 KB, budget
 # 471; records shared with the derived state and Bulk import's column
-# wording (+0.8 KB): 470.5 KB, within it. The budget
+# wording (+0.8 KB): 470.5 KB, within it. Then two outside reviews' fixes
+# that explain claims where they show (the import's lines, the event's and
+# the claimant's pages: +2.3 KB), blank lines said (+0.4), the glance
+# derived once per change (+0.7), events sharing client and metric (+0.6)
+# and the merge position raised once per writer (+0.3): 474.8 KB, budget
+# 475. The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=471
+BUNDLE_BUDGET_KB=475
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
