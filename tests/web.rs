@@ -1795,6 +1795,10 @@ async fn the_raw_log_names_an_event_by_the_id_processed_lists_after_a_key_claime
     );
     go("#/processed").await;
     let listed = text(&root, "table.list tbody tr");
+    assert!(
+        listed.contains("k3"),
+        "Processed shows the key that names it: {listed}"
+    );
     go("#/log").await;
     let reasons: Vec<String> = (0..2)
         .map(|i| {

@@ -113,7 +113,7 @@ pub fn ProcessedView(
             <table class="list" data-testid="processed">
                 <thead><tr>
                     <th scope="col">"Timestamp (UTC)"</th><th scope="col">"Client"</th><th scope="col">"Metric"</th>
-                    <th scope="col" class="num">"Amount"</th><th scope="col">"Event id"</th><th scope="col">"Ingested"</th>
+                    <th scope="col" class="num">"Amount"</th><th scope="col">"Idempotency key"</th><th scope="col">"Event id"</th><th scope="col">"Ingested"</th>
                 </tr></thead>
                 <tbody>
                     {move || {
@@ -127,6 +127,9 @@ pub fn ProcessedView(
                             <td>{e.client_id.clone()}</td>
                             <td>{e.metric.clone()}</td>
                             <td class="num" title=e.amount.to_string()>{display::amount(e.amount, places)}</td>
+                            // Two events alike but for their keys are two events: the
+                            // key says why (an outside review read them as one counted twice).
+                            <td>{e.idempotency_key.clone().unwrap_or_default()}</td>
                             <td><a href=event_href(&e.event_id) title="This event's story: every submission that became it"><code>{e.event_id.short().to_string()}</code></a></td>
                             <td>{timestamp::canonical(&e.ingested_at)}</td>
                         </tr>
