@@ -4,7 +4,7 @@ use super::processed_view::choices;
 use super::widgets::{download, FilterForm};
 use super::AppState;
 use crate::report::aggregates_csv;
-use crate::report::{display, Aggregates, Filter, Stats};
+use crate::report::{display, pair_label, Aggregates, Filter, Stats};
 use chrono::Datelike;
 use leptos::prelude::*;
 
@@ -187,7 +187,7 @@ pub fn AggregatesView(
                 };
                 let clients: Vec<(String, Stats)> = agg.by_client.into_iter().map(|(c, s)| (c.to_string(), s)).collect();
                 let metrics: Vec<(String, Stats)> = agg.by_metric.into_iter().map(|(m, s)| (m.to_string(), s)).collect();
-                let pairs: Vec<(String, Stats)> = agg.by_client_metric.into_iter().map(|((c, m), s)| (format!("{c} / {m}"), s)).collect();
+                let pairs: Vec<(String, Stats)> = agg.by_client_metric.into_iter().map(|((c, m), s)| (pair_label(&c, &m), s)).collect();
                 let by_day: Vec<(chrono::NaiveDate, Stats)> = agg.by_day.into_iter().collect();
                 let days: Vec<(String, Stats)> = by_day.iter().map(|(d, s)| (d.to_string(), *s)).collect();
                 let places = display::column_decimals([&overall.sum, &overall.min, &overall.max]);

@@ -105,6 +105,20 @@ fn bump<K: Ord>(map: &mut BTreeMap<K, Stats>, key: K, amount: Amount) {
         .or_insert_with(|| Stats::of(amount));
 }
 
+/// A (client, metric) pair in words, "client / metric", one pair to one
+/// label: a part that itself holds " / " is quoted, so the client "acme /
+/// eu" with "sale" and "acme" with "eu / sale" never read alike.
+pub fn pair_label(client: &str, metric: &str) -> String {
+    let part = |text: &str| {
+        if text.contains(" / ") || text.starts_with('"') {
+            format!("{text:?}")
+        } else {
+            text.to_string()
+        }
+    };
+    format!("{} / {}", part(client), part(metric))
+}
+
 impl Aggregates {
     /// Aggregates the events that pass `filter` (the ledger's shared
     /// events, or events of one's own).

@@ -5,8 +5,10 @@
 //! return first) is prefixed with `'` so client-controlled names can never
 //! execute in Excel or Sheets. Numbers keep their exact decimal text; a
 //! number's leading minus is the one case left as is, because it is data.
+//! Client and metric have columns of their own besides the row's key, so a
+//! (client, metric) row is read back as its two names, whatever they hold.
 
-use crate::report::{Aggregates, Stats};
+use crate::report::{pair_label, Aggregates, Stats};
 
 fn field(text: &str, numeric: bool) -> String {
     let risky = !numeric && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
@@ -18,10 +20,14 @@ fn field(text: &str, numeric: bool) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-fn row(group: &str, key: &str, s: &Stats) -> String {
+/// One row: its group, its key in words, the client and metric it is of
+/// (empty where the group has none), and the figures.
+fn row(group: &str, key: &str, (client, metric): (&str, &str), s: &Stats) -> String {
     [
         field(group, false),
         field(key, false),
+        field(client, false),
+        field(metric, false),
         field(&s.count.to_string(), true),
         field(&s.sum.to_string(), true),
         field(&s.min.to_string(), true),
@@ -33,22 +39,32 @@ fn row(group: &str, key: &str, s: &Stats) -> String {
 
 /// Every grouping of `agg` as one CSV table.
 pub fn aggregates_csv(agg: &Aggregates) -> String {
-    let mut lines =
-        vec!["\"group\",\"key\",\"count\",\"sum\",\"min\",\"max\",\"mean\"".to_string()];
+    let mut lines = vec![
+        "\"group\",\"key\",\"client\",\"metric\",\"count\",\"sum\",\"min\",\"max\",\"mean\""
+            .to_string(),
+    ];
     if let Some(s) = &agg.overall {
-        lines.push(row("overall", "all", s));
+        lines.push(row("overall", "all", ("", ""), s));
     }
-    lines.extend(agg.by_client.iter().map(|(k, s)| row("client", k, s)));
-    lines.extend(agg.by_metric.iter().map(|(k, s)| row("metric", k, s)));
+    lines.extend(
+        agg.by_client
+            .iter()
+            .map(|(c, s)| row("client", c, (c, ""), s)),
+    );
+    lines.extend(
+        agg.by_metric
+            .iter()
+            .map(|(m, s)| row("metric", m, ("", m), s)),
+    );
     lines.extend(
         agg.by_client_metric
             .iter()
-            .map(|((c, m), s)| row("client_metric", &format!("{c} / {m}"), s)),
+            .map(|((c, m), s)| row("client_metric", &pair_label(c, m), (c, m), s)),
     );
     lines.extend(
         agg.by_day
             .iter()
-            .map(|(d, s)| row("day", &d.to_string(), s)),
+            .map(|(d, s)| row("day", &d.to_string(), ("", ""), s)),
     );
     lines.join("\r\n") + "\r\n"
 }
@@ -66,19 +82,49 @@ mod tests {
         l.submit(r#"{"client":"=HYPERLINK(\"http://x\")","metric":"sale","amount":"0.1","ts":"2024-01-01"}"#, now);
         l.submit(r#"{"client":"=HYPERLINK(\"http://x\")","metric":"sale","amount":"-0.3","ts":"2024-01-02"}"#, now);
         let csv = aggregates_csv(&Aggregates::compute(l.state().events(), &Filter::default()));
-        assert!(csv.starts_with("\"group\",\"key\",\"count\",\"sum\""));
+        assert!(csv.starts_with("\"group\",\"key\",\"client\",\"metric\",\"count\",\"sum\""));
         assert!(
-            csv.contains("\"overall\",\"all\",\"2\",\"-0.2\",\"-0.3\",\"0.1\",\"-0.1\""),
+            csv.contains("\"overall\",\"all\",\"\",\"\",\"2\",\"-0.2\",\"-0.3\",\"0.1\",\"-0.1\""),
             "{csv}"
         );
         assert!(
             csv.contains("\"client\",\"'=HYPERLINK(\"\"http://x\"\")\""),
             "{csv}"
         );
-        assert!(csv.contains("\"day\",\"2024-01-02\",\"1\",\"-0.3\""));
+        assert!(csv.contains("\"day\",\"2024-01-02\",\"\",\"\",\"1\",\"-0.3\""));
         assert!(
             !csv.contains(",\"=HYPERLINK"),
             "no cell starts with a formula"
+        );
+    }
+
+    #[test]
+    fn pairs_whose_names_hold_the_separator_stay_apart() {
+        let mut l = Ledger::in_memory("t");
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        l.submit(
+            r#"{"client":"acme / eu","metric":"sale","amount":"1","ts":"2024-05-01"}"#,
+            now,
+        );
+        l.submit(
+            r#"{"client":"acme","metric":"eu / sale","amount":"2","ts":"2024-05-01"}"#,
+            now,
+        );
+        let agg = Aggregates::compute(l.state().events(), &Filter::default());
+        let labels: Vec<String> = agg
+            .by_client_metric
+            .keys()
+            .map(|(c, m)| pair_label(c, m))
+            .collect();
+        assert_eq!(labels, [r#"acme / "eu / sale""#, r#""acme / eu" / sale"#]);
+        let csv = aggregates_csv(&agg);
+        assert!(
+            csv.contains(r#""client_metric","""acme / eu"" / sale","acme / eu","sale","1""#),
+            "{csv}"
+        );
+        assert!(
+            csv.contains(r#""client_metric","acme / ""eu / sale""","acme","eu / sale","1""#),
+            "{csv}"
         );
     }
 }

@@ -11,7 +11,7 @@ pub mod display;
 mod glance;
 mod lineage;
 
-pub use aggregate::{Aggregates, Filter, Stats};
+pub use aggregate::{pair_label, Aggregates, Filter, Stats};
 pub use csv::aggregates_csv;
 pub use glance::Glance;
-pub use lineage::{differences, Chapter, Lineage, Relation, SubmissionStory};
+pub use lineage::{differences, Chapter, KeyClaim, Lineage, Relation, SubmissionStory};
