@@ -393,6 +393,19 @@ async fn an_imports_lines_name_the_id_an_event_has_after_a_key_claimed_it() {
 }
 
 #[wasm_bindgen_test]
+async fn a_blank_first_line_after_a_byte_order_mark_is_said_skipped() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    let summary = import_through_the_view(&root, &format!("\u{feff}\n{A}\n")).await;
+    assert!(summary.starts_with("Read 1 item in"), "{summary}");
+    assert!(summary.ends_with("1 blank line skipped."), "{summary}");
+    assert_eq!(
+        text(&root, "[data-testid=import-lines] tbody tr td"),
+        "line 2"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn an_import_lists_200_lines_and_the_rest_on_request() {
     clear_storage();
     let (root, _app) = mounted_app().await;

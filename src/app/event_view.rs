@@ -76,7 +76,7 @@ pub fn EventView(
                             <tr><th scope="row">"client_id"</th><td>{event.client_id.clone()}</td></tr>
                             <tr><th scope="row">"metric"</th><td>{event.metric.clone()}</td></tr>
                             <tr><th scope="row">"amount"</th><td title=event.amount.to_string()>{display::amount(event.amount, display::decimals(event.amount))}</td></tr>
-                            <tr><th scope="row">"timestamp"</th><td>{timestamp::canonical(&event.timestamp)}</td></tr>
+                            <tr><th scope="row">"timestamp"</th><td class="when">{timestamp::canonical(&event.timestamp)}</td></tr>
                             <tr><th scope="row">"idempotency_key"</th><td>{event.idempotency_key.clone().unwrap_or_else(|| "(none)".into())}</td></tr>
                             <tr><th scope="row">"event_id"</th><td><code>{event.event_id.to_string()}</code></td></tr>
                         </tbody>

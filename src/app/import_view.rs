@@ -248,7 +248,9 @@ pub fn ImportView(
         let items: Vec<(String, String)> = match bulk::split(&text) {
             Ok(items) => {
                 if items.first().is_some_and(|i| i.element.is_none()) {
-                    blank = text.lines().filter(|l| l.trim().is_empty()).count();
+                    // As the split reads it: a byte-order mark is not text.
+                    let lines = text.strip_prefix('\u{feff}').unwrap_or(&text).lines();
+                    blank = lines.filter(|l| l.trim().is_empty()).count();
                 }
                 items
                     .into_iter()

@@ -73,7 +73,7 @@ pub fn SubmissionView(
                                     <strong class=format!("status status-{}", kind.label().to_lowercase())>{kind.label()}</strong>
                                 </td></tr>
                                 <tr><th scope="row">"Submission"</th><td><code>{p.submission.id.to_string()}</code></td></tr>
-                                <tr><th scope="row">"Received"</th><td>{timestamp::canonical(&p.submission.received_at)}</td></tr>
+                                <tr><th scope="row">"Received"</th><td class="when">{timestamp::canonical(&p.submission.received_at)}</td></tr>
                                 <tr><th scope="row">"Tab"</th><td>
                                     {if p.this_tab { "this tab".to_string() } else { format!("another tab or an earlier visit ({})", p.submission.id.writer) }}
                                 </td></tr>

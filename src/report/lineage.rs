@@ -189,11 +189,20 @@ impl<'a> Lineage<'a> {
     /// differently from the counted submission, one line per difference,
     /// under today's rules.
     pub fn differences(&self, chapter: &Chapter<'_>, rules: &Rules) -> Vec<String> {
-        let claimed = self.claimant == Some(&chapter.submission.id);
+        let claimed = self.claim(&chapter.submission.id);
         match self.counted() {
             Some(counted) => differences(&counted.raw, &chapter.submission.raw, rules, claimed),
             None => Vec::new(),
         }
+    }
+
+    /// The event's claim by a keyed resend, as seen from `submission`.
+    fn claim(&self, submission: &SubmissionId) -> Option<KeyClaim<'a>> {
+        let key = self.event.idempotency_key.as_deref()?;
+        self.claimant.map(|by| KeyClaim {
+            key,
+            here: by == submission,
+        })
     }
 
     /// Whether the event was counted by exactly one submission, as it must.
@@ -219,12 +228,27 @@ fn reads_as(n: &Normalized, event: &Event) -> bool {
             .is_none_or(|k| event.idempotency_key.as_ref() == Some(k))
 }
 
+/// The key a claimed event carries now, and whether the submission being
+/// compared is the one whose key claimed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyClaim<'a> {
+    /// The event's key, which a keyed resend gave it.
+    pub key: &'a str,
+    /// Whether the submission compared is that resend.
+    pub here: bool,
+}
+
 /// What `other` spells differently from `counted`, field by field: where a
 /// field was found (an alias, an envelope) and how its value was written.
-/// `claimed`: `other`'s idempotency key claimed the event `counted` became,
-/// which carries that key now, so a key "none in" the counted text is not
-/// the event's missing key.
-pub fn differences(counted: &str, other: &str, rules: &Rules, claimed: bool) -> Vec<String> {
+/// `claimed`: a keyed resend claimed the event `counted` became, which
+/// carries that key now, and whether `other` is that resend. A key of
+/// `other` "none in" the counted text is then said to be the event's.
+pub fn differences(
+    counted: &str,
+    other: &str,
+    rules: &Rules,
+    claimed: Option<KeyClaim<'_>>,
+) -> Vec<String> {
     let (Ok(a), Ok(b)) = (normalize(counted, rules), normalize(other, rules)) else {
         return vec!["Today's mapping rules no longer read both texts, so they are not compared field by field.".into()];
     };
@@ -251,10 +275,19 @@ pub fn differences(counted: &str, other: &str, rules: &Rules, claimed: bool) -> 
                     ));
                 }
             }
-            (None, Some(y)) if claimed && field == Field::IdempotencyKey => lines.push(format!(
-                "{field}: {} given here, none in the submission that was counted; this key claimed the event, which carries it now",
-                y.original
-            )),
+            (None, Some(y))
+                if field == Field::IdempotencyKey && claimed.is_some_and(|c| c.key == y.value) =>
+            {
+                let whose = if claimed.is_some_and(|c| c.here) {
+                    "this key claimed the event, which carries it now"
+                } else {
+                    "the event carries it since a later submission's key claimed it"
+                };
+                lines.push(format!(
+                    "{field}: {} given here, none in the submission that was counted; {whose}",
+                    y.original
+                ));
+            }
             (None, Some(y)) => lines.push(format!(
                 "{field}: {} given here, none in the submission that was counted",
                 y.original
@@ -360,7 +393,14 @@ impl<'a> SubmissionStory<'a> {
             _ => None,
         };
         compared.map_or_else(Vec::new, |counted| {
-            differences(&counted.raw, &self.submission.raw, rules, self.claimed)
+            let claim = self.event.and_then(|e| {
+                let key = e.idempotency_key.as_deref()?;
+                state.claimed_by(e).map(|by| KeyClaim {
+                    key,
+                    here: *by == self.submission.id,
+                })
+            });
+            differences(&counted.raw, &self.submission.raw, rules, claim)
         })
     }
 
@@ -456,7 +496,7 @@ mod tests {
             story.differences(conflict, &Rules::default()),
             [
                 "amount: written 6 instead of 5 (read as 6, not 5)",
-                "idempotency_key: \"k\" given here, none in the submission that was counted"
+                "idempotency_key: \"k\" given here, none in the submission that was counted; the event carries it since a later submission's key claimed it"
             ]
         );
         let page = SubmissionStory::of(l.state(), &conflict.submission.id).expect("received");
@@ -487,7 +527,7 @@ mod tests {
     fn a_reshaped_duplicate_says_what_it_spelled_differently() {
         let reshaped = r#"{"client_id":"client_A","metric":"sale","amount":1200.0,"ts":"2024-01-01T00:00:00Z"}"#;
         let rules = Rules::default();
-        let lines = differences(A, reshaped, &rules, false);
+        let lines = differences(A, reshaped, &rules, None);
         assert!(
             lines.contains(&"client_id: found at client_id instead of source".to_string()),
             "{lines:?}"
@@ -513,11 +553,11 @@ mod tests {
                 A,
                 r#"{"source":"client_A","note":"x","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#,
                 &rules,
-                false
+                None
             ),
             ["Only fields Tally does not read differ."]
         );
-        assert_eq!(differences(A, "not json", &rules, false).len(), 1);
+        assert_eq!(differences(A, "not json", &rules, None).len(), 1);
     }
 
     #[test]
