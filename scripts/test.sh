@@ -42,12 +42,14 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # the claimant's pages: +2.3 KB), blank lines said (+0.4), the glance
 # derived once per change (+0.7), events sharing client and metric (+0.6)
 # and the merge position raised once per writer (+0.3): 474.8 KB, budget
-# 475. The budget
+# 475; a third review's fixes (Processed's key column, pairs kept apart in
+# Aggregates and the CSV, a conflict's page on a claimed key): 475.5 KB,
+# budget 476. The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=475
+BUNDLE_BUDGET_KB=476
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
