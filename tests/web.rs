@@ -974,6 +974,23 @@ async fn the_day_chart_places_each_day_at_its_date_with_its_sums_written() {
 }
 
 #[wasm_bindgen_test]
+async fn a_one_day_chart_writes_its_date_once() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    tally.submit(r#"{"client":"c","metric":"m","amount":"4","ts":"2024-05-01T12:00:00Z"}"#);
+    let (root, _app) = mounted_app().await;
+    go("#/aggregates").await;
+    let labels = root
+        .query_selector_all("[data-testid=day-chart] > text")
+        .expect("labels");
+    let dates = (0..labels.length())
+        .filter_map(|i| labels.item(i).and_then(|n| n.text_content()))
+        .filter(|t| t == "2024-05-01")
+        .count();
+    assert_eq!(dates, 1, "{}", text(&root, "[data-testid=day-chart]"));
+}
+
+#[wasm_bindgen_test]
 async fn rules_are_validated_saved_and_applied_to_new_events() {
     clear_storage();
     let (root, app) = mounted_app().await;

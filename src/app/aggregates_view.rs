@@ -133,7 +133,10 @@ fn day_chart(rows: &[(chrono::NaiveDate, Stats)]) -> Option<impl IntoView> {
             .unwrap_or(*first);
     // Each date under the axis: where it is written, and how it hangs there.
     let mut dates = vec![(*first, LEFT, "start"), (*last, LEFT + WIDTH, "end")];
-    if days >= 3.0 {
+    if first == last {
+        // One day: its date once, under its column, not at both ends.
+        dates = vec![(*first, LEFT + WIDTH / 2.0, "middle")];
+    } else if days >= 3.0 {
         dates.insert(1, (middle, x(&middle) + column / 2.0, "middle"));
     }
     Some(view! {
