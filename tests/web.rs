@@ -271,6 +271,33 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     assert_eq!(events_stored(), 1);
 }
 
+#[wasm_bindgen_test]
+async fn a_retry_whose_key_claims_an_event_says_so() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    tally.submit(r#"{"client":"c","metric":"m","amount":"3","ts":"2024-02-02"}"#);
+    let (root, _app) = mounted_app().await;
+    // The same event with a key fails, then goes through on Retry all: its
+    // key claims the event sent first without one.
+    switch_database_failure(&root).await;
+    type_into(
+        &root,
+        "#raw-event",
+        r#"{"client":"c","metric":"m","amount":"3","ts":"2024-02-02","event_id":"k-3"}"#,
+    );
+    button(&root, "Submit event").click();
+    committed().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
+    switch_database_failure(&root).await;
+    go("#/failed").await;
+    button(&root, "Retry all").click();
+    committed().await;
+    assert_eq!(
+        text(&root, "[data-testid=retry-message]"),
+        "Retried 1: 1 duplicate (whose key claimed an event sent first without one), 0 still failing."
+    );
+}
+
 /// Clicks Submit's "Simulate database failure" switch, as a user does.
 async fn switch_database_failure(root: &HtmlElement) {
     find(root, "fieldset.failure input[type=checkbox]").click();

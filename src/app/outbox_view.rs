@@ -2,7 +2,7 @@
 
 use super::router::submission_href;
 use super::AppState;
-use crate::ledger::Kind;
+use crate::ledger::{Kind, Outcome};
 use crate::pipeline::timestamp;
 use crate::report::display;
 use leptos::prelude::*;
@@ -29,11 +29,36 @@ pub fn OutboxView(
         .into_iter()
         .filter(|(kind, _, _)| of(*kind) > 0)
         .map(|(kind, one, many)| {
-            format!(
-                "{} {}",
-                count(of(kind)),
-                display::plural(of(kind), one, many)
-            )
+            let n = of(kind);
+            let mut part = format!("{} {}", count(n), display::plural(n, one, many));
+            // A duplicate whose key claimed an event sent first without one
+            // changed that event's id: said, not hidden among duplicates.
+            let claimed = outcomes
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o,
+                        Outcome::Duplicate {
+                            claimed_from: Some(_),
+                            ..
+                        }
+                    )
+                })
+                .count();
+            if kind == Kind::Duplicate && claimed > 0 {
+                part.push_str(&if claimed == n {
+                    format!(
+                        " (whose {} claimed an event sent first without one)",
+                        display::plural(n, "key", "keys")
+                    )
+                } else {
+                    format!(
+                        " ({} of whose keys claimed an event sent first without one)",
+                        count(claimed)
+                    )
+                });
+            }
+            part
         })
         .chain(std::iter::once(format!(
             "{} still failing",
