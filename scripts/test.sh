@@ -44,12 +44,15 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # and the merge position raised once per writer (+0.3): 474.8 KB, budget
 # 475; a third review's fixes (Processed's key column, pairs kept apart in
 # Aggregates and the CSV, a conflict's page on a claimed key): 475.5 KB,
-# budget 476. The budget
+# budget 476; instants that break between date and time, never at a hyphen
+# (Processed's dates broke as "2024-03-" over "09T10:00:00Z" even at 1280
+# px; +1.3 KB, an erased view measured 1 KB more): 476.8 KB, budget 477.
+# The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=476
+BUNDLE_BUDGET_KB=477
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

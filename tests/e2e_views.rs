@@ -307,6 +307,11 @@ fn e2e_a_claimed_event_with_long_names_names_its_claimant_and_fits_a_phone() {
     let summary = import_lines(&browser, &[unkeyed.clone(), unkeyed, keyed]);
     assert!(summary.contains("1 accepted, 2 duplicates"), "{summary}");
     open_view(&browser, "#/processed", "Processed events");
+    assert_eq!(
+        split_instants(&browser),
+        0,
+        "Processed breaks an instant mid-date"
+    );
     browser.click(&browser.find("[data-testid=processed] tbody tr a"));
     browser.wait_for_text("[data-testid=event-verdict]", |t| {
         t.contains("Counted once.")
@@ -315,6 +320,12 @@ fn e2e_a_claimed_event_with_long_names_names_its_claimant_and_fits_a_phone() {
     assert!(
         scroll <= 390.0,
         "the event page scrolls sideways: {scroll} px; too wide: {wide:?}"
+    );
+    // An instant breaks between its date and its time, never at a hyphen.
+    assert_eq!(
+        split_instants(&browser),
+        0,
+        "the event page breaks an instant mid-date"
     );
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     browser.full_page_screenshot(&shots.join("390-claimed-event.png"));
@@ -339,4 +350,16 @@ fn e2e_a_claimed_event_with_long_names_names_its_claimant_and_fits_a_phone() {
         "the submission page scrolls sideways: {scroll} px; too wide: {wide:?}"
     );
     browser.full_page_screenshot(&shots.join("390-claimant.png"));
+}
+
+/// How many halves of instants on the page (the date, the time) are broken
+/// over two lines.
+fn split_instants(browser: &Browser) -> u64 {
+    browser
+        .execute(
+            "return [...document.querySelectorAll('.instant > span')].filter(s => s.getClientRects().length > 1).length;",
+            json!([]),
+        )
+        .as_u64()
+        .unwrap_or(u64::MAX)
 }

@@ -135,7 +135,7 @@ fn day_chart(rows: &[(chrono::NaiveDate, Stats)]) -> Option<impl IntoView> {
     let mut dates = vec![(*first, LEFT, "start"), (*last, LEFT + WIDTH, "end")];
     if first == last {
         // One day: its date once, under its column, not at both ends.
-        dates = vec![(*first, LEFT + WIDTH / 2.0, "middle")];
+        dates = vec![(*first, x(first) + column / 2.0, "middle")];
     } else if days >= 3.0 {
         dates.insert(1, (middle, x(&middle) + column / 2.0, "middle"));
     }

@@ -3,8 +3,8 @@
 //! says why it counted once.
 
 use super::router::{event_in_hash, follow_address, submission_href};
+use super::widgets::instant;
 use super::AppState;
-use crate::pipeline::timestamp;
 use crate::report::{display, Lineage, Relation};
 use leptos::prelude::*;
 
@@ -76,7 +76,7 @@ pub fn EventView(
                             <tr><th scope="row">"client_id"</th><td>{event.client_id.clone()}</td></tr>
                             <tr><th scope="row">"metric"</th><td>{event.metric.clone()}</td></tr>
                             <tr><th scope="row">"amount"</th><td title=event.amount.to_string()>{display::amount(event.amount, display::decimals(event.amount))}</td></tr>
-                            <tr><th scope="row">"timestamp"</th><td class="when">{timestamp::canonical(&event.timestamp)}</td></tr>
+                            <tr><th scope="row">"timestamp"</th><td>{instant(&event.timestamp)}</td></tr>
                             <tr><th scope="row">"idempotency_key"</th><td>{event.idempotency_key.clone().unwrap_or_else(|| "(none)".into())}</td></tr>
                             <tr><th scope="row">"event_id"</th><td><code>{event.event_id.to_string()}</code></td></tr>
                         </tbody>
@@ -105,7 +105,7 @@ pub fn EventView(
                                     <strong class=format!("status status-{}", s.status.kind().label().to_lowercase())>{s.status.kind().label()}</strong>
                                     {format!(" · {} · ", relation.label())}
                                     <a href=submission_href(&s.id) title="This submission's page">{s.id.to_string()}</a>
-                                    {format!(" at {}", timestamp::canonical(&s.received_at))}
+                                    " at "{instant(&s.received_at)}
                                     {(claimant.as_ref() == Some(&s.id)).then_some(" · its key claimed the event")}
                                 </div>
                                 <div class="reason">{reason}</div>

@@ -1,10 +1,10 @@
 //! Raw log: every submission ever received, with its status and reason.
 
 use super::router::{event_href, submission_href};
+use super::widgets::instant;
 use super::widgets::{Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::{Kind, Status};
-use crate::pipeline::timestamp;
 use leptos::prelude::*;
 
 /// The address of the story of the event a status names, if it names one.
@@ -83,7 +83,7 @@ pub fn LogView(
                         <div class="log-head">
                             <strong class=format!("status status-{}", s.status.kind().label().to_ascii_lowercase())>{s.status.kind().label()}</strong>
                             " "<a href=submission_href(&s.id) title="This submission's page: what became of it and why">{s.id.to_string()}</a>
-                            <span>{format!(" at {}", timestamp::canonical(&s.received_at))}</span>
+                            " at "{instant(&s.received_at)}
                         </div>
                         {match &s.status {
                             // Every reason on its own line, as on the submission's page.

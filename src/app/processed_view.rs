@@ -1,10 +1,9 @@
 //! Processed: the committed events, newest first, filtered and paged.
 
 use super::router::{event_href, query, replace_query, Route};
-use super::widgets::{FilterForm, Pager, PAGE_SIZE};
+use super::widgets::{instant, FilterForm, Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::Event;
-use crate::pipeline::timestamp;
 use crate::report::{display, Filter};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -123,7 +122,7 @@ pub fn ProcessedView(
                         <tr>
                             // The first column links too: on a phone the id column is
                             // scrolled out of view.
-                            <td><a href=event_href(&e.event_id)>{timestamp::canonical(&e.timestamp)}</a></td>
+                            <td><a href=event_href(&e.event_id)>{instant(&e.timestamp)}</a></td>
                             <td>{e.client_id.clone()}</td>
                             <td>{e.metric.clone()}</td>
                             <td class="num" title=e.amount.to_string()>{display::amount(e.amount, places)}</td>
@@ -131,7 +130,7 @@ pub fn ProcessedView(
                             // key says why (an outside review read them as one counted twice).
                             <td>{e.idempotency_key.clone().unwrap_or_default()}</td>
                             <td><a href=event_href(&e.event_id) title="This event's story: every submission that became it"><code>{e.event_id.short().to_string()}</code></a></td>
-                            <td>{timestamp::canonical(&e.ingested_at)}</td>
+                            <td>{instant(&e.ingested_at)}</td>
                         </tr>
                     }).collect_view()
                     }}

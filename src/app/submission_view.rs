@@ -4,9 +4,9 @@
 //! page; this is theirs.
 
 use super::router::{event_href, follow_address, submission_href, submission_in_hash};
+use super::widgets::instant;
 use super::AppState;
 use crate::ledger::{Kind, Submission};
-use crate::pipeline::timestamp;
 use crate::report::SubmissionStory;
 use leptos::prelude::*;
 
@@ -26,7 +26,7 @@ fn other(s: Submission) -> impl IntoView {
     view! {
         <li>
             <a href=submission_href(&s.id)>{s.id.to_string()}</a>
-            {format!(" · {} at {}", s.status.kind().label(), timestamp::canonical(&s.received_at))}
+            {format!(" · {} at ", s.status.kind().label())}{instant(&s.received_at)}
         </li>
     }
 }
@@ -73,7 +73,7 @@ pub fn SubmissionView(
                                     <strong class=format!("status status-{}", kind.label().to_lowercase())>{kind.label()}</strong>
                                 </td></tr>
                                 <tr><th scope="row">"Submission"</th><td><code>{p.submission.id.to_string()}</code></td></tr>
-                                <tr><th scope="row">"Received"</th><td class="when">{timestamp::canonical(&p.submission.received_at)}</td></tr>
+                                <tr><th scope="row">"Received"</th><td>{instant(&p.submission.received_at)}</td></tr>
                                 <tr><th scope="row">"Tab"</th><td>
                                     {if p.this_tab { "this tab".to_string() } else { format!("another tab or an earlier visit ({})", p.submission.id.writer) }}
                                 </td></tr>

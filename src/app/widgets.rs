@@ -82,6 +82,16 @@ pub async fn yield_to_browser() {
 }
 
 /// Client, metric and date range. Dates are UTC days; the end day is included.
+/// An instant as the page writes it (RFC 3339, UTC), breakable only between
+/// its date and its time: "2026-12-" over "06T23:35Z" read as two values.
+/// Two inline blocks, so a copy of the text is the instant exactly.
+pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let text = crate::pipeline::timestamp::canonical(at);
+    let (date, time) = text.split_at(text.find('T').unwrap_or(text.len()));
+    let (date, time) = (date.to_string(), time.to_string());
+    view! { <span class="instant"><span>{date}</span><span>{time}</span></span> }
+}
+
 #[component]
 pub fn FilterForm(
     filter: RwSignal<Filter>,

@@ -106,11 +106,12 @@ fn bump<K: Ord>(map: &mut BTreeMap<K, Stats>, key: K, amount: Amount) {
 }
 
 /// A (client, metric) pair in words, "client / metric", one pair to one
-/// label: a part that itself holds " / " is quoted, so the client "acme /
-/// eu" with "sale" and "acme" with "eu / sale" never read alike.
+/// label: a part holding a slash or a quote is quoted (and escaped), so the
+/// client "acme / eu" with "sale" and "acme" with "eu / sale", or "a /" with
+/// "b" and "a" with "/ b", never read alike.
 pub fn pair_label(client: &str, metric: &str) -> String {
     let part = |text: &str| {
-        if text.contains(" / ") || text.starts_with('"') {
+        if text.contains(['/', '"']) {
             format!("{text:?}")
         } else {
             text.to_string()

@@ -117,6 +117,9 @@ mod tests {
             .map(|(c, m)| pair_label(c, m))
             .collect();
         assert_eq!(labels, [r#"acme / "eu / sale""#, r#""acme / eu" / sale"#]);
+        // Names are trimmed, so a slash may also end or start one.
+        assert_ne!(pair_label("a /", "b"), pair_label("a", "/ b"));
+        assert_eq!(pair_label("a /", "b"), r#""a /" / b"#);
         let csv = aggregates_csv(&agg);
         assert!(
             csv.contains(r#""client_metric","""acme / eu"" / sale","acme / eu","sale","1""#),
