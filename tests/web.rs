@@ -253,10 +253,8 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     let (root, _app) = mounted_app().await;
     go("#/failed").await;
     assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
-    button(&root, "Retry all").click();
-    committed().await;
     assert_eq!(
-        text(&root, "[data-testid=retry-message]"),
+        retry_all(&root).await,
         "Retried 1: 1 counted, 0 still failing."
     );
     assert!(root
@@ -289,13 +287,18 @@ async fn a_retry_whose_key_claims_an_event_says_so() {
     committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
     switch_database_failure(&root).await;
-    go("#/failed").await;
-    button(&root, "Retry all").click();
-    committed().await;
     assert_eq!(
-        text(&root, "[data-testid=retry-message]"),
+        retry_all(&root).await,
         "Retried 1: 1 duplicate (whose key claimed an event sent first without one), 0 still failing."
     );
+}
+
+/// Clicks Failed's *Retry all* and returns what it says of the retries.
+async fn retry_all(root: &HtmlElement) -> String {
+    go("#/failed").await;
+    button(root, "Retry all").click();
+    committed().await;
+    text(root, "[data-testid=retry-message]")
 }
 
 /// Clicks Submit's "Simulate database failure" switch, as a user does.
@@ -676,11 +679,8 @@ async fn retry_all_says_what_each_retry_became_in_the_order_sent() {
     }
     drop(tally);
     let (root, _app) = mounted_app().await;
-    go("#/failed").await;
-    button(&root, "Retry all").click();
-    committed().await;
     assert_eq!(
-        text(&root, "[data-testid=retry-message]"),
+        retry_all(&root).await,
         "Retried 3: 1 counted, 2 conflicts, 0 still failing."
     );
     go("#/aggregates").await;
