@@ -4,7 +4,7 @@
 use super::router::submission_href;
 use super::widgets::{read_chosen_file, read_dropped_file, yield_to_browser};
 use super::AppState;
-use crate::ledger::{Kind, Outcome, SubmissionId};
+use crate::ledger::{renamed, Kind, Outcome, SubmissionId};
 use crate::pipeline::bulk;
 use crate::pipeline::fingerprint::Fingerprint;
 use crate::pipeline::normalize::Rejection;
@@ -517,15 +517,8 @@ pub fn ImportView(
                                 }));
                                 // As the Raw log says it: the id the answer
                                 // named is no longer the one Processed lists.
-                                let now = r.named.as_ref().and_then(|named| state.read(|t| {
-                                    t.ledger.state().event(named)
-                                        .filter(|e| e.event_id != *named)
-                                        .map(|e| e.event_id.short())
-                                }));
-                                let detail = match now {
-                                    Some(id) => format!("{}; now {id}, since an idempotency key claimed it", r.detail),
-                                    None => r.detail,
-                                };
+                                let now = r.named.as_ref().and_then(|named| state.read(|t| renamed(t.ledger.state(), named)));
+                                let detail = r.detail + &now.unwrap_or_default();
                                 view! {
                                 <tr>
                                     <td class="place">{if recorded {

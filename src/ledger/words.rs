@@ -4,6 +4,7 @@
 
 use super::outcome::{Kind, Outcome, Status};
 use super::state::LedgerState;
+use crate::pipeline::fingerprint::Fingerprint;
 
 impl Kind {
     /// The kind's name as users see it.
@@ -52,15 +53,24 @@ impl Status {
             Status::Conflict { existing, .. } => existing,
             Status::Interrupted | Status::Rejected { .. } => return self.reason(),
         };
-        match state.event(named) {
-            Some(event) if event.event_id != *named => format!(
-                "{}; now {}, since an idempotency key claimed it",
-                self.reason(),
-                event.event_id.short()
-            ),
-            _ => self.reason(),
-        }
+        self.reason() + &renamed(state, named).unwrap_or_default()
     }
+}
+
+/// What to add to an answer naming the event `named` when a later key
+/// claimed that event, which then took the id Processed lists:
+/// "; now <id>, since an idempotency key claimed it". `None` when the event
+/// still has that id (or is unknown here).
+pub fn renamed(state: &LedgerState, named: &Fingerprint) -> Option<String> {
+    state
+        .event(named)
+        .filter(|event| event.event_id != *named)
+        .map(|event| {
+            format!(
+                "; now {}, since an idempotency key claimed it",
+                event.event_id.short()
+            )
+        })
 }
 
 impl Outcome {
