@@ -198,11 +198,7 @@ impl<'a> Lineage<'a> {
 
     /// The event's claim by a keyed resend, as seen from `submission`.
     fn claim(&self, submission: &SubmissionId) -> Option<KeyClaim<'a>> {
-        let key = self.event.idempotency_key.as_deref()?;
-        self.claimant.map(|by| KeyClaim {
-            key,
-            here: by == submission,
-        })
+        KeyClaim::of(self.event, self.claimant, submission)
     }
 
     /// Whether the event was counted by exactly one submission, as it must.
@@ -236,6 +232,22 @@ pub struct KeyClaim<'a> {
     pub key: &'a str,
     /// Whether the submission compared is that resend.
     pub here: bool,
+}
+
+impl<'a> KeyClaim<'a> {
+    /// The claim on `event` by `claimant` (the submission whose key claimed
+    /// it, if one did), as seen from `submission`.
+    fn of(
+        event: &'a Event,
+        claimant: Option<&SubmissionId>,
+        submission: &SubmissionId,
+    ) -> Option<KeyClaim<'a>> {
+        let key = event.idempotency_key.as_deref()?;
+        claimant.map(|by| KeyClaim {
+            key,
+            here: by == submission,
+        })
+    }
 }
 
 /// What `other` spells differently from `counted`, field by field: where a
@@ -393,13 +405,9 @@ impl<'a> SubmissionStory<'a> {
             _ => None,
         };
         compared.map_or_else(Vec::new, |counted| {
-            let claim = self.event.and_then(|e| {
-                let key = e.idempotency_key.as_deref()?;
-                state.claimed_by(e).map(|by| KeyClaim {
-                    key,
-                    here: *by == self.submission.id,
-                })
-            });
+            let claim = self
+                .event
+                .and_then(|e| KeyClaim::of(e, state.claimed_by(e), &self.submission.id));
             differences(&counted.raw, &self.submission.raw, rules, claim)
         })
     }
