@@ -20,6 +20,20 @@ pub fn OutboxView(
         // Conflict (another content took the key) or a duplicate.
         let count = |n: usize| display::count(n as u64);
         let of = |kind: Kind| outcomes.iter().filter(|o| o.kind() == kind).count();
+        // A duplicate whose key claimed an event sent first without one
+        // changed that event's id: said, not hidden among duplicates.
+        let claimed = outcomes
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o,
+                    Outcome::Duplicate {
+                        claimed_from: Some(_),
+                        ..
+                    }
+                )
+            })
+            .count();
         let parts: Vec<String> = [
             (Kind::Accepted, "counted", "counted"),
             (Kind::Duplicate, "duplicate", "duplicates"),
@@ -31,20 +45,6 @@ pub fn OutboxView(
         .map(|(kind, one, many)| {
             let n = of(kind);
             let mut part = format!("{} {}", count(n), display::plural(n, one, many));
-            // A duplicate whose key claimed an event sent first without one
-            // changed that event's id: said, not hidden among duplicates.
-            let claimed = outcomes
-                .iter()
-                .filter(|o| {
-                    matches!(
-                        o,
-                        Outcome::Duplicate {
-                            claimed_from: Some(_),
-                            ..
-                        }
-                    )
-                })
-                .count();
             if kind == Kind::Duplicate && claimed > 0 {
                 part.push_str(&if claimed == n {
                     format!(
