@@ -164,14 +164,14 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
 
     /// What [`Tally::not_kept`] counts, in words, if anything.
     pub fn not_kept_message(&self) -> Option<String> {
+        use crate::report::display::{count, plural};
         let (total, error) = self.not_kept.as_ref()?;
-        let one = *total == 1;
         Some(format!(
             "{} failed {} could not be kept in Failed, so {} not waiting for a retry: {error}. Submit or import {} again when storage has room.",
-            crate::report::display::count(*total as u64),
-            if one { "submission" } else { "submissions" },
-            if one { "it is" } else { "they are" },
-            if one { "it" } else { "them" },
+            count(*total as u64),
+            plural(*total, "submission", "submissions"),
+            plural(*total, "it is", "they are"),
+            plural(*total, "it", "them"),
         ))
     }
 
