@@ -1,13 +1,17 @@
 //! Stores written by earlier versions open in this one with nothing lost
 //! and nothing changed: the same events, the same answers, the same raw
 //! texts. Their data stays where it is; a writer that commits again writes
-//! format 3 under its own keys.
+//! format 4 under its own keys.
 //!
 //! - `tests/data/v1-store.json`: the last version that stored records as
 //!   JSON (segment format 1, `w:` keys).
 //! - `tests/data/v2-store.json`: the version before sealed heads (segment
 //!   format 2, `b:` keys, JSON heads), with a commit that failed after its
 //!   segment write and a submission interrupted mid-request.
+//! - `tests/data/v3-store.json`: the version before digests were stored
+//!   apart (segment format 3, `c:` keys, sealed heads), with a closed
+//!   segment, a key claiming an event, a conflict and a commit that failed
+//!   after its segment write.
 //!
 //! Each was written by that version itself (its `written_by` says how);
 //! `events`, `statuses` and `raws` are what it derived from the store.
@@ -16,7 +20,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use std::rc::Rc;
 use tally::ledger::{Ledger, Record};
-use tally::store::{unpack, KeyValue, MemoryKv, SegmentJournal};
+use tally::store::{unpack, unpack_split, KeyValue, MemoryKv, SegmentJournal};
 
 type StoredLedger = Ledger<SegmentJournal<Rc<MemoryKv>, Record>>;
 
@@ -68,7 +72,10 @@ fn raws(l: &StoredLedger) -> Vec<String> {
 /// The first byte of a stored segment's decoded bytes: `[` for format 1.
 fn format_of(kv: &MemoryKv, key: &str) -> u8 {
     let text = kv.get(key).unwrap().expect("the segment");
-    unpack(&text, 1 << 24).expect("a packed segment")[0]
+    match unpack(&text, 1 << 24) {
+        Ok(bytes) => bytes[0],
+        Err(_) => unpack_split(&text, 1 << 24).expect("a packed segment").0[0],
+    }
 }
 
 /// Opens the fixture `name` as a new tab and checks that it derives exactly
@@ -122,8 +129,8 @@ fn new_writes_never_touch_the_keys_an_earlier_version_reads() {
     let other = r#"{"client_id":"web","metric":"sale","amount":"0.20","timestamp":"2024-04-01"}"#;
     assert_eq!(open(&kv, "t-new").submit(new, now()).label(), "Accepted");
     assert_eq!(open(&kv, "t-old2").submit(other, now()).label(), "Accepted");
-    assert_eq!(format_of(&kv, "tally:v1:c:t-new:s:0"), 3);
-    assert_eq!(format_of(&kv, "tally:v1:c:t-old2:s:0"), 3);
+    assert_eq!(format_of(&kv, "tally:v1:d:t-new:s:0"), 4);
+    assert_eq!(format_of(&kv, "tally:v1:d:t-old2:s:0"), 4);
     // What an earlier version reads (the w: keys) is exactly as it was, so
     // a tab still running it never meets a segment it cannot read.
     assert_eq!(legacy(&kv), before);
@@ -159,7 +166,7 @@ fn a_version_2_store_derives_exactly_what_version_2_derived() {
     assert!(before.keys().all(|k| k.starts_with("tally:v1:b:")));
 
     // Both of its writers commit again (a reload keeps a tab's id): their
-    // new records go under c: keys, the b: keys stay exactly as they were
+    // new records go under d: keys, the b: keys stay exactly as they were
     // for a tab still running version 2, and nothing is lost.
     let more = r#"{"client_id":"web","metric":"sale","amount":"0.30","timestamp":"2026-11-03"}"#;
     assert_eq!(open(&kv, "t-a").submit(more, now()).label(), "Accepted");
@@ -178,4 +185,39 @@ fn a_version_2_store_derives_exactly_what_version_2_derived() {
     assert!(fresh.journal().report().is_clean());
     let (events, _) = fresh.state().comparable();
     assert_eq!(events.len(), 127);
+}
+
+#[test]
+fn a_version_3_store_derives_exactly_what_version_3_derived() {
+    // The commit that failed after its segment write carried "never-9".
+    let (kv, fixture) = opens_exactly_as_written("v3-store.json", 208, "never-9");
+    let before = kv.snapshot();
+    assert!(before.keys().all(|k| k.starts_with("tally:v1:c:")));
+    assert_eq!(format_of(&kv, "tally:v1:c:t-a:s:0"), 3);
+
+    // Both writers commit again (a reload keeps a tab's id): their new
+    // records go under d: keys in format 4, the c: keys stay exactly as
+    // they were for a tab still running version 3, and nothing is lost.
+    let more = r#"{"client_id":"web","metric":"sale","amount":"0.30","timestamp":"2026-12-07"}"#;
+    assert_eq!(open(&kv, "t-a").submit(more, now()).label(), "Accepted");
+    let resent = fixture["raws"][0]
+        .as_str()
+        .unwrap()
+        .split_once(' ')
+        .unwrap()
+        .1;
+    assert_eq!(open(&kv, "t-b").submit(resent, now()).label(), "Duplicate");
+    let after = kv.snapshot();
+    for (key, value) in &before {
+        assert_eq!(after.get(key), Some(value), "{key} changed");
+    }
+    assert_eq!(format_of(&kv, "tally:v1:d:t-a:s:0"), 4);
+    let fresh = open(&kv, "t-reader");
+    assert!(fresh.journal().report().is_clean());
+    let (events, statuses) = fresh.state().comparable();
+    assert_eq!(events.len(), 209);
+    assert_eq!(statuses.len(), strings(&fixture["statuses"]).len() + 2);
+    let mut expected = strings(&fixture["events"]);
+    expected.retain(|e| !events.contains(e));
+    assert!(expected.is_empty(), "lost: {expected:?}");
 }

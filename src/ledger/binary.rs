@@ -18,6 +18,10 @@
 //!   client, metric, amount in nano-units, timestamp, then the key, the
 //!   submission and the ingestion time where the flags say they differ.
 //!
+//! Every fingerprint is written with [`Form::digest`]: in a segment of
+//! format 4 they go, in the same order, to a stream of their own that is
+//! stored uncompressed (formats 2 and 3 had them in place).
+//!
 //! Why this shape: fingerprints as bytes are half the size of hex and
 //! nothing to parse, and an event almost always belongs to the record that
 //! carries it, so that is one bit, not a second writer id and time.
@@ -25,7 +29,7 @@
 use super::records::{Event, Record, SubmissionId, Verdict};
 use crate::pipeline::amount::Amount;
 use crate::pipeline::fingerprint::Fingerprint;
-use crate::store::binary::{put_i128, put_str, put_time, put_u64, Reader};
+use crate::store::binary::{put_i128, put_str, put_time, put_u64, Form, Reader};
 use crate::store::Entry;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -47,12 +51,12 @@ impl Entry for Record {
         Record::order_key(self)
     }
 
-    fn encode(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Form) {
         match self {
             Record::Received { id, at, clock, raw } => {
-                out.push(RECEIVED);
-                put_head(out, id, at, *clock);
-                put_str(out, raw);
+                out.body.push(RECEIVED);
+                put_head(&mut out.body, id, at, *clock);
+                put_str(&mut out.body, raw);
             }
             Record::Settled {
                 id,
@@ -60,8 +64,8 @@ impl Entry for Record {
                 clock,
                 verdict,
             } => {
-                out.push(SETTLED);
-                put_head(out, id, at, *clock);
+                out.body.push(SETTLED);
+                put_head(&mut out.body, id, at, *clock);
                 put_verdict(out, verdict, id, at);
             }
         }
@@ -100,10 +104,10 @@ fn put_head(out: &mut Vec<u8>, id: &SubmissionId, at: &DateTime<Utc>, clock: u64
     put_u64(out, clock);
 }
 
-fn put_verdict(out: &mut Vec<u8>, verdict: &Verdict, id: &SubmissionId, at: &DateTime<Utc>) {
+fn put_verdict(out: &mut Form, verdict: &Verdict, id: &SubmissionId, at: &DateTime<Utc>) {
     match verdict {
         Verdict::Accepted { event } => {
-            out.push(ACCEPTED);
+            out.body.push(ACCEPTED);
             put_event(out, event, id, at);
         }
         Verdict::Duplicate {
@@ -111,23 +115,26 @@ fn put_verdict(out: &mut Vec<u8>, verdict: &Verdict, id: &SubmissionId, at: &Dat
             exact_resend,
             candidate,
         } => {
-            out.push(DUPLICATE);
-            out.extend_from_slice(&of.to_bytes());
-            out.push(u8::from(*exact_resend));
+            out.body.push(DUPLICATE);
+            out.digest(&of.to_bytes());
+            out.body.push(u8::from(*exact_resend));
             put_candidate(out, candidate.as_deref(), id, at);
         }
         Verdict::Rejected { rejection } => {
-            out.push(REJECTED);
-            put_str(out, &serde_json::to_string(rejection).unwrap_or_default());
+            out.body.push(REJECTED);
+            put_str(
+                &mut out.body,
+                &serde_json::to_string(rejection).unwrap_or_default(),
+            );
         }
         Verdict::Conflict {
             key,
             existing,
             candidate,
         } => {
-            out.push(CONFLICT);
-            put_str(out, key);
-            out.extend_from_slice(&existing.to_bytes());
+            out.body.push(CONFLICT);
+            put_str(&mut out.body, key);
+            out.digest(&existing.to_bytes());
             put_candidate(out, candidate.as_deref(), id, at);
         }
     }
@@ -162,16 +169,11 @@ fn read_verdict(
     }
 }
 
-fn put_candidate(
-    out: &mut Vec<u8>,
-    candidate: Option<&Event>,
-    id: &SubmissionId,
-    at: &DateTime<Utc>,
-) {
+fn put_candidate(out: &mut Form, candidate: Option<&Event>, id: &SubmissionId, at: &DateTime<Utc>) {
     match candidate {
-        None => out.push(0),
+        None => out.body.push(0),
         Some(event) => {
-            out.push(1);
+            out.body.push(1);
             put_event(out, event, id, at);
         }
     }
@@ -189,7 +191,7 @@ fn read_candidate(
     })
 }
 
-fn put_event(out: &mut Vec<u8>, e: &Event, id: &SubmissionId, at: &DateTime<Utc>) {
+fn put_event(form: &mut Form, e: &Event, id: &SubmissionId, at: &DateTime<Utc>) {
     let mut flags = 0;
     if e.idempotency_key.is_some() {
         flags |= HAS_KEY;
@@ -200,10 +202,11 @@ fn put_event(out: &mut Vec<u8>, e: &Event, id: &SubmissionId, at: &DateTime<Utc>
     if e.ingested_at != *at {
         flags |= OTHER_TIME;
     }
-    out.push(flags);
-    out.extend_from_slice(&e.event_id.to_bytes());
-    out.extend_from_slice(&e.content_id.to_bytes());
-    out.extend_from_slice(&e.raw_fingerprint.to_bytes());
+    form.body.push(flags);
+    form.digest(&e.event_id.to_bytes());
+    form.digest(&e.content_id.to_bytes());
+    form.digest(&e.raw_fingerprint.to_bytes());
+    let out = &mut form.body;
     put_str(out, &e.client_id);
     put_str(out, &e.metric);
     put_i128(out, e.amount.nanos());
@@ -271,11 +274,7 @@ fn read_event(
 }
 
 fn read_fingerprint(input: &mut Reader<'_>) -> Result<Fingerprint, String> {
-    let bytes: &[u8; 32] = input
-        .take(32)?
-        .try_into()
-        .map_err(|_| "a fingerprint is not 32 bytes".to_string())?;
-    Ok(Fingerprint::from_bytes(bytes))
+    Ok(Fingerprint::from_bytes(input.digest()?))
 }
 
 fn read_bool(input: &mut Reader<'_>) -> Result<bool, String> {
@@ -318,23 +317,65 @@ mod tests {
         records
     }
 
-    fn round_trip(records: &[Record]) -> Vec<Record> {
-        let mut out = Vec::new();
-        for r in records {
-            r.encode(&mut out);
+    fn reader(form: &Form) -> Reader<'_> {
+        match &form.digests {
+            Some(digests) => Reader::split(&form.body, digests),
+            None => Reader::new(&form.body),
         }
-        let mut input = Reader::new(&out);
+    }
+
+    /// The records written into `form` and read back.
+    fn round_trip_in(records: &[Record], mut form: Form) -> Vec<Record> {
+        for r in records {
+            r.encode(&mut form);
+        }
+        let mut input = reader(&form);
         let mut back = Vec::new();
         while !input.is_empty() {
             back.push(Record::decode(&mut input).unwrap());
         }
+        assert_eq!(input.digests_remaining(), 0, "every digest is read");
         back
+    }
+
+    fn round_trip(records: &[Record]) -> Vec<Record> {
+        let inline = round_trip_in(records, Form::inline());
+        let split = round_trip_in(records, Form::split());
+        assert_eq!(inline, split);
+        split
     }
 
     #[test]
     fn every_kind_of_record_reads_back_exactly() {
         let records = every_kind();
         assert_eq!(round_trip(&records), records);
+    }
+
+    #[test]
+    fn digests_are_kept_apart_and_in_order() {
+        let records = every_kind();
+        let mut form = Form::split();
+        let mut inline = Form::inline();
+        for r in &records {
+            r.encode(&mut form);
+            r.encode(&mut inline);
+        }
+        let digests = form.digests.as_deref().unwrap();
+        assert!(!digests.is_empty());
+        assert_eq!(digests.len() % 32, 0);
+        // A digest a record repeats (an unkeyed event's content id is its
+        // id) is stored once, and a byte per digest says which.
+        let inline_digests = (inline.body.len() - form.body.len()) / 31 * 32;
+        assert!(digests.len() < inline_digests, "repeats are stored once");
+        // Each digest is where the inline form has it, in the same order.
+        let mut at = 0;
+        for digest in digests.chunks_exact(32) {
+            let found = inline.body[at..]
+                .windows(32)
+                .position(|w| w == digest)
+                .expect("the inline form holds the digest");
+            at += found + 32;
+        }
     }
 
     #[test]
@@ -358,7 +399,7 @@ mod tests {
     #[test]
     fn the_binary_form_is_smaller_than_json() {
         let records = every_kind();
-        let mut binary = Vec::new();
+        let mut binary = Form::split();
         for r in &records {
             r.encode(&mut binary);
         }
@@ -374,19 +415,26 @@ mod tests {
     #[test]
     fn damage_is_refused_never_misread() {
         let records = every_kind();
-        let mut out = Vec::new();
-        for r in &records {
-            r.encode(&mut out);
+        let (last, before) = records.split_last().unwrap();
+        for form in [Form::inline(), Form::split()] {
+            let mut out = form.clone();
+            last.encode(&mut out);
+            // Every truncation of a record, of its body or its digests.
+            for cut in 0..out.body.len() {
+                let mut cut_form = out.clone();
+                cut_form.body.truncate(cut);
+                let mut input = reader(&cut_form);
+                assert!(Record::decode(&mut input).is_err(), "cut at {cut}");
+            }
+            let digests = out.digests.as_ref().map_or(0, Vec::len);
+            for cut in 0..digests {
+                let mut cut_form = out.clone();
+                cut_form.digests.as_mut().unwrap().truncate(cut);
+                let err = Record::decode(&mut reader(&cut_form)).unwrap_err();
+                assert!(err.contains("digests end early"), "{err}");
+            }
         }
-        // Every truncation of the last record, and unknown record tags.
-        let mut last_start = Vec::new();
-        for r in &records[..records.len() - 1] {
-            r.encode(&mut last_start);
-        }
-        for cut in last_start.len()..out.len() {
-            let mut input = Reader::new(&out[last_start.len()..cut]);
-            assert!(Record::decode(&mut input).is_err(), "cut at {cut}");
-        }
+        assert!(before.iter().any(|r| matches!(r, Record::Settled { .. })));
         for bad in [2u8, 9, 255] {
             let mut input = Reader::new(std::slice::from_ref(&bad));
             assert!(Record::decode(&mut input).is_err());
@@ -395,7 +443,7 @@ mod tests {
 
     #[test]
     fn an_amount_beyond_the_limit_is_refused() {
-        let mut out = Vec::new();
+        let mut out = Form::split();
         let id = SubmissionId {
             writer: "t".into(),
             seq: 0,
@@ -416,7 +464,7 @@ mod tests {
         event.ingested_at = at;
         event.amount = Amount::from_nanos(i128::MAX);
         put_event(&mut out, &event, &id, &at);
-        let err = read_event(&mut Reader::new(&out), &id, &at).unwrap_err();
+        let err = read_event(&mut reader(&out), &id, &at).unwrap_err();
         assert!(err.contains("beyond the limit"), "{err}");
     }
 }

@@ -55,6 +55,72 @@ pub fn put_time(out: &mut Vec<u8>, t: &DateTime<Utc>) {
     put_u64(out, u64::from(t.timestamp_subsec_nanos()));
 }
 
+/// An entry's binary form, in two streams: the body (integers, texts,
+/// tags) and its 32-byte digests. Digests are random bytes: zlib cannot
+/// shrink them, and inflating them as literals was most of a reload's
+/// decompression, so a segment of format 4 compresses the bodies and
+/// stores the digests beside them as they are. Formats 2 and 3 wrote
+/// digests in place; [`Form::inline`] writes them that way (for tests of
+/// reading those formats).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Form {
+    /// Everything but the digests.
+    pub body: Vec<u8>,
+    /// `None`: digests go into the body, where they occur.
+    pub digests: Option<Vec<u8>>,
+}
+
+impl Form {
+    /// A form whose digests are kept apart (format 4).
+    pub fn split() -> Form {
+        Form {
+            body: Vec::new(),
+            digests: Some(Vec::new()),
+        }
+    }
+
+    /// A form whose digests are written in place (formats 2 and 3).
+    pub fn inline() -> Form {
+        Form::default()
+    }
+
+    /// Appends a digest: in place, or a byte to the body and, unless it
+    /// is one of the last [`RECENT`] digests of this form's stream (then
+    /// the byte says which: an event's content id is mostly its id, and a
+    /// duplicate's candidate has the id of the event it duplicates), the
+    /// digest to the stream.
+    pub fn digest(&mut self, digest: &[u8; 32]) {
+        let Some(stream) = &mut self.digests else {
+            return self.body.extend_from_slice(digest);
+        };
+        let back = stream
+            .rchunks_exact(32)
+            .take(RECENT)
+            .position(|known| known == digest);
+        match back {
+            Some(i) => self.body.push(i as u8 + 1),
+            None => {
+                self.body.push(0);
+                stream.extend_from_slice(digest);
+            }
+        }
+    }
+
+    /// Its size in bytes, both streams.
+    pub fn len(&self) -> usize {
+        self.body.len() + self.digests.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How many of the last digests of a stream a digest may repeat by
+/// reference: a record has at most four.
+const RECENT: usize = 4;
+
 /// The signed integer a zigzag encoding holds.
 fn unzigzag(z: u128) -> i128 {
     ((z >> 1) as i128) ^ -((z & 1) as i128)
@@ -63,6 +129,12 @@ fn unzigzag(z: u128) -> i128 {
 /// Reads what the `put_*` functions wrote, refusing damaged input.
 pub struct Reader<'a> {
     bytes: &'a [u8],
+    /// Format 4's digest stream; `None`: digests are read in place.
+    digests: Option<&'a [u8]>,
+    /// The last [`RECENT`] digests read from the stream, the latest at
+    /// `recent_len % RECENT`'s place before it, for references to them.
+    recent: [&'a [u8; 32]; RECENT],
+    recent_len: usize,
     /// The last text [`Reader::shared`] read: a segment's records nearly
     /// all name the same writer, so they share one allocation of it.
     shared: Option<Arc<str>>,
@@ -80,8 +152,58 @@ impl<'a> Reader<'a> {
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
         Reader {
             bytes,
+            digests: None,
+            recent: [&[0; 32]; RECENT],
+            recent_len: 0,
             shared: None,
             interned: Vec::new(),
+        }
+    }
+
+    /// Reads a body from the start of `bytes` and its digests from the
+    /// start of `digests` (what a [`Form::split`] wrote).
+    pub fn split(bytes: &'a [u8], digests: &'a [u8]) -> Reader<'a> {
+        Reader {
+            digests: Some(digests),
+            ..Reader::new(bytes)
+        }
+    }
+
+    /// How many bytes are left in the digest stream (0 when digests are
+    /// read in place).
+    pub fn digests_remaining(&self) -> usize {
+        self.digests.map_or(0, <[u8]>::len)
+    }
+
+    /// A digest written by [`Form::digest`].
+    pub fn digest(&mut self) -> Result<&'a [u8; 32], String> {
+        let as_digest = |bytes: &'a [u8]| -> Result<&'a [u8; 32], String> {
+            bytes
+                .try_into()
+                .map_err(|_| "a digest is not 32 bytes".to_string())
+        };
+        if self.digests.is_none() {
+            return as_digest(self.take(32)?);
+        }
+        match usize::from(self.u8()?) {
+            0 => {
+                let stream = self.digests.unwrap_or_default();
+                if stream.len() < 32 {
+                    return Err("the digests end early".into());
+                }
+                let (head, rest) = stream.split_at(32);
+                self.digests = Some(rest);
+                let digest = as_digest(head)?;
+                self.recent[self.recent_len % RECENT] = digest;
+                self.recent_len += 1;
+                Ok(digest)
+            }
+            back @ 1..=RECENT if back <= self.recent_len => {
+                Ok(self.recent[(self.recent_len - back) % RECENT])
+            }
+            back => Err(format!(
+                "a digest refers to one {back} back, which is not there"
+            )),
         }
     }
 
@@ -266,6 +388,31 @@ mod tests {
             "only the previous text is shared"
         );
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn a_digest_repeated_in_a_form_is_stored_once() {
+        let d = |n: u8| [n; 32];
+        let written = [d(1), d(2), d(1), d(3), d(4), d(5), d(6), d(2), d(6), d(6)];
+        let mut form = Form::split();
+        for digest in &written {
+            form.digest(digest);
+        }
+        // d(1) and d(6) again are references; d(2), five digests back,
+        // is beyond them and stored again.
+        let stream = form.digests.clone().unwrap();
+        assert_eq!(stream.len(), 7 * 32);
+        let mut r = Reader::split(&form.body, &stream);
+        for digest in &written {
+            assert_eq!(r.digest().unwrap(), digest);
+        }
+        assert!(r.is_empty());
+        assert_eq!(r.digests_remaining(), 0);
+        // A reference to a digest never read is refused, never misread.
+        for bad in [[1u8], [5]] {
+            let err = Reader::split(&bad, &stream).digest().unwrap_err();
+            assert!(err.contains("not there"), "{err}");
+        }
     }
 
     #[test]

@@ -15,14 +15,17 @@
 //!   the commit; after the head write, the state after. Never a mix.
 //! - **Formats.** A segment holds its records' binary forms
 //!   ([`Entry::encode`]) after a header naming its writer, its index and
-//!   the chain of the segments before it (format 3). The head is sealed: it
-//!   records the chain over every closed segment (index, record count,
-//!   zlib's adler32 of its bytes) and the adler32 of the open segment's
-//!   committed bytes, and a SHA-256 seal binds those fields to the writer.
-//!   Earlier versions wrote format 2 under `b:` keys and format 1 (JSON)
-//!   under `w:` keys, with unsealed JSON heads: those are read as they are
-//!   and never written, so a tab still running an earlier version, which
-//!   reads only the families it knows, never meets a key it cannot read.
+//!   the chain of the segments before it, compressed, and then the
+//!   records' digests, uncompressed (format 4, under `d:` keys). The head
+//!   is sealed: it records the chain over every closed segment (index,
+//!   record count, the adler32 of its bytes) and the adler32 of the open
+//!   segment's committed bytes, and a SHA-256 seal binds those fields to
+//!   the writer. Earlier versions wrote format 3 (digests compressed with
+//!   the rest, sealed heads) under `c:` keys, format 2 under `b:` keys and
+//!   format 1 (JSON) under `w:` keys, the last two with unsealed JSON
+//!   heads: those are read as they are and never written, so a tab still
+//!   running an earlier version, which reads only the families it knows,
+//!   never meets a key it cannot read.
 //! - **Untrusted input.** Everything read back is validated: the segment
 //!   codec's checksum, the format, every record's fields, and for this
 //!   version's writers the seal, each segment's place, and the chain, so a
@@ -56,10 +59,11 @@
 //!   after it. [`Journal::refresh`] hands the ledger only what other writers
 //!   added, or the whole merge when their records order among those it has.
 
-use super::binary::Reader;
-use super::binary::{put_str, put_u64};
+use super::binary::{put_str, put_u64, Form, Reader};
 use super::error::StoreError;
-use super::keys::{head_key, segment_key, stem, FAMILY, PREFIX, READ_ONLY, WRITTEN};
+use super::keys::{
+    head_key, segment_key, stem, FAMILY, PREFIX, READ_ONLY, SEALED_FAMILIES, WRITTEN,
+};
 use super::kv::KeyValue;
 use super::log::{Entry, Journal, Refresh};
 use super::packing;
@@ -204,7 +208,7 @@ struct WriterData<R> {
     closed: Vec<R>,
     /// Committed records of the open segment, with their binary form, so a
     /// commit re-encodes the segment without re-serializing it.
-    open: Vec<(R, Vec<u8>)>,
+    open: Vec<(R, Form)>,
     open_bytes: usize,
     /// How many of this writer's records the ledger has been handed.
     delivered: usize,
@@ -266,6 +270,11 @@ fn raise<'a, R: Entry + 'a>(
     if let Some(record) = latest.filter(|r| after(*r, writer, last.as_ref())) {
         *last = Some(merge_key(record, writer));
     }
+}
+
+/// Whether a writer's family seals its heads.
+fn sealed_family(stem: &str) -> bool {
+    SEALED_FAMILIES.iter().any(|f| stem.starts_with(f))
 }
 
 /// A key's stem names a writer of a family this version reads.
@@ -427,7 +436,7 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             let Some(text) = self.kv.get(&key)? else {
                 continue;
             };
-            let head = match Head::parse(&text, &writer, writer.starts_with(WRITTEN)) {
+            let head = match Head::parse(&text, &writer, sealed_family(&writer)) {
                 Ok(h) => h,
                 Err(why) => {
                     self.set_aside(&key, &text, &why, &mut report)?;
@@ -706,29 +715,38 @@ const FORMAT_BINARY: u8 = 2;
 /// key is refused instead of being read as that key's; recording what came
 /// before it, it shows which closed segment is an earlier or foreign copy.
 const FORMAT_BOUND: u8 = 3;
+/// The first byte of a segment of format 4, the only one written: format
+/// 3's header and records, with the records' digests
+/// ([`Form::digest`]) taken out, in order, and stored after the
+/// compressed records uncompressed ([`packing::encode_split`]). Digests
+/// do not compress; inflating them was most of a reload's decompression.
+const FORMAT_SPLIT: u8 = 4;
 
-fn binary_form<R: Entry>(record: &R) -> Vec<u8> {
-    let mut out = Vec::new();
+fn binary_form<R: Entry>(record: &R) -> Form {
+    let mut out = Form::split();
     record.encode(&mut out);
     out
 }
 
 /// A segment of exactly `records` (binary forms), packed for storage, and
-/// the adler32 of its bytes: the check a sealed head keeps.
+/// the adler32 of its bytes (its records' bodies, then their digests): the
+/// check a sealed head keeps.
 fn encode_segment<'a>(
     stem: &str,
     index: u64,
     chain_before: u64,
-    records: impl IntoIterator<Item = &'a [u8]>,
+    records: impl IntoIterator<Item = &'a Form>,
 ) -> (String, u32) {
-    let mut bytes = vec![FORMAT_BOUND];
+    let mut bytes = vec![FORMAT_SPLIT];
     put_u64(&mut bytes, index);
     put_str(&mut bytes, stem);
     bytes.extend_from_slice(&chain_before.to_le_bytes());
+    let mut digests = Vec::new();
     for r in records {
-        bytes.extend_from_slice(r);
+        bytes.extend_from_slice(&r.body);
+        digests.extend_from_slice(r.digests.as_deref().unwrap_or_default());
     }
-    (packing::encode(&bytes), adler32(&bytes))
+    packing::encode_split(&bytes, &digests)
 }
 
 fn adler32(bytes: &[u8]) -> u32 {
@@ -741,7 +759,8 @@ struct Segment<R> {
     /// When asked for a count (the open segment): the adler32 of its bytes
     /// up to that many records, `None` if it holds fewer.
     check: Option<u32>,
-    /// The adler32 of all its bytes.
+    /// The adler32 of all its bytes (format 4: the records' bodies, then
+    /// their digests).
     adler: u32,
     /// Format 3: the chain over the segments before it.
     chain_before: Option<u64>,
@@ -754,28 +773,32 @@ fn decode_segment<R: Entry>(
     index: u64,
     count: Option<usize>,
 ) -> Result<Segment<R>, String> {
-    let (bytes, adler) =
-        packing::decode_checked(text, MAX_SEGMENT_BYTES).map_err(|e| e.to_string())?;
+    let split = packing::is_split(text);
+    let (bytes, digests, adler) = if split {
+        packing::decode_split(text, MAX_SEGMENT_BYTES)
+    } else {
+        packing::decode_checked(text, MAX_SEGMENT_BYTES).map(|(b, a)| (b, Vec::new(), a))
+    }
+    .map_err(|e| e.to_string())?;
     let format = bytes.first().copied();
-    let mut input = Reader::new(bytes.get(1..).unwrap_or_default());
+    let body = bytes.get(1..).unwrap_or_default();
+    let mut input = if split {
+        Reader::split(body, &digests)
+    } else {
+        Reader::new(body)
+    };
+    // Each family holds what the version that wrote it wrote: this
+    // version's only format 4, split; earlier ones never format 4. (A
+    // segment of format 3 or 4 under another key names its own place.)
+    let ours = stem.starts_with(WRITTEN);
     let mut chain_before = None;
     match format {
-        Some(FORMAT_BOUND) => {
-            let place = (input.u64(), input.string());
-            if place != (Ok(index), Ok(stem.to_string())) {
-                return Err(match place {
-                    (Ok(i), Ok(s)) => format!("it is segment {i} of {s}, not of this key"),
-                    _ => "unreadable segment header".to_string(),
-                });
-            }
-            let mut chain = [0u8; 8];
-            for byte in &mut chain {
-                *byte = input.u8().map_err(|_| "unreadable segment header")?;
-            }
-            chain_before = Some(u64::from_le_bytes(chain));
+        Some(FORMAT_SPLIT) if split => chain_before = Some(read_place(&mut input, stem, index)?),
+        Some(FORMAT_BOUND) if !split && !ours => {
+            chain_before = Some(read_place(&mut input, stem, index)?);
         }
-        Some(FORMAT_BINARY) if !stem.starts_with(WRITTEN) => {}
-        Some(b'[') if !stem.starts_with(WRITTEN) => {
+        Some(FORMAT_BINARY) if !split && !sealed_family(stem) => {}
+        Some(b'[') if !split && !sealed_family(stem) => {
             return serde_json::from_slice::<Vec<R>>(&bytes)
                 .map(|records| Segment {
                     records,
@@ -788,7 +811,11 @@ fn decode_segment<R: Entry>(
         _ => return Err("not a segment of a format this version knows".into()),
     }
     let mut records = Vec::new();
-    let read = |input: &Reader<'_>| adler32(&bytes[..bytes.len() - input.remaining()]);
+    let read = |input: &Reader<'_>| {
+        let body = &bytes[..bytes.len() - input.remaining()];
+        let digests = &digests[..digests.len() - input.digests_remaining()];
+        packing::adler32_after(adler32(body), digests)
+    };
     let mut check = (count == Some(0)).then(|| read(&input));
     while !input.is_empty() {
         let record = R::decode(&mut input)
@@ -798,12 +825,35 @@ fn decode_segment<R: Entry>(
             check = Some(read(&input));
         }
     }
+    if input.digests_remaining() > 0 {
+        return Err(format!(
+            "{} bytes of digests follow the last record",
+            input.digests_remaining()
+        ));
+    }
     Ok(Segment {
         records,
         check,
         adler,
         chain_before,
     })
+}
+
+/// The header of formats 3 and 4 after the format byte: the segment's
+/// place, which must be `stem`'s `index`, and the chain before it.
+fn read_place(input: &mut Reader<'_>, stem: &str, index: u64) -> Result<u64, String> {
+    let place = (input.u64(), input.string());
+    if place != (Ok(index), Ok(stem.to_string())) {
+        return Err(match place {
+            (Ok(i), Ok(s)) => format!("it is segment {i} of {s}, not of this key"),
+            _ => "unreadable segment header".to_string(),
+        });
+    }
+    let mut chain = [0u8; 8];
+    for byte in &mut chain {
+        *byte = input.u8().map_err(|_| "unreadable segment header")?;
+    }
+    Ok(u64::from_le_bytes(chain))
 }
 
 impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
@@ -817,7 +867,7 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
         // would make every commit cost the whole history.
         let empty = WriterData::default();
         let mine = self.writers.get(&self.stem).unwrap_or(&empty);
-        let new: Vec<(R, Vec<u8>)> = records
+        let new: Vec<(R, Form)> = records
             .iter()
             .map(|r| (r.clone(), binary_form(r)))
             .collect();
@@ -848,10 +898,7 @@ impl<K: KeyValue, R: Entry> Journal for SegmentJournal<K, R> {
             &self.stem,
             index,
             chain_after,
-            mine.open[..keep]
-                .iter()
-                .chain(&new)
-                .map(|(_, b)| b.as_slice()),
+            mine.open[..keep].iter().chain(&new).map(|(_, b)| b),
         );
         let head = Head {
             open: index,
@@ -957,14 +1004,9 @@ fn encode_open_segment<R>(
     stem: &str,
     index: u64,
     chain_before: u64,
-    open: &[(R, Vec<u8>)],
+    open: &[(R, Form)],
 ) -> (String, u32) {
-    encode_segment(
-        stem,
-        index,
-        chain_before,
-        open.iter().map(|(_, b)| b.as_slice()),
-    )
+    encode_segment(stem, index, chain_before, open.iter().map(|(_, b)| b))
 }
 
 #[cfg(test)]
@@ -1159,8 +1201,8 @@ mod tests {
         l.submit(A, now());
         let mut other = open(&kv, "tab9");
         other.submit(B, now());
-        kv.set("tally:v1:c:tab9:s:0", "z1:5:garbage").unwrap();
-        kv.set("tally:v1:c:tab7:head", "{not json").unwrap();
+        kv.set("tally:v1:d:tab9:s:0", "z1:5:garbage").unwrap();
+        kv.set("tally:v1:d:tab7:head", "{not json").unwrap();
         kv.set("tally:v2:w:x:head", "{\"future\":true}").unwrap();
         kv.set("someone-else", "must never be touched").unwrap();
 
@@ -1176,7 +1218,7 @@ mod tests {
             .iter()
             .map(|(from, _, _)| from.as_str())
             .collect();
-        assert_eq!(moved, ["tally:v1:c:tab7:head", "tally:v1:c:tab9:s:0"]);
+        assert_eq!(moved, ["tally:v1:d:tab7:head", "tally:v1:d:tab9:s:0"]);
         assert_eq!(report.other_versions, ["tally:v2:w:x:head"]);
         for (from, to, _) in &report.quarantined {
             assert!(kv.get(from).unwrap().is_none());
@@ -1205,7 +1247,7 @@ mod tests {
             count: 9,
             proof: None,
         };
-        kv.set("tally:v1:c:tab1:head", &head.to_text("c:tab1"))
+        kv.set("tally:v1:d:tab1:head", &head.to_text("d:tab1"))
             .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.journal().report().quarantined.len(), 1);
@@ -1252,10 +1294,12 @@ mod tests {
 
         // Format 2 (binary, written by the version before this one): a
         // record of a kind no version writes.
-        let mut bytes = vec![FORMAT_BINARY];
+        let mut form = Form::inline();
         for r in &records {
-            r.encode(&mut bytes);
+            r.encode(&mut form);
         }
+        let mut bytes = vec![FORMAT_BINARY];
+        bytes.extend_from_slice(&form.body);
         let kv = Rc::new(MemoryKv::new());
         legacy_segment(&kv, &bytes, 2);
         assert_eq!(open(&kv, "tab2").state().events().len(), 1);
@@ -1284,9 +1328,9 @@ mod tests {
         ] {
             l.submit(raw, now());
         }
-        let key = "tally:v1:c:tab1:s:0";
+        let key = "tally:v1:d:tab1:s:0";
         let text = kv.get(key).unwrap().unwrap();
-        let written = decode_segment::<Record>(&text, "c:tab1", 0, None)
+        let written = decode_segment::<Record>(&text, "d:tab1", 0, None)
             .unwrap()
             .records;
         assert_eq!(written.len(), 10);
@@ -1305,7 +1349,7 @@ mod tests {
                 _ => damaged.insert(at, other),
             }
             let damaged: String = damaged.into_iter().collect();
-            match decode_segment::<Record>(&damaged, "c:tab1", 0, None) {
+            match decode_segment::<Record>(&damaged, "d:tab1", 0, None) {
                 Err(_) => refused += 1,
                 Ok(segment) => {
                     assert_eq!(segment.records, written, "misread after damage at {at}");
@@ -1321,7 +1365,7 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");
         l.submit(A, now());
-        kv.set("tally:v1:c:tab1:s:0", &packing::encode(&[7, 1, 2, 3]))
+        kv.set("tally:v1:d:tab1:s:0", &packing::encode(&[7, 1, 2, 3]))
             .unwrap();
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.state().events().len(), 0);
@@ -1365,7 +1409,7 @@ mod tests {
             .keys()
             .unwrap()
             .iter()
-            .filter(|k| k.starts_with("tally:v1:c:"))
+            .filter(|k| k.starts_with("tally:v1:d:"))
             .all(|k| k.contains(":tab1:") || k.contains(":tab2:")));
     }
 
@@ -1599,8 +1643,8 @@ mod tests {
         let mut l = open(kv, "tab1");
         let filler = segment_filler();
         let mut i = 0;
-        while kv.get(&head_key("c:tab1")).unwrap().is_none()
-            || head_of(kv, "c:tab1").open < segments
+        while kv.get(&head_key("d:tab1")).unwrap().is_none()
+            || head_of(kv, "d:tab1").open < segments
         {
             l.submit(
                 &filler.replace("\"amount\":1", &format!("\"amount\":{i}")),
@@ -1620,13 +1664,13 @@ mod tests {
     fn a_head_changed_by_one_digit_is_set_aside_and_its_segments_reported() {
         let kv = Rc::new(MemoryKv::new());
         let counted = closed_segments(&kv, 2);
-        let key = head_key("c:tab1");
+        let key = head_key("d:tab1");
         let text = kv.get(&key).unwrap().unwrap();
         // One digit less in the open segment's count: without the seal this
         // silently dropped the last commit.
         let Head {
             open: last, count, ..
-        } = head_of(&kv, "c:tab1");
+        } = head_of(&kv, "d:tab1");
         let damaged = text.replacen(&format!(" {count} "), &format!(" {} ", count - 1), 1);
         assert_ne!(damaged, text);
         kv.set(&key, &damaged).unwrap();
@@ -1636,21 +1680,21 @@ mod tests {
         assert!(report.quarantined[0].2.contains("fails its seal"));
         // Its segments stay where they are, reported (the first one is what
         // a commit under way would leave, so it is not named).
-        let others: Vec<String> = (1..=last).map(|i| segment_key("c:tab1", i)).collect();
+        let others: Vec<String> = (1..=last).map(|i| segment_key("d:tab1", i)).collect();
         assert_eq!(report.unclaimed, others);
-        assert!(kv.get("tally:v1:c:tab1:s:0").unwrap().is_some());
+        assert!(kv.get("tally:v1:d:tab1:s:0").unwrap().is_some());
         assert!(counted > 0);
         // The same head copied over another writer's is refused as well.
         let kv = Rc::new(MemoryKv::new());
         closed_segments(&kv, 1);
         open(&kv, "tab2").submit(A, now());
         kv.set(
-            &head_key("c:tab2"),
-            &kv.get(&head_key("c:tab1")).unwrap().unwrap(),
+            &head_key("d:tab2"),
+            &kv.get(&head_key("d:tab1")).unwrap().unwrap(),
         )
         .unwrap();
         let report = open(&kv, "reader").journal().report().clone();
-        assert_eq!(report.quarantined[0].0, "tally:v1:c:tab2:head");
+        assert_eq!(report.quarantined[0].0, "tally:v1:d:tab2:head");
     }
 
     #[test]
@@ -1658,18 +1702,18 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");
         l.submit(A, now());
-        let early = kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap();
+        let early = kv.get("tally:v1:d:tab1:s:0").unwrap().unwrap();
         l.submit(B, now());
         l.submit(&segment_filler(), now());
         l.submit(A, now());
-        assert!(head_of(&kv, "c:tab1").open > 0);
+        assert!(head_of(&kv, "d:tab1").open > 0);
         assert!(open(&kv, "reader").journal().report().is_clean());
         let counted = open(&kv, "reader").state().events().len();
-        kv.set("tally:v1:c:tab1:s:0", &early).unwrap();
+        kv.set("tally:v1:d:tab1:s:0", &early).unwrap();
         let reader = open(&kv, "reader");
         let report = reader.journal().report();
         assert_eq!(report.quarantined.len(), 1, "{report:?}");
-        assert_eq!(report.quarantined[0].0, "tally:v1:c:tab1:s:0");
+        assert_eq!(report.quarantined[0].0, "tally:v1:d:tab1:s:0");
         assert!(report.messages()[0].contains("earlier copy"));
         // Nothing is read from a copy that is not what was committed: B,
         // only in the segment set aside, is not counted; the later segments
@@ -1688,7 +1732,7 @@ mod tests {
         kv.crash_after(3);
         assert!(l.submit(B, now()).is_retryable());
         kv.recover();
-        let with_b = kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap();
+        let with_b = kv.get("tally:v1:d:tab1:s:0").unwrap().unwrap();
         // The next commit overwrites B's records; its own commit then fails.
         kv.crash_after(2);
         assert!(l.submit(&event(1), now()).is_retryable());
@@ -1696,7 +1740,7 @@ mod tests {
         assert_eq!(open(&kv, "reader").state().events().len(), 1);
         // The segment's value from before is written back: B's records now
         // sit where the head counts committed ones.
-        kv.set("tally:v1:c:tab1:s:0", &with_b).unwrap();
+        kv.set("tally:v1:d:tab1:s:0", &with_b).unwrap();
         let reader = open(&kv, "reader");
         let report = reader.journal().report();
         assert!(reader.state().events().is_empty(), "B is not counted");
@@ -1711,7 +1755,7 @@ mod tests {
         l.submit(A, now());
         kv.set(
             "tally:v1:b:old:s:0",
-            &kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap(),
+            &kv.get("tally:v1:d:tab1:s:0").unwrap().unwrap(),
         )
         .unwrap();
         // An earlier version's head (no seal) with digits added.
@@ -1728,7 +1772,7 @@ mod tests {
         );
         // Segment 0 of c:tab1 copied under b:old names its own place.
         assert!(
-            report.quarantined[0].2.contains("segment 0 of c:tab1"),
+            report.quarantined[0].2.contains("segment 0 of d:tab1"),
             "{report:?}"
         );
     }
@@ -1738,8 +1782,8 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");
         l.submit(A, now());
-        let before = kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap();
-        kv.remove(&head_key("c:tab1")).unwrap();
+        let before = kv.get("tally:v1:d:tab1:s:0").unwrap().unwrap();
+        kv.remove(&head_key("d:tab1")).unwrap();
         l.journal_mut().refresh().unwrap();
         assert_eq!(l.submit(B, now()).label(), "Accepted");
         let report = l.journal().report();
@@ -1752,7 +1796,7 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         closed_segments(&kv, 3);
         let counted = open(&kv, "reader").state().events().len();
-        let key = segment_key("c:tab1", 1);
+        let key = segment_key("d:tab1", 1);
         let text = kv.get(&key).unwrap().unwrap();
         let damaged: String = text.chars().rev().collect();
         kv.set(&key, &damaged).unwrap();
@@ -1785,12 +1829,12 @@ mod tests {
         kv.crash_after(3);
         assert!(l.submit(B, now()).is_retryable());
         kv.recover();
-        let with_b = kv.get("tally:v1:c:tab1:s:0").unwrap().unwrap();
+        let with_b = kv.get("tally:v1:d:tab1:s:0").unwrap().unwrap();
         // Closes segment 0 and fills the open segment 1.
         l.submit(&sized(SEGMENT_LIMIT * 3 / 5), now());
-        assert_eq!(head_of(&kv, "c:tab1").open, 1);
-        kv.set("tally:v1:c:tab1:s:0", &with_b).unwrap();
-        kv.remove(&segment_key("c:tab1", 1)).unwrap();
+        assert_eq!(head_of(&kv, "d:tab1").open, 1);
+        kv.set("tally:v1:d:tab1:s:0", &with_b).unwrap();
+        kv.remove(&segment_key("d:tab1", 1)).unwrap();
         let reader = open(&kv, "reader");
         assert!(
             reader
@@ -1871,11 +1915,11 @@ mod tests {
         kv.crash_after(1);
         assert!(l.submit(&segment_filler(), now()).is_retryable());
         kv.recover();
-        assert!(kv.get(&segment_key("c:tab1", 1)).unwrap().is_some());
+        assert!(kv.get(&segment_key("d:tab1", 1)).unwrap().is_some());
         // A small commit still fits segment 0; then segment 1 opens for real.
         l.submit(B, now());
         l.submit(&segment_filler(), now());
-        assert!(head_of(&kv, "c:tab1").open > 0);
+        assert!(head_of(&kv, "d:tab1").open > 0);
         assert!(
             l.journal().report().is_clean(),
             "{:?}",

@@ -4,7 +4,7 @@
 //! outside [`FAMILY`] (`tally:`) is ever read or written, because a GitHub
 //! Pages origin is shared by all of a user's sites. Keys of another prefix
 //! (another version's layout) are reported, never touched. The journal's
-//! format changed twice within this prefix, each time as a new family of
+//! format changed three times within this prefix, each time as a new family of
 //! writer keys ([`WRITTEN`]) beside the ones earlier versions wrote
 //! ([`READ_ONLY`]), which stay readable and are never written again: a tab
 //! still running an earlier version reads only the families it knows, so it
@@ -17,14 +17,18 @@ pub const PREFIX: &str = "tally:v1:";
 /// Every Tally key, of any version, starts with this.
 pub const FAMILY: &str = "tally:";
 
-/// The journal family a writer of this version writes: `c:<writer>` keys,
-/// whose segments (format 3) name the writer and index they belong to and
-/// whose head is sealed by a checksum (see the journal's contract).
-pub const WRITTEN: &str = "c:";
+/// The journal family a writer of this version writes: `d:<writer>` keys,
+/// whose segments (format 4) name the writer and index they belong to and
+/// keep their digests apart from their compressed records, and whose head
+/// is sealed by a checksum (see the journal's contract).
+pub const WRITTEN: &str = "d:";
 /// The journal families of earlier versions, read and never written:
-/// `b:<writer>` (format 2, binary, unsealed heads) and `w:<writer>`
-/// (format 1, JSON).
-pub const READ_ONLY: [&str; 2] = ["b:", "w:"];
+/// `c:<writer>` (format 3, digests compressed with the rest, sealed
+/// heads), `b:<writer>` (format 2, binary, unsealed heads) and
+/// `w:<writer>` (format 1, JSON).
+pub const READ_ONLY: [&str; 3] = ["c:", "b:", "w:"];
+/// The families whose heads are sealed.
+pub const SEALED_FAMILIES: [&str; 2] = [WRITTEN, "c:"];
 
 /// A writer's keys start with its stem: its family, then its id.
 pub fn stem(writer: &str) -> String {

@@ -8,7 +8,7 @@
 //! out. The store knows nothing of what an entry means: only its place in
 //! the merge ([`Entry::order_key`]).
 
-use super::binary::Reader;
+use super::binary::{Form, Reader};
 use super::error::StoreError;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -22,7 +22,7 @@ pub trait Entry: Serialize + DeserializeOwned + Clone {
     fn order_key(&self) -> (u64, DateTime<Utc>);
 
     /// Appends the entry's binary form, which [`Entry::decode`] reads back.
-    fn encode(&self, out: &mut Vec<u8>);
+    fn encode(&self, out: &mut Form);
 
     /// Reads one entry written by [`Entry::encode`], validating every field.
     fn decode(input: &mut Reader<'_>) -> Result<Self, String>;
