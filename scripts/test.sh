@@ -47,12 +47,16 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # budget 476; instants that break between date and time, never at a hyphen
 # (Processed's dates broke as "2024-03-" over "09T10:00:00Z" even at 1280
 # px; +1.3 KB, an erased view measured 1 KB more): 476.8 KB, budget 477.
+# Segment format 4, digests stored beside the compressed records (12.8%
+# fewer instructions for a reload, 4.5% less storage; the encoder and
+# reader of a second stream and a sized inflate beside the growing one
+# that earlier formats still need): +1.8 KB, 478.6 KB, budget 479.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=477
+BUNDLE_BUDGET_KB=479
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
