@@ -810,7 +810,10 @@ fn decode_segment<R: Entry>(
         }
         _ => return Err("not a segment of a format this version knows".into()),
     }
-    let mut records = Vec::new();
+    // Room for the records a segment's size suggests (a record's body is
+    // about 90 bytes): growing the list as it filled cost 0.6% of a
+    // reopen's instructions.
+    let mut records = Vec::with_capacity(input.remaining() / 64 + 1);
     let read = |input: &Reader<'_>| {
         let body = &bytes[..bytes.len() - input.remaining()];
         let digests = &digests[..digests.len() - input.digests_remaining()];
