@@ -220,4 +220,17 @@ fn a_version_3_store_derives_exactly_what_version_3_derived() {
     let mut expected = strings(&fixture["events"]);
     expected.retain(|e| !events.contains(e));
     assert!(expected.is_empty(), "lost: {expected:?}");
+    // The writers numbered on from their submissions under c: keys.
+    let ids: Vec<String> = fresh
+        .state()
+        .submissions()
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "a submission number was used twice"
+    );
 }
