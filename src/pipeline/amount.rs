@@ -100,16 +100,34 @@ impl fmt::Display for Amount {
     /// Canonical text: no exponent, no trailing zeros, no lone point, so each
     /// amount has exactly one spelling (the fingerprint relies on this).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every event's amount is written (its fingerprint, its
+        // provenance): in 64-bit arithmetic when it fits, since wasm32 has
+        // no 128-bit division, and the fraction's digits by hand.
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        let units = abs / NANOS_PER_UNIT as u128;
-        let frac = abs % NANOS_PER_UNIT as u128;
+        let nanos = NANOS_PER_UNIT as u64;
+        let frac = match u64::try_from(abs) {
+            Ok(small) => {
+                write!(f, "{sign}{}", small / nanos)?;
+                small % nanos
+            }
+            Err(_) => {
+                write!(f, "{sign}{}", abs / NANOS_PER_UNIT as u128)?;
+                (abs % NANOS_PER_UNIT as u128) as u64
+            }
+        };
         if frac == 0 {
-            write!(f, "{sign}{units}")
-        } else {
-            let digits = format!("{frac:09}");
-            write!(f, "{sign}{units}.{}", digits.trim_end_matches('0'))
+            return Ok(());
         }
+        let mut digits = [b'0'; 9];
+        let mut rest = frac;
+        for digit in digits.iter_mut().rev() {
+            *digit = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        let end = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
+        f.write_str(".")?;
+        f.write_str(std::str::from_utf8(&digits[..end]).unwrap_or_default())
     }
 }
 
@@ -251,7 +269,9 @@ fn parse_plain(t: &str, allow_plus: bool) -> Result<Amount, AmountError> {
     }
     // The value is digits × 10^(exponent − len(frac)). Strip zeros that carry
     // no information before deciding on precision and magnitude.
-    let mut digits: String = format!("{int_digits}{frac_digits}");
+    let mut digits = String::with_capacity(int_digits.len() + frac_digits.len());
+    digits.push_str(int_digits);
+    digits.push_str(frac_digits);
     let mut scale_exp: i64 = exponent.saturating_sub(frac_digits.len() as i64);
     let trimmed = digits.trim_start_matches('0');
     if trimmed.is_empty() {
@@ -288,6 +308,44 @@ fn parse_plain(t: &str, allow_plus: bool) -> Result<Amount, AmountError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_text_is_the_exact_decimal_of_the_nanos() {
+        // The reference: 128-bit arithmetic and the standard formatting.
+        let reference = |n: i128| {
+            let (units, frac) = (
+                n.unsigned_abs() / 1_000_000_000,
+                n.unsigned_abs() % 1_000_000_000,
+            );
+            let sign = if n < 0 { "-" } else { "" };
+            match format!("{frac:09}").trim_end_matches('0') {
+                "" => format!("{sign}{units}"),
+                digits => format!("{sign}{units}.{digits}"),
+            }
+        };
+        let mut rng = crate::rng::SeededRng::new(99);
+        let edges = [
+            0,
+            1,
+            -1,
+            999_999_999,
+            1_000_000_000,
+            -1_000_000_001,
+            i128::from(u64::MAX),
+            i128::from(u64::MAX) + 1,
+            -i128::from(u64::MAX) - 1,
+            MAX_UNITS * NANOS_PER_UNIT,
+            -MAX_UNITS * NANOS_PER_UNIT,
+        ];
+        for i in 0..5_000u64 {
+            let n = match i % 3 {
+                0 => edges[rng.below(edges.len() as u64) as usize],
+                1 => i128::from(rng.below(1 << 50)) - (1 << 49),
+                _ => i128::from(rng.below(u64::MAX)) * 1_000 - (i128::from(i) << 64),
+            };
+            assert_eq!(Amount::from_nanos(n).to_string(), reference(n), "{n}");
+        }
+    }
 
     fn text(s: &str) -> Result<String, AmountError> {
         Amount::from_text(s).map(|a| a.to_string())

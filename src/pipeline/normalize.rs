@@ -271,7 +271,7 @@ fn candidates<'a>(
                     // envelope when it holds an object.
                     Json::Object(_) if is_envelope => {}
                     _ => found.push(Candidate {
-                        path: format!("{prefix}{key}"),
+                        path: [prefix, key].concat(),
                         value,
                     }),
                 }
