@@ -44,6 +44,10 @@
 //!   before its head) and goes unreported; an earlier value of a head is a
 //!   consistent earlier state, read as the writer's last commits lost; and
 //!   zlib's adler32 misses some deliberate edits of incompressible data.
+//!   A writer id used by this version and then again by an earlier one
+//!   (which numbers its submissions only from the families it knows)
+//!   numbers some submissions twice, and a reader keeps one of each
+//!   number; the app never uses an id twice (each page load draws one).
 //!   The other way round, one false alarm: what a commit cut short left in
 //!   a new segment, found by the same tab after a reload, is moved aside
 //!   and reported (not counted either way) when it is the tab's first
@@ -1361,6 +1365,40 @@ mod tests {
             }
         }
         assert!(refused > 2_500, "{refused} refused, {same} read the same");
+    }
+
+    #[test]
+    fn each_family_holds_only_its_own_format_and_every_digest_is_a_records() {
+        let kv = Rc::new(MemoryKv::new());
+        open(&kv, "tab1").submit(A, now());
+        let text = kv.get("tally:v1:d:tab1:s:0").unwrap().unwrap();
+        let written = decode_segment::<Record>(&text, "d:tab1", 0, None).unwrap();
+        let (body, digests, _) = packing::decode_split(&text, MAX_SEGMENT_BYTES).unwrap();
+
+        // Digests beyond the last record's, under a checksum that holds.
+        let extra = [digests.clone(), vec![7; 32]].concat();
+        let (padded, _) = packing::encode_split(&body, &extra);
+        let err = decode_segment::<Record>(&padded, "d:tab1", 0, None).err();
+        assert!(err.is_some_and(|e| e.contains("digests follow")));
+
+        // The same records in format 3, naming their place: read under
+        // c: keys, where format 3 belongs, and refused under d: keys.
+        let format_3 = |stem: &str| {
+            let mut bytes = vec![FORMAT_BOUND];
+            put_u64(&mut bytes, 0);
+            put_str(&mut bytes, stem);
+            bytes.extend_from_slice(&written.chain_before.unwrap().to_le_bytes());
+            for r in &written.records {
+                let mut form = Form::inline();
+                r.encode(&mut form);
+                bytes.extend_from_slice(&form.body);
+            }
+            packing::encode(&bytes)
+        };
+        let read = decode_segment::<Record>(&format_3("c:tab1"), "c:tab1", 0, None).unwrap();
+        assert_eq!(read.records, written.records);
+        let err = decode_segment::<Record>(&format_3("d:tab1"), "d:tab1", 0, None).err();
+        assert!(err.is_some_and(|e| e.contains("format")));
     }
 
     #[test]
