@@ -50,13 +50,16 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # Segment format 4, digests stored beside the compressed records (12.8%
 # fewer instructions for a reload, 4.5% less storage; the encoder and
 # reader of a second stream and a sized inflate beside the growing one
-# that earlier formats still need): +1.8 KB, 478.6 KB, budget 479.
+# that earlier formats still need): +1.8 KB, 478.6 KB, budget 479. Raw
+# payloads broken between their words, not at a hyphen mid-word on a phone
+# (each word an inline block; an outside review's nit): +1.5 KB, 480.1 KB,
+# budget 481.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=479
+BUNDLE_BUDGET_KB=481
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

@@ -3,7 +3,7 @@
 //! says why it counted once.
 
 use super::router::{event_in_hash, follow_address, submission_href};
-use super::widgets::instant;
+use super::widgets::{instant, raw_text};
 use super::AppState;
 use crate::report::{display, Lineage, Relation};
 use leptos::prelude::*;
@@ -117,7 +117,7 @@ pub fn EventView(
                                 {s.told.map(|told| view! {
                                     <div class="revised">{format!("Revised: answered {} when it arrived.", told.label())}</div>
                                 })}
-                                <pre class="raw">{s.raw.clone()}</pre>
+                                <pre class="raw">{raw_text(&s.raw)}</pre>
                             </li>
                         }).collect_view()}
                     </ol>

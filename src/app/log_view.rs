@@ -1,7 +1,7 @@
 //! Raw log: every submission ever received, with its status and reason.
 
 use super::router::{event_href, submission_href};
-use super::widgets::instant;
+use super::widgets::{instant, raw_text};
 use super::widgets::{Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::{Kind, Status};
@@ -102,7 +102,7 @@ pub fn LogView(
                                 s.status.kind().label()
                             )}</div>
                         })}
-                        <pre class="raw">{s.raw.clone()}</pre>
+                        <pre class="raw">{raw_text(&s.raw)}</pre>
                     </li>
                 }).collect_view()}
             </ol>

@@ -1,6 +1,7 @@
 //! Failed submissions waiting in the outbox, with Retry and Retry all.
 
 use super::router::submission_href;
+use super::widgets::raw_text;
 use super::AppState;
 use crate::ledger::{Kind, Outcome};
 use crate::pipeline::timestamp;
@@ -99,7 +100,7 @@ pub fn OutboxView(
                                 });
                                 view! {
                                     <li>
-                                        <code class="raw">{item.raw.clone()}</code>
+                                        <code class="raw">{raw_text(&item.raw)}</code>
                                         <span class="error">{format!("{} (attempts: {}, last at {})", item.last_error, item.attempts, timestamp::canonical(&to_the_millisecond(item.last_failed_at)))}</span>
                                         {match recorded {
                                             Some(id) => view! { <a href=submission_href(&id) class="story">"Its recorded attempt"</a> }.into_any(),

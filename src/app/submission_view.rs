@@ -4,7 +4,7 @@
 //! page; this is theirs.
 
 use super::router::{event_href, follow_address, submission_href, submission_in_hash};
-use super::widgets::instant;
+use super::widgets::{instant, raw_text};
 use super::AppState;
 use crate::ledger::{Kind, Submission};
 use crate::report::SubmissionStory;
@@ -102,7 +102,7 @@ pub fn SubmissionView(
                             <p><a href=href class="story" data-testid="submission-event">"The event's story: every submission that became it"</a></p>
                         })}
                         <h3>"Text as received"</h3>
-                        <pre class="raw">{p.submission.raw.clone()}</pre>
+                        <pre class="raw">{raw_text(&p.submission.raw)}</pre>
                         {(!p.same_text.is_empty()).then(|| view! {
                             <h3>"Other submissions of exactly this text"</h3>
                             <ul class="plain" data-testid="submission-same-text">

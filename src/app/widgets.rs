@@ -81,7 +81,6 @@ pub async fn yield_to_browser() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-/// Client, metric and date range. Dates are UTC days; the end day is included.
 /// An instant as the page writes it (RFC 3339, UTC), breakable only between
 /// its date and its time: "2026-12-" over "06T23:35Z" read as two values.
 /// Two inline blocks, so a copy of the text is the instant exactly.
@@ -92,6 +91,26 @@ pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> impl IntoView {
     view! { <span class="instant"><span>{date}</span><span>{time}</span></span> }
 }
 
+/// A client's text as sent, broken between its words where it has spaces
+/// and inside a word only when the word is wider than the line: a phone
+/// broke `"2024-03-03T10:00:00Z",` at a hyphen with a space at hand. Each
+/// word is an inline block, the whitespace between them plain text in a
+/// span, so a copy is the text exactly. A text beyond a few thousand characters
+/// stays one text: a block per word of a huge payload costs more than it
+/// helps.
+pub fn raw_text(raw: &str) -> impl IntoView {
+    const WORDS_UP_TO: usize = 4_000;
+    let runs = if raw.len() > WORDS_UP_TO {
+        vec![(false, raw)]
+    } else {
+        display::words(raw)
+    };
+    runs.into_iter()
+        .map(|(word, run)| view! { <span class:word=word>{run.to_string()}</span> })
+        .collect_view()
+}
+
+/// Client, metric and date range. Dates are UTC days; the end day is included.
 #[component]
 pub fn FilterForm(
     filter: RwSignal<Filter>,

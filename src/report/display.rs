@@ -112,6 +112,26 @@ pub fn brief_in(value: Amount, places: usize) -> String {
     }
 }
 
+/// `text` cut into its runs of whitespace and the words between them, in
+/// order, each with whether it is a word: together they are `text` exactly.
+pub fn words(text: &str) -> Vec<(bool, &str)> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut in_word = None;
+    for (at, c) in text.char_indices() {
+        let word = !c.is_whitespace();
+        if in_word.is_some_and(|w| w != word) {
+            runs.push((!word, &text[start..at]));
+            start = at;
+        }
+        in_word = Some(word);
+    }
+    if let Some(word) = in_word {
+        runs.push((word, &text[start..]));
+    }
+    runs
+}
+
 /// A space as wide as a digit.
 const FIGURE_SPACE: char = '\u{2007}';
 
@@ -160,6 +180,28 @@ pub fn page_range(page: usize, page_size: usize, total: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_and_spaces_together_are_the_text() {
+        for text in [
+            "",
+            " ",
+            "a",
+            "{\"a\": 1,\n\t\"b\": \"x y\"}  ",
+            "é€ 😀\u{a0}z",
+        ] {
+            let runs = words(text);
+            assert_eq!(runs.iter().map(|(_, t)| *t).collect::<String>(), text);
+            for pair in runs.windows(2) {
+                assert_ne!(pair[0].0, pair[1].0, "runs alternate: {runs:?}");
+            }
+            for (word, run) in &runs {
+                assert!(!run.is_empty());
+                assert!(run.chars().all(|c| c.is_whitespace() != *word), "{run:?}");
+            }
+        }
+        assert_eq!(words("a  b"), [(true, "a"), (false, "  "), (true, "b")]);
+    }
 
     #[test]
     fn tenths_and_whole_round_half_away_from_zero() {
