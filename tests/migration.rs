@@ -78,6 +78,40 @@ fn format_of(kv: &MemoryKv, key: &str) -> u8 {
     }
 }
 
+/// A fixture's writers commit again (a reload keeps a tab's id): `t-a` a
+/// new event, `t-b` the fixture's first text once more. Everything the
+/// earlier version stored stays exactly as it was, for a tab still running
+/// it. Returns the answer to the resend.
+fn commit_again(kv: &Rc<MemoryKv>, fixture: &Value) -> &'static str {
+    let before = kv.snapshot();
+    let more = r#"{"client_id":"web","metric":"sale","amount":"0.30","timestamp":"2026-12-07"}"#;
+    assert_eq!(open(kv, "t-a").submit(more, now()).label(), "Accepted");
+    let first = fixture["raws"][0].as_str().expect("a raw text");
+    let (_, resent) = first.split_once(' ').expect("an id, then the text");
+    let answer = open(kv, "t-b").submit(resent, now()).label();
+    let after = kv.snapshot();
+    for (key, value) in &before {
+        assert_eq!(after.get(key), Some(value), "{key} changed");
+    }
+    answer
+}
+
+/// No submission number is used twice.
+fn assert_numbers_unique(l: &StoredLedger) {
+    let ids: Vec<String> = l
+        .state()
+        .submissions()
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "a submission number was used twice"
+    );
+}
+
 /// Opens the fixture `name` as a new tab and checks that it derives exactly
 /// what the version that wrote it derived: `events` events, every status and
 /// raw text, a clean report, no trace of the failed commit whose raw text
@@ -144,18 +178,7 @@ fn new_writes_never_touch_the_keys_an_earlier_version_reads() {
     assert!(expected.is_empty(), "lost: {expected:?}");
     assert!(!raws(&fresh).iter().any(|r| r.contains("k-9")));
     // The reused id numbered on from its earlier submissions.
-    let ids: Vec<String> = fresh
-        .state()
-        .submissions()
-        .iter()
-        .map(|s| s.id.to_string())
-        .collect();
-    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
-    assert_eq!(
-        unique.len(),
-        ids.len(),
-        "a submission number was used twice"
-    );
+    assert_numbers_unique(&fresh);
 }
 
 #[test]
@@ -165,22 +188,9 @@ fn a_version_2_store_derives_exactly_what_version_2_derived() {
     let before = kv.snapshot();
     assert!(before.keys().all(|k| k.starts_with("tally:v1:b:")));
 
-    // Both of its writers commit again (a reload keeps a tab's id): their
-    // new records go under d: keys, the b: keys stay exactly as they were
-    // for a tab still running version 2, and nothing is lost.
-    let more = r#"{"client_id":"web","metric":"sale","amount":"0.30","timestamp":"2026-11-03"}"#;
-    assert_eq!(open(&kv, "t-a").submit(more, now()).label(), "Accepted");
-    let resent = fixture["raws"][0]
-        .as_str()
-        .unwrap()
-        .split_once(' ')
-        .unwrap()
-        .1;
-    assert_ne!(open(&kv, "t-b").submit(resent, now()).label(), "Accepted");
-    let after = kv.snapshot();
-    for (key, value) in &before {
-        assert_eq!(after.get(key), Some(value), "{key} changed");
-    }
+    // Both of its writers commit again: their new records go under d:
+    // keys, the b: keys stay exactly as they were, and nothing is lost.
+    assert_ne!(commit_again(&kv, &fixture), "Accepted");
     let fresh = open(&kv, "t-reader");
     assert!(fresh.journal().report().is_clean());
     let (events, _) = fresh.state().comparable();
@@ -195,22 +205,9 @@ fn a_version_3_store_derives_exactly_what_version_3_derived() {
     assert!(before.keys().all(|k| k.starts_with("tally:v1:c:")));
     assert_eq!(format_of(&kv, "tally:v1:c:t-a:s:0"), 3);
 
-    // Both writers commit again (a reload keeps a tab's id): their new
-    // records go under d: keys in format 4, the c: keys stay exactly as
-    // they were for a tab still running version 3, and nothing is lost.
-    let more = r#"{"client_id":"web","metric":"sale","amount":"0.30","timestamp":"2026-12-07"}"#;
-    assert_eq!(open(&kv, "t-a").submit(more, now()).label(), "Accepted");
-    let resent = fixture["raws"][0]
-        .as_str()
-        .unwrap()
-        .split_once(' ')
-        .unwrap()
-        .1;
-    assert_eq!(open(&kv, "t-b").submit(resent, now()).label(), "Duplicate");
-    let after = kv.snapshot();
-    for (key, value) in &before {
-        assert_eq!(after.get(key), Some(value), "{key} changed");
-    }
+    // Both writers commit again: their new records go under d: keys in
+    // format 4, the c: keys stay exactly as they were, and nothing is lost.
+    assert_eq!(commit_again(&kv, &fixture), "Duplicate");
     assert_eq!(format_of(&kv, "tally:v1:d:t-a:s:0"), 4);
     let fresh = open(&kv, "t-reader");
     assert!(fresh.journal().report().is_clean());
@@ -221,16 +218,5 @@ fn a_version_3_store_derives_exactly_what_version_3_derived() {
     expected.retain(|e| !events.contains(e));
     assert!(expected.is_empty(), "lost: {expected:?}");
     // The writers numbered on from their submissions under c: keys.
-    let ids: Vec<String> = fresh
-        .state()
-        .submissions()
-        .iter()
-        .map(|s| s.id.to_string())
-        .collect();
-    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
-    assert_eq!(
-        unique.len(),
-        ids.len(),
-        "a submission number was used twice"
-    );
+    assert_numbers_unique(&fresh);
 }
