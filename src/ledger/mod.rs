@@ -307,9 +307,10 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
                 return (Verdict::Rejected { rejection }, Vec::new());
             }
         };
+        let (event_id, content_id) = fingerprint::ids(&n);
         let candidate = Event {
-            event_id: fingerprint::event_id(&n),
-            content_id: fingerprint::content_id(&n),
+            event_id,
+            content_id,
             raw_fingerprint: fingerprint::raw_fingerprint(raw, parsed.as_ref().ok()),
             client_id: n.client_id.into(),
             metric: n.metric.into(),

@@ -163,9 +163,17 @@ pub fn key_id(client_id: &str, key: &str) -> Fingerprint {
 /// The identity the ledger deduplicates on: the key when there is one,
 /// otherwise the content.
 pub fn event_id(event: &Normalized) -> Fingerprint {
+    ids(event).0
+}
+
+/// An event's identity ([`event_id`]) and its content identity
+/// ([`content_id`]), the content hashed once: without a key they are the
+/// same, and hashing it twice was a twelfth of an import.
+pub fn ids(event: &Normalized) -> (Fingerprint, Fingerprint) {
+    let content = content_id(event);
     match &event.idempotency_key {
-        Some(key) => key_id(&event.client_id, key),
-        None => content_id(event),
+        Some(key) => (key_id(&event.client_id, key), content),
+        None => (content.clone(), content),
     }
 }
 
@@ -228,6 +236,21 @@ mod tests {
                 assert_ne!(ids[i], ids[j], "{i} vs {j}");
             }
         }
+    }
+
+    #[test]
+    fn ids_are_the_key_or_the_content_and_always_the_content() {
+        let unkeyed = r#"{"client":"c","metric":"m","amount":1,"ts":"2024-01-01"}"#;
+        let keyed = r#"{"client":"c","metric":"m","amount":1,"ts":"2024-01-01","event_id":"k1"}"#;
+        let n = |text| normalize(text, &Rules::default()).unwrap();
+        let (event, content) = ids(&n(unkeyed));
+        assert_eq!(
+            (&event, &content),
+            (&content_id(&n(unkeyed)), &content_id(&n(unkeyed)))
+        );
+        let (event, content) = ids(&n(keyed));
+        assert_eq!(event, key_id("c", "k1"));
+        assert_eq!(content, content_id(&n(unkeyed)), "the key is not content");
     }
 
     #[test]
