@@ -963,6 +963,27 @@ async fn processed_log_and_aggregates_agree_with_what_was_submitted() {
 }
 
 #[wasm_bindgen_test]
+async fn a_mean_rounded_to_nine_decimals_is_marked_as_rounded() {
+    // 2,401.000000001 over three events: 800.333333333666…, which nine
+    // decimals cannot hold,
+    // in a column that shows nine decimals anyway (an outside review saw
+    // it unmarked, its title calling it exact).
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    for (day, amount) in [(1, "800"), (2, "800"), (3, "801.000000001")] {
+        tally.submit(&format!(
+            r#"{{"client":"c","metric":"m","amount":"{amount}","ts":"2024-01-0{day}"}}"#
+        ));
+    }
+    let (root, _app) = mounted_app().await;
+    go("#/aggregates").await;
+    let mean = find(&root, "[data-testid=overall] div:last-child dd");
+    assert_eq!(mean.text_content().unwrap_or_default(), "≈800.333333334");
+    let title = mean.get_attribute("title").unwrap_or_default();
+    assert!(title.contains("rounded"), "{title}");
+}
+
+#[wasm_bindgen_test]
 async fn the_day_chart_places_each_day_at_its_date_with_its_sums_written() {
     clear_storage();
     let mut tally = Tally::open().expect("open");

@@ -32,7 +32,7 @@ fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
                         {cell(s.sum)}
                         {cell(s.min)}
                         {cell(s.max)}
-                        <td class="num" title=s.mean().to_string()>{display::mean_in(s.mean(), places)}</td>
+                        <td class="num" title=display::mean_title(s.mean(), s.mean_is_exact())>{display::mean_in(s.mean(), places, s.mean_is_exact())}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -200,7 +200,7 @@ pub fn AggregatesView(
                         <div><dt>"Sum"</dt><dd data-testid="overall-sum" data-exact=overall.sum.to_string() title=overall.sum.to_string()>{display::amount(overall.sum, places)}</dd></div>
                         <div><dt>"Min"</dt><dd title=overall.min.to_string()>{display::amount(overall.min, places)}</dd></div>
                         <div><dt>"Max"</dt><dd title=overall.max.to_string()>{display::amount(overall.max, places)}</dd></div>
-                        <div><dt>"Mean"</dt><dd title=overall.mean().to_string()>{display::mean_in(overall.mean(), places)}</dd></div>
+                        <div><dt>"Mean"</dt><dd title=display::mean_title(overall.mean(), overall.mean_is_exact())>{display::mean_in(overall.mean(), places, overall.mean_is_exact())}</dd></div>
                     </dl>
                     {bar_chart("Sum per client", &clients)}
                     {bar_chart("Sum per metric", &metrics)}

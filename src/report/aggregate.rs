@@ -56,6 +56,13 @@ impl Stats {
     pub fn mean(&self) -> Amount {
         self.sum.mean(self.count).unwrap_or(Amount::ZERO)
     }
+
+    /// Whether [`Stats::mean`] is the mean exactly, not rounded to nine
+    /// decimals (the sum divides by the count in nano-units): a view or a
+    /// file must not show a rounded mean as if it were exact.
+    pub fn mean_is_exact(&self) -> bool {
+        self.count == 0 || self.sum.nanos() % i128::from(self.count) == 0
+    }
 }
 
 /// Which events to aggregate. Empty fields match everything; the time range
@@ -194,6 +201,13 @@ mod tests {
         assert_eq!(overall.min.to_string(), "-5");
         assert_eq!(overall.max.to_string(), "1200");
         assert_eq!(overall.mean().to_string(), "298.825");
+        assert!(overall.mean_is_exact());
+        let mut thirds = Stats::of(Amount::from_nanos(1));
+        for nanos in [1, 2] {
+            thirds.add(Amount::from_nanos(nanos));
+        }
+        assert_eq!(thirds.mean(), Amount::from_nanos(1), "1.333… nano-units");
+        assert!(!thirds.mean_is_exact());
         assert_eq!(agg.by_client["A"].sum.to_string(), "-4.7");
         assert_eq!(agg.by_metric["sale"].sum.to_string(), "1200.3");
         assert_eq!(

@@ -21,7 +21,8 @@ fn field(text: &str, numeric: bool) -> String {
 }
 
 /// One row: its group, its key in words, the client and metric it is of
-/// (empty where the group has none), and the figures.
+/// (empty where the group has none), the figures, and whether the mean is
+/// exact (`no`: rounded to nine decimals, which the number cannot say).
 fn row(group: &str, key: &str, (client, metric): (&str, &str), s: &Stats) -> String {
     [
         field(group, false),
@@ -33,6 +34,7 @@ fn row(group: &str, key: &str, (client, metric): (&str, &str), s: &Stats) -> Str
         field(&s.min.to_string(), true),
         field(&s.max.to_string(), true),
         field(&s.mean().to_string(), true),
+        field(if s.mean_is_exact() { "yes" } else { "no" }, false),
     ]
     .join(",")
 }
@@ -40,7 +42,7 @@ fn row(group: &str, key: &str, (client, metric): (&str, &str), s: &Stats) -> Str
 /// Every grouping of `agg` as one CSV table.
 pub fn aggregates_csv(agg: &Aggregates) -> String {
     let mut lines = vec![
-        "\"group\",\"key\",\"client\",\"metric\",\"count\",\"sum\",\"min\",\"max\",\"mean\""
+        "\"group\",\"key\",\"client\",\"metric\",\"count\",\"sum\",\"min\",\"max\",\"mean\",\"mean_exact\""
             .to_string(),
     ];
     if let Some(s) = &agg.overall {
@@ -84,7 +86,19 @@ mod tests {
         let csv = aggregates_csv(&Aggregates::compute(l.state().events(), &Filter::default()));
         assert!(csv.starts_with("\"group\",\"key\",\"client\",\"metric\",\"count\",\"sum\""));
         assert!(
-            csv.contains("\"overall\",\"all\",\"\",\"\",\"2\",\"-0.2\",\"-0.3\",\"0.1\",\"-0.1\""),
+            csv.contains(
+                "\"overall\",\"all\",\"\",\"\",\"2\",\"-0.2\",\"-0.3\",\"0.1\",\"-0.1\",\"yes\""
+            ),
+            "{csv}"
+        );
+        // A mean rounded to nine decimals says so.
+        l.submit(
+            r#"{"client":"c","metric":"sale","amount":"0.000000001","ts":"2024-01-03"}"#,
+            now,
+        );
+        let csv = aggregates_csv(&Aggregates::compute(l.state().events(), &Filter::default()));
+        assert!(
+            csv.contains("\"overall\",\"all\",\"\",\"\",\"3\",\"-0.199999999\",\"-0.3\",\"0.1\",\"-0.066666666\",\"no\""),
             "{csv}"
         );
         assert!(

@@ -153,12 +153,23 @@ pub fn mean(value: Amount, places: usize) -> String {
 /// A mean as a column of statistics shows it: at the column's decimals
 /// when it is exact there (a whole mean reads "1" beside a sum of "300"),
 /// else rounded to them, at least the cents, and marked `≈` (its title
-/// holds the exact value), as the glance marks a rounded total.
-pub fn mean_in(value: Amount, places: usize) -> String {
-    if decimals(value) <= places {
+/// says more, see [`mean_title`]), as the glance marks a rounded total.
+/// `exact` says whether `value` is the mean itself or the mean rounded to
+/// nine decimals, which no column's decimals can tell.
+pub fn mean_in(value: Amount, places: usize, exact: bool) -> String {
+    if exact && decimals(value) <= places {
         amount(value, places)
     } else {
         format!("≈{}", mean(value, places))
+    }
+}
+
+/// A mean's title: the value when it is the mean exactly, else what it is.
+pub fn mean_title(value: Amount, exact: bool) -> String {
+    if exact {
+        value.to_string()
+    } else {
+        format!("{value}, the mean rounded to nine decimals")
     }
 }
 
@@ -274,11 +285,19 @@ mod tests {
         assert_eq!(mean(a("1.2345"), 3), "1.235");
         assert_eq!(mean(a("7"), 0), "7.00");
         // In a column: exact at its decimals as they are, else marked.
-        assert_eq!(mean_in(a("1"), 0), "1");
-        assert_eq!(mean_in(a("7.5"), 2), "7.50");
-        assert_eq!(mean_in(a("2.9375"), 2), "≈2.94");
-        assert_eq!(mean_in(a("2447.117388025"), 0), "≈2,447.12");
-        assert_eq!(mean_in(a("2.9375"), 4), "2.9375");
+        assert_eq!(mean_in(a("1"), 0, true), "1");
+        assert_eq!(mean_in(a("7.5"), 2, true), "7.50");
+        assert_eq!(mean_in(a("2.9375"), 2, true), "≈2.94");
+        assert_eq!(mean_in(a("2447.117388025"), 0, true), "≈2,447.12");
+        assert_eq!(mean_in(a("2.9375"), 4, true), "2.9375");
+        // Rounded to nine decimals, it fits a column of nine and is still
+        // not the mean: 2,401 / 3 is 800.0333…
+        assert_eq!(mean_in(a("800.033333333"), 9, false), "≈800.033333333");
+        assert_eq!(
+            mean_title(a("800.033333333"), false),
+            "800.033333333, the mean rounded to nine decimals"
+        );
+        assert_eq!(mean_title(a("7.5"), true), "7.5");
     }
 
     #[test]
