@@ -10,7 +10,7 @@ mod support;
 
 use serde_json::json;
 use std::path::PathBuf;
-use support::app::{import_lines, open_app, open_view, serve_site, severe_console_entries};
+use support::app::{import_lines, open_app, open_view, serve_site, severe_console_entries, submit};
 use support::webdriver::Browser;
 
 const ROUTES: [(&str, &str, &str); 9] = [
@@ -423,6 +423,49 @@ fn e2e_a_raw_payload_breaks_between_its_words_on_a_phone() {
     assert!(scroll <= 390.0, "scrolls sideways: {scroll} px; {wide:?}");
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     browser.full_page_screenshot(&shots.join("390-raw-words.png"));
+
+    // Failed lists the text too, and when it last failed: an instant that
+    // broke at a hyphen there ("2026-12-" over "07T02:27:40.704Z").
+    open_view(&browser, "#/submit", "Submit an event");
+    browser.click(&browser.find("fieldset.failure input[type=checkbox]"));
+    let other = spaced.replace("1234567.891", "7.5");
+    assert_eq!(submit(&browser, &other), "Failed");
+    browser.click(&browser.find("fieldset.failure input[type=checkbox]"));
+    open_view(&browser, "#/failed", "Failed submissions");
+    browser.wait_for_text("[data-testid=outbox-count]", |t| t == "1 waiting");
+    assert_eq!(split_raw_words(&browser), 0, "Failed breaks a word");
+    assert_eq!(
+        split_instants(&browser),
+        0,
+        "Failed breaks an instant mid-date"
+    );
+    assert_eq!(
+        split_instant_texts(&browser),
+        0,
+        "Failed breaks an instant written as plain text"
+    );
+    browser.full_page_screenshot(&shots.join("390-failed-waiting.png"));
+}
+
+/// How many instants written as plain text (not the page's own instant
+/// blocks) are broken over two lines.
+fn split_instant_texts(browser: &Browser) -> u64 {
+    browser
+        .execute(
+            "let n = 0;
+             const texts = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+             for (let node; (node = texts.nextNode()); ) {
+               for (const m of node.textContent.matchAll(/\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z/g)) {
+                 const r = document.createRange();
+                 r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+                 if (new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1) n++;
+               }
+             }
+             return n;",
+            json!([]),
+        )
+        .as_u64()
+        .unwrap_or(u64::MAX)
 }
 
 /// How many halves of instants on the page (the date, the time) are broken

@@ -31,7 +31,7 @@ pub fn BackupView(
                 match download(&name, "application/json", &text) {
                     Ok(()) => set_message.set(format!(
                         "Exported {} characters to {name}.",
-                        display::count(text.len() as u64)
+                        display::count(text.chars().count() as u64)
                     )),
                     Err(e) => set_message.set(format!("The download could not start: {e:?}")),
                 }

@@ -1,10 +1,9 @@
 //! Failed submissions waiting in the outbox, with Retry and Retry all.
 
 use super::router::submission_href;
-use super::widgets::raw_text;
+use super::widgets::{instant, raw_text};
 use super::AppState;
 use crate::ledger::{Kind, Outcome};
-use crate::pipeline::timestamp;
 use crate::report::display;
 use leptos::prelude::*;
 
@@ -101,7 +100,7 @@ pub fn OutboxView(
                                 view! {
                                     <li>
                                         <code class="raw">{raw_text(&item.raw)}</code>
-                                        <span class="error">{format!("{} (attempts: {}, last at {})", item.last_error, item.attempts, timestamp::canonical(&to_the_millisecond(item.last_failed_at)))}</span>
+                                        <span class="error">{format!("{} (attempts: {}, last at ", item.last_error, item.attempts)}{instant(&to_the_millisecond(item.last_failed_at))}")"</span>
                                         {match recorded {
                                             Some(id) => view! { <a href=submission_href(&id) class="story">"Its recorded attempt"</a> }.into_any(),
                                             None => view! { <span class="hint">"Not in the raw log: it failed before its text was written."</span> }.into_any(),
