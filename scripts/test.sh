@@ -53,13 +53,15 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # that earlier formats still need): +1.8 KB, 478.6 KB, budget 479. Raw
 # payloads broken between their words, not at a hyphen mid-word on a phone
 # (each word an inline block; an outside review's nit): +1.5 KB, 480.1 KB,
-# budget 481.
+# budget 481. Another review's fixes (a rounded mean marked as rounded in
+# the page and the CSV, Failed's instant and Aggregates' figures whole on a
+# phone): +1.2 KB, 481.3 KB, budget 482.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=481
+BUNDLE_BUDGET_KB=482
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

@@ -194,13 +194,25 @@ pub fn AggregatesView(
                 let by_day: Vec<(chrono::NaiveDate, Stats)> = agg.by_day.into_iter().collect();
                 let days: Vec<(String, Stats)> = by_day.iter().map(|(d, s)| (d.to_string(), *s)).collect();
                 let places = display::column_decimals([&overall.sum, &overall.min, &overall.max]);
+                let exact = overall.mean_is_exact();
+                let figures = [
+                    display::count(overall.count),
+                    display::amount(overall.sum, places),
+                    display::amount(overall.min, places),
+                    display::amount(overall.max, places),
+                    display::mean_in(overall.mean(), places, exact),
+                ];
+                // The longest figure sizes them all on a phone (see the
+                // style sheet), so none breaks mid-number.
+                let longest = figures.iter().map(|f| f.chars().count()).max().unwrap_or(1);
+                let [count, sum, min, max, mean] = figures;
                 view! {
-                    <dl class="overall" data-testid="overall">
-                        <div><dt>"Events"</dt><dd data-testid="overall-count" data-exact=overall.count.to_string()>{display::count(overall.count)}</dd></div>
-                        <div><dt>"Sum"</dt><dd data-testid="overall-sum" data-exact=overall.sum.to_string() title=overall.sum.to_string()>{display::amount(overall.sum, places)}</dd></div>
-                        <div><dt>"Min"</dt><dd title=overall.min.to_string()>{display::amount(overall.min, places)}</dd></div>
-                        <div><dt>"Max"</dt><dd title=overall.max.to_string()>{display::amount(overall.max, places)}</dd></div>
-                        <div><dt>"Mean"</dt><dd title=display::mean_title(overall.mean(), overall.mean_is_exact())>{display::mean_in(overall.mean(), places, overall.mean_is_exact())}</dd></div>
+                    <dl class="overall" data-testid="overall" style:--chars=longest.to_string()>
+                        <div><dt>"Events"</dt><dd data-testid="overall-count" data-exact=overall.count.to_string()>{count}</dd></div>
+                        <div><dt>"Sum"</dt><dd data-testid="overall-sum" data-exact=overall.sum.to_string() title=overall.sum.to_string()>{sum}</dd></div>
+                        <div><dt>"Min"</dt><dd title=overall.min.to_string()>{min}</dd></div>
+                        <div><dt>"Max"</dt><dd title=overall.max.to_string()>{max}</dd></div>
+                        <div><dt>"Mean"</dt><dd title=display::mean_title(overall.mean(), exact)>{mean}</dd></div>
                     </dl>
                     {bar_chart("Sum per client", &clients)}
                     {bar_chart("Sum per metric", &metrics)}
