@@ -390,6 +390,61 @@ fn e2e_aggregates_figures_stay_whole_on_a_phone() {
     browser.full_page_screenshot(&shots.join("390-aggregates-figures.png"));
 }
 
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_names_that_differ_in_spaces_look_different() {
+    // "north  east" and "north east" are two clients; HTML collapsed the
+    // two spaces and both read "north east" (an outside review).
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    let lines: Vec<String> = ["north  east", "north east"]
+        .iter()
+        .map(|c| format!(r#"{{"client":"{c}","metric":"m","amount":"1","ts":"2024-01-01"}}"#))
+        .collect();
+    open_view(&browser, "#/import", "Bulk import");
+    let summary = import_lines(&browser, &lines);
+    assert!(summary.contains("2 accepted"), "{summary}");
+    // The rendered widths of the cells' text, which collapsed spaces make equal.
+    let widths = |selector: &str| {
+        browser.execute(
+            "return [...document.querySelectorAll(arguments[0])].map(c => {
+               const r = document.createRange(); r.selectNodeContents(c);
+               return Math.round(r.getBoundingClientRect().width); });",
+            json!([selector]),
+        )
+    };
+    open_view(&browser, "#/aggregates", "Aggregates");
+    let keys = widths("table.stats tbody th");
+    let keys = keys.as_array().expect("widths");
+    assert!(
+        keys.len() >= 2 && keys[0] != keys[1],
+        "per-client keys: {keys:?}"
+    );
+    let options = browser.execute(
+        "return [...document.querySelectorAll('#aggregates-client option')].map(o => o.textContent);",
+        json!([]),
+    );
+    assert!(
+        options
+            .as_array()
+            .expect("options")
+            .contains(&json!("north\u{a0}\u{a0}east")),
+        "{options}"
+    );
+    open_view(&browser, "#/processed", "Processed events");
+    let cells = widths("[data-testid=processed] tbody td:nth-child(2)");
+    let cells = cells.as_array().expect("widths");
+    assert!(
+        cells.len() == 2 && cells[0] != cells[1],
+        "Processed's clients: {cells:?}"
+    );
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    browser.full_page_screenshot(&shots.join("1280-processed-spaced-names.png"));
+    open_view(&browser, "#/aggregates", "Aggregates");
+    browser.full_page_screenshot(&shots.join("1280-aggregates-spaced-names.png"));
+}
+
 /// How many words of raw payloads on the page (runs without spaces) are
 /// broken over two lines although they would fit on one.
 fn split_raw_words(browser: &Browser) -> u64 {

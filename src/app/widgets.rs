@@ -136,7 +136,7 @@ pub fn FilterForm(
                 {move || clients.get().into_iter().map(|c| {
                     // A filter set by the address (a simulator cell's link) shows as chosen.
                     let chosen = filter.with_untracked(|f| f.client_id.as_ref() == Some(&c));
-                    view! { <option value=c.clone() selected=chosen>{c.clone()}</option> }
+                    view! { <option value=c.clone() selected=chosen>{display::spaces_kept(&c)}</option> }
                 }).collect_view()}
             </select>
             <label for=id("metric")>"Metric"</label>
@@ -144,7 +144,7 @@ pub fn FilterForm(
                 <option value="">"All metrics"</option>
                 {move || metrics.get().into_iter().map(|m| {
                     let chosen = filter.with_untracked(|f| f.metric.as_ref() == Some(&m));
-                    view! { <option value=m.clone() selected=chosen>{m.clone()}</option> }
+                    view! { <option value=m.clone() selected=chosen>{display::spaces_kept(&m)}</option> }
                 }).collect_view()}
             </select>
             <label for=id("from")>"From"</label>

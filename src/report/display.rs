@@ -132,6 +132,13 @@ pub fn words(text: &str) -> Vec<(bool, &str)> {
     runs
 }
 
+/// A name for where whitespace would collapse and style cannot stop it (a
+/// select's options): its spaces made non-breaking, so "north  east" keeps
+/// both and does not read as "north east".
+pub fn spaces_kept(name: &str) -> String {
+    name.replace(' ', "\u{a0}")
+}
+
 /// A space as wide as a digit.
 const FIGURE_SPACE: char = '\u{2007}';
 
