@@ -753,10 +753,6 @@ fn encode_segment<'a>(
     packing::encode_split(&bytes, &digests)
 }
 
-fn adler32(bytes: &[u8]) -> u32 {
-    miniz_oxide::mz_adler32_oxide(miniz_oxide::MZ_ADLER32_INIT, bytes)
-}
-
 /// A segment as read from storage.
 struct Segment<R> {
     records: Vec<R>,
@@ -821,7 +817,7 @@ fn decode_segment<R: Entry>(
     let read = |input: &Reader<'_>| {
         let body = &bytes[..bytes.len() - input.remaining()];
         let digests = &digests[..digests.len() - input.digests_remaining()];
-        packing::adler32_after(adler32(body), digests)
+        packing::adler32_after(packing::adler32(body), digests)
     };
     let mut check = (count == Some(0)).then(|| read(&input));
     while !input.is_empty() {
