@@ -445,42 +445,6 @@ fn e2e_names_that_differ_in_spaces_look_different() {
     browser.full_page_screenshot(&shots.join("1280-aggregates-spaced-names.png"));
 }
 
-/// How many words of raw payloads on the page (runs without spaces) are
-/// broken over two lines although they would fit on one.
-fn split_raw_words(browser: &Browser) -> u64 {
-    // Words are the text's runs without spaces, in whatever elements the
-    // page writes them.
-    browser
-        .execute(
-            "let n = 0;
-             for (const box of document.querySelectorAll('pre.raw, code.raw')) {
-               const width = box.clientWidth * 0.8;
-               const ranges = [];
-               const texts = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
-               for (let node; (node = texts.nextNode()); ) {
-                 for (const m of node.textContent.matchAll(/\\S+/g)) {
-                   const r = document.createRange();
-                   r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
-                   ranges.push(r);
-                 }
-               }
-               for (const r of ranges) {
-                 const rects = [...r.getClientRects()];
-                 const lines = new Set(rects.map(x => Math.round(x.top))).size;
-                 const wide = rects.reduce((sum, x) => sum + x.width, 0);
-                 if (lines > 1 && wide < width) {
-                   n++;
-                   window.__split = (window.__split || []).concat([r.toString()]);
-                 }
-               }
-             }
-             return n;",
-            json!([]),
-        )
-        .as_u64()
-        .unwrap_or(u64::MAX)
-}
-
 #[test]
 #[ignore = "needs the release build and Chromium: run scripts/test.sh"]
 fn e2e_a_raw_payload_breaks_between_its_words_on_a_phone() {
@@ -496,9 +460,11 @@ fn e2e_a_raw_payload_breaks_between_its_words_on_a_phone() {
     assert!(summary.contains("1 accepted"), "{summary}");
     open_view(&browser, "#/log", "Raw log");
     browser.wait_for_text("pre.raw", |t| t.contains("subscription_renewal"));
-    let n = split_raw_words(&browser);
-    let split = browser.execute("return window.__split", json!([]));
-    assert_eq!(n, 0, "the Raw log breaks a word: {split}");
+    assert_eq!(
+        split_raw_words(&browser),
+        Vec::<String>::new(),
+        "the Raw log breaks a word"
+    );
     // What the page shows (and a copy takes) is the text exactly.
     let shown = browser.execute(
         "return document.querySelector('pre.raw').textContent;",
@@ -509,7 +475,7 @@ fn e2e_a_raw_payload_breaks_between_its_words_on_a_phone() {
     browser.wait_for_text("[data-testid=submission-verdict]", |t| !t.is_empty());
     assert_eq!(
         split_raw_words(&browser),
-        0,
+        Vec::<String>::new(),
         "the submission page breaks a word"
     );
     let (scroll, wide) = overflow(&browser, 390);
@@ -526,7 +492,11 @@ fn e2e_a_raw_payload_breaks_between_its_words_on_a_phone() {
     browser.click(&browser.find("fieldset.failure input[type=checkbox]"));
     open_view(&browser, "#/failed", "Failed submissions");
     browser.wait_for_text("[data-testid=outbox-count]", |t| t == "1 waiting");
-    assert_eq!(split_raw_words(&browser), 0, "Failed breaks a word");
+    assert_eq!(
+        split_raw_words(&browser),
+        Vec::<String>::new(),
+        "Failed breaks a word"
+    );
     assert_eq!(
         split_instants(&browser),
         0,
@@ -534,31 +504,49 @@ fn e2e_a_raw_payload_breaks_between_its_words_on_a_phone() {
     );
     assert_eq!(
         split_instant_texts(&browser),
-        0,
+        Vec::<String>::new(),
         "Failed breaks an instant written as plain text"
     );
     browser.full_page_screenshot(&shots.join("390-failed-waiting.png"));
 }
 
-/// How many instants written as plain text (not the page's own instant
-/// blocks) are broken over two lines.
-fn split_instant_texts(browser: &Browser) -> u64 {
-    browser
-        .execute(
-            "let n = 0;
-             const texts = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
-             for (let node; (node = texts.nextNode()); ) {
-               for (const m of node.textContent.matchAll(/\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z/g)) {
-                 const r = document.createRange();
-                 r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
-                 if (new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1) n++;
-               }
+/// The runs of text matching `pattern` inside the elements `boxes` selects
+/// that are broken over two lines, although they are narrower than
+/// `narrower` of their element's width (so they would fit on one line).
+fn split_runs(browser: &Browser, boxes: &str, pattern: &str, narrower: f64) -> Vec<String> {
+    let found = browser.execute(
+        "const [boxes, pattern, narrower] = arguments;
+         const split = [];
+         for (const box of document.querySelectorAll(boxes)) {
+           const texts = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+           for (let node; (node = texts.nextNode()); ) {
+             for (const m of node.textContent.matchAll(new RegExp(pattern, 'g'))) {
+               const r = document.createRange();
+               r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+               const rects = [...r.getClientRects()];
+               const lines = new Set(rects.map(x => Math.round(x.top))).size;
+               const wide = rects.reduce((sum, x) => sum + x.width, 0);
+               if (lines > 1 && wide < box.clientWidth * narrower) split.push(m[0]);
              }
-             return n;",
-            json!([]),
-        )
-        .as_u64()
-        .unwrap_or(u64::MAX)
+           }
+         }
+         return split;",
+        json!([boxes, pattern, narrower]),
+    );
+    serde_json::from_value(found).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Words of raw payloads (runs without spaces, in whatever elements the
+/// page writes them) broken over two lines although they would fit on one.
+fn split_raw_words(browser: &Browser) -> Vec<String> {
+    split_runs(browser, "pre.raw, code.raw", r"\S+", 0.8)
+}
+
+/// Instants written as plain text (not the page's own instant blocks)
+/// broken over two lines.
+fn split_instant_texts(browser: &Browser) -> Vec<String> {
+    // Any width: an instant is never wider than a line.
+    split_runs(browser, "main", r"\d{4}-\d\d-\d\dT[\d:.]+Z", 1e9)
 }
 
 /// How many halves of instants on the page (the date, the time) are broken
