@@ -62,9 +62,13 @@ fn history() -> Tally<Rc<MemoryKv>, impl Fn() -> DateTime<Utc>> {
         tally.submit(line);
     }
     tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
-    tally.submit(r#"{"client_id":"acme","metric":"late","amount":"2","timestamp":"2024-03-04T00:00:00Z"}"#);
+    tally.submit(
+        r#"{"client_id":"acme","metric":"late","amount":"2","timestamp":"2024-03-04T00:00:00Z"}"#,
+    );
     tally.ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
-    tally.submit(r#"{"client_id":"acme","metric":"later","amount":"3","timestamp":"2024-03-05T00:00:00Z"}"#);
+    tally.submit(
+        r#"{"client_id":"acme","metric":"later","amount":"3","timestamp":"2024-03-05T00:00:00Z"}"#,
+    );
     tally.ledger.faults = FaultPlan::none();
     tally
 }
@@ -107,5 +111,9 @@ fn write_documents() {
         "rules": [backup.rules.to_json(), tally::pipeline::rules::Rules::default().to_json()],
     });
     let path = format!("{}/tests/data/documents.json", env!("CARGO_MANIFEST_DIR"));
-    std::fs::write(&path, serde_json::to_string_pretty(&document).unwrap() + "\n").unwrap();
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&document).unwrap() + "\n",
+    )
+    .unwrap();
 }

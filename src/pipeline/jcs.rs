@@ -62,6 +62,18 @@ fn write(value: &Json, out: &mut String) {
 }
 
 fn write_number(text: &str, out: &mut String) {
+    // A whole number of at most 15 digits is exact as a double, and
+    // ECMAScript writes it as its digits (`-0` as `0`): most numbers in
+    // events are such counts, and this skips the float round trip.
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        out.push_str(if digits == "0" { digits } else { text });
+        return;
+    }
+    write_float(text, out);
+}
+
+fn write_float(text: &str, out: &mut String) {
     match text.parse::<f64>() {
         Ok(n) if n.is_finite() => {
             let mut buf = ryu_js::Buffer::new();
@@ -86,6 +98,26 @@ mod tests {
             jcs(r#"{ "b": 2, "a": [ 1, {"d":1,"c":2} ] }"#),
             r#"{"a":[1,{"c":2,"d":1}],"b":2}"#
         );
+    }
+
+    #[test]
+    fn whole_numbers_skip_the_float_round_trip_with_the_same_text() {
+        let mut n: i64 = 1;
+        let mut cases = vec![
+            "0".to_string(),
+            "-0".to_string(),
+            "999999999999999".to_string(),
+        ];
+        while n <= 100_000_000_000_000_000 {
+            cases.extend([n.to_string(), (-n).to_string(), (n * 7 + 3).to_string()]);
+            n *= 10;
+        }
+        for text in cases {
+            let (mut fast, mut float) = (String::new(), String::new());
+            write_number(&text, &mut fast);
+            write_float(&text, &mut float);
+            assert_eq!(fast, float, "{text}");
+        }
     }
 
     #[test]
