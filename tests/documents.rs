@@ -2,118 +2,203 @@
 //! them did: backups, the rules, outbox items, the records of segment
 //! format 1 and the refusals that format 4 keeps as JSON.
 //!
-//! `tests/data/documents.json` holds documents written by an earlier
-//! version through serde_json (its `written_by` says which). Each must read
-//! back and be written again to the same text, byte for byte, so a backup a
-//! user holds, an outbox item in their browser or a stored segment means
-//! the same to this version as to the one that wrote it.
+//! `tests/data/documents.json` holds documents the last version that used
+//! serde_json wrote, from a history with custom rules, every verdict and
+//! refusal, escapes, and instants with 0, 3, 6 and 9 decimals (its
+//! `written_by` names the commit whose `tests/documents.rs` wrote it). Each
+//! must read back and be written again to the same text, byte for byte, so
+//! a backup a user holds, an outbox item in their browser or a stored
+//! segment means the same to this version as to the one that wrote it.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use std::cell::Cell;
-use std::rc::Rc;
-use tally::ledger::{FaultPlan, FaultPoint, Record, Verdict};
-use tally::service::Tally;
-use tally::store::MemoryKv;
+#![cfg(not(target_arch = "wasm32"))]
 
-/// A history with every kind of record and document: custom rules, names
-/// and payloads that need escapes, every verdict and refusal, a failure
-/// that waits in the outbox, and instants with 0, 3, 6 and 9 decimals.
-fn history() -> Tally<Rc<MemoryKv>, impl Fn() -> DateTime<Utc>> {
-    let kv = Rc::new(MemoryKv::new());
-    let tick = Rc::new(Cell::new(0i64));
-    let start = Utc.with_ymd_and_hms(2026, 12, 7, 4, 0, 0).unwrap();
-    let fractions = [0i64, 422_000_000, 123_456_000, 987_654_321];
-    let clock = move || {
-        let n = tick.get();
-        tick.set(n + 1);
-        start + Duration::seconds(n) + Duration::nanoseconds(fractions[n as usize % 4])
-    };
-    let mut tally = Tally::open(kv, clock, "w1").expect("opens");
-    let rules = tally::pipeline::rules::Rules::default().to_json();
-    let custom = rules.replacen(
-        "\"clients\": {}",
-        r#""clients": {
-    "Zoë \"north\"": {
-      "aliases": { "amount": ["betrag"] },
-      "defaults": { "metric": "sale", "amount": "0" },
-      "date_order": "day_first"
-    },
-    "acme": { "date_order": "month_first" }
-  }"#,
-        1,
-    );
-    assert_ne!(custom, rules, "the default rules have no clients");
-    tally.save_rules(&custom).expect("the rules save");
-    let lines = [
-        r#"{"client_id":"acme","metric":"sales","amount":"250.50","timestamp":"2024-03-03T10:00:00Z"}"#,
-        r#"{"client_id":"acme","metric":"sales","amount":"250.50","timestamp":"2024-03-03T10:00:00Z"}"#,
-        r#"{"payload":{"clientId":"acme","metric":"sales","value":250.5,"ts":"03/03/2024 10:00"}}"#,
-        "{\"client_id\":\"Zoë \\\"north\\\"\",\"betrag\":\"-1,5\",\"timestamp\":\"2024-03-03\",\"note\":\"tab\\tnew\\nline \\u0001 \\u2028 😀\"}",
-        r#"{"client_id":"acme","metric":"clicks","amount":1e3,"timestamp":1709460000,"idempotency_key":"k-1"}"#,
-        r#"{"client_id":"acme","metric":"clicks","amount":1001,"timestamp":1709460000,"idempotency_key":"k-1"}"#,
-        r#"{"client_id":"acme","metric":"clicks","amount":"1000","timestamp":1709460000,"idempotency_key":"k-1"}"#,
-        r#"{"client_id":"acme","metric":"x","amount":"NaN","timestamp":"soon"}"#,
-        r#"{"metric":"x"}"#,
-        r#"[1,2]"#,
-        r#"{"client_id":"acme", oops}"#,
-        "{\"client_id\":\"big\",\"metric\":\"m\",\"amount\":\"999999999999999999999.999999999\",\"timestamp\":\"2024-02-29T23:59:59.5+05:30\"}",
-    ];
-    for line in lines {
-        tally.submit(line);
-    }
-    tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
-    tally.submit(
-        r#"{"client_id":"acme","metric":"late","amount":"2","timestamp":"2024-03-04T00:00:00Z"}"#,
-    );
-    tally.ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
-    tally.submit(
-        r#"{"client_id":"acme","metric":"later","amount":"3","timestamp":"2024-03-05T00:00:00Z"}"#,
-    );
-    tally.ledger.faults = FaultPlan::none();
-    tally
+use tally::ledger::{Event, Record, Verdict};
+use tally::pipeline::json::{self, Json};
+use tally::pipeline::normalize::Rejection;
+use tally::pipeline::rules::Rules;
+use tally::service::{Backup, OutboxItem};
+
+fn fixture() -> serde_json::Value {
+    let path = format!("{}/tests/data/documents.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect(&path)).expect("JSON")
+}
+
+fn texts<'a>(fixture: &'a serde_json::Value, name: &str) -> Vec<&'a str> {
+    fixture[name]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| t.as_str().expect("a text"))
+        .collect()
+}
+
+fn value(text: &str) -> Json {
+    json::parse_with_limit(text, usize::MAX).expect("the fixture's documents are JSON")
 }
 
 #[test]
-#[ignore = "writes tests/data/documents.json with the serde-based version"]
-fn write_documents() {
-    let mut tally = history();
-    let backup_text = tally.export().expect("exports");
-    let backup: tally::service::Backup = serde_json::from_str(&backup_text).expect("reads");
-    let verdicts: Vec<&Verdict> = backup
+fn every_document_serde_wrote_reads_back_and_is_written_again_byte_for_byte() {
+    let fixture = fixture();
+    let records: Vec<Record> = texts(&fixture, "records")
+        .into_iter()
+        .map(|text| {
+            let record = Record::from_json(&value(text)).unwrap_or_else(|e| panic!("{e}: {text}"));
+            assert_eq!(record.to_json().to_compact(), text);
+            record
+        })
+        .collect();
+    for text in texts(&fixture, "rejections") {
+        let rejection =
+            Rejection::from_json(&value(text)).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(rejection.to_json().to_compact(), text);
+    }
+    let outbox: Vec<OutboxItem> = texts(&fixture, "outbox")
+        .into_iter()
+        .map(|text| {
+            let item =
+                OutboxItem::from_json(&value(text)).unwrap_or_else(|e| panic!("{e}: {text}"));
+            assert_eq!(item.to_json().to_compact(), text);
+            item
+        })
+        .collect();
+    let rules: Vec<Rules> = texts(&fixture, "rules")
+        .into_iter()
+        .map(|text| {
+            let rules = Rules::from_json(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+            assert_eq!(rules.to_json(), text);
+            rules
+        })
+        .collect();
+    let text = fixture["backup"].as_str().expect("the backup");
+    let backup = Backup::from_json(&value(text)).expect("the backup reads");
+    assert_eq!(backup.to_json().to_pretty(), text);
+    assert_eq!(backup.records, records, "the backup holds the same records");
+    assert_eq!(backup.outbox, outbox);
+    assert_eq!(backup.rules, rules[0]);
+    assert_eq!(rules[1], Rules::default());
+}
+
+#[test]
+fn what_the_documents_hold_is_what_was_sent() {
+    let fixture = fixture();
+    let backup = Backup::from_json(&value(fixture["backup"].as_str().unwrap())).unwrap();
+    let events: Vec<&Event> = backup
         .records
         .iter()
         .filter_map(|r| match r {
-            Record::Settled { verdict, .. } => Some(verdict),
-            Record::Received { .. } => None,
-        })
-        .collect();
-    for kind in ["Accepted", "Duplicate", "Rejected", "Conflict"] {
-        assert!(
-            verdicts.iter().any(|v| format!("{v:?}").starts_with(kind)),
-            "the history has a {kind} verdict"
-        );
-    }
-    let rejections: Vec<String> = verdicts
-        .iter()
-        .filter_map(|v| match v {
-            Verdict::Rejected { rejection } => Some(serde_json::to_string(rejection).unwrap()),
+            Record::Settled {
+                verdict: Verdict::Accepted { event },
+                ..
+            } => Some(&**event),
             _ => None,
         })
         .collect();
-    assert_eq!(rejections.len(), 6, "{rejections:#?}");
-    assert_eq!(backup.outbox.len(), 2, "both failures wait in the outbox");
-    let document = serde_json::json!({
-        "written_by": "tests/documents.rs's write_documents at commit 2de9b26 (serde_json 1.0.154), `cargo test --test documents -- --ignored write_documents`",
-        "backup": backup_text,
-        "records": backup.records.iter().map(|r| serde_json::to_string(r).unwrap()).collect::<Vec<_>>(),
-        "rejections": rejections,
-        "outbox": backup.outbox.iter().map(|i| serde_json::to_string(i).unwrap()).collect::<Vec<_>>(),
-        "rules": [backup.rules.to_json(), tally::pipeline::rules::Rules::default().to_json()],
-    });
-    let path = format!("{}/tests/data/documents.json", env!("CARGO_MANIFEST_DIR"));
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&document).unwrap() + "\n",
-    )
-    .unwrap();
+    let described: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {} {:?} {}",
+                e.client_id,
+                e.metric,
+                e.amount,
+                tally::pipeline::timestamp::canonical(&e.timestamp),
+                e.idempotency_key,
+                e.submission
+            )
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "acme sales 250.5 2024-03-03T10:00:00Z None w1#0",
+            "acme clicks 1000 2024-03-03T10:00:00Z Some(\"k-1\") w1#4",
+        ]
+    );
+    let received: Vec<(String, String)> = backup
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Received { id, at, raw, .. } => Some((
+                id.to_string(),
+                format!("{} {raw}", tally::pipeline::timestamp::canonical(at)),
+            )),
+            Record::Settled { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        received.len(),
+        13,
+        "12 lines and the one that failed mid-request"
+    );
+    assert!(
+        received[3]
+            .1
+            .ends_with("\"note\":\"tab\\tnew\\nline \\u0001 \\u2028 😀\"}"),
+        "{:?}",
+        received[3]
+    );
+    let instants: Vec<&str> = received
+        .iter()
+        .map(|(_, r)| &r[..r.find(' ').unwrap()])
+        .collect();
+    assert!(instants.iter().any(|i| i.len() == 20), "{instants:?}");
+    assert!(
+        instants.iter().any(|i| i.ends_with(".422Z")),
+        "{instants:?}"
+    );
+    assert!(
+        instants.iter().any(|i| i.ends_with(".123456Z")),
+        "{instants:?}"
+    );
+    assert!(
+        instants.iter().any(|i| i.ends_with(".987654321Z")),
+        "{instants:?}"
+    );
+}
+
+#[test]
+fn a_damaged_document_is_refused_with_the_member_that_is_wrong() {
+    let fixture = fixture();
+    let text = fixture["backup"].as_str().unwrap();
+    let refusal = |edited: String| {
+        Backup::from_json(&value(&edited))
+            .expect_err("refused")
+            .to_string()
+    };
+    let first_of = texts(&fixture, "records")
+        .iter()
+        .find_map(|r| {
+            r.split("\"of\":\"")
+                .nth(1)
+                .map(|rest| rest[..64].to_string())
+        })
+        .expect("a duplicate");
+    assert_eq!(
+        refusal(text.replacen(&format!("\"of\": \"{first_of}\""), "\"of\": \"abc\"", 1)),
+        "records[3].verdict.of: 'abc' is not a SHA-256 hex digest"
+    );
+    assert_eq!(
+        refusal(text.replacen("\"amount\": \"250.5\"", "\"amount\": 250.5", 1)),
+        "records[1].verdict.event.amount: the number 250.5 is here, where a text in quotes belongs"
+    );
+    assert_eq!(
+        refusal(text.replacen("\"at\": \"2026-12-07T04:00:02.123456Z\"", "\"at\": \"2026-12-07 04:00:02.123456\"", 1)),
+        "records[0].at: '2026-12-07 04:00:02.123456' is not an instant as Tally writes them (RFC 3339 in UTC, such as 2024-03-03T10:00:00Z)"
+    );
+    assert_eq!(
+        refusal(text.replacen("\"format\"", "\"formats\"", 1)),
+        "unknown setting 'formats'; the settings here are 'format', 'version', 'exported_at', 'records', 'rules', 'outbox'"
+    );
+    assert_eq!(
+        refusal(text.replacen(
+            "\"record\": \"settled\",",
+            "\"record\": \"settled\", \"record\": \"received\",",
+            1
+        )),
+        "records[1]: 'record' is given twice"
+    );
+    assert_eq!(
+        refusal(text.replacen("\"verdict\": \"rejected\"", "\"verdict\": \"refused\"", 1)),
+        "records[7].verdict.verdict: 'refused' is not a verdict"
+    );
 }

@@ -16,6 +16,8 @@
 //! Each was written by that version itself (its `written_by` says how);
 //! `events`, `statuses` and `raws` are what it derived from the store.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use std::rc::Rc;

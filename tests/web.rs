@@ -1045,7 +1045,7 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
     go("#/rules").await;
     type_into(&root, "#rules-json", "{\"version\": 1}");
     tick().await;
-    assert!(text(&root, "[data-testid=rules-validation]").contains("missing field"));
+    assert!(text(&root, "[data-testid=rules-validation]").contains("'envelopes' is missing"));
     button(&root, "Save rules").click();
     tick().await;
     assert!(text(&root, "[data-testid=rules-message]").contains("not valid"));

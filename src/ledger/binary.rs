@@ -29,6 +29,9 @@
 use super::records::{Event, Record, SubmissionId, Verdict};
 use crate::pipeline::amount::Amount;
 use crate::pipeline::fingerprint::Fingerprint;
+use crate::pipeline::json::document::DocError;
+use crate::pipeline::json::{self, Json};
+use crate::pipeline::normalize::Rejection;
 use crate::store::binary::{put_i128, put_str, put_time, put_u64, Form, Reader};
 use crate::store::Entry;
 use chrono::{DateTime, Utc};
@@ -95,6 +98,14 @@ impl Entry for Record {
             other => Err(format!("unknown record kind {other}")),
         }
     }
+
+    fn to_json(&self) -> Json {
+        Record::to_json(self)
+    }
+
+    fn from_json(value: &Json) -> Result<Record, DocError> {
+        Record::from_json(value)
+    }
 }
 
 fn put_head(out: &mut Vec<u8>, id: &SubmissionId, at: &DateTime<Utc>, clock: u64) {
@@ -122,10 +133,7 @@ fn put_verdict(out: &mut Form, verdict: &Verdict, id: &SubmissionId, at: &DateTi
         }
         Verdict::Rejected { rejection } => {
             out.body.push(REJECTED);
-            put_str(
-                &mut out.body,
-                &serde_json::to_string(rejection).unwrap_or_default(),
-            );
+            put_str(&mut out.body, &rejection.to_json().to_compact());
         }
         Verdict::Conflict {
             key,
@@ -156,8 +164,10 @@ fn read_verdict(
         }),
         REJECTED => {
             let text = input.string()?;
-            let rejection =
-                serde_json::from_str(&text).map_err(|e| format!("an unreadable rejection: {e}"))?;
+            let rejection = json::parse_with_limit(&text, usize::MAX)
+                .map_err(|e| e.to_string())
+                .and_then(|v| Rejection::from_json(&v).map_err(|e| e.to_string()))
+                .map_err(|e| format!("an unreadable rejection: {e}"))?;
             Ok(Verdict::Rejected { rejection })
         }
         CONFLICT => Ok(Verdict::Conflict {
@@ -403,7 +413,7 @@ mod tests {
         for r in &records {
             r.encode(&mut binary);
         }
-        let json = serde_json::to_string(&records).unwrap();
+        let json = Json::Array(records.iter().map(Record::to_json).collect()).to_compact();
         assert!(
             binary.len() * 2 < json.len(),
             "{} vs {}",

@@ -7,12 +7,10 @@
 //! replayed exactly.
 
 use crate::rng::splitmix64;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Where in a request the simulated database fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FaultPoint {
     /// Before anything is written: the request never reached storage.
     BeforeRaw,
@@ -50,7 +48,7 @@ impl fmt::Display for FaultPoint {
 
 /// One failure rule: a point and how often it fires, in parts per million
 /// (an integer so that runs replay identically everywhere).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// Where in the request the failure happens.
     pub point: FaultPoint,
@@ -62,7 +60,7 @@ pub struct Fault {
 pub const ALWAYS: u32 = 1_000_000;
 
 /// A set of failure rules and the seeded generator that decides them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultPlan {
     /// The failure rules; an empty list never fails.
     pub faults: Vec<Fault>,

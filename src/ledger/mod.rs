@@ -759,8 +759,8 @@ mod tests {
         l.submit("{\"x\":1}", now());
         l.submit(A_RESHAPED, now());
         for r in &l.journal().records {
-            let text = serde_json::to_string(r).unwrap();
-            let back: Record = serde_json::from_str(&text).unwrap();
+            let text = r.to_json().to_compact();
+            let back = Record::from_json(&crate::pipeline::json::parse(&text).unwrap()).unwrap();
             assert_eq!(&back, r, "{text}");
         }
     }

@@ -16,10 +16,10 @@
 //! a new tag, never silently different ids for stored events.
 
 use crate::pipeline::jcs;
+use crate::pipeline::json::document::{self, DocError};
 use crate::pipeline::json::Json;
 use crate::pipeline::normalize::Normalized;
 use crate::pipeline::timestamp;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -37,8 +37,7 @@ const TEXT_TAG: &[u8] = b"tally/raw-text/v1";
 /// are copied without an allocation and read from storage without being
 /// turned into hex (allocating and formatting three ids an event were a
 /// fifth of a reload's work).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 32]);
 
 /// As hex, like the text form it had: statuses are compared by their debug
@@ -65,15 +64,19 @@ impl From<Fingerprint> for String {
     }
 }
 
-impl TryFrom<String> for Fingerprint {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Fingerprint, String> {
-        Fingerprint::parse(&text).ok_or_else(|| format!("'{text}' is not a SHA-256 hex digest"))
-    }
-}
-
 impl Fingerprint {
+    /// The digest as stored in JSON: its lowercase hex.
+    pub fn to_json(&self) -> Json {
+        Json::String(self.hex())
+    }
+
+    /// Reads what [`Fingerprint::to_json`] writes.
+    pub fn from_json(value: &Json) -> Result<Fingerprint, DocError> {
+        let text = document::text(value)?;
+        Fingerprint::parse(text)
+            .ok_or_else(|| DocError::new(format!("'{text}' is not a SHA-256 hex digest")))
+    }
+
     /// The full digest in lowercase hex (64 digits).
     pub fn hex(&self) -> String {
         self.to_string()

@@ -13,11 +13,11 @@
 //! The function is pure: the same text and rules always give the same result.
 
 use crate::pipeline::amount::Amount;
+use crate::pipeline::json::document::{each, number, object, string, DocError, Fields};
 use crate::pipeline::json::{self, Json, JsonError};
 use crate::pipeline::rules::{ClientRule, Field, Rules};
 use crate::pipeline::timestamp::{self, DateOrder};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The longest client id, metric or idempotency key accepted, in characters.
@@ -42,7 +42,7 @@ pub struct Normalized {
 
 /// Where one canonical field came from, so the UI can explain the result:
 /// `amount ← payload.sum: "250.50" → 250.5 (numeric string)`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
     /// The canonical field this explains.
     pub field: Field,
@@ -67,7 +67,7 @@ impl fmt::Display for Provenance {
 }
 
 /// One reason a submission cannot be normalized.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// The canonical field concerned, or `None` for the event as a whole.
     pub field: Option<Field>,
@@ -95,8 +95,7 @@ impl fmt::Display for FieldError {
 }
 
 /// Why a submission was refused. Serializable because the ledger records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
     /// The text is not JSON.
     InvalidJson {
@@ -154,7 +153,79 @@ impl fmt::Display for Rejection {
     }
 }
 
+impl FieldError {
+    /// The reason as the ledger records it, inside a [`Rejection`].
+    pub fn to_json(&self) -> Json {
+        let optional = |text: &Option<String>| text.clone().map_or(Json::Null, Json::String);
+        object([
+            ("field", self.field.map_or(Json::Null, |f| string(f.name()))),
+            ("path", optional(&self.path)),
+            ("found", optional(&self.found)),
+            ("reason", string(self.reason.clone())),
+        ])
+    }
+
+    /// Reads what [`FieldError::to_json`] writes.
+    pub fn from_json(value: &Json) -> Result<FieldError, DocError> {
+        let f = Fields::of(value)?;
+        Ok(FieldError {
+            field: f.read_optional("field", Field::from_json)?,
+            path: f.optional_text("path")?,
+            found: f.optional_text("found")?,
+            reason: f.text("reason")?.to_string(),
+        })
+    }
+}
+
 impl Rejection {
+    /// The refusal as the ledger records it: `kind` names the variant.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Rejection::InvalidJson {
+                line,
+                column,
+                message,
+            } => object([
+                ("kind", string("invalid_json")),
+                ("line", number(line)),
+                ("column", number(column)),
+                ("message", string(message.clone())),
+            ]),
+            Rejection::NotAnObject { found } => object([
+                ("kind", string("not_an_object")),
+                ("found", string(found.clone())),
+            ]),
+            Rejection::Fields { errors } => object([
+                ("kind", string("fields")),
+                (
+                    "errors",
+                    Json::Array(errors.iter().map(FieldError::to_json).collect()),
+                ),
+            ]),
+        }
+    }
+
+    /// Reads what [`Rejection::to_json`] writes.
+    pub fn from_json(value: &Json) -> Result<Rejection, DocError> {
+        let f = Fields::of(value)?;
+        match f.text("kind")? {
+            "invalid_json" => Ok(Rejection::InvalidJson {
+                line: f.whole("line")?,
+                column: f.whole("column")?,
+                message: f.text("message")?.to_string(),
+            }),
+            "not_an_object" => Ok(Rejection::NotAnObject {
+                found: f.text("found")?.to_string(),
+            }),
+            "fields" => Ok(Rejection::Fields {
+                errors: f.read("errors", |v| each(v, FieldError::from_json))?,
+            }),
+            other => {
+                Err(DocError::new(format!("'{other}' is not a kind of refusal")).within("kind"))
+            }
+        }
+    }
+
     /// Every reason on its own line, for a page that lists them.
     pub fn reasons(&self) -> Vec<String> {
         match self {

@@ -7,8 +7,9 @@
 //! validates that JSON and says which entry is wrong and why.
 
 use crate::pipeline::amount::Amount;
+use crate::pipeline::json::document::{self, object, string, DocError, Fields};
+use crate::pipeline::json::{self, Json};
 use crate::pipeline::timestamp::{self, DateOrder};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -16,8 +17,7 @@ use std::fmt;
 pub const RULES_VERSION: u32 = 1;
 
 /// A field of the canonical event that input names map to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Field {
     /// Which client sent the event.
     ClientId,
@@ -53,6 +53,29 @@ impl Field {
     }
 }
 
+impl Field {
+    /// Reads a field's canonical name.
+    pub fn from_json(value: &Json) -> Result<Field, DocError> {
+        let name = document::text(value)?;
+        Field::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| choices(name, &Field::ALL.map(Field::name)))
+    }
+}
+
+/// An error for a value that is not one of `names`.
+fn choices(found: &str, names: &[&str]) -> DocError {
+    DocError::new(format!(
+        "'{found}' is not one of the choices, which are {}",
+        names
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -60,22 +83,16 @@ impl fmt::Display for Field {
 }
 
 /// Aliases of each canonical field, in lookup order.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Aliases {
-    #[serde(default)]
     /// Names of the client id.
     pub client_id: Vec<String>,
-    #[serde(default)]
     /// Names of the metric.
     pub metric: Vec<String>,
-    #[serde(default)]
     /// Names of the amount.
     pub amount: Vec<String>,
-    #[serde(default)]
     /// Names of the timestamp.
     pub timestamp: Vec<String>,
-    #[serde(default)]
     /// Names of the idempotency key.
     pub idempotency_key: Vec<String>,
 }
@@ -96,39 +113,30 @@ impl Aliases {
 /// Explicit values a client's events may fall back to. There is deliberately
 /// no implicit default: a timestamp defaulted to "now" would give every retry
 /// a new fingerprint and count it twice.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Defaults {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// A metric name, e.g. `"sale"`.
     pub metric: Option<String>,
     /// An amount as text, e.g. `"0"`, parsed exactly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// A fixed instant, e.g. `"2024-01-01T00:00:00Z"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
 /// Overrides for one client, keyed by its `client_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClientRule {
     /// Looked up before the global aliases. `client_id` aliases are ignored
     /// here: the client must be known before its rule can apply.
-    #[serde(default)]
     pub aliases: Aliases,
-    #[serde(default)]
     /// Values for fields the client leaves out.
     pub defaults: Defaults,
     /// How to read this client's undecidable year-last dates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_order: Option<DateOrder>,
 }
 
 /// The whole rules document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
     /// The document format version; must be [`RULES_VERSION`].
     pub version: u32,
@@ -136,7 +144,6 @@ pub struct Rules {
     pub envelopes: Vec<String>,
     /// The aliases every client's events are read with.
     pub aliases: Aliases,
-    #[serde(default)]
     /// Overrides per client id.
     pub clients: BTreeMap<String, ClientRule>,
 }
@@ -191,42 +198,138 @@ impl fmt::Display for RulesError {
 
 impl std::error::Error for RulesError {}
 
-/// serde_json's message in words for people, not the parser's: quotes
-/// instead of backticks, and the kinds of values as the document shows them.
-fn in_words(message: &str) -> String {
-    if message.starts_with("EOF while parsing") {
-        return "the document ends too early: a closing '}', ']' or '\"' is missing".to_string();
+impl Rules {
+    /// The document as a JSON value, as [`Rules::to_json`] writes it and
+    /// a backup holds it.
+    pub fn to_value(&self) -> Json {
+        let clients = self
+            .clients
+            .iter()
+            .map(|(name, rule)| (name.clone(), rule.to_json()))
+            .collect();
+        object([
+            ("version", document::number(self.version)),
+            ("envelopes", document::strings(&self.envelopes)),
+            ("aliases", self.aliases.to_json()),
+            ("clients", Json::Object(clients)),
+        ])
     }
-    let kind = |text: &str| -> String {
-        match text {
-            "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number".into(),
-            "a sequence" => "a list [ … ]".into(),
-            "a string" => "a text in quotes".into(),
-            "a map" => "an object { … }".into(),
-            "a boolean" => "true or false".into(),
-            t if t.starts_with("struct ") => "an object { … }".into(),
-            t => t.replace('`', "'"),
+
+    /// Reads a document's members, as in a backup; [`Rules::validate`]
+    /// checks the rest.
+    pub fn from_value(value: &Json) -> Result<Rules, DocError> {
+        let f = Fields::of(value)?.only(&["version", "envelopes", "aliases", "clients"])?;
+        Ok(Rules {
+            version: f.whole("version")?,
+            envelopes: f.read("envelopes", |v| {
+                document::each(v, |n| document::text(n).map(str::to_string))
+            })?,
+            aliases: f.read("aliases", Aliases::read)?,
+            clients: f
+                .read_optional("clients", read_clients)?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+fn read_clients(value: &Json) -> Result<BTreeMap<String, ClientRule>, DocError> {
+    Fields::of(value)?
+        .members()
+        .iter()
+        .map(|(name, rule)| {
+            Ok((
+                name.clone(),
+                ClientRule::read(rule).map_err(|e| e.within(name))?,
+            ))
+        })
+        .collect()
+}
+
+impl Aliases {
+    const NAMES: [&'static str; 5] = [
+        "client_id",
+        "metric",
+        "amount",
+        "timestamp",
+        "idempotency_key",
+    ];
+
+    fn read(value: &Json) -> Result<Aliases, DocError> {
+        let f = Fields::of(value)?.only(&Aliases::NAMES)?;
+        Ok(Aliases {
+            client_id: f.texts("client_id")?,
+            metric: f.texts("metric")?,
+            amount: f.texts("amount")?,
+            timestamp: f.texts("timestamp")?,
+            idempotency_key: f.texts("idempotency_key")?,
+        })
+    }
+
+    fn to_json(&self) -> Json {
+        Json::Object(
+            Field::ALL
+                .iter()
+                .map(|&field| (field.name().to_string(), document::strings(self.of(field))))
+                .collect(),
+        )
+    }
+}
+
+impl ClientRule {
+    fn read(value: &Json) -> Result<ClientRule, DocError> {
+        let f = Fields::of(value)?.only(&["aliases", "defaults", "date_order"])?;
+        Ok(ClientRule {
+            aliases: f
+                .read_optional("aliases", Aliases::read)?
+                .unwrap_or_default(),
+            defaults: f
+                .read_optional("defaults", Defaults::read)?
+                .unwrap_or_default(),
+            date_order: f.read_optional("date_order", |v| {
+                let name = document::text(v)?;
+                DateOrder::ALL
+                    .into_iter()
+                    .find(|o| o.name() == name)
+                    .ok_or_else(|| choices(name, &DateOrder::ALL.map(DateOrder::name)))
+            })?,
+        })
+    }
+
+    fn to_json(&self) -> Json {
+        let rule = object([
+            ("aliases", self.aliases.to_json()),
+            ("defaults", self.defaults.to_json()),
+        ]);
+        match self.date_order {
+            Some(order) => rule.with("date_order", string(order.name())),
+            None => rule,
         }
-    };
-    if let Some((found, expected)) = message
-        .strip_prefix("invalid type: ")
-        .and_then(|rest| rest.split_once(", expected "))
-    {
-        return format!("{} is here, where {} belongs", kind(found), kind(expected));
     }
-    if let Some((variant, expected)) = message
-        .strip_prefix("unknown variant ")
-        .and_then(|rest| rest.split_once(", expected "))
-    {
-        return format!(
-            "{} is not one of the choices, which are {}",
-            variant.replace('`', "'"),
-            expected.replace('`', "'")
-        );
+}
+
+impl Defaults {
+    fn read(value: &Json) -> Result<Defaults, DocError> {
+        let f = Fields::of(value)?.only(&["metric", "amount", "timestamp"])?;
+        Ok(Defaults {
+            metric: f.optional_text("metric")?,
+            amount: f.optional_text("amount")?,
+            timestamp: f.optional_text("timestamp")?,
+        })
     }
-    message
-        .replace('`', "'")
-        .replace("unknown field", "unknown setting")
+
+    fn to_json(&self) -> Json {
+        let mut defaults = Json::Object(Vec::new());
+        for (name, value) in [
+            ("metric", &self.metric),
+            ("amount", &self.amount),
+            ("timestamp", &self.timestamp),
+        ] {
+            if let Some(text) = value {
+                defaults = defaults.with(name, string(text.clone()));
+            }
+        }
+        defaults
+    }
 }
 
 impl Rules {
@@ -238,17 +341,13 @@ impl Rules {
                 message: "the rules document is empty: write one, or press Reset to start from the defaults".into(),
             });
         }
-        let rules: Rules = serde_json::from_str(text).map_err(|e| {
-            // serde_json ends its message with the position; say it once, first.
-            let full = e.to_string();
-            let what = full
-                .rsplit_once(" at line ")
-                .map_or(full.as_str(), |(m, _)| m);
-            let what = in_words(what);
-            RulesError {
-                path: String::new(),
-                message: format!("line {}, column {}: {what}", e.line(), e.column()),
-            }
+        let value = json::parse_with_limit(text, usize::MAX).map_err(|e| RulesError {
+            path: String::new(),
+            message: format!("line {}, column {}: {}", e.line, e.column, e.message),
+        })?;
+        let rules = Rules::from_value(&value).map_err(|e| RulesError {
+            path: e.path,
+            message: e.message,
         })?;
         rules.validate()?;
         Ok(rules)
@@ -256,8 +355,7 @@ impl Rules {
 
     /// The document as pretty JSON, the form the app shows and stores.
     pub fn to_json(&self) -> String {
-        // Serializing plain strings, vectors and maps cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        self.to_value().to_pretty()
     }
 
     /// Checks everything `from_json`'s types cannot.
@@ -461,15 +559,29 @@ mod tests {
     fn typos_and_bad_json_are_refused() {
         let typo = Rules::from_json(r#"{"version":1,"envelopes":[],"aliases":{"amout":["a"]}}"#)
             .unwrap_err();
-        assert!(typo.message.contains("unknown setting '"), "{typo}");
-        let broken = Rules::from_json("{").unwrap_err();
-        assert!(broken.message.starts_with("line 1, column 1: "), "{broken}");
-        assert!(broken.message.contains("ends too early"), "{broken}");
-        let kind = Rules::from_json(r#"{"version":"one"}"#).unwrap_err();
+        assert_eq!(typo.path, "aliases");
         assert!(
-            kind.message
-                .ends_with("string \"one\" is here, where a whole number belongs"),
-            "{kind}"
+            typo.message
+                .starts_with("unknown setting 'amout'; the settings here are 'client_id', "),
+            "{typo}"
+        );
+        let broken = Rules::from_json("{").unwrap_err();
+        assert_eq!(
+            broken.message,
+            "line 1, column 2: expected a member name in double quotes, found the end of the input"
+        );
+        let kind = Rules::from_json(r#"{"version":"one"}"#).unwrap_err();
+        assert_eq!(
+            kind.to_string(),
+            "version: the text \"one\" is here, where a whole number belongs"
+        );
+        let order = Rules::from_json(
+            r#"{"version":1,"envelopes":[],"aliases":{},"clients":{"acme":{"date_order":"dmy"}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            order.to_string(),
+            "clients.acme.date_order: 'dmy' is not one of the choices, which are 'day_first', 'month_first'"
         );
         let list = Rules::from_json(r#"{"version":1,"envelopes":"payload"}"#).unwrap_err();
         assert!(
@@ -480,11 +592,6 @@ mod tests {
         assert!(
             empty.message.starts_with("the rules document is empty"),
             "{empty}"
-        );
-        assert!(!typo.message.contains('`'), "{typo}");
-        assert!(
-            !typo.message.contains(" at line "),
-            "the position is said once: {typo}"
         );
     }
 }

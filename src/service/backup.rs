@@ -7,10 +7,12 @@
 //! so restoring the same file twice changes nothing the second time.
 
 use crate::ledger::{LedgerState, Record, Status, SubmissionId};
+use crate::pipeline::json::document::{self, object, string, DocError, Fields};
+use crate::pipeline::json::{self, Json};
 use crate::pipeline::rules::Rules;
+use crate::pipeline::timestamp;
 use crate::service::OutboxItem;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
 
@@ -18,8 +20,7 @@ const FORMAT: &str = "tally-backup";
 const VERSION: u32 = 1;
 
 /// The whole exported state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Backup {
     /// Always `tally-backup`, so other JSON files are refused.
     pub format: String,
@@ -31,7 +32,6 @@ pub struct Backup {
     pub records: Vec<Record>,
     /// The mapping rules in force when exported.
     pub rules: Rules,
-    #[serde(default)]
     /// Failed submissions still waiting for a retry.
     pub outbox: Vec<OutboxItem>,
 }
@@ -63,13 +63,67 @@ pub fn export(
         rules: rules.clone(),
         outbox,
     };
-    serde_json::to_string_pretty(&backup).unwrap_or_default()
+    backup.to_json().to_pretty()
+}
+
+impl Backup {
+    const MEMBERS: [&'static str; 6] = [
+        "format",
+        "version",
+        "exported_at",
+        "records",
+        "rules",
+        "outbox",
+    ];
+
+    /// The document: its records and outbox items in their JSON forms, the
+    /// rules as the rules page writes them.
+    pub fn to_json(&self) -> Json {
+        object([
+            ("format", string(self.format.clone())),
+            ("version", document::number(self.version)),
+            (
+                "exported_at",
+                string(timestamp::canonical(&self.exported_at)),
+            ),
+            (
+                "records",
+                Json::Array(self.records.iter().map(Record::to_json).collect()),
+            ),
+            ("rules", self.rules.to_value()),
+            (
+                "outbox",
+                Json::Array(self.outbox.iter().map(OutboxItem::to_json).collect()),
+            ),
+        ])
+    }
+
+    /// Reads what [`Backup::to_json`] writes; checks beyond the types are
+    /// [`parse`]'s.
+    pub fn from_json(value: &Json) -> Result<Backup, DocError> {
+        let f = Fields::of(value)?.only(&Backup::MEMBERS)?;
+        Ok(Backup {
+            format: f.text("format")?.to_string(),
+            version: f.whole("version")?,
+            exported_at: f.read("exported_at", timestamp::from_json)?,
+            records: f.read("records", |v| document::each(v, Record::from_json))?,
+            rules: f.read("rules", Rules::from_value)?,
+            outbox: f
+                .read_optional("outbox", |v| document::each(v, OutboxItem::from_json))?
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Reads and validates a backup document.
 pub fn parse(text: &str) -> Result<Backup, BackupError> {
-    let backup: Backup = serde_json::from_str(text)
-        .map_err(|e| BackupError(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    let value = json::parse_with_limit(text, usize::MAX).map_err(|e| {
+        BackupError(format!(
+            "line {}, column {}: {}",
+            e.line, e.column, e.message
+        ))
+    })?;
+    let backup = Backup::from_json(&value).map_err(|e| BackupError(e.to_string()))?;
     if backup.format != FORMAT {
         return Err(BackupError(format!(
             "the format is '{}', expected '{FORMAT}'",
@@ -239,7 +293,10 @@ mod tests {
     #[test]
     fn invalid_files_are_refused_before_anything_is_written() {
         let (text, _) = exported();
-        assert!(parse("{}").unwrap_err().0.contains("missing field"));
+        assert_eq!(
+            parse("{}").unwrap_err().to_string(),
+            "not a usable Tally backup: 'format' is missing"
+        );
         assert!(parse(&text.replace("tally-backup", "other"))
             .unwrap_err()
             .0
@@ -253,7 +310,7 @@ mod tests {
         let backup = parse(&text).unwrap();
         let mut reordered = backup.clone();
         reordered.records.swap(0, 1);
-        let reordered_text = serde_json::to_string(&reordered).unwrap();
+        let reordered_text = reordered.to_json().to_compact();
         assert!(parse(&reordered_text)
             .unwrap_err()
             .0

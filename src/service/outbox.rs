@@ -8,15 +8,16 @@
 //! writes (no read-modify-write of a shared list). When an item is added or
 //! removed is the service's policy ([`super::Tally::submit_batch`]).
 
+use crate::pipeline::json::document::{self, object, string, DocError, Fields};
+use crate::pipeline::json::{self, Json};
+use crate::pipeline::timestamp;
 use crate::store::keys::outbox_prefix;
 use crate::store::{quarantine, KeyValue, LoadReport, StoreError};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// One failed submission waiting to be retried.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
     /// Derived from the payload text; also the key suffix.
     pub id: String,
@@ -30,6 +31,54 @@ pub struct OutboxItem {
     pub attempts: u32,
     /// Why the last attempt failed.
     pub last_error: String,
+}
+
+impl OutboxItem {
+    const MEMBERS: [&'static str; 6] = [
+        "id",
+        "raw",
+        "first_failed_at",
+        "last_failed_at",
+        "attempts",
+        "last_error",
+    ];
+
+    /// The item as JSON, as stored and in backups.
+    pub fn to_json(&self) -> Json {
+        object([
+            ("id", string(self.id.clone())),
+            ("raw", string(self.raw.clone())),
+            (
+                "first_failed_at",
+                string(timestamp::canonical(&self.first_failed_at)),
+            ),
+            (
+                "last_failed_at",
+                string(timestamp::canonical(&self.last_failed_at)),
+            ),
+            ("attempts", document::number(self.attempts)),
+            ("last_error", string(self.last_error.clone())),
+        ])
+    }
+
+    /// Reads what [`OutboxItem::to_json`] writes, and nothing more.
+    pub fn from_json(value: &Json) -> Result<OutboxItem, DocError> {
+        let f = Fields::of(value)?.only(&OutboxItem::MEMBERS)?;
+        Ok(OutboxItem {
+            id: f.text("id")?.to_string(),
+            raw: f.text("raw")?.to_string(),
+            first_failed_at: f.read("first_failed_at", timestamp::from_json)?,
+            last_failed_at: f.read("last_failed_at", timestamp::from_json)?,
+            attempts: f.whole("attempts")?,
+            last_error: f.text("last_error")?.to_string(),
+        })
+    }
+
+    /// Reads a stored item.
+    fn parse(text: &str) -> Result<OutboxItem, String> {
+        let value = json::parse_with_limit(text, usize::MAX).map_err(|e| e.to_string())?;
+        OutboxItem::from_json(&value).map_err(|e| e.to_string())
+    }
 }
 
 /// The id of a payload: 16 hex digits of its SHA-256.
@@ -68,7 +117,7 @@ impl<K: KeyValue> Outbox<K> {
             let Some(text) = self.kv.get(&key)? else {
                 continue;
             };
-            match serde_json::from_str::<OutboxItem>(&text) {
+            match OutboxItem::parse(&text) {
                 Ok(item) if key[prefix.len()..] == item.id && item.id == item_id(&item.raw) => {
                     items.push(item)
                 }
@@ -115,10 +164,7 @@ impl<K: KeyValue> Outbox<K> {
     ) -> Result<OutboxItem, StoreError> {
         let id = item_id(raw);
         let key = format!("{}{id}", outbox_prefix());
-        let previous = self
-            .kv
-            .get(&key)?
-            .and_then(|t| serde_json::from_str::<OutboxItem>(&t).ok());
+        let previous = self.kv.get(&key)?.and_then(|t| OutboxItem::parse(&t).ok());
         let item = OutboxItem {
             id,
             raw: raw.to_string(),
@@ -129,7 +175,7 @@ impl<K: KeyValue> Outbox<K> {
                 .map_or(1, |p| p.attempts.saturating_add(1)),
             last_error: error.to_string(),
         };
-        let text = serde_json::to_string(&item).unwrap_or_default();
+        let text = item.to_json().to_compact();
         self.kv.set(&key, &text)?;
         Ok(item)
     }
@@ -142,8 +188,7 @@ impl<K: KeyValue> Outbox<K> {
             ..item.clone()
         };
         let key = format!("{}{}", outbox_prefix(), item.id);
-        self.kv
-            .set(&key, &serde_json::to_string(&item).unwrap_or_default())
+        self.kv.set(&key, &item.to_json().to_compact())
     }
 
     /// The ids of the waiting items, from the keys alone (one call).
@@ -185,7 +230,7 @@ mod tests {
         };
         kv.set(
             "tally:v1:outbox:ffffffffffffffff",
-            &serde_json::to_string(&other).unwrap(),
+            &other.to_json().to_compact(),
         )
         .unwrap();
         let mut report = LoadReport::default();

@@ -1,6 +1,5 @@
 //! Why storage could not do what was asked, in words a user can act on.
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Chromium's and Firefox's localStorage quota per origin, in UTF-16 code
@@ -8,8 +7,7 @@ use std::fmt;
 pub const BROWSER_QUOTA_UNITS: u64 = 5 * 1024 * 1024;
 
 /// Why storage could not write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
     /// The browser's storage quota is exhausted.
     Full {

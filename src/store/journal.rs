@@ -72,8 +72,9 @@ use super::kv::KeyValue;
 use super::log::{Entry, Journal, Refresh};
 use super::packing;
 use super::quarantine::{quarantine, LoadReport};
+use crate::pipeline::json;
+use crate::pipeline::json::document::{self, DocError, Fields};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
@@ -105,14 +106,6 @@ struct Proof {
     check: u32,
 }
 
-/// An earlier version's head, as JSON.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LegacyHead {
-    open: u64,
-    count: usize,
-}
-
 /// The first word of a sealed head.
 const SEALED: &str = "h3";
 
@@ -133,13 +126,18 @@ impl Head {
     /// holds.
     fn parse(text: &str, stem: &str, sealed: bool) -> Result<Head, String> {
         if !sealed {
-            let legacy: LegacyHead =
-                serde_json::from_str(text).map_err(|e| format!("bad head: {e}"))?;
-            return Ok(Head {
-                open: legacy.open,
-                count: legacy.count,
-                proof: None,
-            });
+            // An earlier version's head: `{"open": …, "count": …}`.
+            let legacy = json::parse(text)
+                .map_err(|e| DocError::new(e.to_string()))
+                .and_then(|v| {
+                    let f = Fields::of(&v)?.only(&["open", "count"])?;
+                    Ok(Head {
+                        open: f.whole("open")?,
+                        count: f.whole("count")?,
+                        proof: None,
+                    })
+                });
+            return legacy.map_err(|e| format!("bad head: {e}"));
         }
         let damaged = || "damaged head: it fails its seal".to_string();
         let rest = text
@@ -799,7 +797,12 @@ fn decode_segment<R: Entry>(
         }
         Some(FORMAT_BINARY) if !split && !sealed_family(stem) => {}
         Some(b'[') if !split && !sealed_family(stem) => {
-            return serde_json::from_slice::<Vec<R>>(&bytes)
+            return std::str::from_utf8(&bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    json::parse_with_limit(text, usize::MAX).map_err(|e| e.to_string())
+                })
+                .and_then(|v| document::each(&v, R::from_json).map_err(|e| e.to_string()))
                 .map(|records| Segment {
                     records,
                     check: None,
@@ -1279,7 +1282,8 @@ mod tests {
         let mut l = open(&kv, "tab1");
         l.submit(A, now());
         let records = l.journal_mut().records().unwrap();
-        let json = serde_json::to_string(&records).unwrap();
+        let json = crate::pipeline::json::Json::Array(records.iter().map(Entry::to_json).collect())
+            .to_compact();
         let kv = Rc::new(MemoryKv::new());
         legacy_segment(&kv, json.as_bytes(), 2);
         assert_eq!(open(&kv, "tab2").state().events().len(), 1);

@@ -10,13 +10,13 @@
 
 use super::binary::{Form, Reader};
 use super::error::StoreError;
+use crate::pipeline::json::document::DocError;
+use crate::pipeline::json::Json;
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 /// What a journal stores. Entries are written in their binary form; the
-/// serde form reads segments of format 1 (JSON) and makes backups.
-pub trait Entry: Serialize + DeserializeOwned + Clone {
+/// JSON form reads segments of format 1 and makes backups.
+pub trait Entry: Clone {
     /// The entry's place in the merge of several writers: a Lamport clock,
     /// then wall-clock time (the writer breaks remaining ties).
     fn order_key(&self) -> (u64, DateTime<Utc>);
@@ -26,6 +26,12 @@ pub trait Entry: Serialize + DeserializeOwned + Clone {
 
     /// Reads one entry written by [`Entry::encode`], validating every field.
     fn decode(input: &mut Reader<'_>) -> Result<Self, String>;
+
+    /// The entry as JSON, the form of format 1 and of backups.
+    fn to_json(&self) -> Json;
+
+    /// Reads what [`Entry::to_json`] writes, validating every field.
+    fn from_json(value: &Json) -> Result<Self, DocError>;
 }
 
 /// What other writers added since the journal last handed out records.

@@ -13,6 +13,7 @@
 //! - the size and nesting limits must be enforced before the work explodes,
 //!   with a message a user can act on.
 
+pub mod document;
 mod parser;
 
 use parser::Parser;

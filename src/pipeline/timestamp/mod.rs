@@ -45,21 +45,34 @@ mod naive;
 
 pub use epoch::parse_epoch;
 
+use crate::pipeline::json::document::{self, DocError};
+use crate::pipeline::json::Json;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use fields::Fields;
 use iso::{month_number, parse_iso, parse_rfc2822};
 use naive::parse_naive;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How to read a year-last date whose first two parts could both be months.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateOrder {
     /// `01/02/2024` is the 1st of February.
     DayFirst,
     /// `01/02/2024` is the 2nd of January.
     MonthFirst,
+}
+
+impl DateOrder {
+    /// Both orders.
+    pub const ALL: [DateOrder; 2] = [DateOrder::DayFirst, DateOrder::MonthFirst];
+
+    /// The order's name in the rules document.
+    pub fn name(self) -> &'static str {
+        match self {
+            DateOrder::DayFirst => "day_first",
+            DateOrder::MonthFirst => "month_first",
+        }
+    }
 }
 
 /// A parsed instant and how it was read.
@@ -165,6 +178,21 @@ impl std::error::Error for TimestampError {}
 /// seconds only when present.
 pub fn canonical(instant: &DateTime<Utc>) -> String {
     instant.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Reads an instant as [`canonical`] writes it, and nothing else: the
+/// instants of Tally's own records and documents, never a client's.
+pub fn from_json(value: &Json) -> Result<DateTime<Utc>, DocError> {
+    let text = document::text(value)?;
+    parse_iso(text, true)
+        .ok()
+        .map(|parsed| parsed.instant)
+        .filter(|instant| canonical(instant) == text)
+        .ok_or_else(|| {
+            DocError::new(format!(
+                "'{text}' is not an instant as Tally writes them (RFC 3339 in UTC, such as 2024-03-03T10:00:00Z)"
+            ))
+        })
 }
 
 /// Parses a timestamp written as text.
