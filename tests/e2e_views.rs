@@ -392,6 +392,81 @@ fn e2e_aggregates_figures_stay_whole_on_a_phone() {
 
 #[test]
 #[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_bar_charts_keep_names_bars_and_sums_apart_at_both_widths() {
+    // A long client name ran into its bar and sum, and on a phone the
+    // charts' text was about 7 px tall (an outside review).
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    let lines: Vec<String> = [
+        (
+            "a client with a really long descriptive name, region north-east",
+            "1234567.123456789",
+        ),
+        ("acme", "1.5"),
+        ("zed", "999999999999999999.99"),
+        ("refunds", "-250"),
+    ]
+    .iter()
+    .map(|(c, amount)| {
+        format!(r#"{{"client":"{c}","metric":"m","amount":"{amount}","ts":"2024-01-01"}}"#)
+    })
+    .collect();
+    open_view(&browser, "#/import", "Bulk import");
+    let summary = import_lines(&browser, &lines);
+    assert!(summary.contains("4 accepted"), "{summary}");
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    for (width, mobile) in [(1280, false), (390, true)] {
+        browser.set_viewport(width, 900, mobile);
+        open_view(&browser, "#/aggregates", "Aggregates");
+        let problems = browser.execute(
+            "return [...document.querySelectorAll('ul.bars li')].flatMap(li => {
+               const box = r => li.querySelector(r).getBoundingClientRect();
+               const [label, bar, value, chart] =
+                 [box('.bar-label'), box('.bar'), box('.bar-value'), li.closest('ul').getBoundingClientRect()];
+               const name = li.querySelector('.bar-label').title;
+               const size = parseFloat(getComputedStyle(li.querySelector('.bar-label')).fontSize);
+               const above = label.bottom <= Math.min(bar.top, value.top) + 0.5;
+               const out = [];
+               if (!above && label.right > bar.left + 0.5) out.push(name + ': the name runs into its bar');
+               if (value.left < bar.right - 0.5 && value.top < bar.bottom - 0.5) out.push(name + ': the sum is over its bar');
+               if (value.right > chart.right + 0.5) out.push(name + ': the sum runs out of the chart');
+               if (size < 12) out.push(name + ': text ' + size + ' px');
+               return out;
+             });",
+            json!([]),
+        );
+        assert_eq!(problems, json!([]), "at {width} px");
+        // The largest sum's bar takes most of the room its sum leaves.
+        let widest = browser.execute(
+            "return [...document.querySelectorAll('ul.bars')].map(ul => {
+               const rows = [...ul.querySelectorAll('.bar-row')];
+               const room = rows[0].getBoundingClientRect().width;
+               return Math.max(...rows.map(r => r.querySelector('.bar').getBoundingClientRect().width)) / room;
+             });",
+            json!([]),
+        );
+        let widest: Vec<f64> = widest
+            .as_array()
+            .expect("shares")
+            .iter()
+            .filter_map(|w| w.as_f64())
+            .collect();
+        assert!(
+            widest.len() == 2 && widest.iter().all(|w| *w > 0.3),
+            "the largest bar's share of its row at {width} px: {widest:?}"
+        );
+        let (scroll, wide) = overflow(&browser, width);
+        assert!(
+            scroll <= f64::from(width),
+            "scrolls sideways: {scroll} px; {wide:?}"
+        );
+        browser.full_page_screenshot(&shots.join(format!("{width}-aggregates-bars.png")));
+    }
+}
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
 fn e2e_names_that_differ_in_spaces_look_different() {
     // "north  east" and "north east" are two clients; HTML collapsed the
     // two spaces and both read "north east" (an outside review).

@@ -947,10 +947,15 @@ async fn processed_log_and_aggregates_agree_with_what_was_submitted() {
     assert_eq!(text(&root, "[data-testid=overall-count]"), "2");
     assert_eq!(text(&root, "[data-testid=overall-sum]"), "6,200");
     assert_eq!(
-        root.query_selector_all("svg[role=img]")
+        root.query_selector_all("svg[role=img], ul.bars")
             .expect("charts")
             .length(),
         3
+    );
+    assert_eq!(
+        text(&root, "ul.bars li"),
+        "client_A1,200",
+        "a name, its bar and its sum"
     );
     let client_filter: web_sys::HtmlSelectElement =
         find(&root, "#aggregates-client").unchecked_into();
