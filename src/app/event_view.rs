@@ -102,7 +102,7 @@ pub fn EventView(
                         {chapters.into_iter().map(|(s, relation, differences, reason)| view! {
                             <li>
                                 <div class="log-head">
-                                    <strong class=format!("status status-{}", s.status.kind().label().to_lowercase())>{s.status.kind().label()}</strong>
+                                    <strong class=format!("status status-{}", s.status.kind().label().to_ascii_lowercase())>{s.status.kind().label()}</strong>
                                     {format!(" · {} · ", relation.label())}
                                     <a href=submission_href(&s.id) title="This submission's page">{s.id.to_string()}</a>
                                     " at "{instant(&s.received_at)}

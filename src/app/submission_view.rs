@@ -70,7 +70,7 @@ pub fn SubmissionView(
                         <table class="event" data-testid="submission-fields">
                             <tbody>
                                 <tr><th scope="row">"Status"</th><td>
-                                    <strong class=format!("status status-{}", kind.label().to_lowercase())>{kind.label()}</strong>
+                                    <strong class=format!("status status-{}", kind.label().to_ascii_lowercase())>{kind.label()}</strong>
                                 </td></tr>
                                 <tr><th scope="row">"Submission"</th><td><code>{p.submission.id.to_string()}</code></td></tr>
                                 <tr><th scope="row">"Received"</th><td>{instant(&p.submission.received_at)}</td></tr>

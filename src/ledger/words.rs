@@ -7,7 +7,9 @@ use super::state::LedgerState;
 use crate::pipeline::fingerprint::Fingerprint;
 
 impl Kind {
-    /// The kind's name as users see it.
+    /// The kind's name as users see it. ASCII: views lowercase it for a
+    /// class name with `to_ascii_lowercase`, since `str::to_lowercase`
+    /// links Unicode's case tables into the browser build (7.7 KB gzip).
     pub fn label(self) -> &'static str {
         match self {
             Kind::Accepted => "Accepted",
