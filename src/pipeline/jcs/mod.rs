@@ -15,6 +15,8 @@
 //!   original text, so the fingerprint still distinguishes it;
 //! - duplicate member names (not I-JSON) are kept, sorted stably.
 
+mod nearest;
+
 use crate::pipeline::json::{write_string, Json};
 
 /// The canonical text of `value` according to RFC 8785.
@@ -74,12 +76,12 @@ fn write_number(text: &str, out: &mut String) {
 }
 
 fn write_float(text: &str, out: &mut String) {
-    match text.parse::<f64>() {
-        Ok(n) if n.is_finite() => {
+    match nearest::nearest(text) {
+        Some(n) => {
             let mut buf = ryu_js::Buffer::new();
             out.push_str(buf.format_finite(n));
         }
-        _ => out.push_str(text),
+        None => out.push_str(text),
     }
 }
 
