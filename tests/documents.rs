@@ -199,6 +199,59 @@ fn a_damaged_document_is_refused_with_the_member_that_is_wrong() {
     );
     assert_eq!(
         refusal(text.replacen("\"verdict\": \"rejected\"", "\"verdict\": \"refused\"", 1)),
-        "records[7].verdict.verdict: 'refused' is not a verdict"
+        "records[7].verdict.verdict: 'refused' is not a verdict; the verdicts are 'accepted', 'duplicate', 'rejected', 'conflict'"
+    );
+}
+
+#[test]
+fn documents_of_earlier_versions_read_with_their_defaults_and_nothing_more() {
+    let fixture = fixture();
+    let of = "5de4e91f4be2a9d3b7d93d92ba00933a0486618c492bb0a430c0999e7bae6483";
+    // Records from before the Lamport clock (no `clock`: 0) and before
+    // candidates were kept, written back as they were.
+    let older = [
+        r#"{"record":"received","id":{"writer":"t1","seq":0},"at":"2026-11-20T10:00:00Z","raw":"{}"}"#.to_string(),
+        format!(r#"{{"record":"settled","id":{{"writer":"t1","seq":1}},"at":"2026-11-20T10:00:01Z","verdict":{{"verdict":"duplicate","of":"{of}","exact_resend":false}}}}"#),
+        format!(r#"{{"record":"settled","id":{{"writer":"t1","seq":2}},"at":"2026-11-20T10:00:02Z","verdict":{{"verdict":"conflict","key":"k","existing":"{of}"}}}}"#),
+    ];
+    for text in &older {
+        let record = Record::from_json(&value(text)).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(record.order_key().0, 0, "{text}");
+        if let Record::Settled { verdict, .. } = &record {
+            assert!(
+                matches!(
+                    verdict,
+                    Verdict::Duplicate {
+                        candidate: None,
+                        ..
+                    } | Verdict::Conflict {
+                        candidate: None,
+                        ..
+                    }
+                ),
+                "{verdict:?}"
+            );
+        }
+        assert_eq!(record.to_json().to_compact(), *text);
+    }
+    // A leap second, as versions that parsed timestamps with chrono kept
+    // one (an outside review found such a record quarantined).
+    let accepted = texts(&fixture, "records")[1];
+    let leap = accepted.replacen("2024-03-03T10:00:00Z", "2016-12-31T23:59:60Z", 1);
+    assert_ne!(leap, accepted);
+    let record = Record::from_json(&value(&leap)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(record.to_json().to_compact(), leap);
+    // A backup from before the outbox was exported has none.
+    let Json::Object(members) = value(fixture["backup"].as_str().unwrap()) else {
+        panic!("an object")
+    };
+    let without: Vec<(String, Json)> = members.into_iter().filter(|(k, _)| k != "outbox").collect();
+    let backup = Backup::from_json(&Json::Object(without)).expect("reads");
+    assert!(backup.outbox.is_empty());
+    // An outbox item holds its six members and nothing else.
+    let item = texts(&fixture, "outbox")[0].replacen('{', r#"{"extra":1,"#, 1);
+    assert_eq!(
+        OutboxItem::from_json(&value(&item)).unwrap_err().to_string(),
+        "unknown setting 'extra'; the settings here are 'id', 'raw', 'first_failed_at', 'last_failed_at', 'attempts', 'last_error'"
     );
 }

@@ -308,7 +308,10 @@ impl Verdict {
                 existing: f.read("existing", Fingerprint::from_json)?,
                 candidate: f.read_optional("candidate", read_event)?,
             }),
-            other => Err(DocError::new(format!("'{other}' is not a verdict")).within("verdict")),
+            other => Err(DocError::new(format!(
+                "'{other}' is not a verdict; the verdicts are 'accepted', 'duplicate', 'rejected', 'conflict'"
+            ))
+            .within("verdict")),
         }
     }
 }
@@ -355,9 +358,10 @@ impl Record {
                 clock,
                 verdict: f.read("verdict", Verdict::from_json)?,
             }),
-            other => {
-                Err(DocError::new(format!("'{other}' is not a kind of record")).within("record"))
-            }
+            other => Err(DocError::new(format!(
+                "'{other}' is not a kind of record; the kinds are 'received', 'settled'"
+            ))
+            .within("record")),
         }
     }
 }

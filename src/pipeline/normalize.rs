@@ -221,7 +221,10 @@ impl Rejection {
                 errors: f.read("errors", |v| each(v, FieldError::from_json))?,
             }),
             other => {
-                Err(DocError::new(format!("'{other}' is not a kind of refusal")).within("kind"))
+                Err(DocError::new(format!(
+                    "'{other}' is not a kind of refusal; the kinds are 'invalid_json', 'not_an_object', 'fields'"
+                ))
+                .within("kind"))
             }
         }
     }

@@ -1819,6 +1819,24 @@ mod tests {
     }
 
     #[test]
+    fn a_legacy_head_reads_its_two_numbers_and_nothing_else() {
+        let head = Head::parse(r#"{"open":3,"count":7}"#, "b:old", false).unwrap();
+        assert_eq!((head.open, head.count), (3, 7));
+        for (text, why) in [
+            (r#"{"open":3,"count":7,"seal":1}"#, "unknown setting 'seal'"),
+            (r#"{"open":3}"#, "'count' is missing"),
+            (r#"{"open":-3,"count":7}"#, "open: the number -3"),
+            (r#"{"open":3,"open":4,"count":7}"#, "'open' is given twice"),
+        ] {
+            let e = Head::parse(text, "b:old", false).unwrap_err();
+            assert!(
+                e.starts_with("bad head: ") && e.contains(why),
+                "{text}: {e}"
+            );
+        }
+    }
+
+    #[test]
     fn a_tab_whose_head_vanished_moves_its_old_segments_aside_before_writing() {
         let kv = Rc::new(MemoryKv::new());
         let mut l = open(&kv, "tab1");

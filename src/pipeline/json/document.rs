@@ -38,18 +38,31 @@ impl DocError {
     }
 
     /// The same error, seen from the object that holds the value as `name`.
-    pub fn within(mut self, name: &str) -> DocError {
-        self.path = match (self.path.is_empty(), self.path.starts_with('[')) {
-            (true, _) => name.to_string(),
-            (false, true) => format!("{name}{}", self.path),
-            (false, false) => format!("{name}.{}", self.path),
-        };
-        self
+    /// A name that is not a plain word (a client's, say) is quoted, so
+    /// `clients["a.b"].defaults` cannot read as three levels.
+    pub fn within(self, name: &str) -> DocError {
+        let plain = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        match plain {
+            true => self.prefixed(name.to_string()),
+            false => self.prefixed(format!("[{}]", super::quote(name))),
+        }
     }
 
     /// The same error, seen from the list that holds the value at `index`.
     pub fn at(self, index: usize) -> DocError {
-        self.within(&format!("[{index}]"))
+        self.prefixed(format!("[{index}]"))
+    }
+
+    fn prefixed(mut self, step: String) -> DocError {
+        self.path = if self.path.is_empty() || self.path.starts_with('[') {
+            step + &self.path
+        } else {
+            format!("{step}.{}", self.path)
+        };
+        self
     }
 }
 
@@ -338,6 +351,15 @@ mod tests {
         };
         let e = read(&value).unwrap_err();
         assert_eq!(e.path, "records[1].id.seq");
+        let odd = DocError::new("x")
+            .within("amount")
+            .within("a.b")
+            .within("clients");
+        assert_eq!(odd.path, r#"clients["a.b"].amount"#);
+        assert_eq!(
+            DocError::new("x").within("").within("clients").path,
+            r#"clients[""]"#
+        );
         assert_eq!(
             e.to_string(),
             "records[1].id.seq: the text \"2\" is here, where a whole number belongs"

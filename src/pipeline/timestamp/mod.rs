@@ -47,7 +47,7 @@ pub use epoch::parse_epoch;
 
 use crate::pipeline::json::document::{self, DocError};
 use crate::pipeline::json::Json;
-use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use fields::Fields;
 use iso::{month_number, parse_iso, parse_rfc2822};
 use naive::parse_naive;
@@ -184,9 +184,22 @@ pub fn canonical(instant: &DateTime<Utc>) -> String {
 /// instants of Tally's own records and documents, never a client's.
 pub fn from_json(value: &Json) -> Result<DateTime<Utc>, DocError> {
     let text = document::text(value)?;
-    parse_iso(text, true)
+    // A leap second, `…:60Z`: versions that read RFC 3339 with chrono kept
+    // one as chrono does, second 59 and a nanosecond count past a billion,
+    // and wrote it (as [`canonical`] still would) with second 60.
+    let leap = text.get(17..19) == Some("60");
+    let read = if leap {
+        format!("{}59{}", &text[..17], &text[19..])
+    } else {
+        text.to_string()
+    };
+    parse_iso(&read, true)
         .ok()
         .map(|parsed| parsed.instant)
+        .and_then(|instant| match leap {
+            true => instant.with_nanosecond(instant.nanosecond() + 1_000_000_000),
+            false => Some(instant),
+        })
         .filter(|instant| canonical(instant) == text)
         .ok_or_else(|| {
             DocError::new(format!(
@@ -278,6 +291,49 @@ fn parse_digits(t: &str) -> Result<Parsed, TimestampError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stored_instants_read_back_exactly_as_written_leap_seconds_too() {
+        use chrono::NaiveDate;
+        let day = NaiveDate::from_ymd_opt(2016, 12, 31).unwrap();
+        let instants = [
+            day.and_hms_opt(23, 59, 59).unwrap().and_utc(),
+            day.and_hms_nano_opt(1, 2, 3, 422_000_000)
+                .unwrap()
+                .and_utc(),
+            day.and_hms_nano_opt(1, 2, 3, 123_456_000)
+                .unwrap()
+                .and_utc(),
+            day.and_hms_nano_opt(1, 2, 3, 987_654_321)
+                .unwrap()
+                .and_utc(),
+            // chrono's leap seconds, which versions that parsed with chrono
+            // kept, at the end of a day or of any minute.
+            day.and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+                .unwrap()
+                .and_utc(),
+            day.and_hms_nano_opt(10, 30, 59, 1_000_000_000)
+                .unwrap()
+                .and_utc(),
+        ];
+        for instant in instants {
+            let text = canonical(&instant);
+            let back = from_json(&Json::String(text.clone())).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(back, instant, "{text}");
+            assert_eq!(back.nanosecond(), instant.nanosecond(), "{text}");
+        }
+        assert_eq!(canonical(&instants[4]), "2016-12-31T23:59:60.500Z");
+        for other in [
+            "2016-12-31T23:59:59.5Z",
+            "2016-12-31T23:59:59+00:00",
+            "2016-12-31t23:59:59z",
+            "2016-12-31 23:59:59Z",
+            "2016-12-31T23:59:61Z",
+            "2016-12-31T23:58:60.5Z",
+        ] {
+            assert!(from_json(&Json::String(other.into())).is_err(), "{other}");
+        }
+    }
+
     use super::*;
     use chrono::NaiveDate;
 
