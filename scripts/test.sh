@@ -57,13 +57,16 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # the page and the CSV, Failed's instant and Aggregates' figures whole on a
 # phone, names' spaces kept): +1.3 KB, 481.4 KB, budget 482. Then cuts:
 # ryu's small tables (-8.5 KB) and Tally's JSON documents read and written
-# without serde (-41.7 KB): 431.1 KB, budget 432.
+# without serde (-41.7 KB): 431.1 KB, budget 432. Aggregates' bar charts
+# as text (-0.3 KB), status classes lowercased as ASCII (Unicode's case
+# tables gone, -7.7 KB) and JCS without core's float parser (its table of
+# powers of five gone, -12.7 KB): 410.4 KB, budget 411.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=432
+BUNDLE_BUDGET_KB=411
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
