@@ -43,14 +43,13 @@ fn write(value: &Json, out: &mut String) {
             out.push(']');
         }
         Json::Object(members) => {
-            // RFC 8785 §3.2.3: order by the UTF-16 code units of the names.
-            let mut sorted: Vec<(Vec<u16>, &String, &Json)> = members
-                .iter()
-                .map(|(k, v)| (k.encode_utf16().collect(), k, v))
-                .collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            // RFC 8785 §3.2.3: order by the UTF-16 code units of the names,
+            // compared as they are encoded (a list of them per name was a
+            // tenth of canonicalizing).
+            let mut sorted: Vec<&(String, Json)> = members.iter().collect();
+            sorted.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
             out.push('{');
-            for (i, (_, k, v)) in sorted.into_iter().enumerate() {
+            for (i, (k, v)) in sorted.into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
