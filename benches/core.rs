@@ -1,5 +1,6 @@
-//! Native benchmark of the core: normalize and fingerprint per event, and a
-//! whole submission through the ledger over the durable journal.
+//! Native benchmark of the core: normalize and fingerprint per event, a
+//! whole submission through the ledger over the durable journal, and the
+//! numbers slowest to canonicalize.
 //! Run with `cargo bench --bench core` (scripts/bench.sh does).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -79,6 +80,23 @@ fn core(c: &mut Criterion) {
         },
     );
     group.finish();
+    // The slowest numbers to canonicalize (RFC 8785): a 64 KB payload of
+    // numbers that need exact integer arithmetic, which an event may carry
+    // in members Tally does not read (an outside review measured 65 ms for
+    // this before the division was done in one step).
+    let mut hard = c.benchmark_group("one 64 KB payload of numbers");
+    for number in ["1e308", "5e-324", "1e-310", "1e23", "250.50"] {
+        let payload = format!(
+            "[{}]",
+            vec![number; 64 * 1024 / (number.len() + 1)].join(",")
+        );
+        let parsed = tally::pipeline::json::parse_with_limit(&payload, usize::MAX)
+            .unwrap_or_else(|e| panic!("{e}"));
+        hard.bench_function(number, |b| {
+            b.iter(|| black_box(tally::pipeline::jcs::canonicalize(&parsed)))
+        });
+    }
+    hard.finish();
 }
 
 criterion_group! {

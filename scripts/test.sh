@@ -60,13 +60,15 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # without serde (-41.7 KB): 431.1 KB, budget 432. Aggregates' bar charts
 # as text (-0.3 KB), status classes lowercased as ASCII (Unicode's case
 # tables gone, -7.7 KB) and JCS without core's float parser (its table of
-# powers of five gone, -12.7 KB): 410.4 KB, budget 411.
+# powers of five gone, -12.7 KB): 410.4 KB; its exact path made fast on
+# the slowest numbers an outside review found (1e308 and the like, 65 ms
+# for a 64 KB payload, now 14): +1.2 KB, 411.6 KB, budget 412.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=411
+BUNDLE_BUDGET_KB=412
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
