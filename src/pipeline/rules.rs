@@ -378,7 +378,7 @@ impl Rules {
                 return Err(err(path, "needs at least one alias"));
             }
         }
-        check_disjoint(&self.aliases, "aliases")?;
+        check_disjoint(|f| self.aliases.of(f).iter().collect(), "aliases")?;
         for (client, rule) in &self.clients {
             let base = format!("clients.{client}");
             if client.trim().is_empty() {
@@ -387,6 +387,17 @@ impl Rules {
             for field in Field::ALL {
                 check_names(rule.aliases.of(field), &format!("{base}.aliases.{field}"))?;
             }
+            // A client's names apply before the global ones, and beside them.
+            check_disjoint(
+                |f| {
+                    rule.aliases
+                        .of(f)
+                        .iter()
+                        .chain(self.aliases.of(f))
+                        .collect()
+                },
+                &format!("{base}.aliases"),
+            )?;
             if !rule.aliases.client_id.is_empty() {
                 return Err(err(
                     format!("{base}.aliases.client_id"),
@@ -424,25 +435,41 @@ fn check_names(names: &[String], path: &str) -> Result<(), RulesError> {
                 message: "an alias is empty".into(),
             });
         }
-        if names[..i].contains(name) {
+        if let Some(earlier) = names[..i].iter().find(|n| same_name(n, name)) {
             return Err(RulesError {
                 path: format!("{path}[{i}]"),
-                message: format!("'{name}' is listed twice"),
+                message: match earlier == name {
+                    true => format!("'{name}' is listed twice"),
+                    false => format!(
+                        "'{name}' is listed twice, as '{earlier}' too: names match whatever their case"
+                    ),
+                },
             });
         }
     }
     Ok(())
 }
 
+/// Whether two input names are one: the normalizer matches member names
+/// whatever their ASCII case.
+fn same_name(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
 /// One input name may not feed two canonical fields: that would make the
-/// mapping itself ambiguous.
-fn check_disjoint(aliases: &Aliases, path: &str) -> Result<(), RulesError> {
+/// mapping itself ambiguous. `of` gives a field's names as they apply (a
+/// client's own and then the global ones).
+fn check_disjoint<'a>(of: impl Fn(Field) -> Vec<&'a String>, path: &str) -> Result<(), RulesError> {
     for (i, a) in Field::ALL.iter().enumerate() {
         for b in &Field::ALL[i + 1..] {
-            if let Some(name) = aliases.of(*a).iter().find(|n| aliases.of(*b).contains(n)) {
+            let (names_a, names_b) = (of(*a), of(*b));
+            if let Some(name) = names_b
+                .iter()
+                .find(|n| names_a.iter().any(|m| same_name(m, n)))
+            {
                 return Err(RulesError {
                     path: format!("{path}.{b}"),
-                    message: format!("'{name}' is already an alias of {a}"),
+                    message: format!("'{name}' is already an alias of {a}, whatever its case"),
                 });
             }
         }
@@ -522,6 +549,33 @@ mod tests {
         // Every refusal is also reported when read from JSON.
         assert_eq!(Rules::from_json(&rules.to_json()).unwrap_err(), err);
         err
+    }
+
+    #[test]
+    fn names_that_differ_only_in_case_are_one_name() {
+        // The normalizer reads "AMOUNT" as "amount": as an alias of metric
+        // it made every event with an amount fail (an outside review).
+        let across = error_of(|r| r.aliases.metric.push("AMOUNT".into()));
+        assert_eq!(across.path, "aliases.amount");
+        assert_eq!(
+            across.message,
+            "'amount' is already an alias of metric, whatever its case"
+        );
+        let twice = error_of(|r| r.aliases.amount.push("Value".into()));
+        assert_eq!(twice.path, "aliases.amount[6]");
+        assert!(twice.message.contains("as 'value' too"), "{twice}");
+        let client = error_of(|r| {
+            let mut rule = ClientRule::default();
+            rule.aliases.amount.push("Metric".into());
+            r.clients.insert("acme".into(), rule);
+        });
+        assert_eq!(client.path, "clients.acme.aliases.amount");
+        assert!(
+            client
+                .message
+                .contains("'Metric' is already an alias of metric"),
+            "{client}"
+        );
     }
 
     #[test]
