@@ -1278,6 +1278,38 @@ async fn the_failure_switch_shows_the_plan_in_force_after_navigating() {
 }
 
 #[wasm_bindgen_test]
+async fn a_failure_rate_goes_on_drawing_when_submit_is_opened_again() {
+    // Each visit to Submit started the failure generator over, so the
+    // first request after opening it always drew the same answer (an
+    // outside review: at 80%, ten visits, ten Accepted).
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    switch_database_failure(&root).await;
+    let rate: HtmlInputElement = find(&root, "#failure-rate").unchecked_into();
+    rate.set_value("50");
+    rate.dispatch_event(&web_sys::Event::new("input").expect("event"))
+        .expect("dispatch");
+    tick().await;
+    let mut answers = Vec::new();
+    for i in 0..12 {
+        go("#/processed").await;
+        go("#/submit").await;
+        type_into(
+            &root,
+            "#raw-event",
+            &format!(r#"{{"client_id":"c","metric":"m","amount":{i},"timestamp":"2024-01-01"}}"#),
+        );
+        button(&root, "Submit event").click();
+        committed().await;
+        answers.push(text(&root, "[data-testid=outcome-label]"));
+    }
+    assert!(
+        answers.iter().any(|a| a == "Accepted") && answers.iter().any(|a| a == "Failed"),
+        "{answers:?}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_failure_rate_outside_0_to_100_is_refused_and_the_rate_in_force_stays() {
     clear_storage();
     let (root, _app) = mounted_app().await;

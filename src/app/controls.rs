@@ -28,21 +28,21 @@ pub fn FailureControls(
     // rate in force stays (before, "-5" silently meant 100%).
     let (rate_error, set_rate_error) = signal(None::<String>);
     // The plan follows the controls; the seed keeps a run reproducible.
-    // (The first run re-applies the plan in force, which changes nothing.)
+    // Settings unchanged (the first run, on every visit to the view) keep
+    // the plan in force and where its generator is: starting it over on
+    // each visit answered the same first draw every time, so at 80% a
+    // request made right after opening Submit always succeeded.
     Effect::new(move |_| {
-        let plan = if enabled.get() {
-            let per_million = percent.get().min(100) * (ALWAYS / 100);
-            FaultPlan::new(
-                vec![Fault {
-                    point: point.get(),
-                    per_million,
-                }],
-                1,
-            )
-        } else {
-            FaultPlan::none()
+        let faults = match enabled.get() {
+            true => vec![Fault {
+                point: point.get(),
+                per_million: percent.get().min(100) * (ALWAYS / 100),
+            }],
+            false => Vec::new(),
         };
-        state.set_faults(plan);
+        if state.faults().faults != faults {
+            state.set_faults(FaultPlan::new(faults, 1));
+        }
     });
     view! {
         <fieldset class="failure">
