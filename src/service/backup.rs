@@ -6,14 +6,16 @@
 //! [`missing_records`] selects only what the ledger does not already have,
 //! so restoring the same file twice changes nothing the second time.
 
-use crate::ledger::{LedgerState, Record, Status, SubmissionId};
+use crate::ledger::{Event, LedgerState, Record, Status, SubmissionId, Verdict};
+use crate::pipeline::fingerprint;
 use crate::pipeline::json::document::{self, object, string, DocError, Fields};
 use crate::pipeline::json::{self, Json};
+use crate::pipeline::normalize::Normalized;
 use crate::pipeline::rules::Rules;
 use crate::pipeline::timestamp;
 use crate::service::OutboxItem;
 use chrono::{DateTime, Utc};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 const FORMAT: &str = "tally-backup";
@@ -140,22 +142,73 @@ pub fn parse(text: &str) -> Result<Backup, BackupError> {
         .rules
         .validate()
         .map_err(|e| BackupError(format!("rules: {e}")))?;
-    // A settlement must follow its submission, or replay would drop it.
-    let mut received = HashSet::new();
+    // A settlement must follow its submission, or replay would drop it;
+    // and the event it carries must be the one its fields and its
+    // submission's text make, or a hand-edited amount or id would be
+    // counted as it reads (found by an outside review).
+    let mut received: HashMap<&SubmissionId, &str> = HashMap::new();
     for (i, r) in backup.records.iter().enumerate() {
         match r {
-            Record::Received { id, .. } => {
-                received.insert(id.clone());
+            Record::Received { id, raw, .. } => {
+                received.insert(id, raw);
             }
-            Record::Settled { id, .. } if !received.contains(id) => {
-                return Err(BackupError(format!(
-                    "record {i} settles {id}, which was never received"
-                )));
+            Record::Settled { id, verdict, .. } => {
+                let raw = received.get(id).ok_or_else(|| {
+                    BackupError(format!(
+                        "records[{i}] settles submission {id}, which no record before it receives"
+                    ))
+                })?;
+                let event = match verdict {
+                    Verdict::Accepted { event } => Some(event),
+                    Verdict::Duplicate { candidate, .. } | Verdict::Conflict { candidate, .. } => {
+                        candidate.as_ref()
+                    }
+                    Verdict::Rejected { .. } => None,
+                };
+                if let Some(event) = event {
+                    check_event(event, id, raw)
+                        .map_err(|why| BackupError(format!("records[{i}]: {why}")))?;
+                }
             }
-            Record::Settled { .. } => {}
         }
     }
     Ok(backup)
+}
+
+/// Why `event`, settling submission `id` whose text is `raw`, is not the
+/// event that submission makes: what the pipeline derives from the text
+/// (ids, fingerprints) must agree with what the record says.
+fn check_event(event: &Event, id: &SubmissionId, raw: &str) -> Result<(), String> {
+    if event.client_id.trim().is_empty() || event.metric.trim().is_empty() {
+        return Err("its event has an empty client or metric, which Tally never counts".into());
+    }
+    if event.submission != *id {
+        return Err(format!(
+            "its event names submission {}, not {id}, the one it settles",
+            event.submission
+        ));
+    }
+    let fields = Normalized {
+        client_id: event.client_id.to_string(),
+        metric: event.metric.to_string(),
+        amount: event.amount,
+        timestamp: event.timestamp,
+        idempotency_key: event.idempotency_key.clone(),
+        provenance: Vec::new(),
+    };
+    if fingerprint::ids(&fields) != (event.event_id.clone(), event.content_id.clone()) {
+        return Err(
+            "its event's ids do not match its client, metric, amount, timestamp and key: was the file edited?"
+                .into(),
+        );
+    }
+    let parsed = json::parse(raw).ok();
+    if fingerprint::raw_fingerprint(raw, parsed.as_ref()) != event.raw_fingerprint {
+        return Err(format!(
+            "its event's raw fingerprint does not match the text of submission {id}: was the file edited?"
+        ));
+    }
+    Ok(())
 }
 
 /// The backup's records that `state` does not have yet, in order.
@@ -250,6 +303,50 @@ mod tests {
     }
 
     #[test]
+    fn an_event_edited_in_the_file_is_refused_with_its_record() {
+        // An edited amount, id or client was restored and counted as it
+        // read: two rows with one event id, a total off by the edit (an
+        // outside review).
+        let (text, _) = exported();
+        let backup = parse(&text).unwrap();
+        let Some(Record::Settled {
+            verdict: Verdict::Accepted { event },
+            ..
+        }) = backup.records.get(1)
+        else {
+            panic!("the second record accepts an event")
+        };
+        let amount = format!("\"amount\": \"{}\"", event.amount);
+        let cases = [
+            (
+                text.replacen(&amount, "\"amount\": \"1300\"", 1),
+                "ids do not match",
+            ),
+            (
+                text.replacen(&event.content_id.hex(), &"0".repeat(64), 1),
+                "ids do not match",
+            ),
+            (
+                text.replacen(&event.raw_fingerprint.hex(), &"0".repeat(64), 1),
+                "raw fingerprint does not match the text of submission tab1#0",
+            ),
+            (
+                text.replacen(
+                    &format!("\"client_id\": \"{}\"", event.client_id),
+                    "\"client_id\": \"\"",
+                    1,
+                ),
+                "empty client or metric",
+            ),
+        ];
+        for (edited, why) in cases {
+            assert_ne!(edited, text, "{why}: the edit applies");
+            let e = parse(&edited).unwrap_err().to_string();
+            assert!(e.contains("records[1]: ") && e.contains(why), "{e}");
+        }
+    }
+
+    #[test]
     fn restore_into_an_empty_ledger_then_again_changes_nothing() {
         let (text, original) = exported();
         let backup = parse(&text).unwrap();
@@ -314,6 +411,6 @@ mod tests {
         assert!(parse(&reordered_text)
             .unwrap_err()
             .0
-            .contains("never received"));
+            .contains("which no record before it receives"));
     }
 }
