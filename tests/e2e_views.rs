@@ -270,16 +270,21 @@ fn e2e_a_huge_total_stays_on_one_line_at_every_width() {
         browser.set_viewport(width, 800, width < 500);
         browser.goto(&format!("{}#/submit", server.url()));
         browser.wait_for_text("main h2", |t| t.contains("Submit"));
-        let found = browser.execute(
-            "const d = document.querySelector('[data-testid=glance-total]');
-             const r = document.createRange(); r.selectNodeContents(d);
-             const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
-             return [d.textContent, lines, d.scrollWidth <= d.clientWidth + 1,
-                     document.documentElement.scrollWidth <= window.innerWidth];",
-            json!([]),
-        );
-        if found[1] != json!(1) || found[2] != json!(true) || found[3] != json!(true) {
-            broken.push(format!("{width} px: {found}"));
+        // The glance's total, and Submit's "N events committed, total
+        // amount …" (which broke as "…8,498.9400000" over "01").
+        for figure in ["glance-total", "submit-total"] {
+            let found = browser.execute(
+                "const d = document.querySelector(`[data-testid=${arguments[0]}]`);
+                 const r = document.createRange(); r.selectNodeContents(d);
+                 const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
+                 const box = d.closest('p, dd') || d;
+                 return [d.textContent, lines, box.scrollWidth <= box.clientWidth + 1,
+                         document.documentElement.scrollWidth <= window.innerWidth];",
+                json!([figure]),
+            );
+            if found[1] != json!(1) || found[2] != json!(true) || found[3] != json!(true) {
+                broken.push(format!("{figure} at {width} px: {found}"));
+            }
         }
     }
     assert!(broken.is_empty(), "{broken:#?}");
@@ -530,6 +535,23 @@ fn e2e_a_raw_payload_breaks_between_its_words_on_a_phone() {
     open_app(&browser, &server);
     browser.set_viewport(390, 844, true);
     let spaced = r#"{"client_id": "web-shop-eu", "metric": "subscription_renewal", "amount": "1234567.891", "timestamp": "2024-03-03T10:00:00Z", "note": "a payload sent with spaces"}"#;
+    // Submit's answer shows the event with its instants, which broke at a
+    // hyphen there ("2024-01-" over "01T00:00:00Z").
+    open_view(&browser, "#/submit", "Submit an event");
+    assert_eq!(
+        submit(&browser, &spaced.replace("1234567.891", "3")),
+        "Accepted"
+    );
+    assert_eq!(
+        split_instant_texts(&browser),
+        Vec::<String>::new(),
+        "Submit's answer breaks an instant written as plain text"
+    );
+    assert_eq!(
+        split_instants(&browser),
+        0,
+        "Submit's answer breaks an instant mid-date"
+    );
     open_view(&browser, "#/import", "Bulk import");
     let summary = import_lines(&browser, &[spaced.to_string()]);
     assert!(summary.contains("1 accepted"), "{summary}");

@@ -85,7 +85,7 @@ pub fn EventView(
                     {match provenance {
                         Ok((lines, claimed)) => view! {
                             <ul class="provenance" data-testid="event-provenance">
-                                {lines.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                                {lines.into_iter().map(|p| view! { <li>{raw_text(&p)}</li> }).collect_view()}
                                 {claimed.map(|(before, by, after)| view! {
                                     <li data-testid="event-claimed">{before}<a href=submission_href(&by) title="The submission whose key claimed the event">{by.to_string()}</a>{after}</li>
                                 })}

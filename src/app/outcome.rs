@@ -1,9 +1,9 @@
 //! The outcome panel: what the pipeline decided and why, field by field.
 
 use super::router::{event_href, submission_href, Route};
+use super::widgets::{instant, raw_text};
 use crate::ledger::{Event, Outcome, SubmissionId};
 use crate::pipeline::normalize::{Provenance, Rejection};
-use crate::pipeline::timestamp;
 use leptos::prelude::*;
 
 /// Shows one outcome: its label, the canonical event, its id and each
@@ -89,25 +89,20 @@ pub fn OutcomePanel(
 #[component]
 fn EventTable(event: Event) -> impl IntoView {
     let story = event_href(&event.event_id);
-    let rows = vec![
-        ("event_id", event.event_id.to_string()),
-        ("client_id", event.client_id.to_string()),
-        ("metric", event.metric.to_string()),
-        ("amount", event.amount.to_string()),
-        ("timestamp", timestamp::canonical(&event.timestamp)),
-        (
-            "idempotency_key",
-            event.idempotency_key.unwrap_or_else(|| "(none)".into()),
-        ),
-        ("ingested_at", timestamp::canonical(&event.ingested_at)),
-    ];
+    let row = |k: &'static str, v: String| view! { <tr><th scope="row">{k}</th><td data-field=k>{v}</td></tr> };
+    // Instants break between date and time, never at a hyphen (a phone
+    // broke "2024-01-" over "01T00:00:00Z").
+    let instant_row = |k: &'static str, at| view! { <tr><th scope="row">{k}</th><td data-field=k>{instant(&at)}</td></tr> };
     view! {
         <table class="event">
             <tbody>
-                {rows
-                    .into_iter()
-                    .map(|(k, v)| view! { <tr><th scope="row">{k}</th><td data-field=k>{v}</td></tr> })
-                    .collect_view()}
+                {row("event_id", event.event_id.to_string())}
+                {row("client_id", event.client_id.to_string())}
+                {row("metric", event.metric.to_string())}
+                {row("amount", event.amount.to_string())}
+                {instant_row("timestamp", event.timestamp)}
+                {row("idempotency_key", event.idempotency_key.unwrap_or_else(|| "(none)".into()))}
+                {instant_row("ingested_at", event.ingested_at)}
             </tbody>
         </table>
         <a href=story class="story" data-testid="outcome-story">"This event's story: every submission that became it"</a>
@@ -119,7 +114,8 @@ fn ProvenanceList(provenance: Vec<Provenance>) -> impl IntoView {
     view! {
         <h3>"Where each field came from"</h3>
         <ul class="provenance">
-            {provenance.into_iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}
+            // Broken between words, so a date in it never breaks at a hyphen.
+            {provenance.into_iter().map(|p| view! { <li>{raw_text(&p.to_string())}</li> }).collect_view()}
         </ul>
     }
 }

@@ -131,11 +131,17 @@ pub fn SubmitView(
                     |s| display::amount(s, display::decimals(s)),
                 );
             let n = events.len();
-            format!(
-                "{} {} committed, total amount {sum}",
-                display::count(n as u64),
-                display::plural(n, "event", "events")
-            )
+            let chars = sum.chars().count().to_string();
+            view! {
+                {format!(
+                    "{} {} committed, total amount ",
+                    display::count(n as u64),
+                    display::plural(n, "event", "events")
+                )}
+                // Whole on one line, shrinking on a phone to fit: a total
+                // broke as "…8,498.9400000" over "01" (an outside review).
+                <span class="figure" data-testid="submit-total" style:--chars=chars>{sum}</span>
+            }
         })
     };
     view! {
