@@ -1051,6 +1051,10 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
     type_into(&root, "#rules-json", "{\"version\": 1}");
     tick().await;
     assert!(text(&root, "[data-testid=rules-validation]").contains("'envelopes' is missing"));
+    // Shown as a problem, not in the grey of "Valid rules." (an outside review).
+    assert!(find(&root, "[data-testid=rules-validation]")
+        .class_list()
+        .contains("invalid"));
     button(&root, "Save rules").click();
     tick().await;
     assert!(text(&root, "[data-testid=rules-message]").contains("not valid"));
@@ -1064,6 +1068,9 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
     let area: HtmlTextAreaElement = find(&root, "#rules-json").unchecked_into();
     assert_eq!(area.value(), rules.to_json());
     assert!(text(&root, "[data-testid=rules-unsaved]").starts_with("Not saved yet"));
+    assert!(!find(&root, "[data-testid=rules-validation]")
+        .class_list()
+        .contains("invalid"));
     button(&root, "Save rules").click();
     tick().await;
     assert!(text(&root, "[data-testid=rules-message]").starts_with("Saved."));

@@ -25,9 +25,9 @@ fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
                 <th scope="col" class="num">"Min"</th><th scope="col" class="num">"Max"</th><th scope="col" class="num">"Mean"</th>
             </tr></thead>
             <tbody>
-                {rows.into_iter().map(|(k, s)| view! {
+                {rows.into_iter().map(|(k, s)| (k.clone(), k, s)).map(|(title, k, s)| view! {
                     <tr>
-                        <th scope="row">{k}</th>
+                        <th scope="row" title=title>{k}</th>
                         <td class="num">{display::count(s.count)}</td>
                         {cell(s.sum)}
                         {cell(s.min)}
@@ -69,7 +69,7 @@ fn bar_chart(title: &'static str, rows: &[(String, Stats)]) -> impl IntoView {
                     <span class="bar-row">
                         <span class=if s.sum.nanos() < 0 { "bar negative" } else { "bar" }
                             style:--share=display::tenths(share * 100.0)></span>
-                        <span class="bar-value">{display::brief_in(s.sum, places)}</span>
+                        <span class="bar-value" title=s.sum.to_string()>{display::brief_in(s.sum, places)}</span>
                     </span>
                 </li>
             }
@@ -143,7 +143,7 @@ fn day_chart(rows: &[(chrono::NaiveDate, Stats)]) -> Option<impl IntoView> {
     Some(view! {
         <figure>
             <figcaption>"Sum per day (UTC)"</figcaption>
-            <svg role="img" aria-label="Sum per day" viewBox="0 0 680 230" width="100%" class="chart" data-testid="day-chart">
+            <svg role="img" aria-label="Sum per day" viewBox="0 0 680 230" width="100%" class="chart days" data-testid="day-chart">
                 <text x=display::tenths(LEFT) y="20" class="chart-label">{format!("largest {}", display::brief_in(hi, places))}</text>
                 {(lo.nanos() < 0).then(|| view! {
                     <text x=display::tenths(LEFT) y=display::tenths(TOP + HEIGHT + 22.0) class="chart-label">{format!("smallest {}", display::brief_in(lo, places))}</text>

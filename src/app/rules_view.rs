@@ -21,10 +21,9 @@ pub fn RulesView(
             .unwrap_or_else(|| state.peek(|t| t.ledger.rules.to_json()).unwrap_or_default()),
     );
     let (message, set_message) = signal(String::new());
-    let validation = move || match Rules::from_json(&text.get()) {
-        Ok(_) => "Valid rules.".to_string(),
-        Err(e) => e.to_string(),
-    };
+    // What is wrong with the document as typed, checked once per edit.
+    let problem = Memo::new(move |_| Rules::from_json(&text.get()).err().map(|e| e.to_string()));
+    let validation = move || problem.get().unwrap_or_else(|| "Valid rules.".to_string());
     let save = move |_| {
         let result = state
             .update(|t| t.save_rules(&text.get_untracked()))
@@ -74,7 +73,7 @@ pub fn RulesView(
                     // describes what is being edited.
                     set_message.set(String::new());
                 }></textarea>
-            <p class="validation" role="status" data-testid="rules-validation">{validation}</p>
+            <p class="validation" class:invalid=move || problem.with(Option::is_some) role="status" data-testid="rules-validation">{validation}</p>
             <div class="actions">
                 <button type="button" on:click=save>"Save rules"</button>
                 <button type="button" on:click=reset>"Reset to defaults"</button>

@@ -99,7 +99,7 @@ pub fn SubmitView(
     // an identical previous one.
     let (attempt, set_attempt) = (session.attempt, session.attempt);
 
-    let parse_error = move || json::parse(&raw.get()).err().map(|e| e.to_string());
+    let parse_error = Memo::new(move |_| json::parse(&raw.get()).err().map(|e| e.to_string()));
     let submit = move || {
         let text = raw.get_untracked();
         // Under the cross-tab commit lock: decided after every other tab's
@@ -169,8 +169,8 @@ pub fn SubmitView(
                     }
                 }
             ></textarea>
-            <p class="validation" role="status" data-testid="validation">
-                {move || parse_error().unwrap_or_else(|| "Valid JSON.".to_string())}
+            <p class="validation" class:invalid=move || parse_error.with(Option::is_some) role="status" data-testid="validation">
+                {move || parse_error.get().unwrap_or_else(|| "Valid JSON.".to_string())}
             </p>
             <FailureControls state=state />
             <button type="button" on:click=move |_| submit() title="Ctrl+Enter">"Submit event"</button>

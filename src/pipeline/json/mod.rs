@@ -404,6 +404,19 @@ mod tests {
         let e = err("{\"a\": \"abc");
         assert_eq!((e.line, e.column), (1, 7));
         assert!(e.message.contains("never closed"));
+        // Closed on a later line: the quote forgotten at the line's end.
+        let e = err("{\"a\": \"abc\n, \"b\": \"x\"}");
+        assert_eq!((e.line, e.column), (1, 7));
+        assert_eq!(
+            e.message,
+            "this string is not closed before the end of its line (a line break inside one is written \\n)"
+        );
+        let tab = err("[\"a\tb\"]");
+        assert!(
+            tab.message
+                .starts_with("control characters must be escaped"),
+            "{tab:?}"
+        );
     }
 
     #[test]

@@ -238,6 +238,14 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     out.push(c);
                 }
+                // A line break in a string is most often a closing quote
+                // forgotten: say so, where the string opened.
+                Some(b'\n' | b'\r') => {
+                    return Err(self.error_at(
+                        open,
+                        "this string is not closed before the end of its line (a line break inside one is written \\n)",
+                    ))
+                }
                 Some(_) => {
                     return Err(self.error_here("control characters must be escaped in strings"))
                 }
