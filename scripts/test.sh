@@ -62,13 +62,17 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # tables gone, -7.7 KB) and JCS without core's float parser (its table of
 # powers of five gone, -12.7 KB): 410.4 KB; its exact path made fast on
 # the slowest numbers an outside review found (1e308 and the like, 65 ms
-# for a 64 KB payload, now 14): +1.2 KB, 411.6 KB, budget 412.
+# for a 64 KB payload, now 14): +1.2 KB, 411.6 KB. Then an outside
+# new-user review's fixes: a restore checks each event against its
+# submission's text (+1.1 KB), rules compare aliases whatever their case
+# (+0.5), the failure generator kept across visits (+0.1), Submit's answer
+# on a phone (+0.9) and smaller ones (+1.6): 415.8 KB, budget 416.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=412
+BUNDLE_BUDGET_KB=416
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
