@@ -435,15 +435,13 @@ fn check_names(names: &[String], path: &str) -> Result<(), RulesError> {
                 message: "an alias is empty".into(),
             });
         }
-        if let Some(earlier) = names[..i].iter().find(|n| same_name(n, name)) {
+        // Exactly: "Value" beside "value" in one list is redundant, not
+        // ambiguous (both find the same member), and earlier versions
+        // saved such lists.
+        if names[..i].contains(name) {
             return Err(RulesError {
                 path: format!("{path}[{i}]"),
-                message: match earlier == name {
-                    true => format!("'{name}' is listed twice"),
-                    false => format!(
-                        "'{name}' is listed twice, as '{earlier}' too: names match whatever their case"
-                    ),
-                },
+                message: format!("'{name}' is listed twice"),
             });
         }
     }
@@ -561,9 +559,12 @@ mod tests {
             across.message,
             "'amount' is already an alias of metric, whatever its case"
         );
-        let twice = error_of(|r| r.aliases.amount.push("Value".into()));
-        assert_eq!(twice.path, "aliases.amount[6]");
-        assert!(twice.message.contains("as 'value' too"), "{twice}");
+        // Within one list the same name in another case is redundant, not
+        // ambiguous, and earlier versions saved such lists (an outside
+        // review): still valid.
+        let mut redundant = Rules::default();
+        redundant.aliases.amount.push("Value".into());
+        redundant.validate().unwrap();
         let client = error_of(|r| {
             let mut rule = ClientRule::default();
             rule.aliases.amount.push("Metric".into());
