@@ -66,7 +66,8 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # new-user review's fixes: a restore checks each event against its
 # submission's text (+1.1 KB), rules compare aliases whatever their case
 # (+0.5), the failure generator kept across visits (+0.1), Submit's answer
-# on a phone (+0.9) and smaller ones (+1.6): 415.8 KB, budget 416.
+# on a phone (+0.9) and smaller ones (+1.6): 415.8 KB, budget 416; 415.7
+# once a name repeated in one list in another case was valid again.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
