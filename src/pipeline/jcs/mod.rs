@@ -17,48 +17,28 @@
 
 mod nearest;
 
-use crate::pipeline::json::{write_string, Json};
+use crate::pipeline::json::{write_as, Json, Style};
 
 /// The canonical text of `value` according to RFC 8785.
 pub fn canonicalize(value: &Json) -> String {
     let mut out = String::new();
-    write(value, &mut out);
+    write_as(value, &Canonical, &mut out);
     out
 }
 
-fn write(value: &Json, out: &mut String) {
-    match value {
-        Json::Null => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(text) => write_number(text, out),
-        Json::String(s) => write_string(s, out),
-        Json::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write(item, out);
-            }
-            out.push(']');
-        }
-        Json::Object(members) => {
-            // RFC 8785 §3.2.3: order by the UTF-16 code units of the names,
-            // compared as they are encoded (a list of them per name was a
-            // tenth of canonicalizing).
-            let mut sorted: Vec<&(String, Json)> = members.iter().collect();
-            sorted.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push('{');
-            for (i, (k, v)) in sorted.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(k, out);
-                out.push(':');
-                write(v, out);
-            }
-            out.push('}');
-        }
+/// RFC 8785's form: numbers as ECMAScript writes them, members sorted.
+struct Canonical;
+
+impl Style for Canonical {
+    fn number(&self, text: &str, out: &mut String) {
+        write_number(text, out);
+    }
+
+    fn order(&self, members: &mut [&(String, Json)]) {
+        // §3.2.3: by the UTF-16 code units of the names, compared as they
+        // are encoded (a list of them per name was a tenth of
+        // canonicalizing).
+        members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
     }
 }
 

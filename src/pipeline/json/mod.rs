@@ -95,10 +95,33 @@ impl Json {
 }
 
 fn write_compact(v: &Json, out: &mut String) {
+    write_as(v, &Compact, out);
+}
+
+/// What tells one compact form of a tree from another: how a number is
+/// written, and in which order an object's members go. The compact text
+/// keeps both as written; RFC 8785 (`jcs`) rewrites numbers and sorts.
+pub(crate) trait Style {
+    /// Writes the number written as `text`.
+    fn number(&self, text: &str, out: &mut String);
+    /// Puts an object's members in the order they are written.
+    fn order(&self, _members: &mut [&(String, Json)]) {}
+}
+
+struct Compact;
+
+impl Style for Compact {
+    fn number(&self, text: &str, out: &mut String) {
+        out.push_str(text);
+    }
+}
+
+/// Writes `v` without whitespace, numbers and member order as `style` says.
+pub(crate) fn write_as(v: &Json, style: &impl Style, out: &mut String) {
     match v {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => out.push_str(n),
+        Json::Number(n) => style.number(n, out),
         Json::String(s) => write_string(s, out),
         Json::Array(items) => {
             out.push('[');
@@ -106,19 +129,21 @@ fn write_compact(v: &Json, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_compact(item, out);
+                write_as(item, style, out);
             }
             out.push(']');
         }
         Json::Object(members) => {
+            let mut members: Vec<&(String, Json)> = members.iter().collect();
+            style.order(&mut members);
             out.push('{');
-            for (i, (k, item)) in members.iter().enumerate() {
+            for (i, (k, item)) in members.into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
                 write_string(k, out);
                 out.push(':');
-                write_compact(item, out);
+                write_as(item, style, out);
             }
             out.push('}');
         }
