@@ -29,8 +29,8 @@
 use super::records::{Event, Record, SubmissionId, Verdict};
 use crate::pipeline::amount::Amount;
 use crate::pipeline::fingerprint::Fingerprint;
-use crate::pipeline::json::document::DocError;
-use crate::pipeline::json::{self, Json};
+use crate::pipeline::json::document::{self, DocError};
+use crate::pipeline::json::Json;
 use crate::pipeline::normalize::Rejection;
 use crate::store::binary::{put_i128, put_str, put_time, put_u64, Form, Reader};
 use crate::store::Entry;
@@ -164,9 +164,7 @@ fn read_verdict(
         }),
         REJECTED => {
             let text = input.string()?;
-            let rejection = json::parse_with_limit(&text, usize::MAX)
-                .map_err(|e| e.to_string())
-                .and_then(|v| Rejection::from_json(&v).map_err(|e| e.to_string()))
+            let rejection = document::read_text(&text, Rejection::from_json)
                 .map_err(|e| format!("an unreadable rejection: {e}"))?;
             Ok(Verdict::Rejected { rejection })
         }

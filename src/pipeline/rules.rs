@@ -56,24 +56,8 @@ impl Field {
 impl Field {
     /// Reads a field's canonical name.
     pub fn from_json(value: &Json) -> Result<Field, DocError> {
-        let name = document::text(value)?;
-        Field::ALL
-            .into_iter()
-            .find(|f| f.name() == name)
-            .ok_or_else(|| choices(name, &Field::ALL.map(Field::name)))
+        document::one_of(value, &Field::ALL, Field::name)
     }
-}
-
-/// An error for a value that is not one of `names`.
-fn choices(found: &str, names: &[&str]) -> DocError {
-    DocError::new(format!(
-        "'{found}' is not one of the choices, which are {}",
-        names
-            .iter()
-            .map(|n| format!("'{n}'"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
 }
 
 impl fmt::Display for Field {
@@ -221,9 +205,7 @@ impl Rules {
         let f = Fields::of(value)?.only(&["version", "envelopes", "aliases", "clients"])?;
         Ok(Rules {
             version: f.whole("version")?,
-            envelopes: f.read("envelopes", |v| {
-                document::each(v, |n| document::text(n).map(str::to_string))
-            })?,
+            envelopes: f.read("envelopes", document::texts)?,
             aliases: f.read("aliases", Aliases::read)?,
             clients: f
                 .read_optional("clients", read_clients)?
@@ -246,16 +228,8 @@ fn read_clients(value: &Json) -> Result<BTreeMap<String, ClientRule>, DocError> 
 }
 
 impl Aliases {
-    const NAMES: [&'static str; 5] = [
-        "client_id",
-        "metric",
-        "amount",
-        "timestamp",
-        "idempotency_key",
-    ];
-
     fn read(value: &Json) -> Result<Aliases, DocError> {
-        let f = Fields::of(value)?.only(&Aliases::NAMES)?;
+        let f = Fields::of(value)?.only(&Field::ALL.map(Field::name))?;
         Ok(Aliases {
             client_id: f.texts("client_id")?,
             metric: f.texts("metric")?,
@@ -286,11 +260,7 @@ impl ClientRule {
                 .read_optional("defaults", Defaults::read)?
                 .unwrap_or_default(),
             date_order: f.read_optional("date_order", |v| {
-                let name = document::text(v)?;
-                DateOrder::ALL
-                    .into_iter()
-                    .find(|o| o.name() == name)
-                    .ok_or_else(|| choices(name, &DateOrder::ALL.map(DateOrder::name)))
+                document::one_of(v, &DateOrder::ALL, DateOrder::name)
             })?,
         })
     }

@@ -9,7 +9,7 @@
 //! removed is the service's policy ([`super::Tally::submit_batch`]).
 
 use crate::pipeline::json::document::{self, object, string, DocError, Fields};
-use crate::pipeline::json::{self, Json};
+use crate::pipeline::json::Json;
 use crate::pipeline::timestamp;
 use crate::store::keys::outbox_prefix;
 use crate::store::{quarantine, KeyValue, LoadReport, StoreError};
@@ -76,8 +76,7 @@ impl OutboxItem {
 
     /// Reads a stored item.
     fn parse(text: &str) -> Result<OutboxItem, String> {
-        let value = json::parse_with_limit(text, usize::MAX).map_err(|e| e.to_string())?;
-        OutboxItem::from_json(&value).map_err(|e| e.to_string())
+        document::read_text(text, OutboxItem::from_json).map_err(|e| e.to_string())
     }
 }
 

@@ -800,9 +800,9 @@ fn decode_segment<R: Entry>(
             return std::str::from_utf8(&bytes)
                 .map_err(|e| e.to_string())
                 .and_then(|text| {
-                    json::parse_with_limit(text, usize::MAX).map_err(|e| e.to_string())
+                    document::read_text(text, |v| document::each(v, R::from_json))
+                        .map_err(|e| e.to_string())
                 })
-                .and_then(|v| document::each(&v, R::from_json).map_err(|e| e.to_string()))
                 .map(|records| Segment {
                     records,
                     check: None,

@@ -117,6 +117,44 @@ pub fn whole<T: FromStr>(value: &Json) -> Result<T, DocError> {
     }
 }
 
+/// Reads a whole document from its text with `read`. A text that is not
+/// JSON is an error saying where; no size limit applies, as to Tally's own
+/// documents none should.
+pub fn read_text<T>(
+    text: &str,
+    read: impl FnOnce(&Json) -> Result<T, DocError>,
+) -> Result<T, DocError> {
+    let value =
+        super::parse_with_limit(text, usize::MAX).map_err(|e| DocError::new(e.to_string()))?;
+    read(&value)
+}
+
+/// `value` as one of `all`, by the name `name` gives each.
+pub fn one_of<T: Copy>(
+    value: &Json,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, DocError> {
+    let found = text(value)?;
+    all.iter()
+        .copied()
+        .find(|&t| name(t) == found)
+        .ok_or_else(|| {
+            DocError::new(format!(
+                "'{found}' is not one of the choices, which are {}",
+                all.iter()
+                    .map(|&t| format!("'{}'", name(t)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
+/// `value` as a list of texts.
+pub fn texts(value: &Json) -> Result<Vec<String>, DocError> {
+    each(value, |item| text(item).map(str::to_string))
+}
+
 /// `value` as a list.
 pub fn list(value: &Json) -> Result<&[Json], DocError> {
     match value {
@@ -244,9 +282,7 @@ impl<'a> Fields<'a> {
 
     /// The list of texts `name`; empty when absent.
     pub fn texts(&self, name: &str) -> Result<Vec<String>, DocError> {
-        Ok(self
-            .read_optional(name, |v| each(v, |item| text(item).map(str::to_string)))?
-            .unwrap_or_default())
+        Ok(self.read_optional(name, texts)?.unwrap_or_default())
     }
 }
 
