@@ -71,7 +71,6 @@ fn seed(browser: &Browser) {
     }
     lines.push(r#"{"client":"client_A","metric":"sale"}"#.into());
     lines.push("{ not json".into());
-    open_view(browser, "#/import", "Bulk import");
     let summary = import_lines(browser, &lines);
     assert!(
         summary.contains("120 accepted, 8 duplicates, 2 rejected"),
@@ -260,7 +259,6 @@ fn e2e_a_huge_total_stays_on_one_line_at_every_width() {
     let server = serve_site();
     let browser = Browser::start();
     open_app(&browser, &server);
-    open_view(&browser, "#/import", "Bulk import");
     let lines: Vec<String> = (0..1500)
         .map(|i| format!(r#"{{"client":"huge","metric":"sale","amount":"999999999999999999.123456789","timestamp":"2024-01-01T00:00:{:02}.{:03}Z"}}"#, i % 60, i))
         .collect();
@@ -308,7 +306,6 @@ fn e2e_a_claimed_event_with_long_names_names_its_claimant_and_fits_a_phone() {
         r#""ts""#,
         r#""event_id":"order-with-a-long-key-0123456789abcdefghijklmnopqrstuvwxyz","ts""#,
     );
-    open_view(&browser, "#/import", "Bulk import");
     let summary = import_lines(&browser, &[unkeyed.clone(), unkeyed, keyed]);
     assert!(summary.contains("1 accepted, 2 duplicates"), "{summary}");
     open_view(&browser, "#/processed", "Processed events");
@@ -377,7 +374,6 @@ fn e2e_aggregates_figures_stay_whole_on_a_phone() {
         format!(r#"{{"client":"c","metric":"m","amount":"{amount}","ts":"2024-01-0{day}"}}"#)
     })
     .collect();
-    open_view(&browser, "#/import", "Bulk import");
     let summary = import_lines(&browser, &lines);
     assert!(summary.contains("4 accepted"), "{summary}");
     open_view(&browser, "#/aggregates", "Aggregates");
@@ -417,7 +413,6 @@ fn e2e_bar_charts_keep_names_bars_and_sums_apart_at_both_widths() {
         format!(r#"{{"client":"{c}","metric":"m","amount":"{amount}","ts":"2024-01-01"}}"#)
     })
     .collect();
-    open_view(&browser, "#/import", "Bulk import");
     let summary = import_lines(&browser, &lines);
     assert!(summary.contains("4 accepted"), "{summary}");
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
@@ -482,7 +477,6 @@ fn e2e_names_that_differ_in_spaces_look_different() {
         .iter()
         .map(|c| format!(r#"{{"client":"{c}","metric":"m","amount":"1","ts":"2024-01-01"}}"#))
         .collect();
-    open_view(&browser, "#/import", "Bulk import");
     let summary = import_lines(&browser, &lines);
     assert!(summary.contains("2 accepted"), "{summary}");
     // The rendered widths of the cells' text, which collapsed spaces make equal.
@@ -552,7 +546,6 @@ fn e2e_a_raw_payload_breaks_between_its_words_on_a_phone() {
         0,
         "Submit's answer breaks an instant mid-date"
     );
-    open_view(&browser, "#/import", "Bulk import");
     let summary = import_lines(&browser, &[spaced.to_string()]);
     assert!(summary.contains("1 accepted"), "{summary}");
     open_view(&browser, "#/log", "Raw log");

@@ -72,9 +72,10 @@ pub fn submit(browser: &Browser, payload: &str) -> String {
     browser.text_of("[data-testid=outcome-label]")
 }
 
-/// Pastes `lines` into Bulk import's box (the view must be open), as one
-/// NDJSON text, clicks Import and returns the summary once it shows.
+/// Opens Bulk import, pastes `lines` into its box as one NDJSON text,
+/// clicks Import and returns the summary once it shows.
 pub fn import_lines(browser: &Browser, lines: &[String]) -> String {
+    open_view(browser, "#/import", "Bulk import");
     browser.execute(
         "const t = document.querySelector('#bulk-events');
          t.value = arguments[0];
