@@ -55,7 +55,7 @@ pub use words::renamed;
 
 use crate::pipeline::fingerprint::{self, Fingerprint};
 use crate::pipeline::json;
-use crate::pipeline::normalize::{self, Normalized, Provenance, Rejection};
+use crate::pipeline::normalize::{self, AliasIndex, Normalized, Provenance, Rejection};
 use crate::pipeline::rules::Rules;
 use crate::store::{Journal, MemoryJournal, Refresh, SegmentJournal, StoreError};
 use chrono::{DateTime, Utc};
@@ -248,12 +248,13 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
         // the batch, a line's event could show a key a later line claimed
         // (found by an outside review).
         let mut answers = Vec::with_capacity(raws.len());
+        let aliases = AliasIndex::new(&self.rules);
         for (i, (raw, &index)) in raws.iter().zip(&indices).enumerate() {
             let id = SubmissionId {
                 writer: self.writer.clone(),
                 seq: first_seq + i as u64,
             };
-            let (verdict, provenance) = self.decide(raw, id.clone(), index, now);
+            let (verdict, provenance) = self.decide(raw, &aliases, id.clone(), index, now);
             let record = Record::Settled {
                 id,
                 at: now,
@@ -288,13 +289,14 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
     fn decide(
         &mut self,
         raw: &str,
+        aliases: &AliasIndex,
         submission: SubmissionId,
         index: usize,
         now: DateTime<Utc>,
     ) -> (Verdict, Vec<Provenance>) {
         let parsed = json::parse(raw);
         let normalized: Result<Normalized, Rejection> = match &parsed {
-            Ok(value) => normalize::normalize_value(value, &self.rules),
+            Ok(value) => normalize::normalize_indexed(value, &self.rules, aliases),
             Err(e) => Err(e.clone().into()),
         };
         let n = match normalized {

@@ -1,0 +1,789 @@
+//! Normalization: one raw submission in, one strict canonical event out.
+//!
+//! Contract: [`normalize`] reads JSON text with [`crate::pipeline::json`], finds each
+//! canonical field through the [`Rules`] (top level first, then one level
+//! inside each envelope), coerces it exactly, and returns a [`Normalized`]
+//! event with the provenance of every field, or a [`Rejection`] that lists
+//! every problem found, field by field. It never guesses:
+//! - two names for one field with different values are refused as ambiguous;
+//! - a missing required field is refused unless the client's rule names an
+//!   explicit default;
+//! - `null` counts as absent, because SDKs send `"event_id": null` routinely.
+//!
+//! The function is pure: the same text and rules always give the same result.
+
+use crate::pipeline::amount::Amount;
+use crate::pipeline::json::document::{each, number, object, string, DocError, Fields};
+use crate::pipeline::json::{self, Json, JsonError};
+use crate::pipeline::rules::{ClientRule, Field, Rules};
+use crate::pipeline::timestamp::{self, DateOrder};
+use chrono::{DateTime, Utc};
+use std::fmt;
+
+mod find;
+
+pub use find::AliasIndex;
+use find::Members;
+
+/// The longest client id, metric or idempotency key accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// The canonical fields of an event, before it gets an identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalized {
+    /// The client id, trimmed.
+    pub client_id: String,
+    /// The metric name, trimmed.
+    pub metric: String,
+    /// The exact amount.
+    pub amount: Amount,
+    /// The instant, in UTC.
+    pub timestamp: DateTime<Utc>,
+    /// The client's own identity for the event, if it sent one.
+    pub idempotency_key: Option<String>,
+    /// How each field was found and converted, in [`Field::ALL`] order.
+    pub provenance: Vec<Provenance>,
+}
+
+/// Where one canonical field came from, so the UI can explain the result:
+/// `amount ← payload.sum: "250.50" → 250.5 (numeric string)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The canonical field this explains.
+    pub field: Field,
+    /// Dotted path in the submission, or `default (client rule)`.
+    pub path: String,
+    /// The original value as compact JSON.
+    pub original: String,
+    /// The canonical value as text.
+    pub value: String,
+    /// How the original was read.
+    pub conversion: String,
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ← {}: {} → {} ({})",
+            self.field, self.path, self.original, self.value, self.conversion
+        )
+    }
+}
+
+/// One reason a submission cannot be normalized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The canonical field concerned, or `None` for the event as a whole.
+    pub field: Option<Field>,
+    /// Where the offending value was found, if anywhere.
+    pub path: Option<String>,
+    /// The offending value as compact JSON, if there was one.
+    pub found: Option<String>,
+    /// Why the value was refused, in words a user can act on.
+    pub reason: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{field}")?,
+            None => write!(f, "event")?,
+        }
+        match (&self.path, &self.found) {
+            (Some(p), Some(v)) => write!(f, " (at {p}, found {v})")?,
+            (Some(p), None) => write!(f, " (at {p})")?,
+            _ => {}
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// Why a submission was refused. Serializable because the ledger records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// The text is not JSON.
+    InvalidJson {
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error, in characters.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// JSON, but not an object (an array belongs in bulk import).
+    NotAnObject {
+        /// The kind of value found instead of an object.
+        found: String,
+    },
+    /// An object whose fields cannot be normalized; every problem is listed.
+    Fields {
+        /// Every field-level problem.
+        errors: Vec<FieldError>,
+    },
+}
+
+impl From<JsonError> for Rejection {
+    fn from(e: JsonError) -> Self {
+        Rejection::InvalidJson {
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejection::InvalidJson {
+                line,
+                column,
+                message,
+            } => write!(f, "invalid JSON at line {line}, column {column}: {message}"),
+            Rejection::NotAnObject { found } => write!(
+                f,
+                "an event must be a JSON object, found {found} (use bulk import for many events)"
+            ),
+            Rejection::Fields { errors } => {
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl FieldError {
+    /// The reason as the ledger records it, inside a [`Rejection`].
+    pub fn to_json(&self) -> Json {
+        let optional = |text: &Option<String>| text.clone().map_or(Json::Null, Json::String);
+        object([
+            ("field", self.field.map_or(Json::Null, |f| string(f.name()))),
+            ("path", optional(&self.path)),
+            ("found", optional(&self.found)),
+            ("reason", string(self.reason.clone())),
+        ])
+    }
+
+    /// Reads what [`FieldError::to_json`] writes.
+    pub fn from_json(value: &Json) -> Result<FieldError, DocError> {
+        let f = Fields::of(value)?;
+        Ok(FieldError {
+            field: f.read_optional("field", Field::from_json)?,
+            path: f.optional_text("path")?,
+            found: f.optional_text("found")?,
+            reason: f.text("reason")?.to_string(),
+        })
+    }
+}
+
+impl Rejection {
+    /// The refusal as the ledger records it: `kind` names the variant.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Rejection::InvalidJson {
+                line,
+                column,
+                message,
+            } => object([
+                ("kind", string("invalid_json")),
+                ("line", number(line)),
+                ("column", number(column)),
+                ("message", string(message.clone())),
+            ]),
+            Rejection::NotAnObject { found } => object([
+                ("kind", string("not_an_object")),
+                ("found", string(found.clone())),
+            ]),
+            Rejection::Fields { errors } => object([
+                ("kind", string("fields")),
+                (
+                    "errors",
+                    Json::Array(errors.iter().map(FieldError::to_json).collect()),
+                ),
+            ]),
+        }
+    }
+
+    /// Reads what [`Rejection::to_json`] writes.
+    pub fn from_json(value: &Json) -> Result<Rejection, DocError> {
+        let f = Fields::of(value)?;
+        match f.text("kind")? {
+            "invalid_json" => Ok(Rejection::InvalidJson {
+                line: f.whole("line")?,
+                column: f.whole("column")?,
+                message: f.text("message")?.to_string(),
+            }),
+            "not_an_object" => Ok(Rejection::NotAnObject {
+                found: f.text("found")?.to_string(),
+            }),
+            "fields" => Ok(Rejection::Fields {
+                errors: f.read("errors", |v| each(v, FieldError::from_json))?,
+            }),
+            other => {
+                Err(DocError::new(format!(
+                    "'{other}' is not a kind of refusal; the kinds are 'invalid_json', 'not_an_object', 'fields'"
+                ))
+                .within("kind"))
+            }
+        }
+    }
+
+    /// Every reason on its own line, for a page that lists them.
+    pub fn reasons(&self) -> Vec<String> {
+        match self {
+            Rejection::Fields { errors } => errors.iter().map(ToString::to_string).collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+/// Normalizes one submission's text.
+pub fn normalize(text: &str, rules: &Rules) -> Result<Normalized, Rejection> {
+    let root = json::parse(text)?;
+    normalize_value(&root, rules)
+}
+
+/// Normalizes an already parsed submission.
+pub fn normalize_value(root: &Json, rules: &Rules) -> Result<Normalized, Rejection> {
+    normalize_indexed(root, rules, &AliasIndex::new(rules))
+}
+
+/// Normalizes an already parsed submission with `rules` arranged once for
+/// many submissions; `index` must be [`AliasIndex::new`] of `rules`.
+pub fn normalize_indexed(
+    root: &Json,
+    rules: &Rules,
+    index: &AliasIndex,
+) -> Result<Normalized, Rejection> {
+    if !matches!(root, Json::Object(_)) {
+        return Err(Rejection::NotAnObject {
+            found: root.kind().to_string(),
+        });
+    }
+    let mut members = Members::of(root, index);
+    let mut errors = Vec::new();
+    let mut provenance = Vec::new();
+    let mut take = |r: Result<Option<(Value, Provenance)>, FieldError>| match r {
+        Ok(Some((v, p))) => {
+            provenance.push(p);
+            Some(v)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+
+    let client_id = take(resolve(&members, None, Field::ClientId));
+    let rule = match &client_id {
+        Some(Value::Text(client)) => {
+            members.for_client(client, index);
+            rules.client(client)
+        }
+        _ => None,
+    };
+    let metric = take(resolve(&members, rule, Field::Metric));
+    let amount = take(resolve(&members, rule, Field::Amount));
+    let timestamp = take(resolve(&members, rule, Field::Timestamp));
+    let idempotency_key = take(resolve(&members, rule, Field::IdempotencyKey));
+
+    match (client_id, metric, amount, timestamp, idempotency_key) {
+        (
+            Some(Value::Text(client_id)),
+            Some(Value::Text(metric)),
+            Some(Value::Amount(amount)),
+            Some(Value::Instant(timestamp)),
+            key @ (None | Some(Value::Text(_))),
+        ) if errors.is_empty() => Ok(Normalized {
+            client_id,
+            metric,
+            amount,
+            timestamp,
+            idempotency_key: key.map(Value::into_text),
+            provenance,
+        }),
+        _ => Err(Rejection::Fields { errors }),
+    }
+}
+
+/// A field's value as its coercion produced it, so it is never read back
+/// from its text.
+#[derive(Debug, PartialEq)]
+enum Value {
+    /// A client id, metric or idempotency key.
+    Text(String),
+    Amount(Amount),
+    Instant(DateTime<Utc>),
+}
+
+impl Value {
+    fn into_text(self) -> String {
+        match self {
+            Value::Text(text) => text,
+            Value::Amount(amount) => amount.to_string(),
+            Value::Instant(instant) => timestamp::canonical(&instant),
+        }
+    }
+}
+
+/// Resolves one field to its value and provenance, `None` if it is absent
+/// and optional.
+fn resolve(
+    members: &Members<'_>,
+    rule: Option<&ClientRule>,
+    field: Field,
+) -> Result<Option<(Value, Provenance)>, FieldError> {
+    let order = rule.and_then(|r| r.date_order);
+    let found = members.candidates(field);
+    if found.is_empty() {
+        return default_for(rule, field).map(Some).or_else(|e| {
+            if field == Field::IdempotencyKey {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        });
+    }
+    let mut resolved: Vec<(Value, Provenance)> = Vec::with_capacity(found.len());
+    for c in found {
+        let original = c.value.to_compact();
+        match coerce(field, c.value, order) {
+            Ok((value, text, conversion)) => resolved.push((
+                value,
+                Provenance {
+                    field,
+                    path: c.path,
+                    original,
+                    value: text,
+                    conversion,
+                },
+            )),
+            Err(reason) => {
+                return Err(FieldError {
+                    field: Some(field),
+                    path: Some(c.path),
+                    found: Some(original),
+                    reason,
+                })
+            }
+        }
+    }
+    let first = &resolved[0].1;
+    if let Some((_, other)) = resolved.iter().find(|(_, p)| p.value != first.value) {
+        return Err(FieldError {
+            field: Some(field),
+            path: Some(format!("{} and {}", first.path, other.path)),
+            found: Some(format!("{} and {}", first.original, other.original)),
+            reason: "two names for this field disagree; send one, or make them equal".into(),
+        });
+    }
+    Ok(resolved.into_iter().next())
+}
+
+fn default_for(rule: Option<&ClientRule>, field: Field) -> Result<(Value, Provenance), FieldError> {
+    let defaults = rule.map(|r| &r.defaults);
+    let order = rule.and_then(|r| r.date_order);
+    let explicit = match field {
+        Field::Metric => defaults.and_then(|d| d.metric.clone()),
+        Field::Amount => defaults.and_then(|d| d.amount.clone()),
+        Field::Timestamp => defaults.and_then(|d| d.timestamp.clone()),
+        Field::ClientId | Field::IdempotencyKey => None,
+    };
+    let missing = || FieldError {
+        field: Some(field),
+        path: None,
+        found: None,
+        reason: match field {
+            Field::ClientId => {
+                "missing: no client name was found, so no client rule can apply".into()
+            }
+            _ => "missing, and the client's rule names no default".into(),
+        },
+    };
+    let text = explicit.ok_or_else(missing)?;
+    let json = Json::String(text);
+    let (value, text, conversion) = coerce(field, &json, order).map_err(|reason| FieldError {
+        field: Some(field),
+        path: Some("default (client rule)".into()),
+        found: Some(json.to_compact()),
+        reason,
+    })?;
+    Ok((
+        value,
+        Provenance {
+            field,
+            path: "default (client rule)".into(),
+            original: json.to_compact(),
+            value: text,
+            conversion: format!("{conversion}, explicit default"),
+        },
+    ))
+}
+
+/// Coerces one value for `field`: the value, its canonical text, and how
+/// it was read.
+fn coerce(
+    field: Field,
+    value: &Json,
+    order: Option<DateOrder>,
+) -> Result<(Value, String, String), String> {
+    match field {
+        Field::ClientId | Field::Metric | Field::IdempotencyKey => {
+            name(value).map(|(text, how)| (Value::Text(text.clone()), text, how))
+        }
+        Field::Amount => {
+            let (amount, how) = match value {
+                Json::Number(n) => (Amount::from_json_number(n), "JSON number, exact"),
+                Json::String(s) => (Amount::from_text(s), "numeric string"),
+                other => {
+                    return Err(format!(
+                        "expected a number or a numeric string, found {}",
+                        other.kind()
+                    ))
+                }
+            };
+            let amount = amount.map_err(|e| e.to_string())?;
+            Ok((Value::Amount(amount), amount.to_string(), how.into()))
+        }
+        Field::Timestamp => {
+            let parsed = match value {
+                Json::Number(n) => timestamp::parse_epoch(n),
+                Json::String(s) => timestamp::parse_text(s, order),
+                other => {
+                    return Err(format!(
+                        "expected a date string or a Unix epoch number, found {}",
+                        other.kind()
+                    ))
+                }
+            };
+            let p = parsed.map_err(|e| e.to_string())?;
+            let text = timestamp::canonical(&p.instant);
+            Ok((Value::Instant(p.instant), text, p.how))
+        }
+    }
+}
+
+/// Names (client, metric, key) are non-empty trimmed text; integers are
+/// accepted as their decimal text because SDKs often send numeric ids.
+fn name(value: &Json) -> Result<(String, String), String> {
+    let (text, how) = match value {
+        Json::String(s) => {
+            let trimmed = s.trim();
+            let how = if trimmed.len() == s.len() {
+                "text"
+            } else {
+                "text, surrounding spaces removed"
+            };
+            (trimmed.to_string(), how)
+        }
+        Json::Number(n) if n.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+            (n.clone(), "integer read as text")
+        }
+        other => return Err(format!("expected text, found {}", other.kind())),
+    };
+    if text.is_empty() {
+        return Err("is empty".into());
+    }
+    if text.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("is longer than {MAX_NAME_CHARS} characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("contains control characters".into());
+    }
+    Ok((text, how.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::rules::ClientRule;
+
+    fn ok(text: &str) -> Normalized {
+        normalize(text, &Rules::default()).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn rejected(text: &str) -> Vec<FieldError> {
+        match normalize(text, &Rules::default()) {
+            Err(Rejection::Fields { errors }) => errors,
+            other => panic!("expected field errors for {text}, got {other:?}"),
+        }
+    }
+
+    fn summary(n: &Normalized) -> (String, String, String, String) {
+        (
+            n.client_id.clone(),
+            n.metric.clone(),
+            n.amount.to_string(),
+            timestamp::canonical(&n.timestamp),
+        )
+    }
+
+    fn s(a: &str, b: &str, c: &str, d: &str) -> (String, String, String, String) {
+        (a.into(), b.into(), c.into(), d.into())
+    }
+
+    #[test]
+    fn the_three_seed_shapes() {
+        let a = ok(
+            r#"{"source":"client_A","payload":{"metric":"sale","amount":"1200","timestamp":"2024/01/01"}}"#,
+        );
+        assert_eq!(
+            summary(&a),
+            s("client_A", "sale", "1200", "2024-01-01T00:00:00Z")
+        );
+        let b = ok(
+            r#"{"client":"client_B","payload":{"type":"purchase","value":5000,"time":"2024-12-01"}}"#,
+        );
+        assert_eq!(
+            summary(&b),
+            s("client_B", "purchase", "5000", "2024-12-01T00:00:00Z")
+        );
+        let c = ok(
+            r#"{"source":"client_C","payload":{"metricName":"refund","sum":"250.50","created_at":"2024/12/15"}}"#,
+        );
+        assert_eq!(
+            summary(&c),
+            s("client_C", "refund", "250.5", "2024-12-15T00:00:00Z")
+        );
+        let amount = c
+            .provenance
+            .iter()
+            .find(|p| p.field == Field::Amount)
+            .unwrap();
+        assert_eq!(
+            amount.to_string(),
+            r#"amount ← payload.sum: "250.50" → 250.5 (numeric string)"#
+        );
+    }
+
+    #[test]
+    fn every_default_alias_and_envelope_is_found() {
+        let rules = Rules::default();
+        for field in [
+            Field::ClientId,
+            Field::Metric,
+            Field::Amount,
+            Field::Timestamp,
+        ] {
+            for alias in rules.aliases.of(field) {
+                for envelope in std::iter::once(None).chain(rules.envelopes.iter().map(Some)) {
+                    let mut members = vec![
+                        ("client_id", "\"c\""),
+                        ("metric", "\"m\""),
+                        ("amount", "1"),
+                        ("timestamp", "\"2024-01-01\""),
+                    ];
+                    members.retain(|(k, _)| *k != field.name());
+                    let value = match field {
+                        Field::Amount => "7",
+                        Field::Timestamp => "\"2024-02-02\"",
+                        _ => "\"x\"",
+                    };
+                    let inner = format!("\"{alias}\": {value}");
+                    let rest: Vec<String> = members
+                        .iter()
+                        .map(|(k, v)| format!("\"{k}\": {v}"))
+                        .collect();
+                    let text = match envelope {
+                        None => format!("{{{inner}, {}}}", rest.join(", ")),
+                        Some(env) => format!("{{\"{env}\": {{{inner}}}, {}}}", rest.join(", ")),
+                    };
+                    let n = ok(&text);
+                    let p = n.provenance.iter().find(|p| p.field == field).unwrap();
+                    let expected_path = match envelope {
+                        None => alias.to_string(),
+                        Some(env) => format!("{env}.{alias}"),
+                    };
+                    assert_eq!(p.path, expected_path, "{text}");
+                }
+            }
+        }
+        for alias in rules.aliases.of(Field::IdempotencyKey) {
+            let n = ok(&format!(
+                r#"{{"client":"c","metric":"m","amount":1,"ts":"2024-01-01","{alias}":"k-1"}}"#
+            ));
+            assert_eq!(n.idempotency_key.as_deref(), Some("k-1"), "{alias}");
+        }
+    }
+
+    #[test]
+    fn keys_that_differ_from_an_alias_only_in_case_are_that_alias() {
+        let lone = ok(r#"{"Client":"c","METRIC":"m","Amount":"7","TimeStamp":"2024-01-01"}"#);
+        assert_eq!(lone.amount.to_string(), "7");
+        let p = lone
+            .provenance
+            .iter()
+            .find(|p| p.field == Field::Amount)
+            .unwrap();
+        assert_eq!(p.path, "Amount", "the key as sent");
+        let enveloped =
+            ok(r#"{"client":"c","Payload":{"metric":"m","amount":1,"ts":"2024-01-01"}}"#);
+        assert_eq!(enveloped.metric, "m");
+        // Two spellings with different values are two names that disagree.
+        let errors =
+            rejected(r#"{"client":"c","metric":"m","amount":1,"Amount":2,"ts":"2024-01-01"}"#);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.field == Some(Field::Amount) && e.reason.contains("disagree")),
+            "{errors:?}"
+        );
+        // And agreeing spellings are one value.
+        assert_eq!(
+            ok(r#"{"client":"c","metric":"m","amount":1,"AMOUNT":1,"ts":1}"#)
+                .amount
+                .to_string(),
+            "1"
+        );
+    }
+
+    #[test]
+    fn event_is_a_metric_when_text_and_an_envelope_when_an_object() {
+        let as_metric = ok(r#"{"client":"c","event":"signup","amount":0,"ts":1704067200}"#);
+        assert_eq!(as_metric.metric, "signup");
+        let as_envelope =
+            ok(r#"{"client":"c","event":{"type":"signup","amount":0,"ts":1704067200}}"#);
+        assert_eq!(as_envelope.metric, "signup");
+    }
+
+    #[test]
+    fn equal_values_under_two_names_agree() {
+        let n = ok(
+            r#"{"client":"c","metric":"m","amount":"10.0","payload":{"value":10},"ts":"2024-01-01"}"#,
+        );
+        assert_eq!(n.amount.to_string(), "10");
+    }
+
+    #[test]
+    fn disagreeing_names_are_ambiguous() {
+        let errors =
+            rejected(r#"{"client":"c","metric":"m","amount":10,"value":11,"ts":"2024-01-01"}"#);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, Some(Field::Amount));
+        assert_eq!(errors[0].path.as_deref(), Some("amount and value"));
+        assert!(errors[0].reason.contains("disagree"));
+        let dup =
+            rejected(r#"{"client":"c","metric":"m","amount":1,"amount":2,"ts":"2024-01-01"}"#);
+        assert_eq!(dup[0].field, Some(Field::Amount));
+    }
+
+    #[test]
+    fn every_problem_is_listed_with_its_field() {
+        let errors = rejected(r#"{"client":"c","amount":"1.200,50","ts":"01/02/2024"}"#);
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            vec![
+                Some(Field::Metric),
+                Some(Field::Amount),
+                Some(Field::Timestamp)
+            ]
+        );
+        assert!(errors[0].reason.contains("missing"));
+        assert_eq!(errors[1].found.as_deref(), Some("\"1.200,50\""));
+        assert!(errors[1].reason.contains("ambiguous"));
+        assert!(errors[2].reason.contains("day/month"));
+        let all_missing = rejected("{}");
+        assert_eq!(all_missing.len(), 4);
+    }
+
+    #[test]
+    fn wrong_types_and_bad_names_are_refused() {
+        let e = rejected(r#"{"client":"c","metric":"m","amount":true,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("found a boolean"), "{}", e[0]);
+        let e = rejected(r#"{"client":"  ","metric":"m","amount":1,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("empty"));
+        let e = rejected(r#"{"client":"c","metric":["m"],"amount":1,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("found an array"));
+        let e = rejected(r#"{"client":"c","metric":"m","amount":1,"ts":{"a":1}}"#);
+        assert!(e[0].reason.contains("found an object"));
+        let long = "x".repeat(MAX_NAME_CHARS + 1);
+        let e = rejected(&format!(
+            r#"{{"client":"{long}","metric":"m","amount":1,"ts":"2024-01-01"}}"#
+        ));
+        assert!(e[0].reason.contains("longer"));
+        let e = rejected(r#"{"client":"a\u0000b","metric":"m","amount":1,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("control"));
+    }
+
+    #[test]
+    fn not_json_and_not_objects() {
+        match normalize("{\"a\":", &Rules::default()) {
+            Err(Rejection::InvalidJson { line, column, .. }) => assert_eq!((line, column), (1, 6)),
+            other => panic!("{other:?}"),
+        }
+        let arr = normalize("[]", &Rules::default()).unwrap_err();
+        assert!(arr.to_string().contains("bulk import"), "{arr}");
+    }
+
+    #[test]
+    fn null_is_absent_and_numbers_can_be_names() {
+        let n = ok(r#"{"client":42,"metric":"m","amount":1,"ts":"2024-01-01","event_id":null}"#);
+        assert_eq!(n.client_id, "42");
+        assert_eq!(n.idempotency_key, None);
+        let e = rejected(r#"{"client":null,"metric":"m","amount":1,"ts":"2024-01-01"}"#);
+        assert!(e[0].reason.contains("missing"));
+    }
+
+    #[test]
+    fn client_rules_add_aliases_defaults_and_date_order() {
+        let mut rules = Rules::default();
+        let mut rule = ClientRule::default();
+        rule.aliases.amount.push("total".into());
+        rule.defaults.metric = Some("sale".into());
+        rule.date_order = Some(DateOrder::DayFirst);
+        rules.clients.insert("acme".into(), rule);
+        let n = normalize(
+            r#"{"client":"acme","total":"9.99","date":"01/02/2024"}"#,
+            &rules,
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&n),
+            s("acme", "sale", "9.99", "2024-02-01T00:00:00Z")
+        );
+        let metric = n
+            .provenance
+            .iter()
+            .find(|p| p.field == Field::Metric)
+            .unwrap();
+        assert_eq!(metric.path, "default (client rule)");
+        // Another client gets none of it.
+        let other = normalize(
+            r#"{"client":"other","total":"9.99","date":"01/02/2024"}"#,
+            &rules,
+        );
+        assert!(other.is_err());
+    }
+
+    #[test]
+    fn no_implicit_timestamp() {
+        let e = rejected(r#"{"client":"c","metric":"m","amount":1}"#);
+        assert_eq!(e[0].field, Some(Field::Timestamp));
+        assert!(e[0].reason.contains("no default"));
+    }
+
+    #[test]
+    fn provenance_says_how() {
+        let n = ok(r#"{"client":" c ","metric":"m","amount":1.50,"ts":1704067200000}"#);
+        let by = |f| n.provenance.iter().find(|p| p.field == f).unwrap().clone();
+        assert_eq!(
+            by(Field::ClientId).conversion,
+            "text, surrounding spaces removed"
+        );
+        assert_eq!(by(Field::Amount).conversion, "JSON number, exact");
+        assert_eq!(by(Field::Amount).value, "1.5");
+        assert_eq!(
+            by(Field::Timestamp).conversion,
+            "Unix epoch in milliseconds"
+        );
+        assert_eq!(by(Field::Timestamp).value, "2024-01-01T00:00:00Z");
+    }
+}
