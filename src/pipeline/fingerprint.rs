@@ -184,7 +184,10 @@ pub fn ids(event: &Normalized) -> (Fingerprint, Fingerprint) {
 /// text otherwise (so even unparseable resends are recognised as exact).
 pub fn raw_fingerprint(text: &str, parsed: Option<&Json>) -> Fingerprint {
     match parsed {
-        Some(value) => digest(RAW_TAG, &[jcs::canonicalize(value).as_bytes()]),
+        Some(value) => digest(
+            RAW_TAG,
+            &[jcs::canonicalize_sized(value, text.len()).as_bytes()],
+        ),
         None => digest(TEXT_TAG, &[text.as_bytes()]),
     }
 }
