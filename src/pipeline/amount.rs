@@ -92,6 +92,12 @@ impl Amount {
         if unsigned.starts_with("0x") {
             return Err(AmountError::Hex);
         }
+        if let Some((currency, number)) = currency(t) {
+            return Err(AmountError::Currency {
+                currency: currency.to_string(),
+                number: number.to_string(),
+            });
+        }
         parse_plain(&strip_grouping(t)?, true)
     }
 }
@@ -146,6 +152,13 @@ pub enum AmountError {
     AmbiguousSeparators,
     /// Thousands separators that are not in groups of three.
     BadGrouping,
+    /// A currency symbol or code beside the number (`$1,200`, `1,200 EUR`).
+    Currency {
+        /// The symbol or code as sent.
+        currency: String,
+        /// What is left without it.
+        number: String,
+    },
     /// Characters that are not part of a number.
     Malformed,
     /// More significant decimal places than Tally keeps exactly.
@@ -168,6 +181,10 @@ impl fmt::Display for AmountError {
             AmountError::BadGrouping => {
                 write!(f, "thousands separators must separate groups of three digits")
             }
+            AmountError::Currency { currency, number } => write!(
+                f,
+                "names a currency ('{currency}'): send the number alone ({number}); Tally converts no currency, so amounts in two currencies would be summed as one"
+            ),
             AmountError::Malformed => write!(
                 f,
                 "malformed number: expected digits with an optional sign, decimal point and exponent, such as 1200.50 or 1.2e3"
@@ -185,6 +202,38 @@ impl fmt::Display for AmountError {
 }
 
 impl std::error::Error for AmountError {}
+
+/// Signs of money that people put beside an amount.
+const CURRENCY_SIGNS: &[char] = &[
+    '$', '€', '£', '¥', '₹', '₽', '₩', '₺', '₫', '₪', '¢', '฿', '₴', '₦', '₱', '₲', '₵', '₡', '₭',
+    '₮', '₸', '₼', '₾', '﷼', '元', '円',
+];
+
+/// A currency sign anywhere, or a three-letter code in capitals (`EUR`)
+/// before or after the number, with the text left without it; `None` if
+/// that holds no digit (then the text is no amount in any case).
+fn currency(t: &str) -> Option<(&str, String)> {
+    let (start, end) = match t.find(CURRENCY_SIGNS) {
+        Some(at) => (at, at + t[at..].chars().next().map_or(1, char::len_utf8)),
+        None => {
+            let is_code = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase());
+            let first = t.split(|c: char| !c.is_ascii_alphabetic()).next();
+            let last = t.rsplit(|c: char| !c.is_ascii_alphabetic()).next();
+            if first.is_some_and(is_code) {
+                (0, 3)
+            } else if last.is_some_and(is_code) {
+                (t.len() - 3, t.len())
+            } else {
+                return None;
+            }
+        }
+    };
+    let number = format!("{}{}", &t[..start], &t[end..]).trim().to_string();
+    number
+        .bytes()
+        .any(|b| b.is_ascii_digit())
+        .then(|| (&t[start..end], number))
+}
 
 /// Removes valid thousands grouping, refusing anything ambiguous.
 fn strip_grouping(t: &str) -> Result<String, AmountError> {
@@ -407,7 +456,26 @@ mod tests {
         assert_eq!(text("12abc"), Err(AmountError::Malformed));
         assert_eq!(text("."), Err(AmountError::Malformed));
         assert_eq!(text("1e"), Err(AmountError::Malformed));
-        assert_eq!(text("$12"), Err(AmountError::Malformed));
+        let currency = |c: &str, n: &str| {
+            Err(AmountError::Currency {
+                currency: c.into(),
+                number: n.into(),
+            })
+        };
+        assert_eq!(text("$12"), currency("$", "12"));
+        assert_eq!(text("$1,200.00"), currency("$", "1,200.00"));
+        assert_eq!(text("€ 1,200"), currency("€", "1,200"));
+        assert_eq!(text("-£5"), currency("£", "-5"));
+        assert_eq!(text("1,200 EUR"), currency("EUR", "1,200"));
+        assert_eq!(text("USD1200.50"), currency("USD", "1200.50"));
+        assert!(text("1,200 EUR")
+            .unwrap_err()
+            .to_string()
+            .contains("('EUR'): send the number alone (1,200)"));
+        // Not a currency: no digit beside it, or no code in capitals.
+        assert_eq!(text("$"), Err(AmountError::Malformed));
+        assert_eq!(text("10 pcs"), Err(AmountError::Malformed));
+        assert_eq!(text("1E5"), Ok("100000".to_string()));
         assert_eq!(text("0.0000000001"), Err(AmountError::TooPrecise));
         assert_eq!(number("1e-10"), Err(AmountError::TooPrecise));
         assert_eq!(number("1000000000000000001"), Err(AmountError::Overflow));
