@@ -1690,6 +1690,51 @@ async fn a_simulator_link_opened_on_the_simulator_replaces_its_settings() {
         hash.contains("failure=20") && hash.contains("events=250"),
         "{hash}"
     );
+    // The box shows the default, but the link's run is not made with it:
+    // each refused setting waits until its own box is set.
+    let run = button(&root, "Run simulation");
+    assert!(disabled(&run), "a link's refused settings block its run");
+    set_number(&root, "#sim-failure", "30");
+    tick().await;
+    assert!(disabled(&run), "events=0 still waits for its box");
+    set_number(&root, "#sim-events", "40");
+    tick().await;
+    assert!(!disabled(&run));
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn a_simulation_result_keeps_the_settings_it_ran_with() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/simulator?seed=9&clients=2&events=10&tabs=3").await;
+    let verdict = run_simulation(&root).await;
+    assert!(verdict.contains("3 tabs converged"), "{verdict}");
+    // Away, and back by the bare address typed by hand: the run's settings
+    // come back with its result, not the defaults beside it.
+    go("#/processed").await;
+    go("#/simulator").await;
+    assert_eq!(input_value(&root, "#sim-seed"), "9");
+    assert_eq!(input_value(&root, "#sim-tabs"), "3");
+    assert!(root
+        .query_selector("[data-testid=sim-result-settings]")
+        .expect("query")
+        .is_none());
+    // Another run's link: the result still describes its own run, and
+    // says that it does.
+    go("#/simulator?seed=4&clients=2&events=10&tabs=1").await;
+    tick().await;
+    let verdict = text(&root, "[data-testid=sim-verdict]");
+    assert!(verdict.contains("3 tabs converged"), "{verdict}");
+    let note = find(&root, "[data-testid=sim-result-settings] a");
+    let href = note.get_attribute("href").unwrap_or_default();
+    assert!(href.contains("seed=9") && href.contains("tabs=3"), "{href}");
+    // Its counts stay plain numbers: that run lived in memory, so there are
+    // no events of it to list in Processed.
+    assert!(root
+        .query_selector("[data-testid=sim-events]")
+        .expect("query")
+        .is_none());
     clear_storage();
 }
 

@@ -217,7 +217,11 @@ pub fn submission_in_hash() -> Option<crate::ledger::SubmissionId> {
 
 /// The settings after `?` in the address, as name/value pairs, decoded.
 pub fn query() -> Vec<(String, String)> {
-    let hash = window().location().hash().unwrap_or_default();
+    query_of(&window().location().hash().unwrap_or_default())
+}
+
+/// The settings in an address such as [`href_with`] writes.
+pub fn query_of(hash: &str) -> Vec<(String, String)> {
     let decode = |text: &str| -> Option<String> {
         js_sys::decode_uri_component(text).ok().map(String::from)
     };

@@ -1,6 +1,6 @@
 //! Simulator: chaos in the app, and a visible verdict on exactly-once.
 
-use super::router::{href_with, query, replace_query, Route};
+use super::router::{href_with, query, query_of, replace_query, Route};
 use super::widgets::yield_to_browser;
 use super::AppState;
 use crate::chaos::{SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation, TimelinePoint};
@@ -149,6 +149,16 @@ fn verdict(report: &SimReport, tabs: usize) -> String {
     }
 }
 
+/// What a run found, with the settings it ran with: the form may have
+/// changed since, and the result must still say what it is.
+#[derive(Debug, Clone)]
+struct SimResult {
+    report: SimReport,
+    stats: SimStats,
+    run_id: String,
+    config: SimConfig,
+}
+
 /// A run's progress and result, owned by the app rather than the view:
 /// following a row's link to its events and coming back finds the result,
 /// and a run still going keeps reporting.
@@ -159,7 +169,7 @@ pub struct SimSession {
     pub address: RwSignal<String>,
     progress: RwSignal<(usize, usize)>,
     running: RwSignal<bool>,
-    result: RwSignal<Option<(SimReport, SimStats, String)>>,
+    result: RwSignal<Option<SimResult>>,
     error: RwSignal<Option<String>>,
 }
 
@@ -196,11 +206,18 @@ pub fn SimulatorView(
 ) -> impl IntoView {
     // The settings live in the address, so a run can be shared and replays
     // identically from it.
-    let (read, notes) = SimConfig::from_address(&query());
-    let config = RwSignal::new(read);
-    // What the address asked for and could not have: said, not clamped.
-    let address_notes = RwSignal::new(notes);
     let session = use_context::<SimSession>().unwrap_or_default();
+    // The bare address names no run: the settings last shown come back
+    // (those of the result below, if a run was made), not the defaults.
+    let asked = match query() {
+        pairs if pairs.is_empty() => query_of(&session.address.get_untracked()),
+        pairs => pairs,
+    };
+    let (read, notes) = SimConfig::from_address(&asked);
+    let config = RwSignal::new(read);
+    // What the address asked for and could not have, by setting: said, not
+    // clamped, and the run waits until each such box is set.
+    let address_notes = RwSignal::new(notes);
     Effect::new(move |_| {
         let pairs = config.with(SimConfig::to_pairs);
         replace_query(Route::Simulator, &pairs);
@@ -245,6 +262,7 @@ pub fn SimulatorView(
             return;
         }
         let cfg = config.get_untracked();
+        let ran_with = cfg.clone();
         let run_id = format!(
             "sim{}-{}",
             cfg.seed,
@@ -278,7 +296,12 @@ pub fn SimulatorView(
                     Err(e) => Err(e),
                 };
                 match report {
-                    Ok(report) => set_result.set(Some((report, sim.stats.clone(), run_id))),
+                    Ok(report) => set_result.set(Some(SimResult {
+                        report,
+                        stats: sim.stats.clone(),
+                        run_id,
+                        config: ran_with,
+                    })),
                     Err(e) => set_error.set(Some(format!("The simulated tabs' store failed: {e}"))),
                 }
                 set_running.set(false);
@@ -327,7 +350,12 @@ pub fn SimulatorView(
             let report = state.peek(|t| sim.borrow().report(t.ledger.state()));
             if let Some(report) = report {
                 let stats = sim.borrow().stats.clone();
-                set_result.set(Some((report, stats, run_id)));
+                set_result.set(Some(SimResult {
+                    report,
+                    stats,
+                    run_id,
+                    config: ran_with,
+                }));
             }
             set_running.set(false);
         });
@@ -341,7 +369,7 @@ pub fn SimulatorView(
         let on_input = move |ev: leptos::ev::Event| {
             let checked = number(&event_target_value(&ev), id, label);
             invalid.update(|i| i.retain(|(box_id, _)| *box_id != id));
-            address_notes.set(Vec::new());
+            address_notes.update(|n| n.retain(|(name, _)| *name != setting_name(id)));
             match checked {
                 Ok(v) => config.update(|c| set(c, v)),
                 Err(why) => invalid.update(|i| i.push((id, why))),
@@ -369,7 +397,12 @@ pub fn SimulatorView(
             })
         })
     };
-    let blocked = move || running.get() || invalid.with(|i| !i.is_empty()) || too_big().is_some();
+    let blocked = move || {
+        running.get()
+            || invalid.with(|i| !i.is_empty())
+            || address_notes.with(|n| !n.is_empty())
+            || too_big().is_some()
+    };
 
     view! {
         <section class="panel" aria-labelledby="sim-title">
@@ -410,20 +443,32 @@ pub fn SimulatorView(
             } else {
                 "With 1 tab the run goes through this browser's own storage: its events stay in your data under clients named sim…, in every view, until you Clear all data (About). Set Tabs to 2 or more to keep a run apart.".to_string()
             }}</p>
-            {move || address_notes.get().into_iter().chain(invalid.get().into_iter().map(|(_, why)| why)).chain(too_big()).map(|why| view! { <p class="error" role="alert">{why}</p> }).collect_view()}
+            {move || address_notes.get().into_iter().map(|(_, why)| why).chain(invalid.get().into_iter().map(|(_, why)| why)).chain(too_big()).map(|why| view! { <p class="error" role="alert">{why}</p> }).collect_view()}
             <button type="button" on:click=run prop:disabled=blocked>"Run simulation"</button>
             <Show when=move || running.get() || result.with(Option::is_some)>
                 <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string() aria-label="Simulation progress"></progress>
                 <span>{move || format!(" {} of {} new events", progress.get().0, progress.get().1)}</span>
             </Show>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            {move || result.get().map(|(report, stats, run_id)| {
+            {move || result.get().map(|SimResult { report, stats, run_id, config: ran_with }| {
                 // A run with one tab went into this browser's data, so each
                 // row's events can be listed; a multi-tab run lived in memory.
-                let stored = config.with_untracked(|c| c.tabs) <= 1;
+                let stored = ran_with.tabs <= 1;
+                let tabs = ran_with.tabs;
+                let pairs = ran_with.to_pairs();
+                let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let its_settings = href_with(Route::Simulator, &pairs);
+                let other = move || config.with(|c| *c != ran_with);
                 view! {
+                <Show when=other>
+                    <p class="hint" data-testid="sim-result-settings">
+                        "The result below is from the last run, whose settings differ from the form's: "
+                        <a href=its_settings.clone()>"show its settings"</a>
+                        ", or run the form's."
+                    </p>
+                </Show>
                 <p class=if report.pass { "verdict pass" } else { "verdict fail" } data-testid="sim-verdict" role="status">
-                    {verdict(&report, config.with_untracked(|c| c.tabs))}
+                    {verdict(&report, tabs)}
                 </p>
                 {timeline(&stats)}
                 <p class="hint" data-testid="sim-stats">{format!(

@@ -138,10 +138,10 @@ impl SimConfig {
     }
 
     /// Settings from address parameters, and a note for each value that
-    /// was refused: a missing value keeps its default, and so does one that
+    /// was refused, by setting: a missing value keeps its default, and so does one that
     /// is not a whole number in the range the form allows (never a nearby
     /// value in its place, which would be another run than the one shared).
-    pub fn from_address(pairs: &[(String, String)]) -> (SimConfig, Vec<String>) {
+    pub fn from_address(pairs: &[(String, String)]) -> (SimConfig, Vec<(&'static str, String)>) {
         let mut c = SimConfig::default();
         let notes = std::cell::RefCell::new(Vec::new());
         let get = |name: &str| {
@@ -150,17 +150,20 @@ impl SimConfig {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.as_str())
         };
-        let num = |name: &str| {
+        let num = |name: &'static str| {
             let text = get(name)?;
             SimConfig::setting(name, text)
                 .map_err(|why| {
-                    notes.borrow_mut().push(format!(
-                        "The address's {name}={text} is {why}, so the default is used."
+                    notes.borrow_mut().push((
+                        name,
+                        format!(
+                            "The address's {name}={text} is {why}: its box shows the default, and the run waits until you set a value there."
+                        ),
                     ))
                 })
                 .ok()
         };
-        let ppm = |name: &str| num(name).map(|p| p as u32 * 10_000);
+        let ppm = |name: &'static str| num(name).map(|p| p as u32 * 10_000);
         if let Some(v) = num("seed") {
             c.seed = v;
         }
@@ -760,7 +763,10 @@ mod tests {
         assert_eq!(notes.len(), 4, "{notes:?}");
         assert_eq!(
             notes[0],
-            "The address's clients=999 is not a whole number from 1 to 20, so the default is used."
+            (
+                "clients",
+                "The address's clients=999 is not a whole number from 1 to 20: its box shows the default, and the run waits until you set a value there.".to_string()
+            )
         );
     }
 
