@@ -427,7 +427,7 @@ pub fn ImportView(
                 </p>
             })}
             {failing.then(|| view! {
-                <p class="error" data-testid="import-failing">"Simulate database failure is on (see Submit): an import's lines fail as a single submission would, and failed lines wait under Failed."</p>
+                <p class="error" data-testid="import-failing">{format!("Simulate database failure is on (see Submit): an import sends its lines in batches of up to {CHUNK}, one database request each, so a failure fails a whole batch as it would a single submission, and its lines wait under Failed.")}</p>
             })}
             <label for="bulk-events">"Events (NDJSON or JSON array)"</label>
             // Hidden while an import reads it: a textarea holding megabytes is
