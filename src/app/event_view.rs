@@ -111,7 +111,7 @@ pub fn EventView(
                                 <div class="reason">{reason}</div>
                                 {(!differences.is_empty()).then(|| view! {
                                     <ul class="reasons" data-testid="event-differences">
-                                        {differences.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}
+                                        {differences.into_iter().map(|d| view! { <li>{raw_text(&d)}</li> }).collect_view()}
                                     </ul>
                                 })}
                                 {s.told.map(|told| view! {

@@ -89,7 +89,7 @@ pub fn LogView(
                             // Every reason on its own line, as on the submission's page.
                             Status::Rejected { rejection } => view! {
                                 <ul class="reasons">
-                                    {rejection.reasons().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                                    {rejection.reasons().into_iter().map(|r| view! { <li>{raw_text(&r)}</li> }).collect_view()}
                                 </ul>
                             }.into_any(),
                             _ => view! { <div class="reason">{reason}</div> }.into_any(),

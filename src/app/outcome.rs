@@ -128,6 +128,6 @@ fn RejectionList(rejection: Rejection) -> impl IntoView {
     };
     view! {
         <p>"The event was not counted. Fix these and submit again:"</p>
-        <ul class="reasons">{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+        <ul class="reasons">{reasons.into_iter().map(|r| view! { <li>{raw_text(&r)}</li> }).collect_view()}</ul>
     }
 }

@@ -82,13 +82,13 @@ pub fn SubmissionView(
                         {(!p.reasons.is_empty()).then(|| view! {
                             <h3>"Why it was refused"</h3>
                             <ul class="reasons" data-testid="submission-reasons">
-                                {p.reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                                {p.reasons.into_iter().map(|r| view! { <li>{raw_text(&r)}</li> }).collect_view()}
                             </ul>
                         })}
                         {(!p.differences.is_empty()).then(|| view! {
                             <h3>"How it differs from the submission that was counted"</h3>
                             <ul class="reasons" data-testid="submission-differences">
-                                {p.differences.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}
+                                {p.differences.into_iter().map(|d| view! { <li>{raw_text(&d)}</li> }).collect_view()}
                             </ul>
                         })}
                         {p.submission.told.map(|told| view! {

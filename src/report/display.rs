@@ -114,10 +114,14 @@ pub fn brief_in(value: Amount, places: usize) -> String {
 
 /// `text` cut into its runs of whitespace and the words between them, in
 /// order, each with whether it is a word: together they are `text` exactly.
+/// A word also ends after a comma outside a JSON string, so that compact
+/// JSON (`{"a":1,"b":"x"}`, one word to the whitespace) breaks between its
+/// members rather than inside a key or at a date's hyphen.
 pub fn words(text: &str) -> Vec<(bool, &str)> {
     let mut runs = Vec::new();
     let mut start = 0;
     let mut in_word = None;
+    let (mut in_string, mut escaped) = (false, false);
     for (at, c) in text.char_indices() {
         let word = !c.is_whitespace();
         if in_word.is_some_and(|w| w != word) {
@@ -125,6 +129,17 @@ pub fn words(text: &str) -> Vec<(bool, &str)> {
             start = at;
         }
         in_word = Some(word);
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            ',' if !in_string => {
+                runs.push((true, &text[start..at + 1]));
+                start = at + 1;
+                in_word = None;
+            }
+            _ => {}
+        }
     }
     if let Some(word) = in_word {
         runs.push((word, &text[start..]));
@@ -211,7 +226,10 @@ mod tests {
             let runs = words(text);
             assert_eq!(runs.iter().map(|(_, t)| *t).collect::<String>(), text);
             for pair in runs.windows(2) {
-                assert_ne!(pair[0].0, pair[1].0, "runs alternate: {runs:?}");
+                assert!(
+                    pair[0].0 != pair[1].0 || pair[0].1.ends_with(','),
+                    "runs alternate but after a comma: {runs:?}"
+                );
             }
             for (word, run) in &runs {
                 assert!(!run.is_empty());
@@ -219,6 +237,16 @@ mod tests {
             }
         }
         assert_eq!(words("a  b"), [(true, "a"), (false, "  "), (true, "b")]);
+        // Compact JSON breaks between members, never at a comma in a string.
+        assert_eq!(
+            words(r#"{"a":"1,5","b\",":2, "c":3}"#),
+            [
+                (true, r#"{"a":"1,5","#),
+                (true, r#""b\",":2,"#),
+                (false, " "),
+                (true, r#""c":3}"#)
+            ]
+        );
     }
 
     #[test]
