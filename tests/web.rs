@@ -1078,6 +1078,22 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
         .query_selector("[data-testid=rules-unsaved]")
         .expect("query")
         .is_none());
+    // A letter typed and deleted again leaves nothing to save, and neither
+    // do the same rules laid out otherwise.
+    type_into(&root, "#rules-json", &format!("{} x", rules.to_json()));
+    tick().await;
+    assert!(text(&root, "[data-testid=rules-unsaved]").starts_with("Not saved yet"));
+    type_into(&root, "#rules-json", &rules.to_json());
+    tick().await;
+    let unsaved = || {
+        root.query_selector("[data-testid=rules-unsaved]")
+            .expect("query")
+            .is_some()
+    };
+    assert!(!unsaved(), "the saved rules again");
+    type_into(&root, "#rules-json", &rules.to_json().replace('\n', " "));
+    tick().await;
+    assert!(!unsaved(), "the saved rules on one line");
     drop(app);
     // After a reload the saved rules apply.
     let mut tally = Tally::open().expect("open");

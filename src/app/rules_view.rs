@@ -68,7 +68,11 @@ pub fn RulesView(
                 on:input=move |ev| {
                     let edited = event_target_value(&ev);
                     set_text.set(edited.clone());
-                    draft.set(Some(edited));
+                    // Back to rules equal to the saved ones (a letter typed
+                    // and deleted, or the same rules laid out otherwise):
+                    // nothing is left to save, and the page says nothing.
+                    let saved = state.peek(|t| Rules::from_json(&edited).is_ok_and(|r| r == t.ledger.rules));
+                    draft.set((!saved.unwrap_or(false)).then_some(edited));
                     // A message about the last Save or Reset no longer
                     // describes what is being edited.
                     set_message.set(String::new());
