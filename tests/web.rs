@@ -88,12 +88,13 @@ fn events_stored() -> usize {
 
 /// Follows a link to a view, as clicking the navigation does.
 async fn go(hash: &str) {
+    // What the last step set in motion settles first, as it does between
+    // a user's actions (each is a task of its own): an effect still due
+    // would write its view's address over this one.
+    next_task().await;
     window().location().set_hash(hash).expect("set the hash");
     // hashchange is dispatched as a task, after this one.
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback(&resolve);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    next_task().await;
     tick().await;
 }
 
@@ -1587,6 +1588,76 @@ async fn processed_and_raw_log_page_forward_back_first_and_last() {
         tick().await;
         assert_eq!(text(&root, "[data-testid=page]"), "1–50 of 120", "{route}");
     }
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    let events: Vec<String> = (1..=120)
+        .map(|i| format!(r#"{{"client":"pager","metric":"m","amount":"{i}","ts":"2024-01-01"}}"#))
+        .collect();
+    let raws: Vec<&str> = events.iter().map(String::as_str).collect();
+    tally.submit_batch(&raws);
+    tally.submit("{broken");
+    let (root, _app) = mounted_app().await;
+    let hash = || window().location().hash().expect("hash");
+    let buttons = |label: &str| -> Vec<HtmlElement> {
+        let all = root.query_selector_all("button").expect("buttons");
+        (0..all.length())
+            .filter_map(|i| all.item(i))
+            .map(|n| n.unchecked_into::<HtmlElement>())
+            .filter(|b| b.text_content().as_deref() == Some(label))
+            .collect()
+    };
+    for (route, last_page) in [
+        ("#/processed", "101–120 of 120"),
+        ("#/log", "101–121 of 121"),
+    ] {
+        go(route).await;
+        // The pager below the list turns the page as the one above does.
+        let next = buttons("Next");
+        assert_eq!(next.len(), 2, "{route}: a pager above and below");
+        next[1].click();
+        tick().await;
+        assert!(
+            text(&root, "[data-testid=page]").starts_with("51–100"),
+            "{route}"
+        );
+        assert_eq!(
+            text(&root, "[data-testid=page-bottom]"),
+            text(&root, "[data-testid=page]")
+        );
+        assert!(hash().ends_with("page=2"), "{route}: {}", hash());
+        buttons("Last")[0].click();
+        tick().await;
+        let at_last = hash();
+        // Away to another view and back by the address (as Back does): the
+        // same page, not the first.
+        go("#/aggregates").await;
+        go(&at_last).await;
+        assert_eq!(text(&root, "[data-testid=page]"), last_page, "{route}");
+    }
+    // The Raw log's status filter lives there too, and a new filter is a
+    // new list from its first page.
+    go("#/log?status=Rejected").await;
+    assert_eq!(text(&root, "[data-testid=page]"), "1–1 of 1");
+    let select: web_sys::HtmlSelectElement = find(&root, "#log-status").unchecked_into();
+    assert_eq!(select.value(), "Rejected");
+    go("#/log?status=Accepted&page=2").await;
+    // The page is set a task after the status (which starts a new list at
+    // its first page).
+    next_task().await;
+    tick().await;
+    assert_eq!(text(&root, "[data-testid=page]"), "51–100 of 120");
+    select.set_value("");
+    select
+        .dispatch_event(&web_sys::Event::new("change").expect("event"))
+        .expect("dispatch");
+    tick().await;
+    assert!(text(&root, "[data-testid=page]").starts_with("1–50 of 121"));
+    assert_eq!(hash(), "#/log");
     clear_storage();
 }
 

@@ -1,7 +1,9 @@
 //! Raw log: every submission ever received, with its status and reason.
 
-use super::router::{event_href, submission_href};
-use super::widgets::{instant, raw_text};
+use super::router::{event_href, on_route, query, replace_query, submission_href, Route};
+use super::widgets::{
+    first_page_on_change, instant, page_from_address, page_in_address, page_pair, raw_text,
+};
 use super::widgets::{Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::{Kind, Status};
@@ -31,12 +33,37 @@ pub fn LogView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let page = RwSignal::new(0usize);
-    let (only, set_only) = signal(None::<Kind>);
-    // Another filter is another list: start it at its first page.
+    // The status shown and the page live in the address
+    // (`#/log?status=Rejected&page=3`): Back from a submission's page, a
+    // reload or a shared link comes back to them.
+    let status_in_address = || {
+        let pairs = query();
+        let named = pairs
+            .iter()
+            .find(|(k, _)| k == "status")
+            .map(|(_, v)| v.clone());
+        named.and_then(|v| KINDS.into_iter().find(|k| k.label() == v))
+    };
+    let page = RwSignal::new(page_in_address());
+    let only = RwSignal::new(status_in_address());
+    let set_only = only.write_only();
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        // Leaving the view is no new list to show (see Processed).
+        if !on_route(Route::Log) {
+            return;
+        }
+        only.set(status_in_address());
+        page_from_address(page);
+    });
+    on_cleanup(move || listener.remove());
+    first_page_on_change(move || only.get(), page);
     Effect::new(move |_| {
-        only.track();
-        page.set(0);
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        pairs.extend(only.get().map(|k| ("status", k.label().to_string())));
+        pairs.extend(page_pair(page.get()));
+        if on_route(Route::Log) {
+            replace_query(Route::Log, &pairs);
+        }
     });
     let matches = move |s: &Status| only.get().is_none_or(|k| s.kind() == k);
     let total = Signal::derive(move || {
@@ -73,8 +100,8 @@ pub fn LogView(
                 let chosen = event_target_value(&ev);
                 set_only.set(KINDS.into_iter().find(|k| k.label() == chosen));
             }>
-                <option value="">"All"</option>
-                {KINDS.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
+                <option value="" prop:selected=move || only.get().is_none()>"All"</option>
+                {KINDS.into_iter().map(|k| view! { <option value=k.label() prop:selected=move || only.get() == Some(k)>{k.label()}</option> }).collect_view()}
             </select>
             <Pager page=page total=total />
             <ol class="log" data-testid="log">
@@ -106,6 +133,7 @@ pub fn LogView(
                     </li>
                 }).collect_view()}
             </ol>
+            <Pager page=page total=total bottom=true />
         </section>
     }
 }

@@ -1,7 +1,10 @@
 //! Processed: the committed events, newest first, filtered and paged.
 
-use super::router::{event_href, query, replace_query, Route};
-use super::widgets::{instant, FilterForm, Pager, PAGE_SIZE};
+use super::router::{event_href, on_route, query, replace_query, Route};
+use super::widgets::{
+    first_page_on_change, instant, page_from_address, page_in_address, page_pair, FilterForm,
+    Pager, PAGE_SIZE,
+};
 use super::AppState;
 use crate::ledger::Event;
 use crate::report::{display, Filter};
@@ -52,27 +55,35 @@ pub fn ProcessedView(
     // (`#/processed?client=…&metric=…`): a simulator cell links to the
     // events behind it, and a reload or a shared link keeps the choice.
     let filter = RwSignal::new(filter_in_address(Filter::default()));
+    // So does the page.
+    let page = RwSignal::new(page_in_address());
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        // Leaving the view (for an event's page) is no new list to show:
+        // its address must not be written over with this view's.
+        if !on_route(Route::Processed) {
+            return;
+        }
         let wanted = filter.with_untracked(|f| filter_in_address(f.clone()));
         if filter.with_untracked(|f| *f != wanted) {
             filter.set(wanted);
         }
+        page_from_address(page);
     });
     on_cleanup(move || listener.remove());
+    first_page_on_change(move || filter.get(), page);
     Effect::new(move |_| {
-        let pairs: Vec<(&str, String)> = filter.with(|f| {
+        let mut pairs: Vec<(&str, String)> = filter.with(|f| {
             [("client", &f.client_id), ("metric", &f.metric)]
                 .into_iter()
                 .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
                 .collect()
         });
-        replace_query(Route::Processed, &pairs);
-    });
-    let page = RwSignal::new(0usize);
-    // Another filter is another list: start it at its first page.
-    Effect::new(move |_| {
-        filter.track();
-        page.set(0);
+        pairs.extend(page_pair(page.get()));
+        // Written only while the address shows this view: a change that
+        // lands as the user leaves must not bring the old address back.
+        if on_route(Route::Processed) {
+            replace_query(Route::Processed, &pairs);
+        }
     });
     let (clients, metrics) = choices(state);
     let total = Signal::derive(move || {
@@ -137,6 +148,7 @@ pub fn ProcessedView(
                 </tbody>
             </table>
             </div>
+            <Pager page=page total=total bottom=true />
         </section>
     }
 }

@@ -215,6 +215,11 @@ pub fn submission_in_hash() -> Option<crate::ledger::SubmissionId> {
     crate::ledger::SubmissionId::parse(&decoded)
 }
 
+/// Whether the address shows `route` now.
+pub fn on_route(route: Route) -> bool {
+    Route::from_hash(&window().location().hash().unwrap_or_default()) == route
+}
+
 /// The settings after `?` in the address, as name/value pairs, decoded.
 pub fn query() -> Vec<(String, String)> {
     query_of(&window().location().hash().unwrap_or_default())
@@ -252,6 +257,12 @@ pub fn href_with(view: Route, pairs: &[(&str, &str)]) -> String {
 pub fn replace_query(view: Route, pairs: &[(&str, String)]) {
     let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let hash = href_with(view, &pairs);
+    // Each write is a navigation, and Chromium throttles a page that makes
+    // a few hundred in seconds (crbug.com/1038223): the same address is
+    // not written again.
+    if window().location().hash().is_ok_and(|now| now == hash) {
+        return;
+    }
     if let Ok(history) = window().history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
     }

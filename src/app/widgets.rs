@@ -161,9 +161,55 @@ pub fn FilterForm(
     }
 }
 
+/// The page the address names (`page=3` is the third, shown as such), the
+/// first when it names none: Back from a row's page, a reload or a shared
+/// link comes back to the same page.
+pub fn page_in_address() -> usize {
+    super::router::query()
+        .iter()
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .map_or(0, |p| p.saturating_sub(1))
+}
+
+/// Sets `page` to the address's, once the filter the address also set has
+/// started its list at the first page (see [`first_page_on_change`]).
+pub fn page_from_address(page: RwSignal<usize>) {
+    let wanted = page_in_address();
+    set_timeout(move || page.set(wanted), std::time::Duration::ZERO);
+}
+
+/// The address's `page` setting for `page`, none for the first.
+pub fn page_pair(page: usize) -> Option<(&'static str, String)> {
+    (page > 0).then(|| ("page", (page + 1).to_string()))
+}
+
+/// Sets `page` to the first when `filter` changes after the view opened:
+/// another filter is another list. (Not when it opens: the address's page
+/// is for the address's filter.)
+pub fn first_page_on_change<T: PartialEq + Clone + Send + Sync + 'static>(
+    filter: impl Fn() -> T + 'static,
+    page: RwSignal<usize>,
+) {
+    Effect::new(move |before: Option<T>| {
+        let now = filter();
+        if before.is_some_and(|b| b != now) {
+            page.set(0);
+        }
+        now
+    });
+}
+
 /// First / Previous / Next / Last over `total` rows, and which rows show.
+/// A long page on a phone is thousands of pixels tall, so the list has a
+/// pager below it too (`bottom`), which brings the top of the list back
+/// into view with the next page.
 #[component]
-pub fn Pager(page: RwSignal<usize>, total: Signal<usize>) -> impl IntoView {
+pub fn Pager(
+    page: RwSignal<usize>,
+    total: Signal<usize>,
+    #[prop(optional)] bottom: bool,
+) -> impl IntoView {
     let pages = move || total.get().div_ceil(PAGE_SIZE).max(1);
     // Filters can shrink the list under the current page.
     Effect::new(move |_| {
@@ -176,13 +222,22 @@ pub fn Pager(page: RwSignal<usize>, total: Signal<usize>) -> impl IntoView {
     let at_start = move || page.get() == 0;
     let at_end = move || page.get() + 1 >= pages();
     let range = move || display::page_range(page.get(), PAGE_SIZE, total.get());
+    let go = move |to: usize| {
+        page.set(to);
+        if bottom {
+            let top = document().query_selector("nav.pager").ok().flatten();
+            if let Some(top) = top {
+                top.scroll_into_view();
+            }
+        }
+    };
     view! {
-        <nav class="pager" aria-label="Pages">
-            <button type="button" prop:disabled=at_start on:click=move |_| page.set(0)>"First"</button>
-            <button type="button" prop:disabled=at_start on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
-            <span data-testid="page" aria-live="polite">{range}</span>
-            <button type="button" prop:disabled=at_end on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-            <button type="button" prop:disabled=at_end on:click=move |_| page.set(pages() - 1)>"Last"</button>
+        <nav class="pager" aria-label=if bottom { "Pages, below the list" } else { "Pages" }>
+            <button type="button" prop:disabled=at_start on:click=move |_| go(0)>"First"</button>
+            <button type="button" prop:disabled=at_start on:click=move |_| go(page.get_untracked().saturating_sub(1))>"Previous"</button>
+            <span data-testid=if bottom { "page-bottom" } else { "page" } aria-live=if bottom { "off" } else { "polite" }>{range}</span>
+            <button type="button" prop:disabled=at_end on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
+            <button type="button" prop:disabled=at_end on:click=move |_| go(pages() - 1)>"Last"</button>
         </nav>
     }
 }
