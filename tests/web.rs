@@ -1658,6 +1658,19 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     tick().await;
     assert!(text(&root, "[data-testid=page]").starts_with("1–50 of 121"));
     assert_eq!(hash(), "#/log");
+    // An empty list says why when its filter is why (an outside review saw
+    // "No rows" and nothing else).
+    go("#/processed?client=nobody").await;
+    assert_eq!(text(&root, "[data-testid=page]"), "No rows");
+    assert_eq!(
+        text(&root, "[data-testid=processed-why-nothing]"),
+        "No committed event has the client \"nobody\"."
+    );
+    go("#/processed").await;
+    assert!(root
+        .query_selector("[data-testid=processed-why-nothing]")
+        .expect("query")
+        .is_none());
     clear_storage();
 }
 

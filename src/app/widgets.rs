@@ -158,6 +158,10 @@ pub fn FilterForm(
                     .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
             }) />
         </form>
+        {move || {
+            let why = filter.with(|f| clients.with(|c| metrics.with(|m| f.why_nothing(c, m))));
+            why.map(|why| view! { <p class="error" role="status" data-testid=id("why-nothing")>{why}</p> })
+        }}
     }
 }
 

@@ -89,6 +89,28 @@ impl Filter {
             && self.from.is_none_or(|f| event.timestamp >= f)
             && self.to.is_none_or(|t| event.timestamp < t)
     }
+
+    /// Why no event can pass, when the filter itself says so: a range that
+    /// ends before it starts, or a client or metric no committed event has
+    /// (an address can name one, such as a simulation's that lived in
+    /// memory). An empty list with no word of why read as data lost.
+    pub fn why_nothing(&self, clients: &[String], metrics: &[String]) -> Option<String> {
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if from >= to {
+                return Some("From is after To, so no day is in the range.".into());
+            }
+        }
+        let unknown = |name: &Option<String>, known: &[String], what: &str| {
+            name.as_ref().filter(|n| !known.contains(n)).map(|n| {
+                format!(
+                    "No committed event has the {what} {}.",
+                    crate::pipeline::json::quote(n)
+                )
+            })
+        };
+        unknown(&self.client_id, clients, "client")
+            .or_else(|| unknown(&self.metric, metrics, "metric"))
+    }
 }
 
 /// Every grouping the UI shows, each in a stable sorted order.
@@ -156,6 +178,41 @@ impl Aggregates {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_filter_that_excludes_everything_says_why() {
+        use super::Filter;
+        let day = |d: u32| {
+            chrono::NaiveDate::from_ymd_opt(2024, 1, d)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        };
+        let known = ["acme".to_string()];
+        let inverted = Filter {
+            from: day(5),
+            to: day(3),
+            ..Filter::default()
+        };
+        assert_eq!(
+            inverted.why_nothing(&known, &known).as_deref(),
+            Some("From is after To, so no day is in the range.")
+        );
+        let gone = Filter {
+            client_id: Some("sim9-1".into()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            gone.why_nothing(&known, &known).as_deref(),
+            Some("No committed event has the client \"sim9-1\".")
+        );
+        let fine = Filter {
+            client_id: Some("acme".into()),
+            from: day(3),
+            to: day(4),
+            ..Filter::default()
+        };
+        assert_eq!(fine.why_nothing(&known, &known), None);
+    }
+
     use super::*;
     use crate::ledger::SubmissionId;
     use crate::pipeline::fingerprint::key_id;
