@@ -268,6 +268,19 @@ impl<'a> Members<'a> {
         }
     }
 
+    /// The keys, as sent, that are no field's alias and no envelope holding
+    /// an object, at the top level and in the envelopes, each once.
+    pub fn unread(&self) -> Vec<&'a str> {
+        let mut keys: Vec<&'a str> = Vec::new();
+        for m in &self.members {
+            let envelope = m.names_envelope && matches!(m.value, Json::Object(_));
+            if m.places.iter().all(|&p| p == NONE) && !envelope && !keys.contains(&m.key) {
+                keys.push(m.key);
+            }
+        }
+        keys
+    }
+
     /// Every value of `field`'s aliases, in the order the contract states.
     pub fn candidates(&self, field: Field) -> Vec<Candidate<'a>> {
         let i = field as usize;

@@ -343,12 +343,23 @@ fn resolve(
     let order = rule.and_then(|r| r.date_order);
     let found = members.candidates(field);
     if found.is_empty() {
-        return default_for(rule, field).map(Some).or_else(|e| {
+        return default_for(rule, field).map(Some).or_else(|mut e| {
             if field == Field::IdempotencyKey {
-                Ok(None)
-            } else {
-                Err(e)
+                return Ok(None);
             }
+            // A key no rule reads is most often this field under a name
+            // the rules do not know (`total`): say which keys those are.
+            let unread = members.unread();
+            if !unread.is_empty() && e.path.is_none() {
+                let quoted: Vec<String> = unread.iter().map(|k| json::quote(k)).collect();
+                e.reason = format!(
+                    "{}; no rule reads the key{} {} (Rules can add one as an alias)",
+                    e.reason,
+                    if unread.len() == 1 { "" } else { "s" },
+                    quoted.join(", ")
+                );
+            }
+            Err(e)
         });
     }
     let mut resolved: Vec<(Value, Provenance)> = Vec::with_capacity(found.len());
@@ -761,6 +772,22 @@ mod tests {
             &rules,
         );
         assert!(other.is_err());
+    }
+
+    #[test]
+    fn a_missing_field_names_the_keys_no_rule_reads() {
+        let errors = rejected(r#"{"client":"c","metric":"m","total":"7","ts":1,"data":{"x":1}}"#);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].reason,
+            r#"missing, and the client's rule names no default; no rule reads the keys "total", "x" (Rules can add one as an alias)"#
+        );
+        // Every key read: the reason is the plain one.
+        let errors = rejected(r#"{"client":"c","metric":"m","ts":1}"#);
+        assert_eq!(
+            errors[0].reason,
+            "missing, and the client's rule names no default"
+        );
     }
 
     #[test]
