@@ -182,8 +182,10 @@ pub fn AggregatesView(
             <h2 id="aggregates-title">"Aggregates"</h2>
             <p class="hint">"Computed from the committed events on every change: exact decimals, nothing cached that could drift."</p>
             <FilterForm filter=filter clients=clients metrics=metrics prefix="aggregates" />
-            <button type="button" on:click=export>"Export CSV"</button>
-            <span role="status">{message}</span>
+            <div class="actions">
+                <button type="button" on:click=export>"Export CSV"</button>
+                <span role="status">{message}</span>
+            </div>
             {move || {
                 let agg = aggregates.get();
                 let Some(overall) = agg.overall else {
