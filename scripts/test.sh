@@ -68,12 +68,21 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # (+0.5), the failure generator kept across visits (+0.1), Submit's answer
 # on a phone (+0.9) and smaller ones (+1.6): 415.8 KB, budget 416; 415.7
 # once a name repeated in one list in another case was valid again.
+# Then a faster normalize (an alias index as sorted lists: the hash maps
+# and std's stable sort of its first version cost 4.9 KB) at 415.9 KB, and
+# a second new-user review's fixes: amounts beside a currency refused for
+# that reason (+0.9 KB), a simulation's result keeping its settings
+# (+0.7), the import's failure banner (+0.2), raw JSON broken between
+# members and a wider page (+0.1), rules' unsaved note (+0.2), Processed's
+# and the Raw log's page in the address with a pager below (+1.7), an
+# empty list saying why (+1.1) and the keys no rule reads named (+0.5):
+# 421.3 KB, budget 422.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=416
+BUNDLE_BUDGET_KB=422
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

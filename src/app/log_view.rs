@@ -96,12 +96,12 @@ pub fn LogView(
             <h2 id="log-title">"Raw log"</h2>
             <p class="hint">"Every submission exactly as received, newest first: the audit trail."</p>
             <label for="log-status">"Status"</label>
-            <select id="log-status" on:change=move |ev| {
+            <select id="log-status" prop:value=move || only.get().map_or("", |k| k.label()) on:change=move |ev| {
                 let chosen = event_target_value(&ev);
                 set_only.set(KINDS.into_iter().find(|k| k.label() == chosen));
             }>
-                <option value="" prop:selected=move || only.get().is_none()>"All"</option>
-                {KINDS.into_iter().map(|k| view! { <option value=k.label() prop:selected=move || only.get() == Some(k)>{k.label()}</option> }).collect_view()}
+                <option value="">"All"</option>
+                {KINDS.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
             </select>
             <Pager page=page total=total />
             <ol class="log" data-testid="log">
