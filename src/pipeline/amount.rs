@@ -92,7 +92,15 @@ impl Amount {
         if unsigned.starts_with("0x") {
             return Err(AmountError::Hex);
         }
-        if let Some((currency, number)) = currency(t) {
+        // Only a character outside a number's can be a currency: most
+        // amounts skip the search (a tenth of an amount's reading).
+        let plain = |b: u8| b.is_ascii_digit() || b".,_+-eE ".contains(&b);
+        let found = if t.bytes().all(plain) {
+            None
+        } else {
+            currency(t)
+        };
+        if let Some((currency, number)) = found {
             return Err(AmountError::Currency {
                 currency: currency.to_string(),
                 number: number.to_string(),
