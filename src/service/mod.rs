@@ -22,12 +22,13 @@ mod outbox;
 pub use backup::{Backup, BackupError};
 pub use outbox::{item_id, Outbox, OutboxItem};
 
-use crate::ledger::{Failure, Outcome, StoredLedger};
+use crate::ledger::{Failure, Outcome, Record, Status, StoredLedger, SubmissionId};
 use crate::report::Glance;
 use crate::store::{
     self as settings, Journal, KeyValue, LoadReport, SegmentJournal, StoreError, FAMILY,
 };
 use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
 
 /// Where the time comes from: the browser's clock, or a test's.
 pub trait Clock {
@@ -300,17 +301,51 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 .map_err(|e| format!("The rules could not be restored: {e}"))?;
         }
         let waiting: Vec<String> = self.outbox_items().into_iter().map(|i| i.id).collect();
+        // A payload of the Failed list committed since the backup (a Retry
+        // after the export) has nothing left to retry: here it would say
+        // nothing was committed (an outside review). Committed since means
+        // a settled submission of its text that the backup does not hold;
+        // one the backup holds (a lost acknowledgement) was waiting then.
+        let in_backup: BTreeSet<&SubmissionId> = parsed
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Received { id, .. } => Some(id),
+                _ => None,
+            })
+            .collect();
+        let committed_since = |raw: &str| {
+            self.ledger.state().submissions().iter().any(|s| {
+                &*s.raw == raw && s.status != Status::Interrupted && !in_backup.contains(&s.id)
+            })
+        };
         let mut restored_items = 0;
+        let mut settled_since = 0;
         for item in &parsed.outbox {
             if waiting.contains(&item_id(&item.raw)) {
                 continue; // already waiting: restoring twice adds nothing
+            }
+            if committed_since(&item.raw) {
+                settled_since += 1;
+                continue;
             }
             self.outbox
                 .restore(item)
                 .map_err(|e| format!("The Failed list could not be restored: {e}"))?;
             restored_items += 1;
         }
-        Ok(backup::summary(&missing, rules_changed, restored_items))
+        let mut summary = backup::summary(&missing, rules_changed, restored_items);
+        if settled_since > 0 {
+            use crate::report::display::{count, plural};
+            summary.push_str(&format!(
+                " {} failed {} in it {} recorded since, so {} not back in Failed.",
+                count(settled_since as u64),
+                plural(settled_since, "submission", "submissions"),
+                plural(settled_since, "was", "were"),
+                plural(settled_since, "it is", "they are"),
+            ));
+        }
+        Ok(summary)
     }
 
     /// Removes every Tally key (all versions, quarantine and outbox
@@ -630,6 +665,38 @@ mod tests {
             2,
             "not counted as another failure"
         );
+    }
+
+    #[test]
+    fn a_failed_submission_recorded_since_the_backup_is_not_restored_to_failed() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        assert!(tally.submit(A).is_retryable());
+        tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
+        assert!(tally.submit(B).is_retryable(), "committed, its answer lost");
+        tally.ledger.faults = FaultPlan::none();
+        let file = tally.export().expect("export");
+        let items = tally.outbox_items();
+        assert_eq!(items.len(), 2);
+        let a = items.iter().find(|i| i.raw == A).expect("A waits").clone();
+        assert_eq!(tally.retry(&a).label(), "Accepted");
+        let b = tally.outbox_items()[0].clone();
+        tally.discard(&b).expect("discard B");
+        assert!(tally.outbox_items().is_empty());
+
+        let summary = tally.restore(&file).expect("restore");
+        assert!(
+            summary.contains(
+                "1 failed submission in it was recorded since, so it is not back in Failed."
+            ),
+            "{summary}"
+        );
+        // B's commit is in the backup itself: it was waiting then, and is
+        // waiting still; A, recorded since, is not back.
+        let waiting: Vec<String> = tally.outbox_items().into_iter().map(|i| i.raw).collect();
+        assert_eq!(waiting, [B.to_string()]);
+        assert_eq!(tally.ledger.state().events().len(), 2);
     }
 
     #[test]
