@@ -189,10 +189,15 @@ impl fmt::Display for AmountError {
             AmountError::BadGrouping => {
                 write!(f, "thousands separators must separate groups of three digits")
             }
-            AmountError::Currency { currency, number } => write!(
-                f,
-                "names a currency ('{currency}'): send the number alone ({number}); Tally converts no currency, so amounts in two currencies would be summed as one"
-            ),
+            AmountError::Currency { currency, number } => {
+                write!(f, "names a currency ('{currency}'): send the number alone")?;
+                // Suggested only when it is an amount Tally reads: `$1,20`
+                // left `1,20`, which is refused as ambiguous.
+                if Amount::from_text(number).is_ok() {
+                    write!(f, " ({number})")?;
+                }
+                write!(f, "; Tally converts no currency, so amounts in two currencies would be summed as one")
+            }
             AmountError::Malformed => write!(
                 f,
                 "malformed number: expected digits with an optional sign, decimal point and exponent, such as 1200.50 or 1.2e3"
@@ -222,7 +227,19 @@ const CURRENCY_SIGNS: &[char] = &[
 /// that holds no digit (then the text is no amount in any case).
 fn currency(t: &str) -> Option<(&str, String)> {
     let (start, end) = match t.find(CURRENCY_SIGNS) {
-        Some(at) => (at, at + t[at..].chars().next().map_or(1, char::len_utf8)),
+        Some(at) => {
+            // With the letters written against it: `US$`, `R$`, `$US`.
+            let end = at + t[at..].chars().next().map_or(1, char::len_utf8);
+            let before = t[..at].len()
+                - t[..at]
+                    .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                    .len();
+            let after = t[end..].len()
+                - t[end..]
+                    .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                    .len();
+            (at - before, end + after)
+        }
         None => {
             let is_code = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase());
             let first = t.split(|c: char| !c.is_ascii_alphabetic()).next();
@@ -480,6 +497,13 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("('EUR'): send the number alone (1,200)"));
+        assert_eq!(text("US$5"), currency("US$", "5"));
+        assert_eq!(text("5 R$"), currency("R$", "5"));
+        let no_suggestion = Amount::from_text("$1,20").unwrap_err().to_string();
+        assert!(
+            no_suggestion.starts_with("names a currency ('$'): send the number alone; Tally"),
+            "{no_suggestion}"
+        );
         // Not a currency: no digit beside it, or no code in capitals.
         assert_eq!(text("$"), Err(AmountError::Malformed));
         assert_eq!(text("10 pcs"), Err(AmountError::Malformed));
