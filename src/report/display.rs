@@ -114,14 +114,16 @@ pub fn brief_in(value: Amount, places: usize) -> String {
 
 /// `text` cut into its runs of whitespace and the words between them, in
 /// order, each with whether it is a word: together they are `text` exactly.
-/// A word also ends after a comma outside a JSON string, so that compact
-/// JSON (`{"a":1,"b":"x"}`, one word to the whitespace) breaks between its
-/// members rather than inside a key or at a date's hyphen.
+/// A word also ends after a comma or a colon outside a JSON string, so
+/// that compact JSON (`{"a":1,"b":"x"}`, one word to the whitespace) breaks
+/// between its members, or a name and its value, rather than inside a key
+/// or at a date's hyphen.
 pub fn words(text: &str) -> Vec<(bool, &str)> {
     let mut runs = Vec::new();
     let mut start = 0;
     let mut in_word = None;
     let (mut in_string, mut escaped) = (false, false);
+    let bytes = text.as_bytes();
     for (at, c) in text.char_indices() {
         let word = !c.is_whitespace();
         if in_word.is_some_and(|w| w != word) {
@@ -133,7 +135,15 @@ pub fn words(text: &str) -> Vec<(bool, &str)> {
             _ if escaped => escaped = false,
             '\\' if in_string => escaped = true,
             '"' => in_string = !in_string,
-            ',' if !in_string => {
+            // Between members (a comma before a name), and between a name
+            // and its value (a 40-character member broke at its date's
+            // hyphen on a phone); never in prose's `1,200` or `10:30`.
+            ',' if !in_string && bytes.get(at + 1) == Some(&b'"') => {
+                runs.push((true, &text[start..at + 1]));
+                start = at + 1;
+                in_word = None;
+            }
+            ':' if !in_string && at > 0 && bytes[at - 1] == b'"' => {
                 runs.push((true, &text[start..at + 1]));
                 start = at + 1;
                 in_word = None;
@@ -227,8 +237,8 @@ mod tests {
             assert_eq!(runs.iter().map(|(_, t)| *t).collect::<String>(), text);
             for pair in runs.windows(2) {
                 assert!(
-                    pair[0].0 != pair[1].0 || pair[0].1.ends_with(','),
-                    "runs alternate but after a comma: {runs:?}"
+                    pair[0].0 != pair[1].0 || pair[0].1.ends_with([',', ':']),
+                    "runs alternate but after a comma or colon: {runs:?}"
                 );
             }
             for (word, run) in &runs {
@@ -237,14 +247,31 @@ mod tests {
             }
         }
         assert_eq!(words("a  b"), [(true, "a"), (false, "  "), (true, "b")]);
-        // Compact JSON breaks between members, never at a comma in a string.
+        // Compact JSON breaks between members and after names, never at a
+        // comma or colon in a string.
         assert_eq!(
-            words(r#"{"a":"1,5","b\",":2, "c":3}"#),
+            words(r#"{"a":"1,5","b\",:":2, "c":[1,2]}"#),
             [
-                (true, r#"{"a":"1,5","#),
-                (true, r#""b\",":2,"#),
+                (true, r#"{"a":"#),
+                (true, r#""1,5","#),
+                (true, r#""b\",:":"#),
+                (true, "2,"),
                 (false, " "),
-                (true, r#""c":3}"#)
+                (true, r#""c":"#),
+                (true, "[1,2]}")
+            ]
+        );
+        // Prose keeps its numbers and times whole.
+        assert_eq!(
+            words("read as 2024-02-01T06:00:00Z, 1,200"),
+            [
+                (true, "read"),
+                (false, " "),
+                (true, "as"),
+                (false, " "),
+                (true, "2024-02-01T06:00:00Z,"),
+                (false, " "),
+                (true, "1,200")
             ]
         );
     }
