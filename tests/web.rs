@@ -1671,6 +1671,16 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
         .query_selector("[data-testid=processed-why-nothing]")
         .expect("query")
         .is_none());
+    // Filters that each match but not together: said as such.
+    let from: HtmlInputElement = find(&root, "#processed-from").unchecked_into();
+    from.set_value("2030-01-01");
+    from.dispatch_event(&web_sys::Event::new("change").expect("event"))
+        .expect("dispatch");
+    tick().await;
+    assert_eq!(text(&root, "[data-testid=page]"), "No rows");
+    assert!(
+        text(&root, "[data-testid=processed-none-match]").starts_with("No committed event matches")
+    );
     clear_storage();
 }
 
@@ -1794,6 +1804,13 @@ async fn a_simulator_link_opened_on_the_simulator_replaces_its_settings() {
     // each refused setting waits until its own box is set.
     let run = button(&root, "Run simulation");
     assert!(disabled(&run), "a link's refused settings block its run");
+    assert_eq!(
+        find(&root, "#sim-failure")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true"),
+        "the box waiting for a value is marked"
+    );
     set_number(&root, "#sim-failure", "30");
     tick().await;
     assert!(disabled(&run), "events=0 still waits for its box");

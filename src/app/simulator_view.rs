@@ -375,7 +375,12 @@ pub fn SimulatorView(
                 Err(why) => invalid.update(|i| i.push((id, why))),
             }
         };
-        let wrong = move || invalid.with(|i| i.iter().any(|(box_id, _)| *box_id == id));
+        // Refused as typed, or as a link gave it (the box then shows the
+        // default, and the run waits for this box).
+        let wrong = move || {
+            invalid.with(|i| i.iter().any(|(box_id, _)| *box_id == id))
+                || address_notes.with(|n| n.iter().any(|(name, _)| *name == setting_name(id)))
+        };
         // A box is written only when its own setting changes (or the address
         // replaced them all), so fixing one box never wipes the text another
         // box is still refusing.
