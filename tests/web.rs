@@ -1870,6 +1870,14 @@ async fn a_simulator_setting_out_of_range_is_refused_by_name_not_changed() {
         "{errors}"
     );
     assert!(disabled(&run), "a run with a refused setting cannot start");
+    // Away and back by the navigation's address: still refused, never the
+    // last valid value in its place.
+    go("#/processed").await;
+    go("#/simulator").await;
+    let run = button(&root, "Run simulation");
+    assert!(disabled(&run), "still refused after coming back");
+    assert_eq!(input_value(&root, "#sim-failure"), "150");
+    assert_eq!(input_value(&root, "#sim-seed"), "1.5");
     // The settings in force, and the address, are the ones before the typo.
     let hash = window().location().hash().expect("hash");
     assert!(

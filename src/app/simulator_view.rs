@@ -171,6 +171,10 @@ pub struct SimSession {
     running: RwSignal<bool>,
     result: RwSignal<Option<SimResult>>,
     error: RwSignal<Option<String>>,
+    /// Boxes whose text is not a valid setting: by id, with why and the
+    /// text typed. Kept here so that leaving the view and coming back
+    /// finds them refused still, not the last valid value in their place.
+    refused: RwSignal<Vec<(&'static str, String, String)>>,
 }
 
 impl Default for SimSession {
@@ -181,6 +185,7 @@ impl Default for SimSession {
             running: RwSignal::new(false),
             result: RwSignal::new(None),
             error: RwSignal::new(None),
+            refused: RwSignal::new(Vec::new()),
         }
     }
 }
@@ -225,8 +230,37 @@ pub fn SimulatorView(
         session.address.set(href_with(Route::Simulator, &pairs));
     });
     // Boxes whose text is not a valid setting, by id, with why: the run
-    // waits until they are fixed.
-    let invalid = RwSignal::new(Vec::<(&'static str, String)>::new());
+    // waits until they are fixed. Those of the settings last shown come
+    // back with them (typing 95 passed through a valid 9, which the
+    // address kept, and coming back showed 9 and let it run).
+    let here = window().location().hash().unwrap_or_default();
+    let returning = !here.contains('?') || here == session.address.get_untracked();
+    if !returning {
+        session.refused.set(Vec::new());
+    }
+    let refused = session.refused;
+    let invalid = RwSignal::new(
+        refused
+            .get_untracked()
+            .into_iter()
+            .map(|(id, why, _)| (id, why))
+            .collect::<Vec<(&'static str, String)>>(),
+    );
+    // Their text is put back once the boxes are in the page (a task
+    // later: an effect can run before the view is attached).
+    set_timeout(
+        move || {
+            for (id, _, text) in refused.get_untracked() {
+                let input = document().get_element_by_id(id).and_then(|e| {
+                    wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok()
+                });
+                if let Some(input) = input {
+                    input.set_value(&text);
+                }
+            }
+        },
+        std::time::Duration::ZERO,
+    );
     // Counts the times the address replaced the settings: every box then
     // shows its setting again, even one whose setting did not change.
     let replaced = RwSignal::new(0u32);
@@ -243,6 +277,7 @@ pub fn SimulatorView(
         address_notes.set(notes);
         if config.with_untracked(|c| *c != wanted) || invalid.with_untracked(|i| !i.is_empty()) {
             invalid.set(Vec::new());
+            refused.set(Vec::new());
             config.set(wanted);
             replaced.update(|n| *n += 1);
         }
@@ -367,12 +402,17 @@ pub fn SimulatorView(
                       set: fn(&mut SimConfig, u64)| {
         let (min, max) = SimConfig::range(setting_name(id));
         let on_input = move |ev: leptos::ev::Event| {
-            let checked = number(&event_target_value(&ev), id, label);
+            let text = event_target_value(&ev);
+            let checked = number(&text, id, label);
             invalid.update(|i| i.retain(|(box_id, _)| *box_id != id));
+            refused.update(|r| r.retain(|(box_id, _, _)| *box_id != id));
             address_notes.update(|n| n.retain(|(name, _)| *name != setting_name(id)));
             match checked {
                 Ok(v) => config.update(|c| set(c, v)),
-                Err(why) => invalid.update(|i| i.push((id, why))),
+                Err(why) => {
+                    invalid.update(|i| i.push((id, why.clone())));
+                    refused.update(|r| r.push((id, why, text)));
+                }
             }
         };
         // Refused as typed, or as a link gave it (the box then shows the
