@@ -76,13 +76,18 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # members and a wider page (+0.1), rules' unsaved note (+0.2), Processed's
 # and the Raw log's page in the address with a pager below (+1.7), an
 # empty list saying why (+1.1) and the keys no rule reads named (+0.5):
-# 421.3 KB, budget 422.
+# 421.3 KB, budget 422. A third round from a review of those fixes: a
+# restore that leaves out what was recorded since (a set of ids first,
+# +2.5 KB, then a scan), a currency's suggestion only when it reads,
+# compact JSON broken after a name, an empty list's filters that match
+# only apart, a link's refused simulator box marked, and a box refused as
+# typed kept across visits: 423.6 KB, budget 424.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=422
+BUNDLE_BUDGET_KB=424
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
