@@ -246,21 +246,6 @@ pub fn SimulatorView(
             .map(|(id, why, _)| (id, why))
             .collect::<Vec<(&'static str, String)>>(),
     );
-    // Their text is put back once the boxes are in the page (a task
-    // later: an effect can run before the view is attached).
-    set_timeout(
-        move || {
-            for (id, _, text) in refused.get_untracked() {
-                let input = document().get_element_by_id(id).and_then(|e| {
-                    wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok()
-                });
-                if let Some(input) = input {
-                    input.set_value(&text);
-                }
-            }
-        },
-        std::time::Duration::ZERO,
-    );
     // Counts the times the address replaced the settings: every box then
     // shows its setting again, even one whose setting did not change.
     let replaced = RwSignal::new(0u32);
@@ -425,9 +410,19 @@ pub fn SimulatorView(
         // replaced them all), so fixing one box never wipes the text another
         // box is still refusing.
         let shown = Memo::new(move |_| (config.with(get), replaced.get()));
+        // A box refused when the view was last shown opens with the text
+        // it refused, once; then it follows its setting again.
+        let refused_text = StoredValue::new(refused.with_untracked(|r| {
+            r.iter()
+                .find(|(box_id, _, _)| *box_id == id)
+                .map(|(_, _, text)| text.clone())
+        }));
         view! {
             <label for=id>{label}</label>
-            <input id=id type="number" min=min.to_string() max=max.to_string() prop:value=move || shown.get().0.to_string()
+            <input id=id type="number" min=min.to_string() max=max.to_string() prop:value=move || {
+                let setting = shown.get().0.to_string();
+                refused_text.try_update_value(Option::take).flatten().unwrap_or(setting)
+            }
                 aria-invalid=move || wrong().then_some("true") on:input=on_input />
         }
     };

@@ -22,7 +22,7 @@ mod outbox;
 pub use backup::{Backup, BackupError};
 pub use outbox::{item_id, Outbox, OutboxItem};
 
-use crate::ledger::{Failure, Outcome, Record, Status, StoredLedger, SubmissionId};
+use crate::ledger::{Failure, LedgerState, Outcome, Status, StoredLedger};
 use crate::report::Glance;
 use crate::store::{
     self as settings, Journal, KeyValue, LoadReport, SegmentJournal, StoreError, FAMILY,
@@ -300,34 +300,25 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 .map_err(|e| format!("The rules could not be restored: {e}"))?;
         }
         let waiting: Vec<String> = self.outbox_items().into_iter().map(|i| i.id).collect();
-        // A payload of the Failed list committed since the backup (a Retry
-        // after the export) has nothing left to retry: here it would say
-        // nothing was committed (an outside review). Committed since means
-        // a settled submission of its text that the backup does not hold;
-        // one the backup holds (a lost acknowledgement) was waiting then.
-        // (Scans per item, not a set of ids: the Failed list is short, and
-        // a B-tree of ids cost the bundle 2.5 KB.)
-        let committed_since = |raw: &str| {
-            let backed: Vec<&SubmissionId> = parsed
-                .records
-                .iter()
-                .filter_map(|r| match r {
-                    Record::Received { id, raw: text, .. } if &**text == raw => Some(id),
-                    _ => None,
-                })
-                .collect();
-            self.ledger.state().submissions().iter().any(|s| {
-                &*s.raw == raw && s.status != Status::Interrupted && !backed.contains(&&s.id)
+        // A payload recorded after it last failed has nothing left to
+        // retry, as a later success of its text removes it from Failed
+        // while the app runs: here, in the backup's Failed list or in this
+        // tab's, it would say nothing was committed (two outside reviews).
+        // Its commit at the failure itself (a lost acknowledgement) does
+        // not count: that item waited then and waits now.
+        fn recorded_after(state: &LedgerState, raw: &str, failed: DateTime<Utc>) -> bool {
+            state.submissions().iter().any(|s| {
+                &*s.raw == raw && s.status != Status::Interrupted && s.received_at > failed
             })
-        };
+        }
         let mut restored_items = 0;
-        let mut settled_since = 0;
+        let mut left_failed = 0;
         for item in &parsed.outbox {
             if waiting.contains(&item_id(&item.raw)) {
                 continue; // already waiting: restoring twice adds nothing
             }
-            if committed_since(&item.raw) {
-                settled_since += 1;
+            if recorded_after(self.ledger.state(), &item.raw, item.last_failed_at) {
+                left_failed += 1;
                 continue;
             }
             self.outbox
@@ -335,15 +326,29 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
                 .map_err(|e| format!("The Failed list could not be restored: {e}"))?;
             restored_items += 1;
         }
+        // What already waited here, if the file brought its later record.
+        let resolved: Vec<OutboxItem> = self
+            .outbox_items()
+            .into_iter()
+            .filter(|i| recorded_after(self.ledger.state(), &i.raw, i.last_failed_at))
+            .collect();
+        for item in resolved {
+            {
+                self.outbox
+                    .remove(&item.id)
+                    .map_err(|e| format!("The Failed list could not be updated: {e}"))?;
+                left_failed += 1;
+            }
+        }
         let mut summary = backup::summary(&missing, rules_changed, restored_items);
-        if settled_since > 0 {
+        if left_failed > 0 {
             use crate::report::display::{count, plural};
             summary.push_str(&format!(
-                " {} failed {} in it {} recorded since, so {} not back in Failed.",
-                count(settled_since as u64),
-                plural(settled_since, "submission", "submissions"),
-                plural(settled_since, "was", "were"),
-                plural(settled_since, "it is", "they are"),
+                " {} failed {} recorded after {} failed, so {} not in Failed.",
+                count(left_failed as u64),
+                plural(left_failed, "submission was", "submissions were"),
+                plural(left_failed, "it", "they"),
+                plural(left_failed, "it is", "they are"),
             ));
         }
         Ok(summary)
@@ -669,35 +674,76 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_submission_recorded_since_the_backup_is_not_restored_to_failed() {
+    fn a_restore_leaves_out_of_failed_what_was_recorded_after_it_failed() {
+        use std::cell::Cell;
+        // A clock that moves on when told: a retry comes after its failure.
+        let seconds = Rc::new(Cell::new(0));
+        let ticks = seconds.clone();
+        let clock = move || now() + chrono::TimeDelta::seconds(ticks.get());
+        let later = || seconds.set(seconds.get() + 1);
         let kv = Rc::new(MemoryKv::new());
-        let mut tally = open(&kv, "tab1");
+        let mut tally = Tally::open(kv.clone(), clock, "tab1").expect("open");
+        let waiting = |t: &mut Tally<Rc<MemoryKv>, _>| -> Vec<String> {
+            t.outbox_items().into_iter().map(|i| i.raw).collect()
+        };
+
+        // X fails; B commits but its answer is lost (it waits, committed).
         tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
         assert!(tally.submit(A).is_retryable());
         tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
-        assert!(tally.submit(B).is_retryable(), "committed, its answer lost");
+        assert!(tally.submit(B).is_retryable());
         tally.ledger.faults = FaultPlan::none();
-        let file = tally.export().expect("export");
-        let items = tally.outbox_items();
-        assert_eq!(items.len(), 2);
-        let a = items.iter().find(|i| i.raw == A).expect("A waits").clone();
+        let before_retry = tally.export().expect("export");
+        later();
+        let a = tally
+            .outbox_items()
+            .into_iter()
+            .find(|i| i.raw == A)
+            .expect("A waits");
         assert_eq!(tally.retry(&a).label(), "Accepted");
+        let after_retry = tally.export().expect("export");
+
+        // The backup from before the retry, over the state after it: A was
+        // recorded after it failed and stays out; B's commit is its
+        // failure's own, so B comes back.
         let b = tally.outbox_items()[0].clone();
         tally.discard(&b).expect("discard B");
-        assert!(tally.outbox_items().is_empty());
-
-        let summary = tally.restore(&file).expect("restore");
+        let summary = tally.restore(&before_retry).expect("restore");
         assert!(
-            summary.contains(
-                "1 failed submission in it was recorded since, so it is not back in Failed."
+            summary.ends_with(
+                "1 failed submission was recorded after it failed, so it is not in Failed."
             ),
             "{summary}"
         );
-        // B's commit is in the backup itself: it was waiting then, and is
-        // waiting still; A, recorded since, is not back.
-        let waiting: Vec<String> = tally.outbox_items().into_iter().map(|i| i.raw).collect();
-        assert_eq!(waiting, [B.to_string()]);
-        assert_eq!(tally.ledger.state().events().len(), 2);
+        assert_eq!(waiting(&mut tally), [B.to_string()]);
+
+        // In either order of the two backups, into an empty store: A's
+        // retry, brought by the later file, takes A out of Failed.
+        for files in [[&before_retry, &after_retry], [&after_retry, &before_retry]] {
+            tally.clear_all("tab2").expect("clear");
+            for file in files {
+                tally.restore(file).expect("restore");
+            }
+            assert_eq!(waiting(&mut tally), [B.to_string()], "{files:?}");
+            assert_eq!(tally.ledger.state().events().len(), 2);
+        }
+
+        // A recorded before it failed again: that failure still waits.
+        tally.clear_all("tab3").expect("clear");
+        later();
+        assert_eq!(tally.submit(A).label(), "Accepted");
+        let counted = tally.export().expect("export");
+        tally.clear_all("tab4").expect("clear");
+        later();
+        tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+        assert!(tally.submit(A).is_retryable());
+        tally.ledger.faults = FaultPlan::none();
+        let failed = tally.export().expect("export");
+        tally.clear_all("tab5").expect("clear");
+        tally.restore(&counted).expect("restore");
+        let summary = tally.restore(&failed).expect("restore");
+        assert!(!summary.contains("recorded after"), "{summary}");
+        assert_eq!(waiting(&mut tally), [A.to_string()]);
     }
 
     #[test]
