@@ -1811,6 +1811,15 @@ async fn a_simulator_link_opened_on_the_simulator_replaces_its_settings() {
         Some("true"),
         "the box waiting for a value is marked"
     );
+    // Also after a visit elsewhere, though the address now holds the
+    // default in its place.
+    go("#/processed").await;
+    go("#/simulator").await;
+    let run = button(&root, "Run simulation");
+    assert!(disabled(&run), "still waiting after coming back");
+    assert!(
+        text(&root, "[aria-labelledby=sim-title]").contains("failure=150 is not a whole number")
+    );
     set_number(&root, "#sim-failure", "30");
     tick().await;
     assert!(disabled(&run), "events=0 still waits for its box");

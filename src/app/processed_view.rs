@@ -119,7 +119,7 @@ pub fn ProcessedView(
             <p class="hint">"Every committed event, counted once, the most recently committed first. A row's date or id opens its story."</p>
             <FilterForm filter=filter clients=clients metrics=metrics prefix="processed" />
             {move || (total.get() == 0 && filter.with(|f| *f != Filter::default()) && clients.with(|c| metrics.with(|m| filter.with(|f| f.why_nothing(c, m).is_none()))))
-                .then(|| view! { <p class="hint" data-testid="processed-none-match">"No committed event matches all of these filters at once."</p> })}
+                .then(|| view! { <p class="hint" data-testid="processed-none-match">"No committed event matches the filters above."</p> })}
             <Pager page=page total=total />
             <div class="scroll">
             <table class="list" data-testid="processed">

@@ -175,6 +175,8 @@ pub struct SimSession {
     /// text typed. Kept here so that leaving the view and coming back
     /// finds them refused still, not the last valid value in their place.
     refused: RwSignal<Vec<(&'static str, String, String)>>,
+    /// Settings a link asked for and could not have, by name, with why.
+    link_refused: RwSignal<Vec<(&'static str, String)>>,
 }
 
 impl Default for SimSession {
@@ -186,6 +188,7 @@ impl Default for SimSession {
             result: RwSignal::new(None),
             error: RwSignal::new(None),
             refused: RwSignal::new(Vec::new()),
+            link_refused: RwSignal::new(Vec::new()),
         }
     }
 }
@@ -220,9 +223,24 @@ pub fn SimulatorView(
     };
     let (read, notes) = SimConfig::from_address(&asked);
     let config = RwSignal::new(read);
+    // Back on the settings last shown (the navigation's link, or the bare
+    // address): what was refused then is refused still.
+    let here = window().location().hash().unwrap_or_default();
+    let returning = !here.contains('?') || here == session.address.get_untracked();
+    if !returning {
+        session.refused.set(Vec::new());
+        session.link_refused.set(Vec::new());
+    }
     // What the address asked for and could not have, by setting: said, not
-    // clamped, and the run waits until each such box is set.
-    let address_notes = RwSignal::new(notes);
+    // clamped, and the run waits until each such box is set, also after a
+    // visit elsewhere (the address then holds the default in its place).
+    let address_notes = match notes.is_empty() && returning {
+        true => session.link_refused,
+        false => {
+            session.link_refused.set(notes);
+            session.link_refused
+        }
+    };
     Effect::new(move |_| {
         let pairs = config.with(SimConfig::to_pairs);
         replace_query(Route::Simulator, &pairs);
@@ -233,11 +251,6 @@ pub fn SimulatorView(
     // waits until they are fixed. Those of the settings last shown come
     // back with them (typing 95 passed through a valid 9, which the
     // address kept, and coming back showed 9 and let it run).
-    let here = window().location().hash().unwrap_or_default();
-    let returning = !here.contains('?') || here == session.address.get_untracked();
-    if !returning {
-        session.refused.set(Vec::new());
-    }
     let refused = session.refused;
     let invalid = RwSignal::new(
         refused
