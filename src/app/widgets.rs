@@ -176,30 +176,26 @@ pub fn page_in_address() -> usize {
         .map_or(0, |p| p.saturating_sub(1))
 }
 
-/// Sets `page` to the address's, once the filter the address also set has
-/// started its list at the first page (see [`first_page_on_change`]).
-pub fn page_from_address(page: RwSignal<usize>) {
-    let wanted = page_in_address();
-    set_timeout(move || page.set(wanted), std::time::Duration::ZERO);
-}
-
 /// The address's `page` setting for `page`, none for the first.
 pub fn page_pair(page: usize) -> Option<(&'static str, String)> {
     (page > 0).then(|| ("page", (page + 1).to_string()))
 }
 
 /// Sets `page` to the first when `filter` changes after the view opened:
-/// another filter is another list. (Not when it opens: the address's page
-/// is for the address's filter.)
+/// another filter is another list. Not when it opens, nor when the
+/// address set the filter with its page (`from_address`, which the next
+/// change consumes): the address's page is for the address's filter.
 pub fn first_page_on_change<T: PartialEq + Clone + Send + Sync + 'static>(
     filter: impl Fn() -> T + 'static,
     page: RwSignal<usize>,
+    from_address: RwSignal<bool>,
 ) {
     Effect::new(move |before: Option<T>| {
         let now = filter();
-        if before.is_some_and(|b| b != now) {
+        if before.is_some_and(|b| b != now) && !from_address.get_untracked() {
             page.set(0);
         }
+        from_address.set(false);
         now
     });
 }
