@@ -1,6 +1,6 @@
 //! Raw log: every submission ever received, with its status and reason.
 
-use super::router::{event_href, on_route, query, replace_query, submission_href, Route};
+use super::router::{event_href, on_route, query_value, replace_query, submission_href, Route};
 use super::widgets::{first_page_on_change, instant, page_in_address, page_pair, raw_text};
 use super::widgets::{Pager, PAGE_SIZE};
 use super::AppState;
@@ -34,14 +34,8 @@ pub fn LogView(
     // The status shown and the page live in the address
     // (`#/log?status=Rejected&page=3`): Back from a submission's page, a
     // reload or a shared link comes back to them.
-    let status_in_address = || {
-        let pairs = query();
-        let named = pairs
-            .iter()
-            .find(|(k, _)| k == "status")
-            .map(|(_, v)| v.clone());
-        named.and_then(|v| KINDS.into_iter().find(|k| k.label() == v))
-    };
+    let status_in_address =
+        || query_value("status").and_then(|v| KINDS.into_iter().find(|k| k.label() == v));
     let page = RwSignal::new(page_in_address());
     // An untracked flag (a signal type the app already has: a stored
     // value of its own cost the bundle 0.5 KB).

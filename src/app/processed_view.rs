@@ -1,6 +1,6 @@
 //! Processed: the committed events, newest first, filtered and paged.
 
-use super::router::{event_href, on_route, query, replace_query, Route};
+use super::router::{event_href, on_route, query_value, replace_query, Route};
 use super::widgets::{
     first_page_on_change, instant, page_in_address, page_pair, FilterForm, Pager, PAGE_SIZE,
 };
@@ -31,16 +31,9 @@ pub fn choices(state: AppState) -> (Signal<Vec<String>>, Signal<Vec<String>>) {
 
 /// `base` with the client and metric the address names (none when absent).
 fn filter_in_address(base: Filter) -> Filter {
-    let pairs = query();
-    let wanted = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
     Filter {
-        client_id: wanted("client"),
-        metric: wanted("metric"),
+        client_id: query_value("client"),
+        metric: query_value("metric"),
         ..base
     }
 }

@@ -217,7 +217,12 @@ pub fn submission_in_hash() -> Option<crate::ledger::SubmissionId> {
 
 /// Whether the address shows `route` now.
 pub fn on_route(route: Route) -> bool {
-    Route::from_hash(&window().location().hash().unwrap_or_default()) == route
+    current() == route
+}
+
+/// One setting of the address, decoded, if it names it.
+pub fn query_value(name: &str) -> Option<String> {
+    query().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 /// The settings after `?` in the address, as name/value pairs, decoded.

@@ -234,13 +234,10 @@ pub fn SimulatorView(
     // What the address asked for and could not have, by setting: said, not
     // clamped, and the run waits until each such box is set, also after a
     // visit elsewhere (the address then holds the default in its place).
-    let address_notes = match notes.is_empty() && returning {
-        true => session.link_refused,
-        false => {
-            session.link_refused.set(notes);
-            session.link_refused
-        }
-    };
+    if !notes.is_empty() || !returning {
+        session.link_refused.set(notes);
+    }
+    let address_notes = session.link_refused;
     Effect::new(move |_| {
         let pairs = config.with(SimConfig::to_pairs);
         replace_query(Route::Simulator, &pairs);

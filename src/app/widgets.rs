@@ -169,10 +169,8 @@ pub fn FilterForm(
 /// first when it names none: Back from a row's page, a reload or a shared
 /// link comes back to the same page.
 pub fn page_in_address() -> usize {
-    super::router::query()
-        .iter()
-        .find(|(k, _)| k == "page")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
+    super::router::query_value("page")
+        .and_then(|v| v.parse::<usize>().ok())
         .map_or(0, |p| p.saturating_sub(1))
 }
 

@@ -306,7 +306,11 @@ pub fn normalize_indexed(
             metric,
             amount,
             timestamp,
-            idempotency_key: key.map(Value::into_text),
+            // The pattern leaves a key's text or none.
+            idempotency_key: match key {
+                Some(Value::Text(key)) => Some(key),
+                _ => None,
+            },
             provenance,
         }),
         _ => Err(Rejection::Fields { errors }),
@@ -321,16 +325,6 @@ enum Value {
     Text(String),
     Amount(Amount),
     Instant(DateTime<Utc>),
-}
-
-impl Value {
-    fn into_text(self) -> String {
-        match self {
-            Value::Text(text) => text,
-            Value::Amount(amount) => amount.to_string(),
-            Value::Instant(instant) => timestamp::canonical(&instant),
-        }
-    }
 }
 
 /// Resolves one field to its value and provenance, `None` if it is absent
