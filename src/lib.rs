@@ -18,7 +18,8 @@
 //!    over any store and clock.
 //!
 //! [`chaos`] sends events in real clients' shapes through all of it, with
-//! failures and several tabs; [`rng`] is its deterministic randomness.
+//! failures and several tabs; [`rng`] is its deterministic randomness, and
+//! [`order`] the one stable sort every module uses.
 //! Everything above is platform-independent and tested natively. The browser
 //! build adds localStorage, the clock and Web Locks in `browser`, and the
 //! Leptos interface in `app` (wasm32 only), which renders and calls
@@ -37,6 +38,7 @@ pub mod report;
 pub mod service;
 
 pub mod chaos;
+pub mod order;
 pub mod rng;
 
 #[cfg(test)]

@@ -15,7 +15,11 @@ use std::collections::BTreeSet;
 fn distinct(state: AppState, field: fn(&Event) -> &str) -> Signal<Vec<String>> {
     Signal::derive(move || {
         state.read(|t| {
-            let set: BTreeSet<&str> = t.ledger.state().events().iter().map(|e| field(e)).collect();
+            // Inserted one by one: collecting would sort (see `order`).
+            let mut set = BTreeSet::new();
+            for e in t.ledger.state().events() {
+                set.insert(field(e));
+            }
             set.into_iter().map(String::from).collect()
         })
     })

@@ -567,7 +567,7 @@ impl Simulation {
                 .keys()
                 .map(|(c, m)| (c.to_string(), m.to_string())),
         );
-        keys.sort();
+        crate::order::sort(&mut keys);
         keys.dedup();
         let rows: Vec<SimRow> = keys
             .into_iter()

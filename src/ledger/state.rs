@@ -372,13 +372,13 @@ impl LedgerState {
             .iter()
             .map(|e| format!("{} {} {} {}", e.event_id, e.client_id, e.metric, e.amount))
             .collect();
-        events.sort();
+        crate::order::sort(&mut events);
         let mut statuses: Vec<String> = self
             .submissions
             .iter()
             .map(|s| format!("{} {:?} {:?}", s.id, s.status, s.told))
             .collect();
-        statuses.sort();
+        crate::order::sort(&mut statuses);
         (events, statuses)
     }
 

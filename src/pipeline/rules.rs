@@ -215,16 +215,13 @@ impl Rules {
 }
 
 fn read_clients(value: &Json) -> Result<BTreeMap<String, ClientRule>, DocError> {
-    Fields::of(value)?
-        .members()
-        .iter()
-        .map(|(name, rule)| {
-            Ok((
-                name.clone(),
-                ClientRule::read(rule).map_err(|e| e.within(name))?,
-            ))
-        })
-        .collect()
+    // Inserted one by one: collecting would sort (see `crate::order`).
+    let mut clients = BTreeMap::new();
+    for (name, rule) in Fields::of(value)?.members() {
+        let rule = ClientRule::read(rule).map_err(|e| e.within(name))?;
+        clients.insert(name.clone(), rule);
+    }
+    Ok(clients)
 }
 
 impl Aliases {

@@ -109,7 +109,7 @@ impl<'a> Lineage<'a> {
                 });
             }
         }
-        chapters.sort_by(|a, b| {
+        crate::order::sort_by(&mut chapters, |a, b| {
             (a.submission.received_at, &a.submission.id)
                 .cmp(&(b.submission.received_at, &b.submission.id))
         });

@@ -366,7 +366,9 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
             .collect();
         // Heads last: a clear cut short leaves heads whose segments are
         // missing, which loading reports, never segments no head counts.
-        keys.sort_by_key(|k| k.ends_with(":head"));
+        crate::order::sort_by(&mut keys, |a, b| {
+            a.ends_with(":head").cmp(&b.ends_with(":head"))
+        });
         for key in keys {
             self.kv.remove(&key)?;
         }

@@ -138,7 +138,9 @@ impl<K: KeyValue> Outbox<K> {
                 )?,
             }
         }
-        items.sort_by(|a, b| (a.first_failed_at, &a.id).cmp(&(b.first_failed_at, &b.id)));
+        crate::order::sort_by(&mut items, |a, b| {
+            (a.first_failed_at, &a.id).cmp(&(b.first_failed_at, &b.id))
+        });
         Ok(items)
     }
 

@@ -45,7 +45,9 @@ impl Style for Canonical {
         // §3.2.3: by the UTF-16 code units of the names, compared as they
         // are encoded (a list of them per name was a tenth of
         // canonicalizing).
-        members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+        crate::order::sort_by(members, |(a, _), (b, _)| {
+            a.encode_utf16().cmp(b.encode_utf16())
+        });
     }
 }
 
