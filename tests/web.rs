@@ -1645,7 +1645,25 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     assert_eq!(text(&root, "[data-testid=page]"), "1–1 of 1");
     let select: web_sys::HtmlSelectElement = find(&root, "#log-status").unchecked_into();
     assert_eq!(select.value(), "Rejected");
+    // A status in another case is that status; one the log has no such
+    // thing as (Failed is a view, not a status) is said, not shown as All
+    // without a word.
+    go("#/log?status=rejected").await;
+    assert_eq!(select.value(), "Rejected");
+    assert!(root
+        .query_selector("[data-testid=log-unknown-status]")
+        .expect("query")
+        .is_none());
+    go("#/log?status=Failed").await;
+    assert_eq!(select.value(), "");
+    assert!(text(&root, "[data-testid=page]").ends_with(" of 121"));
+    assert!(text(&root, "[data-testid=log-unknown-status]")
+        .starts_with("The address asks for the status 'Failed', which no submission can have"));
     go("#/log?status=Accepted&page=2").await;
+    assert!(root
+        .query_selector("[data-testid=log-unknown-status]")
+        .expect("query")
+        .is_none());
     assert_eq!(text(&root, "[data-testid=page]"), "51–100 of 120");
     select.set_value("");
     select

@@ -17,6 +17,21 @@ fn story_of(status: &Status) -> Option<String> {
     }
 }
 
+/// The status the address names (`status=Rejected`, in any case), and
+/// the text it gave if that names none: said, not silently shown as All.
+fn status_in_address() -> (Option<Kind>, Option<String>) {
+    match query_value("status") {
+        None => (None, None),
+        Some(v) => match KINDS
+            .into_iter()
+            .find(|k| k.label().eq_ignore_ascii_case(v.trim()))
+        {
+            Some(k) => (Some(k), None),
+            None => (None, Some(v)),
+        },
+    }
+}
+
 /// The kinds a raw log entry can have, in filter order.
 const KINDS: [Kind; 5] = [
     Kind::Accepted,
@@ -34,20 +49,21 @@ pub fn LogView(
     // The status shown and the page live in the address
     // (`#/log?status=Rejected&page=3`): Back from a submission's page, a
     // reload or a shared link comes back to them.
-    let status_in_address =
-        || query_value("status").and_then(|v| KINDS.into_iter().find(|k| k.label() == v));
     let page = RwSignal::new(page_in_address());
     // An untracked flag (a signal type the app already has: a stored
     // value of its own cost the bundle 0.5 KB).
     let from_address = RwSignal::new(false);
-    let only = RwSignal::new(status_in_address());
+    let (named, unknown) = status_in_address();
+    let only = RwSignal::new(named);
+    let unknown = RwSignal::new(unknown);
     let set_only = only.write_only();
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
         // Leaving the view is no new list to show (see Processed).
         if !on_route(Route::Log) {
             return;
         }
-        let wanted = status_in_address();
+        let (wanted, not_a_status) = status_in_address();
+        unknown.set(not_a_status);
         if only.get_untracked() != wanted {
             from_address.set(true);
             only.set(wanted);
@@ -97,11 +113,18 @@ pub fn LogView(
             <label for="log-status">"Status"</label>
             <select id="log-status" prop:value=move || only.get().map_or("", |k| k.label()) on:change=move |ev| {
                 let chosen = event_target_value(&ev);
+                unknown.set(None);
                 set_only.set(KINDS.into_iter().find(|k| k.label() == chosen));
             }>
                 <option value="">"All"</option>
                 {KINDS.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
             </select>
+            {move || unknown.get().map(|v| view! {
+                <p class="error" role="status" data-testid="log-unknown-status">
+                    {format!("The address asks for the status '{v}', which no submission can have, so all are shown. The statuses are {}; submissions waiting to be retried are in ", KINDS.map(Kind::label).join(", "))}
+                    <a href=Route::Failed.hash()>"Failed"</a>"."
+                </p>
+            })}
             <Pager page=page total=total />
             <ol class="log" data-testid="log">
                 {move || rows().into_iter().map(|(s, reason)| view! {
