@@ -364,11 +364,26 @@ async fn a_failed_import_keeps_its_text_and_links_only_attempts_that_were_record
     // (the number the line would have had is the next line's).
     go("#/submit").await;
     let point: HtmlSelectElement = find(&root, "#failure-point").unchecked_into();
+    // The menu names each point and a line beside it says where it is (the
+    // whole label did not fit a phone's menu).
+    assert_eq!(
+        text(&root, "[data-testid=failure-point-where]"),
+        "after the raw write, before the commit"
+    );
     point.set_value("before_raw");
     point
         .dispatch_event(&web_sys::Event::new("change").expect("an event"))
         .expect("dispatch change");
     tick().await;
+    assert_eq!(text(&root, "[data-testid=failure-point-where]"), "");
+    assert_eq!(
+        point
+            .selected_options()
+            .item(0)
+            .and_then(|o| o.text_content())
+            .as_deref(),
+        Some("before the raw write")
+    );
     let summary = import_through_the_view(
         &root,
         r#"{"client":"c","metric":"m","amount":3,"ts":"2024-01-02"}"#,

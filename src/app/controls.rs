@@ -59,9 +59,12 @@ pub fn FailureControls(
                     set_point.set(chosen.unwrap_or(FaultPoint::MidRequest));
                 }>
                 {FaultPoint::ALL.into_iter().map(|p| view! {
-                    <option value=point_name(p) selected=move || point.get() == p>{p.label()}</option>
+                    <option value=point_name(p) selected=move || point.get() == p>{p.name()}</option>
                 }).collect_view()}
             </select>
+            // A select cannot wrap, and the whole label cut a phone's menu
+            // short: the menu names the point, this says where it is.
+            <span class="hint" data-testid="failure-point-where">{move || point.get().label().strip_prefix(point.get().name()).map(|w| w.trim_matches([' ', '(', ')']).to_string())}</span>
             <label class="inline" for="failure-rate">"Failure rate (%)"</label>
             <input id="failure-rate" type="number" min="0" max="100" step="1" prop:value=move || percent.get().to_string()
                 prop:disabled=move || !enabled.get()

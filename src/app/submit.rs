@@ -19,22 +19,20 @@ pub const DEFAULT_EVENT: &str = r#"{
 }"#;
 
 /// Payloads in each shape the seed write-ups describe, and a few that show
-/// how refusals read.
+/// how refusals read. Names short enough for a phone's menu (about 35
+/// characters): a select cannot wrap its text.
 pub const EXAMPLES: [(&str, &str); 9] = [
+    ("Client A: source, slash date", DEFAULT_EVENT),
     (
-        "Seed client A: source, string amount, slash date",
-        DEFAULT_EVENT,
-    ),
-    (
-        "Seed client B: client, type, value, time",
+        "Client B: client, type, value",
         r#"{"client": "client_B", "payload": {"type": "purchase", "value": 5000, "time": "2024-12-01"}}"#,
     ),
     (
-        "Seed client C: metricName, sum, created_at",
+        "Client C: metricName, sum",
         r#"{"source": "client_C", "payload": {"metricName": "refund", "sum": "250.50", "created_at": "2024/12/15"}}"#,
     ),
     (
-        "SDK style: event name, properties, epoch ms",
+        "SDK: event, properties, epoch ms",
         r#"{"clientId": "web", "event": "signup", "properties": {"price": 0, "ts": 1733011200000}}"#,
     ),
     (

@@ -30,6 +30,13 @@ impl FaultPoint {
         FaultPoint::LostAck,
     ];
 
+    /// The point's name alone: the start of its label, without where in
+    /// the request it is.
+    pub fn name(self) -> &'static str {
+        let label = self.label();
+        label.split(" (").next().unwrap_or(label)
+    }
+
     /// A label for the UI.
     pub fn label(self) -> &'static str {
         match self {
