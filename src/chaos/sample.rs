@@ -161,7 +161,15 @@ pub fn amount_spelling(amount: Amount, rng: &mut SeededRng) -> String {
             };
             quote(&padded)
         }
-        3 => quote(&with_thousands(&canonical)),
+        // Grouped, with a point when one comma alone would leave it
+        // ambiguous ("1,000" could be a decimal comma; "1,000.00" cannot).
+        3 => {
+            let grouped = with_thousands(&canonical);
+            match grouped.matches(',').count() == 1 && !grouped.contains('.') {
+                true => quote(&format!("{grouped}.00")),
+                false => quote(&grouped),
+            }
+        }
         _ => {
             // Exponent form of the exact digits: 1200.5 → 12005e-1, 0.05 → 5e-2.
             let (sign, unsigned) = canonical
@@ -207,10 +215,13 @@ pub fn timestamp_spelling(ts: &DateTime<Utc>, rng: &mut SeededRng) -> String {
     // 10¹⁴ (a millisecond count below 10¹¹, before March 1973, reads as seconds).
     let seconds_ok = (0..100_000_000_000).contains(&ts.timestamp());
     let millis_ok = (100_000_000_000..100_000_000_000_000).contains(&ts.timestamp_millis());
+    // An epoch whose digits also spell a compact date is refused (see
+    // `timestamp::parse_number`): a client sends that instant otherwise.
+    let epoch_ok = |n: i64| crate::pipeline::timestamp::parse_number(&n.to_string()).is_ok();
     let choice = rng.below(6);
     match choice {
-        1 if whole_second && seconds_ok => ts.timestamp().to_string(),
-        2 if millis_ok => ts.timestamp_millis().to_string(),
+        1 if whole_second && seconds_ok && epoch_ok(ts.timestamp()) => ts.timestamp().to_string(),
+        2 if millis_ok && epoch_ok(ts.timestamp_millis()) => ts.timestamp_millis().to_string(),
         3 => {
             let hours = rng.below(27) as i32 - 12;
             // Offsets within ±12 h always exist; UTC is the fallback the types ask for.

@@ -2,7 +2,7 @@
 //!
 //! Contract: an amount is a whole number of nano-units (10⁻⁹) in an `i128`.
 //! Every accepted spelling of the same value yields the same [`Amount`], so
-//! `1200`, `"1200.00"`, `1.2e3` and `"1,200"` are one amount; sums are exact
+//! `1200`, `"1200.00"`, `1.2e3` and `"1,200.00"` are one amount; sums are exact
 //! integer additions that are checked for overflow; nothing passes through a
 //! binary float.
 //!
@@ -11,7 +11,8 @@
 //! exact up to ±1.7·10²⁹ units, and overflow is an error, never a rounding.
 //!
 //! Refused, with a reason: empty text, NaN, Infinity, hex, ambiguous
-//! separators (`1.200,50`, `1,5`), badly grouped thousands (`12,34`), more than
+//! separators (`1.200,50`, `1,5`, and `1,200`, which is 1.2 with a decimal
+//! comma), badly grouped thousands (`12,34`), more than
 //! [`MAX_SCALE`] significant decimal places, and magnitudes above
 //! [`MAX_UNITS`].
 
@@ -284,13 +285,13 @@ fn strip_grouping(t: &str) -> Result<String, AmountError> {
     if rest.contains([',', '_']) {
         return Err(AmountError::BadGrouping);
     }
-    // A single comma with no point and not three digits after it reads as a
-    // decimal comma (`1,5`): refuse rather than guess.
-    if has_comma && !has_point {
-        let groups: Vec<&str> = int_part.split(',').collect();
-        if groups.len() == 2 && groups[1].len() != 3 {
-            return Err(AmountError::AmbiguousSeparators);
-        }
+    // A single comma with no point may be a decimal comma: `1,5` surely,
+    // and `1,200` as well (1.2 where a comma is the decimal mark, 1200
+    // where it groups thousands). Refused rather than guessed: an outside
+    // review saw "1,234" counted as 1234, a thousand times what a client
+    // with a decimal comma meant. `1,200.00` and `1,200,000` say which.
+    if has_comma && !has_point && int_part.split(',').count() == 2 && !int_part.contains('_') {
+        return Err(AmountError::AmbiguousSeparators);
     }
     let groups: Vec<&str> = int_part.split([',', '_']).collect();
     let first_ok = (1..=3).contains(&groups[0].len());
@@ -438,7 +439,7 @@ mod tests {
         for s in [
             "1200",
             "1200.00",
-            " 1,200 ",
+            " 1,200.00 ",
             "1_200",
             "+1200",
             "1,200.000",
@@ -477,6 +478,12 @@ mod tests {
         assert_eq!(text("1,5"), Err(AmountError::AmbiguousSeparators));
         assert_eq!(text("12,34,567"), Err(AmountError::BadGrouping));
         assert_eq!(text("1,2345"), Err(AmountError::AmbiguousSeparators));
+        // One comma and three digits: 1234 or 1.234, depending on who wrote it.
+        assert_eq!(text("1,234"), Err(AmountError::AmbiguousSeparators));
+        assert_eq!(text("-999,000"), Err(AmountError::AmbiguousSeparators));
+        // Said by a point or a second comma.
+        assert_eq!(text("1,234.0"), Ok("1234".into()));
+        assert_eq!(text("1,234,567"), Ok("1234567".into()));
         assert_eq!(text("1e1,000"), Err(AmountError::BadGrouping));
         assert_eq!(text("12abc"), Err(AmountError::Malformed));
         assert_eq!(text("."), Err(AmountError::Malformed));
@@ -493,10 +500,10 @@ mod tests {
         assert_eq!(text("-£5"), currency("£", "-5"));
         assert_eq!(text("1,200 EUR"), currency("EUR", "1,200"));
         assert_eq!(text("USD1200.50"), currency("USD", "1200.50"));
-        assert!(text("1,200 EUR")
+        assert!(text("1,200.00 EUR")
             .unwrap_err()
             .to_string()
-            .contains("('EUR'): send the number alone (1,200)"));
+            .contains("('EUR'): send the number alone (1,200.00)"));
         assert_eq!(text("US$5"), currency("US$", "5"));
         assert_eq!(text("5 R$"), currency("R$", "5"));
         let no_suggestion = Amount::from_text("$1,20").unwrap_err().to_string();

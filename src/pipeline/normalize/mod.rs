@@ -459,7 +459,7 @@ fn coerce(
         }
         Field::Timestamp => {
             let parsed = match value {
-                Json::Number(n) => timestamp::parse_epoch(n),
+                Json::Number(n) => timestamp::parse_number(n),
                 Json::String(s) => timestamp::parse_text(s, order),
                 other => {
                     return Err(format!(
@@ -716,6 +716,21 @@ mod tests {
         assert!(e[0].reason.contains("longer"));
         let e = rejected(r#"{"client":"a\u0000b","metric":"m","amount":1,"ts":"2024-01-01"}"#);
         assert!(e[0].reason.contains("control"));
+        // Values that read two ways, seen counted the wrong way by an
+        // outside review: a number that is also a compact date, and one
+        // comma before three digits (1234, or 1.234 with a decimal comma).
+        let e = rejected(r#"{"client":"c","metric":"m","amount":1,"ts":20240105}"#);
+        assert_eq!(
+            (e[0].field, e[0].path.as_deref()),
+            (Some(Field::Timestamp), Some("ts"))
+        );
+        assert!(e[0].reason.contains("both a compact date"), "{}", e[0]);
+        let e = rejected(r#"{"client":"c","metric":"m","amount":"1,234","ts":"20240105"}"#);
+        assert_eq!(
+            (e[0].field, e[0].path.as_deref()),
+            (Some(Field::Amount), Some("amount"))
+        );
+        assert!(e[0].reason.contains("ambiguous"), "{}", e[0]);
     }
 
     #[test]

@@ -19,8 +19,10 @@
 //!   `05/05/2024` is the same either way; a day or month 0 is no date at all;
 //! - Unix epochs, the unit told by magnitude: below 10¹¹ seconds, then
 //!   milliseconds, microseconds and nanoseconds (10¹¹ seconds is the year
-//!   5138, so the ranges never overlap in practice). JSON numbers are always
-//!   epochs. A string of digits alone is an epoch only when it cannot be a
+//!   5138, so the ranges never overlap in practice). JSON numbers are
+//!   epochs ([`parse_number`]), except one whose digits are also a compact
+//!   date (`20240131`, which the text "20240131" is): that number is
+//!   refused, naming both readings, rather than counted in 1970. A string of digits alone is an epoch only when it cannot be a
 //!   date: 8, 12 or 14 digits are ISO 8601 basic dates (`20240131`,
 //!   `202401311200`, `20240131120000`) and refused if they are not a valid
 //!   one; fewer than 9 digits (`2024`) are refused as neither a date nor a
@@ -44,6 +46,26 @@ mod iso;
 mod naive;
 
 pub use epoch::parse_epoch;
+
+/// Parses a timestamp written as a JSON number: an epoch, unless its
+/// digits also spell a compact ISO 8601 date. Then it is refused: read as
+/// an epoch it lands in 1970 (or past the year 2500), read as a date it
+/// differs from the text of the same digits in nothing but its quotes, and
+/// nothing in a number says which the client meant.
+pub fn parse_number(text: &str) -> Result<Parsed, TimestampError> {
+    let t = text.trim();
+    let epoch = parse_epoch(t)?;
+    if matches!(t.len(), 8 | 12 | 14) && t.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(date) = parse_digits(t) {
+            return Err(TimestampError::DateOrEpoch {
+                text: t.to_string(),
+                date: canonical(&date.instant),
+                epoch: canonical(&epoch.instant),
+            });
+        }
+    }
+    Ok(epoch)
+}
 
 use crate::pipeline::json::document::{self, DocError};
 use crate::pipeline::json::Json;
@@ -132,6 +154,15 @@ pub enum TimestampError {
         /// The date's real weekday.
         actual: String,
     },
+    /// A JSON number whose digits are both a compact date and an epoch.
+    DateOrEpoch {
+        /// The number as written.
+        text: String,
+        /// The instant its digits spell as a compact date.
+        date: String,
+        /// The instant it is as an epoch.
+        epoch: String,
+    },
     /// None of the accepted formats matched.
     Unrecognized {
         /// The value as written.
@@ -164,6 +195,11 @@ impl fmt::Display for TimestampError {
                 date,
                 actual,
             } => write!(f, "{written} is not the weekday of {date} (a {actual})"),
+            TimestampError::DateOrEpoch { text, date, epoch } => write!(
+                f,
+                "the number {text} is both a compact date ({date}) and a Unix epoch ({epoch}); send the date as text, such as \"{text}\" or \"{}\", or the epoch's instant as text (\"{epoch}\")",
+                &date[..10]
+            ),
             TimestampError::Unrecognized { text } => write!(
                 f,
                 "'{text}' is not a recognised date format (use a date such as 2024-01-31, 2024/01/31 or 2024-01-31T12:00:00Z, or epoch seconds or milliseconds)"
@@ -508,6 +544,42 @@ mod tests {
         // Strings that can only be epochs stay epochs.
         assert_eq!(at("1706702400"), utc(2024, 1, 31, 12, 0, 0, 0));
         assert_eq!(at("1706702400000"), utc(2024, 1, 31, 12, 0, 0, 0));
+    }
+
+    #[test]
+    fn a_number_that_is_also_a_compact_date_is_refused_naming_both_readings() {
+        // An outside review sent the number 20240105: it was counted on
+        // 1970-08-23, and the text "20240105" of the same event on
+        // 2024-01-05, a second time.
+        for (number, date) in [
+            ("20240105", "2024-01-05T00:00:00Z"),
+            ("202401311200", "2024-01-31T12:00:00Z"),
+            ("20240131120000", "2024-01-31T12:00:00Z"),
+        ] {
+            match parse_number(number) {
+                Err(TimestampError::DateOrEpoch { text, date: d, .. }) => {
+                    assert_eq!((text.as_str(), d.as_str()), (number, date));
+                }
+                other => panic!("{number}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            parse_number("20240105").unwrap_err().to_string(),
+            "the number 20240105 is both a compact date (2024-01-05T00:00:00Z) and a Unix epoch (1970-08-23T06:15:05Z); send the date as text, such as \"20240105\" or \"2024-01-05\", or the epoch's instant as text (\"1970-08-23T06:15:05Z\")"
+        );
+        // Numbers that cannot be a date stay epochs: not a real date, other
+        // lengths, a fraction, a sign.
+        for (number, secs) in [
+            ("99999999", 99_999_999),
+            ("1706702400", 1_706_702_400),
+            ("1706702400000", 1_706_702_400),
+            ("20240105.5", 20_240_105),
+            ("-20240105", -20_240_105),
+            ("0", 0),
+        ] {
+            let parsed = parse_number(number).unwrap_or_else(|e| panic!("{number}: {e}"));
+            assert_eq!(parsed.instant.timestamp(), secs, "{number}");
+        }
     }
 
     #[test]
