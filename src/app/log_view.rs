@@ -126,6 +126,12 @@ pub fn LogView(
                 </p>
             })}
             <Pager page=page total=total />
+            {move || (total.get() == 0).then(|| view! {
+                <p class="hint" data-testid="log-empty">{match only.get() {
+                    Some(k) => format!("No submission has the status {}.", k.label()),
+                    None => "Nothing was submitted yet.".to_string(),
+                }}</p>
+            })}
             <ol class="log" data-testid="log">
                 {move || rows().into_iter().map(|(s, reason)| view! {
                     <li>
@@ -155,7 +161,11 @@ pub fn LogView(
                     </li>
                 }).collect_view()}
             </ol>
-            <Pager page=page total=total bottom=true />
+            // Below a list of one page a second pager is only noise ("No
+            // rows" twice under an empty filter, as a review saw).
+            <Show when=move || { total.get() > PAGE_SIZE }>
+                <Pager page=page total=total bottom=true />
+            </Show>
         </section>
     }
 }

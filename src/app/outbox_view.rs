@@ -1,6 +1,6 @@
 //! Failed submissions waiting in the outbox, with Retry and Retry all.
 
-use super::router::submission_href;
+use super::router::{submission_href, Route};
 use super::widgets::{instant, raw_text};
 use super::AppState;
 use crate::ledger::{Kind, Outcome};
@@ -75,6 +75,16 @@ pub fn OutboxView(
         <section class="panel" aria-labelledby="failed-title" data-testid="outbox">
             <h2 id="failed-title">"Failed submissions"</h2>
             <p class="hint">"Kept in this browser until they succeed; closing the tab loses none of them. Retrying is always safe."</p>
+            // The failure is set on Submit: here a retry that keeps failing
+            // said nothing of why (an outside review).
+            {state.faults().faults.iter().any(|f| f.per_million > 0).then(|| view! {
+                <p class="error" data-testid="outbox-failing">
+                    "The simulated database failure is on: a retry fails as often as any request until you turn it off on "
+                    <a href=Route::Submit.hash()>"Submit"</a>"."
+                </p>
+            })}
+            // Above the list, where the buttons are, not below a long one.
+            <p role="status" data-testid="retry-message">{message}</p>
             {move || {
                 let items = items();
                 if items.is_empty() {
@@ -140,7 +150,6 @@ pub fn OutboxView(
                     }.into_any()
                 }
             }}
-            <p role="status" data-testid="retry-message">{message}</p>
         </section>
     }
 }

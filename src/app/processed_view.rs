@@ -150,7 +150,11 @@ pub fn ProcessedView(
                 </tbody>
             </table>
             </div>
-            <Pager page=page total=total bottom=true />
+            // Below a list of one page a second pager is only noise ("No
+            // rows" twice under an empty filter, as a review saw).
+            <Show when=move || { total.get() > PAGE_SIZE }>
+                <Pager page=page total=total bottom=true />
+            </Show>
         </section>
     }
 }

@@ -497,7 +497,7 @@ pub fn SimulatorView(
             <button type="button" on:click=run prop:disabled=blocked>"Run simulation"</button>
             <Show when=move || running.get() || result.with(Option::is_some)>
                 <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string() aria-label="Simulation progress"></progress>
-                <span>{move || format!(" {} of {} new events", progress.get().0, progress.get().1)}</span>
+                <span>{move || format!(" {} of {} new events", display::count(progress.get().0 as u64), display::count(progress.get().1 as u64))}</span>
             </Show>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {move || result.get().map(|SimResult { report, stats, run_id, config: ran_with }| {
@@ -523,7 +523,12 @@ pub fn SimulatorView(
                 {timeline(&stats)}
                 <p class="hint" data-testid="sim-stats">{format!(
                     "Run {run_id}: {} sends, {} attempts, {} failed attempts, {} accepted, {} duplicates, {} parked in outboxes and drained.",
-                    stats.sends, stats.attempts, stats.failures, stats.accepted, stats.duplicates, stats.parked
+                    display::count(stats.sends as u64),
+                    display::count(stats.attempts as u64),
+                    display::count(stats.failures as u64),
+                    display::count(stats.accepted as u64),
+                    display::count(stats.duplicates as u64),
+                    display::count(stats.parked as u64)
                 )}</p>
                 <div class="scroll"><table class="list">
                     <thead><tr>

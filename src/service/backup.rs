@@ -238,8 +238,10 @@ pub fn missing_records(state: &LedgerState, backup: &Backup) -> Vec<Record> {
 }
 
 /// A summary for the user after a restore: how many submissions came back
-/// (and the journal records that hold them and what was decided), whether
-/// the rules changed, how many failed submissions wait again.
+/// with what was decided for them, whether the rules changed, how many
+/// failed submissions wait again. In the user's words: the journal records
+/// that hold them are the app's business (a review found "44 submissions
+/// (88 journal records), the rules" jargon, and not a sentence).
 pub fn summary(added: &[Record], rules: bool, outbox: usize) -> String {
     let count = crate::report::display::count;
     let plural = crate::report::display::plural;
@@ -249,13 +251,16 @@ pub fn summary(added: &[Record], rules: bool, outbox: usize) -> String {
             .iter()
             .filter(|r| matches!(r, Record::Received { .. }))
             .count();
-        parts.push(format!(
-            "{} {} ({} journal {})",
-            count(submissions as u64),
-            plural(submissions, "submission", "submissions"),
-            count(added.len() as u64),
-            plural(added.len(), "record", "records"),
-        ));
+        parts.push(match submissions {
+            // Only outcomes: of submissions this browser already had.
+            0 => "the outcomes of submissions already here".to_string(),
+            n => format!(
+                "{} {} with {}",
+                count(n as u64),
+                plural(n, "submission", "submissions"),
+                plural(n, "its outcome", "their outcomes")
+            ),
+        });
     }
     if rules {
         parts.push("the rules".to_string());
@@ -269,7 +274,13 @@ pub fn summary(added: &[Record], rules: bool, outbox: usize) -> String {
     }
     match parts.len() {
         0 => "Nothing to restore: everything in the file is already here.".to_string(),
-        _ => format!("Restored {}.", parts.join(", ")),
+        _ => {
+            let last = parts.pop().unwrap_or_default();
+            match parts.is_empty() {
+                true => format!("Restored {last}."),
+                false => format!("Restored {} and {last}.", parts.join(", ")),
+            }
+        }
     }
 }
 
@@ -365,14 +376,13 @@ mod tests {
         assert_eq!(
             summary(&records, false, 0),
             format!(
-                "Restored {} submissions ({} journal records).",
+                "Restored {} submissions with their outcomes.",
                 original.state().submissions().len(),
-                records.len()
             )
         );
         assert_eq!(
             summary(&records[..1], true, 2_000),
-            "Restored 1 submission (1 journal record), the rules, 2,000 failed submissions to retry."
+            "Restored 1 submission with its outcome, the rules and 2,000 failed submissions to retry."
         );
     }
 
