@@ -1616,6 +1616,20 @@ async fn processed_and_raw_log_page_forward_back_first_and_last() {
         tick().await;
         assert_eq!(text(&root, "[data-testid=page]"), "1–50 of 120", "{route}");
     }
+    // A story opens at its top, not at the height the list was scrolled
+    // to (an outside review landed below the header and the menu).
+    go("#/processed").await;
+    window().scroll_to_with_x_and_y(0.0, 3000.0);
+    assert!(
+        window().scroll_y().expect("scrollY") > 100.0,
+        "the list scrolls"
+    );
+    follow(
+        &root,
+        "[data-testid=processed] tbody tr:nth-child(40) a[href^='#/event/']",
+    )
+    .await;
+    assert_eq!(window().scroll_y().expect("scrollY"), 0.0);
     clear_storage();
 }
 

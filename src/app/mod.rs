@@ -125,6 +125,13 @@ pub fn Shell(
     state: AppState,
 ) -> impl IntoView {
     let route = router::use_route();
+    // A story is a new page: it opens at its top, not at the height the
+    // list was scrolled to (a review landed below the header).
+    Effect::new(move |_| {
+        if matches!(route.get(), Route::Event | Route::Submission) {
+            window().scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
     view! {
         <Masthead />
         <Nav route=route />
