@@ -2102,6 +2102,29 @@ async fn processeds_client_and_metric_live_in_the_address() {
     go("#/processed").await;
     assert_eq!(client().value(), "");
     assert_eq!(text(&root, "[data-testid=page]"), "1–2 of 2");
+
+    // The dates too: in the address, and in their boxes when the view
+    // comes back from a story (a review came Back to Processed with its
+    // dates gone and the whole list shown).
+    let to = || -> HtmlInputElement { find(&root, "#processed-to").unchecked_into() };
+    to().set_value("2024-06-30");
+    to().dispatch_event(&web_sys::Event::new("change").expect("event"))
+        .expect("dispatch");
+    tick().await;
+    let address = window().location().hash().expect("hash");
+    assert_eq!(address, "#/processed?to=2024-06-30");
+    assert_eq!(text(&root, "[data-testid=page]"), "1–1 of 1");
+    follow(&root, "[data-testid=processed] tbody a[href^='#/event/']").await;
+    go(&address).await;
+    assert_eq!(to().value(), "2024-06-30");
+    assert_eq!(text(&root, "[data-testid=page]"), "1–1 of 1");
+    // Aggregates keeps its filter in the address the same way.
+    go("#/aggregates?client=client_B&from=2024-06-01").await;
+    let from: HtmlInputElement = find(&root, "#aggregates-from").unchecked_into();
+    assert_eq!(from.value(), "2024-06-01");
+    let client: HtmlSelectElement = find(&root, "#aggregates-client").unchecked_into();
+    assert_eq!(client.value(), "client_B");
+    assert_eq!(text(&root, "[data-testid=overall-sum]"), "5,000");
 }
 
 #[wasm_bindgen_test]

@@ -1,10 +1,11 @@
 //! Aggregates: exact totals and groupings, charts, and CSV export.
 
 use super::processed_view::choices;
-use super::widgets::{download, FilterForm};
+use super::router::{on_route, replace_query, Route};
+use super::widgets::{download, filter_in_address, filter_pairs, FilterForm};
 use super::AppState;
 use crate::report::aggregates_csv;
-use crate::report::{display, pair_label, Aggregates, Filter, Stats};
+use crate::report::{display, pair_label, Aggregates, Stats};
 use chrono::Datelike;
 use leptos::prelude::*;
 
@@ -163,7 +164,14 @@ pub fn AggregatesView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let filter = RwSignal::new(Filter::default());
+    // The filter lives in the address, as Processed's does.
+    let filter = RwSignal::new(filter_in_address());
+    Effect::new(move |_| {
+        let pairs = filter.with(filter_pairs);
+        if on_route(Route::Aggregates) {
+            replace_query(Route::Aggregates, &pairs);
+        }
+    });
     let (clients, metrics) = choices(state);
     let (message, set_message) = signal(String::new());
     let aggregates = Memo::new(move |_| {

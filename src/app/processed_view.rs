@@ -1,8 +1,9 @@
 //! Processed: the committed events, newest first, filtered and paged.
 
-use super::router::{event_href, on_route, query_value, replace_query, Route};
+use super::router::{event_href, on_route, replace_query, Route};
 use super::widgets::{
-    first_page_on_change, instant, page_in_address, page_pair, FilterForm, Pager, PAGE_SIZE,
+    filter_in_address, filter_pairs, first_page_on_change, instant, page_in_address, page_pair,
+    FilterForm, Pager, PAGE_SIZE,
 };
 use super::AppState;
 use crate::ledger::Event;
@@ -33,24 +34,15 @@ pub fn choices(state: AppState) -> (Signal<Vec<String>>, Signal<Vec<String>>) {
     )
 }
 
-/// `base` with the client and metric the address names (none when absent).
-fn filter_in_address(base: Filter) -> Filter {
-    Filter {
-        client_id: query_value("client"),
-        metric: query_value("metric"),
-        ..base
-    }
-}
-
 #[component]
 pub fn ProcessedView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    // The client and metric chosen live in the address
-    // (`#/processed?client=…&metric=…`): a simulator cell links to the
-    // events behind it, and a reload or a shared link keeps the choice.
-    let filter = RwSignal::new(filter_in_address(Filter::default()));
+    // The filter chosen lives in the address
+    // (`#/processed?client=…&metric=…&from=…&to=…`): a simulator cell links
+    // to the events behind it, and a reload or a shared link keeps it.
+    let filter = RwSignal::new(filter_in_address());
     // So does the page.
     let page = RwSignal::new(page_in_address());
     // An untracked flag (a signal type the app already has: a stored
@@ -62,7 +54,7 @@ pub fn ProcessedView(
         if !on_route(Route::Processed) {
             return;
         }
-        let wanted = filter.with_untracked(|f| filter_in_address(f.clone()));
+        let wanted = filter_in_address();
         if filter.with_untracked(|f| *f != wanted) {
             from_address.set(true);
             filter.set(wanted);
@@ -72,12 +64,7 @@ pub fn ProcessedView(
     on_cleanup(move || listener.remove());
     first_page_on_change(move || filter.get(), page, from_address);
     Effect::new(move |_| {
-        let mut pairs: Vec<(&str, String)> = filter.with(|f| {
-            [("client", &f.client_id), ("metric", &f.metric)]
-                .into_iter()
-                .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
-                .collect()
-        });
+        let mut pairs = filter.with(filter_pairs);
         pairs.extend(page_pair(page.get()));
         // Written only while the address shows this view: a change that
         // lands as the user leaves must not bring the old address back.

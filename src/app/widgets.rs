@@ -110,6 +110,64 @@ pub fn raw_text(raw: &str) -> impl IntoView {
         .collect_view()
 }
 
+/// A date input's value (`YYYY-MM-DD`, or empty) as a day; read by hand,
+/// as chrono's format strings cost the bundle KBs.
+fn day(text: &str) -> Option<NaiveDate> {
+    let mut parts = text.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
+}
+
+/// The first instant of the day `text` names.
+fn start_of(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    day(text).map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// The first instant after the day `text` names: the end day is included.
+fn end_of(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    start_of(text)?.checked_add_signed(TimeDelta::days(1))
+}
+
+/// The days a filter's range shows in its date inputs and its address:
+/// the first day, and the last day included.
+fn days_of(f: &Filter) -> (Option<String>, Option<String>) {
+    let text = |t: chrono::DateTime<chrono::Utc>| t.date_naive().to_string();
+    (
+        f.from.map(text),
+        f.to.and_then(|t| t.checked_sub_signed(TimeDelta::days(1)))
+            .map(text),
+    )
+}
+
+/// The filter the address names (`client`, `metric`, `from` and `to` as
+/// `YYYY-MM-DD`), none of it when absent: Back from an event's story, a
+/// reload or a shared link shows the same choice (a review came Back to
+/// Processed with its dates gone, and Aggregates kept none of it).
+pub fn filter_in_address() -> Filter {
+    let value = super::router::query_value;
+    Filter {
+        client_id: value("client"),
+        metric: value("metric"),
+        from: value("from").as_deref().and_then(start_of),
+        to: value("to").as_deref().and_then(end_of),
+    }
+}
+
+/// A filter as the address's settings, the way [`filter_in_address`]
+/// reads them.
+pub fn filter_pairs(f: &Filter) -> Vec<(&'static str, String)> {
+    let (from, to) = days_of(f);
+    [
+        ("client", f.client_id.clone()),
+        ("metric", f.metric.clone()),
+        ("from", from),
+        ("to", to),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k, v?)))
+    .collect()
+}
+
 /// Client, metric and date range. Dates are UTC days; the end day is included.
 #[component]
 pub fn FilterForm(
@@ -120,13 +178,8 @@ pub fn FilterForm(
     prefix: &'static str,
 ) -> impl IntoView {
     let id = move |name: &str| format!("{prefix}-{name}");
-    // A date input's value is always `YYYY-MM-DD` (or empty); read by hand,
-    // as chrono's format strings cost the bundle KBs.
-    let day = |text: String| {
-        let mut parts = text.splitn(3, '-').map(|p| p.parse::<u32>().ok());
-        let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-        NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
-    };
+    // The boxes show the filter's days, also those the address set.
+    let days = Memo::new(move |_| filter.with(days_of));
     let choice = |text: String| (!text.is_empty()).then_some(text);
     view! {
         <form class="filters" on:submit=|ev| ev.prevent_default()>
@@ -148,15 +201,11 @@ pub fn FilterForm(
                 }).collect_view()}
             </select>
             <label for=id("from")>"From"</label>
-            <input id=id("from") type="date" on:change=move |ev| filter.update(|f| {
-                f.from = day(event_target_value(&ev)).map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
-            }) />
+            <input id=id("from") type="date" prop:value=move || days.get().0.unwrap_or_default()
+                on:change=move |ev| filter.update(|f| f.from = start_of(&event_target_value(&ev))) />
             <label for=id("to")>"To"</label>
-            <input id=id("to") type="date" on:change=move |ev| filter.update(|f| {
-                f.to = day(event_target_value(&ev))
-                    .and_then(|d| d.checked_add_signed(TimeDelta::days(1)))
-                    .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
-            }) />
+            <input id=id("to") type="date" prop:value=move || days.get().1.unwrap_or_default()
+                on:change=move |ev| filter.update(|f| f.to = end_of(&event_target_value(&ev))) />
         </form>
         {move || {
             let why = filter.with(|f| clients.with(|c| metrics.with(|m| f.why_nothing(c, m))));
