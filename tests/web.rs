@@ -1200,6 +1200,11 @@ async fn bulk_import_reports_every_line() {
     assert_eq!(area.value(), "");
     assert!(!area.class_list().contains("importing"));
     assert!(text(&root, "main").contains("The box is emptied: every line is in the Raw log"));
+    // The refused line can go back in the box to be fixed, and only it.
+    button(&root, "Put the 1 rejected line back in the box").click();
+    tick().await;
+    assert_eq!(area.value(), "{broken");
+    type_into(&root, "#bulk-events", "");
 
     // Each line leads to its submission's page; line 4 is the broken one.
     assert_eq!(

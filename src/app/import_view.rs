@@ -79,11 +79,12 @@ struct LineOutcome {
     /// The submission, for a link to its page. (The address is made only
     /// for the lines shown: making 20,000 cost an import 3%.)
     page: SubmissionId,
-    /// A failed line's text. Its attempt may or may not have been recorded
-    /// (a failure before the raw write records nothing and takes no
-    /// number, so `page` may then name a later line's submission): it is
-    /// linked only if the submission `page` names holds exactly this text.
-    failed_text: Option<String>,
+    /// A failed or rejected line's text. A failed line's attempt may or may
+    /// not have been recorded (a failure before the raw write records
+    /// nothing and takes no number, so `page` may then name a later line's
+    /// submission): it is linked only if the submission `page` names holds
+    /// exactly this text. Rejected lines can be put back in the box to fix.
+    text: Option<String>,
 }
 
 /// Totals of an import.
@@ -337,7 +338,8 @@ pub fn ImportView(
                             detail: line_detail(outcome),
                             named: named_event(outcome),
                             page: first.plus(i as u64),
-                            failed_text: (outcome.kind() == Kind::Failed).then(|| text.clone()),
+                            text: matches!(outcome.kind(), Kind::Failed | Kind::Rejected)
+                                .then(|| text.clone()),
                         });
                     }
                 }
@@ -362,7 +364,7 @@ pub fn ImportView(
                     .unwrap_or_default();
                 for line in outcomes.iter_mut().filter(|o| o.kind == Kind::Failed) {
                     let kept = line
-                        .failed_text
+                        .text
                         .as_ref()
                         .is_some_and(|text| waiting.contains(&item_id(text)));
                     line.detail.push_str(if kept {
@@ -483,6 +485,16 @@ pub fn ImportView(
                     </p>
                     {move || (s.emptied && input.with(String::is_empty)).then(|| view! {
                         <p class="hint">"The box is emptied: every line is in the Raw log with what became of it, and listed below."</p>
+                        // To fix a refused line the user had to copy it back
+                        // from the Raw log (an outside review).
+                        {(s.rejected > 0).then(|| view! {
+                            <button type="button" class="secondary" on:click=move |_| {
+                                let refused: Vec<String> = lines.with_untracked(|l| {
+                                    l.iter().filter(|o| o.kind == Kind::Rejected).filter_map(|o| o.text.clone()).collect()
+                                });
+                                set_input.set(refused.join("\n"));
+                            }>{format!("Put the {} rejected {} back in the box", display::count(s.rejected as u64), display::plural(s.rejected, "line", "lines"))}</button>
+                        })}
                     })}
                     {(s.failed > 0).then(|| view! {
                         <p class="hint">{format!(
@@ -512,7 +524,8 @@ pub fn ImportView(
                         <div class="scroll"><table class="list" data-testid="import-lines">
                             <thead><tr><th scope="col">"Where"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|r| {
-                                let recorded = r.failed_text.as_ref().is_none_or(|text| state.read(|t| {
+                                let failed = r.text.as_ref().filter(|_| r.kind == Kind::Failed);
+                                let recorded = failed.is_none_or(|text| state.read(|t| {
                                     t.ledger.state().submission(&r.page).is_some_and(|s| *s.raw == **text)
                                 }));
                                 // As the Raw log says it: the id the answer
