@@ -156,6 +156,25 @@ const COMMIT_LOCK: &str = "tally-commit";
 /// returns.
 pub async fn with_commit_lock<T: 'static, F: FnOnce() -> T + 'static>(work: F) -> T {
     use std::rc::Rc;
+    // Generic only in this wrapper: the lock's machinery below is compiled
+    // once, not once per kind of commit (six of them cost 13 KB of wasm).
+    let done: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+    let out = done.clone();
+    run_locked(Box::new(move || *out.borrow_mut() = Some(work()))).await;
+    let result = done.borrow_mut().take();
+    match result {
+        Some(result) => result,
+        None => unreachable!("run_locked runs the work before it returns"),
+    }
+}
+
+/// Work to run under the commit lock, its result kept by the closure.
+type Work = Box<dyn FnOnce()>;
+
+/// Runs `work` exactly once before returning: under the commit lock, or
+/// unlocked where the browser has no Web Locks or the request fails.
+async fn run_locked(work: Work) {
+    use std::rc::Rc;
     let locks = web_sys::window()
         .and_then(|w| js_sys::Reflect::get(&w, &"navigator".into()).ok())
         .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()).ok())
@@ -170,15 +189,13 @@ pub async fn with_commit_lock<T: 'static, F: FnOnce() -> T + 'static>(work: F) -
     };
     // Shared with the callback, so the work is still here if the browser
     // never runs it.
-    let pending: Rc<RefCell<Option<F>>> = Rc::new(RefCell::new(Some(work)));
-    let done: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
-    let (cb_pending, cb_done) = (pending.clone(), done.clone());
+    let pending: Rc<RefCell<Option<Work>>> = Rc::new(RefCell::new(Some(work)));
+    let in_lock = pending.clone();
     let callback =
         wasm_bindgen::closure::Closure::once_into_js(move |_lock: wasm_bindgen::JsValue| {
-            let work = cb_pending.borrow_mut().take();
+            let work = in_lock.borrow_mut().take();
             if let Some(work) = work {
-                let result = work();
-                *cb_done.borrow_mut() = Some(result);
+                work();
             }
             wasm_bindgen::JsValue::UNDEFINED
         });
@@ -189,17 +206,10 @@ pub async fn with_commit_lock<T: 'static, F: FnOnce() -> T + 'static>(work: F) -
     if let Some(promise) = granted {
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     }
-    let result = done.borrow_mut().take();
-    match result {
-        Some(result) => result,
-        None => {
-            // The lock request failed: do the work unlocked rather than not
-            // at all (replay still re-decides what a race got wrong).
-            let work = pending.borrow_mut().take();
-            match work {
-                Some(work) => work(),
-                None => unreachable!("the callback took the work and stored its result"),
-            }
-        }
+    // The lock request failed: the work runs unlocked rather than not at
+    // all (replay still re-decides what a race got wrong).
+    let work = pending.borrow_mut().take();
+    if let Some(work) = work {
+        work();
     }
 }
