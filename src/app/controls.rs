@@ -65,6 +65,9 @@ pub fn FailureControls(
             // A select cannot wrap, and the whole label cut a phone's menu
             // short: the menu names the point, this says where it is.
             <span class="hint" data-testid="failure-point-where">{move || point.get().label().strip_prefix(point.get().name()).map(|w| w.trim_matches([' ', '(', ')']).to_string())}</span>
+            // The label and its box wrap as one: at 1280 px the box fell
+            // to the next line alone.
+            <span class="pair">
             <label class="inline" for="failure-rate">"Failure rate (%)"</label>
             <input id="failure-rate" type="number" min="0" max="100" step="1" prop:value=move || percent.get().to_string()
                 prop:disabled=move || !enabled.get()
@@ -89,6 +92,7 @@ pub fn FailureControls(
                         ))),
                     }
                 } />
+            </span>
             {move || rate_error.get().map(|e| view! { <p id="failure-rate-error" class="error" role="alert">{e}</p> })}
         </fieldset>
     }

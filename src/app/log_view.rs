@@ -22,6 +22,7 @@ fn story_of(status: &Status) -> Option<String> {
 fn status_in_address() -> (Option<Kind>, Option<String>) {
     match query_value("status") {
         None => (None, None),
+        Some(v) if v.trim().is_empty() => (None, None),
         Some(v) => match KINDS
             .into_iter()
             .find(|k| k.label().eq_ignore_ascii_case(v.trim()))
@@ -125,7 +126,9 @@ pub fn LogView(
                     <a href=Route::Failed.hash()>"Failed"</a>"."
                 </p>
             })}
-            <Pager page=page total=total />
+            <Show when=move || { total.get() > 0 }>
+                <Pager page=page total=total />
+            </Show>
             {move || (total.get() == 0).then(|| view! {
                 <p class="hint" data-testid="log-empty">{match only.get() {
                     Some(k) => format!("No submission has the status {}.", k.label()),

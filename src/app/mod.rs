@@ -126,12 +126,15 @@ pub fn Shell(
 ) -> impl IntoView {
     let route = router::use_route();
     // A story is a new page: it opens at its top, not at the height the
-    // list was scrolled to (a review landed below the header).
-    Effect::new(move |_| {
-        if matches!(route.get(), Route::Event | Route::Submission) {
+    // list (or the story it was opened from) was scrolled to (a review
+    // landed below the header). On the address, not the route: from one
+    // story to another the route stays the same.
+    let listener = window_event_listener(leptos::ev::hashchange, |_| {
+        if matches!(router::current(), Route::Event | Route::Submission) {
             window().scroll_to_with_x_and_y(0.0, 0.0);
         }
     });
+    on_cleanup(move || listener.remove());
     view! {
         <Masthead />
         <Nav route=route />

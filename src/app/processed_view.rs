@@ -107,7 +107,13 @@ pub fn ProcessedView(
             <FilterForm filter=filter clients=clients metrics=metrics prefix="processed" />
             {move || (total.get() == 0 && filter.with(|f| *f != Filter::default()) && clients.with(|c| metrics.with(|m| filter.with(|f| f.why_nothing(c, m).is_none()))))
                 .then(|| view! { <p class="hint" data-testid="processed-none-match">"No committed event matches the filters above."</p> })}
-            <Pager page=page total=total />
+            {move || (total.get() == 0 && filter.with(|f| *f == Filter::default()))
+                .then(|| view! { <p class="hint" data-testid="processed-none-yet">"No event is committed yet: submit or import some."</p> })}
+            // An empty list says why above; a pager of "No rows" only wrapped
+            // to two lines on a phone.
+            <Show when=move || { total.get() > 0 }>
+                <Pager page=page total=total />
+            </Show>
             <div class="scroll">
             <table class="list" data-testid="processed">
                 <thead><tr>

@@ -147,7 +147,8 @@ pub fn UnknownAddress() -> impl IntoView {
     }
 }
 
-fn current() -> Route {
+/// The view the address names now.
+pub fn current() -> Route {
     Route::from_hash(&window().location().hash().unwrap_or_default())
 }
 

@@ -28,7 +28,9 @@ impl fmt::Display for Failure {
         match self {
             Failure::Simulated(FaultPoint::LostAck) => write!(
                 f,
-                "simulated database failure: the acknowledgement was lost after the commit; retrying is safe and will report a duplicate"
+                // Not "a duplicate": a refused payload was recorded too, and
+                // its retry is refused again (an outside review).
+                "simulated database failure: the acknowledgement was lost after the commit; retrying is safe and reports what was decided (a duplicate, if it was counted)"
             ),
             Failure::Simulated(point) => {
                 write!(f, "simulated database failure {point}; nothing was committed, retrying is safe")

@@ -159,6 +159,17 @@ pub enum AmountError {
     Hex,
     /// Both `,` and `.` appear and their roles cannot be told apart safely.
     AmbiguousSeparators,
+    /// One comma and no point: a decimal comma (`1,5`), or a comma that
+    /// reads two ways (`1,234`: 1234 where it groups thousands, 1.234 where
+    /// it is the decimal mark).
+    DecimalComma {
+        /// The amount as sent.
+        text: String,
+        /// Its value with the comma as the decimal mark, as Tally writes it.
+        point: String,
+        /// Its value with the comma grouping thousands, if it can.
+        grouped: Option<String>,
+    },
     /// Thousands separators that are not in groups of three.
     BadGrouping,
     /// A currency symbol or code beside the number (`$1,200`, `1,200 EUR`).
@@ -186,6 +197,18 @@ impl fmt::Display for AmountError {
             AmountError::AmbiguousSeparators => write!(
                 f,
                 "the separators are ambiguous (is ',' a decimal comma or a thousands separator?); write the amount with '.' as its decimal point and no thousands separators"
+            ),
+            AmountError::DecimalComma {
+                text,
+                point,
+                grouped: Some(grouped),
+            } => write!(
+                f,
+                "'{text}' reads as {grouped} where ',' separates thousands and as {point} where it is the decimal mark; send {grouped} or {point} ('.' is the decimal point)"
+            ),
+            AmountError::DecimalComma { text, point, .. } => write!(
+                f,
+                "'{text}' has a decimal comma; send it with '.' as the decimal point ({point})"
             ),
             AmountError::BadGrouping => {
                 write!(f, "thousands separators must separate groups of three digits")
@@ -287,11 +310,21 @@ fn strip_grouping(t: &str) -> Result<String, AmountError> {
     }
     // A single comma with no point may be a decimal comma: `1,5` surely,
     // and `1,200` as well (1.2 where a comma is the decimal mark, 1200
-    // where it groups thousands). Refused rather than guessed: an outside
-    // review saw "1,234" counted as 1234, a thousand times what a client
-    // with a decimal comma meant. `1,200.00` and `1,200,000` say which.
-    if has_comma && !has_point && int_part.split(',').count() == 2 && !int_part.contains('_') {
-        return Err(AmountError::AmbiguousSeparators);
+    // where it groups thousands). Refused rather than guessed, naming both
+    // readings: an outside review saw "1,234" counted as 1234, a thousand
+    // times what a client with a decimal comma meant. `1,200.00` and
+    // `1,200,000` say which; `_` groups, so `1_234,567` reads two ways too.
+    if let Some((whole, after)) = int_part.split_once(',') {
+        let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+        if !has_point && !after.contains(',') && digits(whole) && digits(after) {
+            let whole = whole.replace('_', "");
+            let groups_of_three = after.len() == 3 && !after.contains('_');
+            return Err(AmountError::DecimalComma {
+                text: t.to_string(),
+                point: format!("{sign}{whole}.{}{rest}", after.replace('_', "")),
+                grouped: groups_of_three.then(|| format!("{sign}{whole}{after}{rest}")),
+            });
+        }
     }
     let groups: Vec<&str> = int_part.split([',', '_']).collect();
     let first_ok = (1..=3).contains(&groups[0].len());
@@ -475,12 +508,38 @@ mod tests {
         assert_eq!(text("-Infinity"), Err(AmountError::Infinite));
         assert_eq!(text("0x1F"), Err(AmountError::Hex));
         assert_eq!(text("1.200,50"), Err(AmountError::AmbiguousSeparators));
-        assert_eq!(text("1,5"), Err(AmountError::AmbiguousSeparators));
+        let comma = |t: &str, point: &str, grouped: Option<&str>| {
+            Err(AmountError::DecimalComma {
+                text: t.into(),
+                point: point.into(),
+                grouped: grouped.map(String::from),
+            })
+        };
+        assert_eq!(text("1,5"), comma("1,5", "1.5", None));
         assert_eq!(text("12,34,567"), Err(AmountError::BadGrouping));
-        assert_eq!(text("1,2345"), Err(AmountError::AmbiguousSeparators));
-        // One comma and three digits: 1234 or 1.234, depending on who wrote it.
-        assert_eq!(text("1,234"), Err(AmountError::AmbiguousSeparators));
-        assert_eq!(text("-999,000"), Err(AmountError::AmbiguousSeparators));
+        assert_eq!(text("1,2345"), comma("1,2345", "1.2345", None));
+        // One comma and three digits: 1234 or 1.234, depending on who wrote
+        // it; `_` groups digits too (a review found `1_234,567` read as
+        // 1234567).
+        assert_eq!(text("1,234"), comma("1,234", "1.234", Some("1234")));
+        assert_eq!(
+            text("-999,000"),
+            comma("-999,000", "-999.000", Some("-999000"))
+        );
+        assert_eq!(
+            text("1_234,567"),
+            comma("1_234,567", "1234.567", Some("1234567"))
+        );
+        assert_eq!(
+            text("1,234").unwrap_err().to_string(),
+            "'1,234' reads as 1234 where ',' separates thousands and as 1.234 where it is the decimal mark; send 1234 or 1.234 ('.' is the decimal point)"
+        );
+        assert_eq!(
+            text("1,5").unwrap_err().to_string(),
+            "'1,5' has a decimal comma; send it with '.' as the decimal point (1.5)"
+        );
+        // A comma without digits on both sides is no number at all.
+        assert_eq!(text(","), Err(AmountError::BadGrouping));
         // Said by a point or a second comma.
         assert_eq!(text("1,234.0"), Ok("1234".into()));
         assert_eq!(text("1,234,567"), Ok("1234567".into()));

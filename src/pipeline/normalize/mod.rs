@@ -730,7 +730,7 @@ mod tests {
             (e[0].field, e[0].path.as_deref()),
             (Some(Field::Amount), Some("amount"))
         );
-        assert!(e[0].reason.contains("ambiguous"), "{}", e[0]);
+        assert!(e[0].reason.contains("reads as 1234"), "{}", e[0]);
     }
 
     #[test]

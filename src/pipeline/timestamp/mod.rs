@@ -55,8 +55,14 @@ pub use epoch::parse_epoch;
 pub fn parse_number(text: &str) -> Result<Parsed, TimestampError> {
     let t = text.trim();
     let epoch = parse_epoch(t)?;
-    if matches!(t.len(), 8 | 12 | 14) && t.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(date) = parse_digits(t) {
+    // By value, not spelling: `20240105.0` is the same number (Python
+    // writes floats so, and a column of dates with gaps becomes floats).
+    let whole = match t.split_once('.') {
+        Some((whole, zeros)) if zeros.bytes().all(|b| b == b'0') => whole,
+        _ => t,
+    };
+    if matches!(whole.len(), 8 | 12 | 14) && whole.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(date) = parse_digits(whole) {
             return Err(TimestampError::DateOrEpoch {
                 text: t.to_string(),
                 date: canonical(&date.instant),
@@ -197,8 +203,10 @@ impl fmt::Display for TimestampError {
             } => write!(f, "{written} is not the weekday of {date} (a {actual})"),
             TimestampError::DateOrEpoch { text, date, epoch } => write!(
                 f,
-                "the number {text} is both a compact date ({date}) and a Unix epoch ({epoch}); send the date as text, such as \"{text}\" or \"{}\", or the epoch's instant as text (\"{epoch}\")",
-                &date[..10]
+                "the number {text} is both a compact date ({date}) and a Unix epoch ({epoch}); send the date as text, such as \"{}\", or the epoch's instant as text (\"{epoch}\")",
+                // The day alone only when it is the whole instant: a client
+                // told "2024-01-31" for 202401311200 would send midnight.
+                date.strip_suffix("T00:00:00Z").unwrap_or(date)
             ),
             TimestampError::Unrecognized { text } => write!(
                 f,
@@ -565,8 +573,24 @@ mod tests {
         }
         assert_eq!(
             parse_number("20240105").unwrap_err().to_string(),
-            "the number 20240105 is both a compact date (2024-01-05T00:00:00Z) and a Unix epoch (1970-08-23T06:15:05Z); send the date as text, such as \"20240105\" or \"2024-01-05\", or the epoch's instant as text (\"1970-08-23T06:15:05Z\")"
+            "the number 20240105 is both a compact date (2024-01-05T00:00:00Z) and a Unix epoch (1970-08-23T06:15:05Z); send the date as text, such as \"2024-01-05\", or the epoch's instant as text (\"1970-08-23T06:15:05Z\")"
         );
+        // A time of day is kept in the suggestion (a review saw
+        // "2024-01-31" offered for 202401311200, twelve hours off).
+        assert!(parse_number("202401311200")
+            .unwrap_err()
+            .to_string()
+            .contains("such as \"2024-01-31T12:00:00Z\""));
+        // The same number with a zero fraction is the same number.
+        for number in ["20240105.0", "20240105.000", "202401311200.0"] {
+            assert!(
+                matches!(
+                    parse_number(number),
+                    Err(TimestampError::DateOrEpoch { .. })
+                ),
+                "{number}"
+            );
+        }
         // Numbers that cannot be a date stay epochs: not a real date, other
         // lengths, a fraction, a sign.
         for (number, secs) in [
@@ -574,6 +598,7 @@ mod tests {
             ("1706702400", 1_706_702_400),
             ("1706702400000", 1_706_702_400),
             ("20240105.5", 20_240_105),
+            ("20240105.01", 20_240_105),
             ("-20240105", -20_240_105),
             ("0", 0),
         ] {
