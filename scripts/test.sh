@@ -82,13 +82,20 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # compact JSON broken after a name, an empty list's filters that match
 # only apart, a link's refused simulator box marked, and a box refused as
 # typed kept across visits: 423.6 KB, budget 424; a link's refusals kept
-# too and a page flag in place of a timer: 423.7 KB.
+# too and a page flag in place of a timer: 423.7 KB. Then two cuts of
+# copies the compiler made per type: one stable sort for the crate (eight
+# copies of the standard sort, -7.8 KB) and the commit lock's machinery
+# compiled once (six copies, -2.6 KB); and a third and fourth review's
+# fixes (+8.4 KB: an unknown log status said, empty lists that say why,
+# the failure point named beside its menu, dates and Aggregates' filter in
+# the address, Failed's note while the failure is on, rejected lines back
+# in the box, refusals that name both readings): 421.7 KB, budget 422.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=424
+BUNDLE_BUDGET_KB=422
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
