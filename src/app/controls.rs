@@ -27,6 +27,19 @@ pub fn FailureControls(
     // A rate that is not a whole number from 0 to 100 is refused, and the
     // rate in force stays (before, "-5" silently meant 100%).
     let (rate_error, set_rate_error) = signal(None::<String>);
+    let rate_typed = move |typed: &str| match typed.trim().parse::<u32>() {
+        Ok(n) if n <= 100 => Ok(n),
+        // A number field hands over "" for text that is not a number at all.
+        _ => Err(format!(
+            "Failure rate: {} a whole number from 0 to 100; still failing {}% of requests.",
+            if typed.trim().is_empty() {
+                "enter".to_string()
+            } else {
+                format!("'{}' is not", typed.trim())
+            },
+            percent.get_untracked()
+        )),
+    };
     // The plan follows the controls; the seed keeps a run reproducible.
     // Settings unchanged (the first run, on every visit to the view) keep
     // the plan in force and where its generator is: starting it over on
@@ -72,24 +85,14 @@ pub fn FailureControls(
             <input id="failure-rate" type="number" min="0" max="100" step="1" prop:value=move || percent.get().to_string()
                 prop:disabled=move || !enabled.get()
                 aria-describedby="failure-rate-error"
-                on:input=move |ev| {
-                    let typed = event_target_value(&ev);
-                    match typed.trim().parse::<u32>() {
-                        Ok(n) if n <= 100 => {
-                            set_percent.set(n);
-                            set_rate_error.set(None);
-                        }
-                        // A number field hands over "" for text that is
-                        // not a number at all.
-                        _ => set_rate_error.set(Some(format!(
-                            "Failure rate: {} a whole number from 0 to 100; still failing {}% of requests.",
-                            if typed.trim().is_empty() {
-                                "enter".to_string()
-                            } else {
-                                format!("'{}' is not", typed.trim())
-                            },
-                            percent.get_untracked()
-                        ))),
+                // Checked as it is typed, applied once it is entered (Enter,
+                // or leaving the box, as a click on Submit does): typing 150
+                // passed through 15, which was applied and stayed in force
+                // when 150 was refused (an outside review).
+                on:input=move |ev| set_rate_error.set(rate_typed(&event_target_value(&ev)).err())
+                on:change=move |ev| {
+                    if let Ok(n) = rate_typed(&event_target_value(&ev)) {
+                        set_percent.set(n);
                     }
                 } />
             </span>
