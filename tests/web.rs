@@ -994,6 +994,29 @@ async fn processed_log_and_aggregates_agree_with_what_was_submitted() {
         .expect("dispatch");
     tick().await;
     assert_eq!(text(&root, "[data-testid=overall-sum]"), "5,000");
+    // An address changed while Aggregates shows (its menu link, Back) is
+    // followed: the view kept client_B's figures under `#/aggregates`.
+    go("#/aggregates").await;
+    assert_eq!(client_filter.value(), "");
+    assert_eq!(text(&root, "[data-testid=overall-sum]"), "6,200");
+}
+
+#[wasm_bindgen_test]
+async fn rejected_items_of_an_array_go_back_in_the_box_one_per_line() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    // The second item is written over three lines and refused: put back
+    // as it was, its lines would be three items of invalid JSON.
+    let input = format!("[{A},\n{{\"client\": \"c\",\n \"metric\": \"m\"}}]");
+    let summary = import_through_the_view(&root, &input).await;
+    assert!(
+        summary.contains("1 accepted, 0 duplicates, 1 rejected"),
+        "{summary}"
+    );
+    button(&root, "Put the 1 rejected line back in the box").click();
+    tick().await;
+    let area: HtmlTextAreaElement = find(&root, "#bulk-events").unchecked_into();
+    assert_eq!(area.value(), r#"{"client":"c","metric":"m"}"#);
 }
 
 #[wasm_bindgen_test]
@@ -1973,7 +1996,7 @@ async fn a_simulator_setting_out_of_range_is_refused_by_name_not_changed() {
     tick().await;
     let errors = text(&root, "[aria-labelledby=sim-title] .error");
     assert!(
-        errors.contains("Database failure rate (%): '150' is not a whole number from 0 to 90"),
+        errors.contains("Database failure rate (%, at each failure point): '150' is not a whole number from 0 to 90"),
         "{errors}"
     );
     assert!(disabled(&run), "a run with a refused setting cannot start");

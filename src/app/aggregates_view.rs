@@ -164,8 +164,17 @@ pub fn AggregatesView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    // The filter lives in the address, as Processed's does.
+    // The filter lives in the address, as Processed's does, and follows an
+    // address changed while the view shows (the menu's link, Back, one
+    // typed): the view kept an old filter under a new address (a review).
     let filter = RwSignal::new(filter_in_address());
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        let wanted = filter_in_address();
+        if on_route(Route::Aggregates) && filter.with_untracked(|f| *f != wanted) {
+            filter.set(wanted);
+        }
+    });
+    on_cleanup(move || listener.remove());
     Effect::new(move |_| {
         let pairs = filter.with(filter_pairs);
         if on_route(Route::Aggregates) {

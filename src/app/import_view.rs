@@ -489,8 +489,15 @@ pub fn ImportView(
                         // from the Raw log (an outside review).
                         {(s.rejected > 0).then(|| view! {
                             <button type="button" class="secondary" on:click=move |_| {
+                                // One per line: an array's item written over several
+                                // lines is put back compact (it parsed, or it would
+                                // not be an item), or each of its lines would be one.
+                                let one_line = |text: String| match text.contains('\n') {
+                                    true => crate::pipeline::json::parse(&text).map_or(text, |v| v.to_compact()),
+                                    false => text,
+                                };
                                 let refused: Vec<String> = lines.with_untracked(|l| {
-                                    l.iter().filter(|o| o.kind == Kind::Rejected).filter_map(|o| o.text.clone()).collect()
+                                    l.iter().filter(|o| o.kind == Kind::Rejected).filter_map(|o| o.text.clone()).map(one_line).collect()
                                 });
                                 set_input.set(refused.join("\n"));
                             }>{format!("Put the {} rejected {} back in the box", display::count(s.rejected as u64), display::plural(s.rejected, "line", "lines"))}</button>

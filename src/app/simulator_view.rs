@@ -469,7 +469,7 @@ pub fn SimulatorView(
                 {field("sim-events", "Events per client", |c| c.events_per_client as u64, |c, v| c.events_per_client = v as usize)}
                 {field("sim-resend", "Exact resends (%)", |c| u64::from(c.resend_per_million / 10_000), |c, v| c.resend_per_million = v as u32 * 10_000)}
                 {field("sim-reshape", "Reshaped duplicates (%)", |c| u64::from(c.reshape_per_million / 10_000), |c, v| c.reshape_per_million = v as u32 * 10_000)}
-                {field("sim-failure", "Database failure rate (%)", |c| u64::from(c.failure_per_million / 10_000), |c, v| c.failure_per_million = v as u32 * 10_000)}
+                {field("sim-failure", "Database failure rate (%, at each failure point)", |c| u64::from(c.failure_per_million / 10_000), |c, v| c.failure_per_million = v as u32 * 10_000)}
                 {field("sim-attempts", "Attempts per send", |c| u64::from(c.attempts), |c, v| c.attempts = v as u32)}
                 {field("sim-backoff", "First backoff (ms, simulated)", |c| c.backoff_ms, |c, v| c.backoff_ms = v)}
                 {field("sim-tabs", "Tabs (2 or more: simulated tabs racing in memory)", |c| c.tabs as u64, |c, v| c.tabs = v as usize)}
