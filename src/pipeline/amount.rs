@@ -319,10 +319,16 @@ fn strip_grouping(t: &str) -> Result<String, AmountError> {
         if !has_point && !after.contains(',') && digits(whole) && digits(after) {
             let whole = whole.replace('_', "");
             let groups_of_three = after.len() == 3 && !after.contains('_');
+            // `0,500` grouped is 500, not 0500.
+            let digits = format!("{whole}{after}");
+            let digits = match digits.trim_start_matches('0') {
+                "" => "0",
+                d => d,
+            };
             return Err(AmountError::DecimalComma {
                 text: t.to_string(),
                 point: format!("{sign}{whole}.{}{rest}", after.replace('_', "")),
-                grouped: groups_of_three.then(|| format!("{sign}{whole}{after}{rest}")),
+                grouped: groups_of_three.then(|| format!("{sign}{digits}{rest}")),
             });
         }
     }
@@ -530,6 +536,8 @@ mod tests {
             text("1_234,567"),
             comma("1_234,567", "1234.567", Some("1234567"))
         );
+        assert_eq!(text("0,500"), comma("0,500", "0.500", Some("500")));
+        assert_eq!(text("0,000"), comma("0,000", "0.000", Some("0")));
         assert_eq!(
             text("1,234").unwrap_err().to_string(),
             "'1,234' reads as 1234 where ',' separates thousands and as 1.234 where it is the decimal mark; send 1234 or 1.234 ('.' is the decimal point)"
