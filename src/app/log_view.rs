@@ -126,9 +126,7 @@ pub fn LogView(
                     <a href=Route::Failed.hash()>"Failed"</a>"."
                 </p>
             })}
-            <Show when=move || { total.get() > 0 }>
-                <Pager page=page total=total />
-            </Show>
+            <Pager page=page total=total />
             {move || (total.get() == 0).then(|| view! {
                 <p class="hint" data-testid="log-empty">{match only.get() {
                     Some(k) => format!("No submission has the status {}.", k.label()),
@@ -164,11 +162,7 @@ pub fn LogView(
                     </li>
                 }).collect_view()}
             </ol>
-            // Below a list of one page a second pager is only noise ("No
-            // rows" twice under an empty filter, as a review saw).
-            <Show when=move || { total.get() > PAGE_SIZE }>
-                <Pager page=page total=total bottom=true />
-            </Show>
+            <Pager page=page total=total bottom=true />
         </section>
     }
 }

@@ -109,11 +109,7 @@ pub fn ProcessedView(
                 .then(|| view! { <p class="hint" data-testid="processed-none-match">"No committed event matches the filters above."</p> })}
             {move || (total.get() == 0 && filter.with(|f| *f == Filter::default()))
                 .then(|| view! { <p class="hint" data-testid="processed-none-yet">"No event is committed yet: submit or import some."</p> })}
-            // An empty list says why above; a pager of "No rows" only wrapped
-            // to two lines on a phone.
-            <Show when=move || { total.get() > 0 }>
-                <Pager page=page total=total />
-            </Show>
+            <Pager page=page total=total />
             <div class="scroll">
             <table class="list" data-testid="processed">
                 <thead><tr>
@@ -143,11 +139,7 @@ pub fn ProcessedView(
                 </tbody>
             </table>
             </div>
-            // Below a list of one page a second pager is only noise ("No
-            // rows" twice under an empty filter, as a review saw).
-            <Show when=move || { total.get() > PAGE_SIZE }>
-                <Pager page=page total=total bottom=true />
-            </Show>
+            <Pager page=page total=total bottom=true />
         </section>
     }
 }

@@ -250,7 +250,9 @@ pub fn first_page_on_change<T: PartialEq + Clone + Send + Sync + 'static>(
 /// First / Previous / Next / Last over `total` rows, and which rows show.
 /// A long page on a phone is thousands of pixels tall, so the list has a
 /// pager below it too (`bottom`), which brings the top of the list back
-/// into view with the next page.
+/// into view with the next page. Neither shows where it would be noise:
+/// the one above over an empty list (whose view says why it is empty),
+/// the one below over a single page ("No rows" twice, a review saw).
 #[component]
 pub fn Pager(
     page: RwSignal<usize>,
@@ -258,6 +260,7 @@ pub fn Pager(
     #[prop(optional)] bottom: bool,
 ) -> impl IntoView {
     let pages = move || total.get().div_ceil(PAGE_SIZE).max(1);
+    let shown = move || if bottom { pages() > 1 } else { total.get() > 0 };
     // Filters can shrink the list under the current page.
     Effect::new(move |_| {
         if page.get() >= pages() {
@@ -279,12 +282,14 @@ pub fn Pager(
         }
     };
     view! {
-        <nav class="pager" aria-label=if bottom { "Pages, below the list" } else { "Pages" }>
-            <button type="button" prop:disabled=at_start on:click=move |_| go(0)>"First"</button>
-            <button type="button" prop:disabled=at_start on:click=move |_| go(page.get_untracked().saturating_sub(1))>"Previous"</button>
-            <span data-testid=if bottom { "page-bottom" } else { "page" } aria-live=if bottom { "off" } else { "polite" }>{range}</span>
-            <button type="button" prop:disabled=at_end on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
-            <button type="button" prop:disabled=at_end on:click=move |_| go(pages() - 1)>"Last"</button>
-        </nav>
+        <Show when=shown>
+            <nav class="pager" aria-label=if bottom { "Pages, below the list" } else { "Pages" }>
+                <button type="button" prop:disabled=at_start on:click=move |_| go(0)>"First"</button>
+                <button type="button" prop:disabled=at_start on:click=move |_| go(page.get_untracked().saturating_sub(1))>"Previous"</button>
+                <span data-testid=if bottom { "page-bottom" } else { "page" } aria-live=if bottom { "off" } else { "polite" }>{range}</span>
+                <button type="button" prop:disabled=at_end on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
+                <button type="button" prop:disabled=at_end on:click=move |_| go(pages() - 1)>"Last"</button>
+            </nav>
+        </Show>
     }
 }
