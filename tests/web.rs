@@ -1589,15 +1589,20 @@ fn first_row(root: &HtmlElement, table: &str) -> String {
     text(root, &format!("{table} tbody tr"))
 }
 
-#[wasm_bindgen_test]
-async fn processed_and_raw_log_page_forward_back_first_and_last() {
-    clear_storage();
-    let mut tally = Tally::open().expect("open");
+/// Commits 120 events of client "pager", amounts 1 to 120: three pages.
+fn submit_pager_events(tally: &mut Tally) {
     let events: Vec<String> = (1..=120)
         .map(|i| format!(r#"{{"client":"pager","metric":"m","amount":"{i}","ts":"2024-01-01"}}"#))
         .collect();
     let raws: Vec<&str> = events.iter().map(String::as_str).collect();
     tally.submit_batch(&raws);
+}
+
+#[wasm_bindgen_test]
+async fn processed_and_raw_log_page_forward_back_first_and_last() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    submit_pager_events(&mut tally);
     let (root, _app) = mounted_app().await;
 
     for (route, list) in [
@@ -1685,11 +1690,7 @@ async fn processed_and_raw_log_page_forward_back_first_and_last() {
 async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     clear_storage();
     let mut tally = Tally::open().expect("open");
-    let events: Vec<String> = (1..=120)
-        .map(|i| format!(r#"{{"client":"pager","metric":"m","amount":"{i}","ts":"2024-01-01"}}"#))
-        .collect();
-    let raws: Vec<&str> = events.iter().map(String::as_str).collect();
-    tally.submit_batch(&raws);
+    submit_pager_events(&mut tally);
     tally.submit("{broken");
     let (root, _app) = mounted_app().await;
     let hash = || window().location().hash().expect("hash");
