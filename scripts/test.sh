@@ -93,13 +93,14 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # JSON's writer with a dynamic style (-0.3), then a fifth review's fixes
 # (+0.8 KB: Aggregates following its address, an array's refused items put
 # back one per line, the failure rate applied once entered): 422.2 KB,
-# budget 423.
+# budget 423; the pager deciding itself when it is noise, instead of each
+# list wrapping it twice (-0.4): 421.8 KB, budget 422.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=423
+BUNDLE_BUDGET_KB=422
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
