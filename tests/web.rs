@@ -1913,17 +1913,19 @@ async fn a_simulator_link_opened_on_the_simulator_replaces_its_settings() {
             && errors.contains("events=0 is not a whole number from 1 to 20000"),
         "{errors}"
     );
+    // The boxes show what the link asked for, and so does the address: a
+    // reload refuses it again.
     assert_eq!(
         (value("#sim-seed"), value("#sim-failure")),
-        ("6".into(), "20".into())
+        ("6".into(), "150".into())
     );
     let hash = window().location().hash().expect("hash");
     assert!(
-        hash.contains("failure=20") && hash.contains("events=250"),
+        hash.contains("failure=150") && hash.contains("events=0&"),
         "{hash}"
     );
-    // The box shows the default, but the link's run is not made with it:
-    // each refused setting waits until its own box is set.
+    // The link's run is not made with a default in their place: each
+    // refused setting waits until its own box is set.
     let run = button(&root, "Run simulation");
     assert!(disabled(&run), "a link's refused settings block its run");
     assert_eq!(
@@ -1933,8 +1935,7 @@ async fn a_simulator_link_opened_on_the_simulator_replaces_its_settings() {
         Some("true"),
         "the box waiting for a value is marked"
     );
-    // Also after a visit elsewhere, though the address now holds the
-    // default in its place.
+    // Also after a visit elsewhere.
     go("#/processed").await;
     go("#/simulator").await;
     let run = button(&root, "Run simulation");
@@ -1942,6 +1943,7 @@ async fn a_simulator_link_opened_on_the_simulator_replaces_its_settings() {
     assert!(
         text(&root, "[aria-labelledby=sim-title]").contains("failure=150 is not a whole number")
     );
+    assert_eq!(value("#sim-failure"), "150");
     set_number(&root, "#sim-failure", "30");
     tick().await;
     assert!(disabled(&run), "events=0 still waits for its box");
@@ -2009,12 +2011,27 @@ async fn a_simulator_setting_out_of_range_is_refused_by_name_not_changed() {
     assert!(disabled(&run), "still refused after coming back");
     assert_eq!(input_value(&root, "#sim-failure"), "150");
     assert_eq!(input_value(&root, "#sim-seed"), "1.5");
-    // The settings in force, and the address, are the ones before the typo.
+    // Each refusal is said once, as the box's own.
+    assert_eq!(
+        root.query_selector_all("[aria-labelledby=sim-title] .error")
+            .expect("query")
+            .length(),
+        2
+    );
+    // The address holds the text refused, not the last valid value (typing
+    // 95 passes through a valid 9): a reload refuses it again.
     let hash = window().location().hash().expect("hash");
     assert!(
-        hash.contains("failure=20") && hash.contains("seed=3"),
+        hash.contains("failure=150") && hash.contains("seed=1.5"),
         "{hash}"
     );
+    drop(_app);
+    let (root, _app) = mounted_app().await;
+    go(&hash).await;
+    let run = button(&root, "Run simulation");
+    assert!(disabled(&run), "still refused after a reload");
+    assert_eq!(input_value(&root, "#sim-failure"), "150");
+    assert_eq!(input_value(&root, "#sim-seed"), "1.5");
     // Fixing another box leaves the refused text where the user can see it.
     set_number(&root, "#sim-events", "31");
     tick().await;

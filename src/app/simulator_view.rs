@@ -3,7 +3,9 @@
 use super::router::{href_with, query, query_of, replace_query, Route};
 use super::widgets::yield_to_browser;
 use super::AppState;
-use crate::chaos::{SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation, TimelinePoint};
+use crate::chaos::{
+    AddressRefusal, SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation, TimelinePoint,
+};
 use crate::ledger::FaultPoint;
 use crate::report::display;
 use leptos::prelude::*;
@@ -175,8 +177,8 @@ pub struct SimSession {
     /// text typed. Kept here so that leaving the view and coming back
     /// finds them refused still, not the last valid value in their place.
     refused: RwSignal<Vec<(&'static str, String, String)>>,
-    /// Settings a link asked for and could not have, by name, with why.
-    link_refused: RwSignal<Vec<(&'static str, String)>>,
+    /// Settings a link asked for and could not have.
+    link_refused: RwSignal<Vec<AddressRefusal>>,
 }
 
 impl Default for SimSession {
@@ -221,7 +223,7 @@ pub fn SimulatorView(
         pairs if pairs.is_empty() => query_of(&session.address.get_untracked()),
         pairs => pairs,
     };
-    let (read, notes) = SimConfig::from_address(&asked);
+    let (read, mut notes) = SimConfig::from_address(&asked);
     let config = RwSignal::new(read);
     // Back on the settings last shown (the navigation's link, or the bare
     // address): what was refused then is refused still.
@@ -235,20 +237,45 @@ pub fn SimulatorView(
     // clamped, and the run waits until each such box is set, also after a
     // visit elsewhere (the address then holds the default in its place).
     if !notes.is_empty() || !returning {
+        // The address also holds what a box refused as typed (below): said
+        // once, as the box's own refusal, not a second time as the link's.
+        session.refused.with_untracked(|typed| {
+            notes.retain(|(name, ..)| !typed.iter().any(|(id, ..)| setting_name(id) == *name))
+        });
         session.link_refused.set(notes);
     }
     let address_notes = session.link_refused;
+    // The address is the form as shown: a box refusing its text puts that
+    // text there, not the last valid value, so a reload or a shared link
+    // refuses it again instead of running with a value nobody typed last
+    // (typing 95 passes through a valid 9).
+    let refused = session.refused;
     Effect::new(move |_| {
-        let pairs = config.with(SimConfig::to_pairs);
+        let mut pairs = config.with(SimConfig::to_pairs);
+        for (name, text) in pairs.iter_mut() {
+            let typed = refused.with(|r| {
+                r.iter()
+                    .find(|(id, ..)| setting_name(id) == *name)
+                    .map(|(.., text)| text.clone())
+            });
+            let linked = || {
+                address_notes.with(|n| {
+                    n.iter()
+                        .find(|(setting, ..)| setting == name)
+                        .map(|(.., text)| text.clone())
+                })
+            };
+            if let Some(asked) = typed.or_else(linked) {
+                *text = asked;
+            }
+        }
         replace_query(Route::Simulator, &pairs);
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         session.address.set(href_with(Route::Simulator, &pairs));
     });
     // Boxes whose text is not a valid setting, by id, with why: the run
     // waits until they are fixed. Those of the settings last shown come
-    // back with them (typing 95 passed through a valid 9, which the
-    // address kept, and coming back showed 9 and let it run).
-    let refused = session.refused;
+    // back with them.
     let invalid = RwSignal::new(
         refused
             .get_untracked()
@@ -269,8 +296,12 @@ pub fn SimulatorView(
             return;
         }
         let (wanted, notes) = SimConfig::from_address(&query());
+        let refusing = !notes.is_empty();
         address_notes.set(notes);
-        if config.with_untracked(|c| *c != wanted) || invalid.with_untracked(|i| !i.is_empty()) {
+        if refusing
+            || config.with_untracked(|c| *c != wanted)
+            || invalid.with_untracked(|i| !i.is_empty())
+        {
             invalid.set(Vec::new());
             refused.set(Vec::new());
             config.set(wanted);
@@ -401,7 +432,7 @@ pub fn SimulatorView(
             let checked = number(&text, id, label);
             invalid.update(|i| i.retain(|(box_id, _)| *box_id != id));
             refused.update(|r| r.retain(|(box_id, _, _)| *box_id != id));
-            address_notes.update(|n| n.retain(|(name, _)| *name != setting_name(id)));
+            address_notes.update(|n| n.retain(|(name, ..)| *name != setting_name(id)));
             match checked {
                 Ok(v) => config.update(|c| set(c, v)),
                 Err(why) => {
@@ -410,11 +441,11 @@ pub fn SimulatorView(
                 }
             }
         };
-        // Refused as typed, or as a link gave it (the box then shows the
-        // default, and the run waits for this box).
+        // Refused as typed, or as a link gave it (the run waits for this
+        // box).
         let wrong = move || {
             invalid.with(|i| i.iter().any(|(box_id, _)| *box_id == id))
-                || address_notes.with(|n| n.iter().any(|(name, _)| *name == setting_name(id)))
+                || address_notes.with(|n| n.iter().any(|(name, ..)| *name == setting_name(id)))
         };
         // A box is written only when its own setting changes (or the address
         // replaced them all), so fixing one box never wipes the text another
@@ -431,7 +462,14 @@ pub fn SimulatorView(
             <label for=id>{label}</label>
             <input id=id type="number" min=min.to_string() max=max.to_string() prop:value=move || {
                 let setting = shown.get().0.to_string();
-                refused_text.try_update_value(Option::take).flatten().unwrap_or(setting)
+                // What a link asked for and this box refuses is shown as
+                // asked; read untracked, so typing over it is never undone.
+                let linked = address_notes.with_untracked(|n| {
+                    n.iter()
+                        .find(|(name, ..)| *name == setting_name(id))
+                        .map(|(.., text)| text.clone())
+                });
+                refused_text.try_update_value(Option::take).flatten().or(linked).unwrap_or(setting)
             }
                 aria-invalid=move || wrong().then_some("true") on:input=on_input />
         }
@@ -493,7 +531,7 @@ pub fn SimulatorView(
             } else {
                 "With 1 tab the run goes through this browser's own storage: its events stay in your data under clients named sim…, in every view, until you Clear all data (About). Set Tabs to 2 or more to keep a run apart.".to_string()
             }}</p>
-            {move || address_notes.get().into_iter().map(|(_, why)| why).chain(invalid.get().into_iter().map(|(_, why)| why)).chain(too_big()).map(|why| view! { <p class="error" role="alert">{why}</p> }).collect_view()}
+            {move || address_notes.get().into_iter().map(|(_, why, _)| why).chain(invalid.get().into_iter().map(|(_, why)| why)).chain(too_big()).map(|why| view! { <p class="error" role="alert">{why}</p> }).collect_view()}
             <button type="button" on:click=run prop:disabled=blocked>"Run simulation"</button>
             <Show when=move || running.get() || result.with(Option::is_some)>
                 <progress max=move || progress.get().1.max(1).to_string() value=move || progress.get().0.to_string() aria-label="Simulation progress"></progress>

@@ -7,5 +7,7 @@ mod simulator;
 mod tabs;
 
 pub use sample::{amount_spelling, random_event, render, timestamp_spelling, LogicalEvent, Shape};
-pub use simulator::{SimConfig, SimReport, SimRow, SimStats, Simulation, TimelinePoint};
+pub use simulator::{
+    AddressRefusal, SimConfig, SimReport, SimRow, SimStats, Simulation, TimelinePoint,
+};
 pub use tabs::{SimTabs, SimTarget};

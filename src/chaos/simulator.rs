@@ -43,6 +43,11 @@ const RANGES: [(&str, u64, u64); 10] = [
     ("refresh", 0, 100),
 ];
 
+/// A setting an address asked for and could not have: its name (the
+/// address parameter), why, and the text asked for, which the form shows
+/// as it was written rather than a default in its place.
+pub type AddressRefusal = (&'static str, String, String);
+
 /// How a run behaves. Rates are parts per million.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimConfig {
@@ -137,11 +142,12 @@ impl SimConfig {
             .ok_or_else(|| format!("not a whole number from {min} to {max}"))
     }
 
-    /// Settings from address parameters, and a note for each value that
-    /// was refused, by setting: a missing value keeps its default, and so does one that
-    /// is not a whole number in the range the form allows (never a nearby
-    /// value in its place, which would be another run than the one shared).
-    pub fn from_address(pairs: &[(String, String)]) -> (SimConfig, Vec<(&'static str, String)>) {
+    /// Settings from address parameters, and for each value that was
+    /// refused its setting, why and the text refused: a missing value keeps
+    /// its default, and so does one that is not a whole number in the range
+    /// the form allows (never a nearby value in its place, which would be
+    /// another run than the one shared).
+    pub fn from_address(pairs: &[(String, String)]) -> (SimConfig, Vec<AddressRefusal>) {
         let mut c = SimConfig::default();
         let notes = std::cell::RefCell::new(Vec::new());
         let get = |name: &str| {
@@ -157,8 +163,9 @@ impl SimConfig {
                     notes.borrow_mut().push((
                         name,
                         format!(
-                            "The address's {name}={text} is {why}: its box shows the default, and the run waits until you set a value there."
+                            "The address's {name}={text} is {why}: the run waits until you set a value in its box."
                         ),
+                        text.to_string(),
                     ))
                 })
                 .ok()
@@ -765,7 +772,8 @@ mod tests {
             notes[0],
             (
                 "clients",
-                "The address's clients=999 is not a whole number from 1 to 20: its box shows the default, and the run waits until you set a value there.".to_string()
+                "The address's clients=999 is not a whole number from 1 to 20: the run waits until you set a value in its box.".to_string(),
+                "999".to_string()
             )
         );
     }
