@@ -1788,6 +1788,9 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
         text(&root, "[data-testid=processed-why-nothing]"),
         "No committed event has the client \"nobody\"."
     );
+    // The menu shows the client filtered on, not "All clients".
+    let menu: HtmlSelectElement = find(&root, "#processed-client").unchecked_into();
+    assert_eq!(menu.value(), "nobody");
     go("#/processed").await;
     assert!(root
         .query_selector("[data-testid=processed-why-nothing]")

@@ -168,6 +168,17 @@ pub fn filter_pairs(f: &Filter) -> Vec<(&'static str, String)> {
     .collect()
 }
 
+/// A menu's choices: the names stored, and the one the filter asks for if
+/// no event has it (a link's), so the menu shows what is filtered on rather
+/// than "All", which it is not.
+fn listed(names: Signal<Vec<String>>, asked: Option<String>) -> Vec<String> {
+    let mut names = names.get();
+    if let Some(asked) = asked.filter(|a| !names.contains(a)) {
+        names.push(asked);
+    }
+    names
+}
+
 /// Client, metric and date range. Dates are UTC days; the end day is included.
 #[component]
 pub fn FilterForm(
@@ -186,7 +197,7 @@ pub fn FilterForm(
             <label for=id("client")>"Client"</label>
             <select id=id("client") prop:value=move || filter.with(|f| f.client_id.clone().unwrap_or_default()) on:change=move |ev| filter.update(|f| f.client_id = choice(event_target_value(&ev)))>
                 <option value="">"All clients"</option>
-                {move || clients.get().into_iter().map(|c| {
+                {move || listed(clients, filter.with(|f| f.client_id.clone())).into_iter().map(|c| {
                     // A filter set by the address (a simulator cell's link) shows as chosen.
                     let chosen = filter.with_untracked(|f| f.client_id.as_ref() == Some(&c));
                     view! { <option value=c.clone() selected=chosen>{display::spaces_kept(&c)}</option> }
@@ -195,7 +206,7 @@ pub fn FilterForm(
             <label for=id("metric")>"Metric"</label>
             <select id=id("metric") prop:value=move || filter.with(|f| f.metric.clone().unwrap_or_default()) on:change=move |ev| filter.update(|f| f.metric = choice(event_target_value(&ev)))>
                 <option value="">"All metrics"</option>
-                {move || metrics.get().into_iter().map(|m| {
+                {move || listed(metrics, filter.with(|f| f.metric.clone())).into_iter().map(|m| {
                     let chosen = filter.with_untracked(|f| f.metric.as_ref() == Some(&m));
                     view! { <option value=m.clone() selected=chosen>{display::spaces_kept(&m)}</option> }
                 }).collect_view()}
