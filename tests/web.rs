@@ -1791,7 +1791,12 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     // The menu shows the client filtered on, not "All clients".
     let menu: HtmlSelectElement = find(&root, "#processed-client").unchecked_into();
     assert_eq!(menu.value(), "nobody");
+    // And no table header over no rows.
+    let table: HtmlElement = find(&root, "#processed-title ~ .scroll").unchecked_into();
+    assert!(table.hidden());
     go("#/processed").await;
+    let table: HtmlElement = find(&root, "#processed-title ~ .scroll").unchecked_into();
+    assert!(!table.hidden());
     assert!(root
         .query_selector("[data-testid=processed-why-nothing]")
         .expect("query")

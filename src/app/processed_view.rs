@@ -110,7 +110,8 @@ pub fn ProcessedView(
             {move || (total.get() == 0 && filter.with(|f| *f == Filter::default()))
                 .then(|| view! { <p class="hint" data-testid="processed-none-yet">"No event is committed yet: submit or import some."</p> })}
             <Pager page=page total=total />
-            <div class="scroll">
+            // No header over no rows: the notes above say why it is empty.
+            <div class="scroll" hidden=move || total.get() == 0>
             <table class="list" data-testid="processed">
                 <thead><tr>
                     <th scope="col">"Timestamp (UTC)"</th><th scope="col">"Client"</th><th scope="col">"Metric"</th>
