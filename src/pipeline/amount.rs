@@ -107,6 +107,16 @@ impl Amount {
                 number: number.to_string(),
             });
         }
+        // Spaces between the parts of a number, not beside a word (`10 pcs`
+        // is malformed, not spaced).
+        let spaced = |c: char| c.is_whitespace() || c.is_ascii() && plain(c as u8);
+        if t.contains(char::is_whitespace) && t.chars().all(spaced) {
+            let joined: String = t.split(char::is_whitespace).collect();
+            return Err(AmountError::SpaceInside {
+                text: t.to_string(),
+                joined: Amount::from_text(&joined).is_ok().then_some(joined),
+            });
+        }
         parse_plain(&strip_grouping(t)?, true)
     }
 }
@@ -172,6 +182,15 @@ pub enum AmountError {
     },
     /// Thousands separators that are not in groups of three.
     BadGrouping,
+    /// A space inside the number (`1 234,56`, also a no-break space): a
+    /// grouping some locales write, refused like a comma that could be a
+    /// decimal mark rather than read one way or the other.
+    SpaceInside {
+        /// The amount as sent.
+        text: String,
+        /// The amount without the spaces, when that is one Tally reads.
+        joined: Option<String>,
+    },
     /// A currency symbol or code beside the number (`$1,200`, `1,200 EUR`).
     Currency {
         /// The symbol or code as sent.
@@ -212,6 +231,13 @@ impl fmt::Display for AmountError {
             ),
             AmountError::BadGrouping => {
                 write!(f, "thousands separators must separate groups of three digits")
+            }
+            AmountError::SpaceInside { text, joined } => {
+                write!(f, "'{text}' has a space inside the number; send ")?;
+                match joined {
+                    Some(joined) => write!(f, "{joined}"),
+                    None => write!(f, "it without spaces, with '.' as the decimal point"),
+                }
             }
             AmountError::Currency { currency, number } => {
                 write!(f, "names a currency ('{currency}'): send the number alone")?;
@@ -523,6 +549,18 @@ mod tests {
         };
         assert_eq!(text("1,5"), comma("1,5", "1.5", None));
         assert_eq!(text("12,34,567"), Err(AmountError::BadGrouping));
+        // A space groups in some locales: said, not called bad grouping
+        // (an outside review), and never read either way.
+        let spaced = |t: &str| text(t).map_err(|e| e.to_string());
+        assert_eq!(
+            spaced("1 234,567"),
+            Err("'1 234,567' has a space inside the number; send it without spaces, with '.' as the decimal point".into())
+        );
+        assert_eq!(
+            spaced("1\u{a0}234.5"),
+            Err("'1\u{a0}234.5' has a space inside the number; send 1234.5".into())
+        );
+        assert_eq!(spaced(" 12.5 "), Ok("12.5".to_string()));
         assert_eq!(text("1,2345"), comma("1,2345", "1.2345", None));
         // One comma and three digits: 1234 or 1.234, depending on who wrote
         // it; `_` groups digits too (a review found `1_234,567` read as
