@@ -25,7 +25,9 @@
 //!   the events of one content number max(distinct keys, 1 if any submission
 //!   had no key), whatever the order; only one key sent with different
 //!   contents depends on order (the first in merge order holds the key; the
-//!   rest are Conflicts).
+//!   rest are Conflicts). A payload (by its raw fingerprint) sent again is
+//!   the event it was counted as or found a duplicate of the first time,
+//!   whatever today's rules read in it.
 //! - **Order.** Every record carries a Lamport clock: one more than the
 //!   largest the writer has seen. Journals merge writers by (clock, time,
 //!   writer), so a tab that had seen another's commit orders after it,

@@ -44,6 +44,8 @@ enum Undo {
     Committed(usize),
     /// A key claimed the unkeyed event at this index, which had this id.
     Claimed(usize, Fingerprint),
+    /// A payload was first attributed to an event.
+    Sent(Fingerprint),
 }
 
 /// Everything derived from the journal. Rebuilt by replay at start-up and
@@ -67,6 +69,12 @@ pub struct LedgerState {
     /// The committed event sent without a key that no key has claimed yet,
     /// per content (there is at most one: another would be its duplicate).
     unkeyed: HashMap<Fingerprint, usize>,
+    /// The event each payload (by its raw fingerprint) was counted as or
+    /// found a duplicate of, first in journal order. The same payload sent
+    /// again is that event again, even if the rules now read it as another
+    /// (an outside review: a lost acknowledgement retried after a rules
+    /// change was counted twice).
+    by_raw: HashMap<Fingerprint, usize>,
     /// Records that referred to submissions never received; counted so the
     /// UI can report damaged storage instead of hiding it.
     orphans: usize,
@@ -85,6 +93,7 @@ impl Clone for LedgerState {
             by_event: self.by_event.clone(),
             by_content: self.by_content.clone(),
             unkeyed: self.unkeyed.clone(),
+            by_raw: self.by_raw.clone(),
             claims: self.claims.clone(),
             orphans: self.orphans,
             clock: self.clock,
@@ -109,6 +118,7 @@ impl LedgerState {
         let submissions = records.size_hint().0 / 2;
         state.submissions.reserve(submissions);
         state.by_submission.reserve(submissions);
+        state.by_raw.reserve(submissions);
         for r in records {
             state.apply_owned(r);
         }
@@ -195,6 +205,33 @@ impl LedgerState {
     /// Decides one normalized event against everything counted so far and
     /// counts it if it is new: the one place where identity is decided.
     pub(super) fn decide(&mut self, candidate: Arc<Event>) -> Status {
+        let raw = candidate.raw_fingerprint.clone();
+        let status = self.decide_content(candidate);
+        let event_id = match &status {
+            Status::Accepted { event_id } => event_id,
+            Status::Duplicate { of, .. } => of,
+            _ => return status,
+        };
+        if let Some(&index) = self.by_event.get(event_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.by_raw.entry(raw) {
+                if let Some(undo) = &mut self.undo {
+                    undo.push(Undo::Sent(slot.key().clone()));
+                }
+                slot.insert(index);
+            }
+        }
+        status
+    }
+
+    fn decide_content(&mut self, candidate: Arc<Event>) -> Status {
+        // A payload sent before is the event it was then, whatever today's
+        // rules read in it.
+        if let Some(&i) = self.by_raw.get(&candidate.raw_fingerprint) {
+            return Status::Duplicate {
+                of: self.events[i].event_id.clone(),
+                exact_resend: true,
+            };
+        }
         let claims = &self.claims;
         let duplicate_of = |i: usize, existing: &Event| Status::Duplicate {
             of: existing.event_id.clone(),
@@ -309,6 +346,9 @@ impl LedgerState {
                     if self.unkeyed.get(&event.content_id) == Some(&index) {
                         self.unkeyed.remove(&event.content_id);
                     }
+                }
+                Undo::Sent(raw) => {
+                    self.by_raw.remove(&raw);
                 }
                 Undo::Claimed(index, former) => {
                     let event = Arc::make_mut(&mut self.events[index]);

@@ -783,6 +783,42 @@ mod tests {
         assert!(tally.outbox_items().is_empty());
     }
 
+    /// The same payload is the same event whatever the rules read in it
+    /// when it is sent again: an outside review's reference model counted
+    /// each of these twice (the retry was read under the new rules as a
+    /// new event, or as a conflict on its own key).
+    #[test]
+    fn a_lost_acknowledgement_retried_after_a_rules_change_is_still_a_duplicate() {
+        let order = |order: &str| {
+            let mut rules = crate::pipeline::rules::Rules::default().to_json();
+            let clients = format!(r#""clients": {{"acme": {{"date_order": "{order}"}}}}"#);
+            rules = rules.replacen(r#""clients": {}"#, &clients, 1);
+            assert!(rules.contains(order), "{rules}");
+            rules
+        };
+        let (day_first, month_first) = (&order("day_first"), &order("month_first"));
+        let unkeyed =
+            r#"{"client_id":"acme","metric":"sale","amount":"10.00","timestamp":"01/02/2024"}"#;
+        let keyed = r#"{"client_id":"acme","metric":"sale","amount":"7","timestamp":"03/04/2024","event_id":"ord-1"}"#;
+        for raw in [unkeyed, keyed] {
+            let kv = Rc::new(MemoryKv::new());
+            let mut tally = open(&kv, "tab1");
+            tally.save_rules(day_first).expect("rules");
+            tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
+            assert!(tally.submit(raw).is_retryable());
+            tally.ledger.faults = FaultPlan::none();
+            tally.save_rules(month_first).expect("rules");
+            let labels: Vec<_> = tally.retry_all().iter().map(Outcome::label).collect();
+            assert_eq!(labels, ["Duplicate"], "{raw}");
+            // A resend by hand, and the same after a reload.
+            assert_eq!(tally.submit(raw).label(), "Duplicate");
+            let mut reopened = open(&kv, "tab2");
+            assert_eq!(reopened.submit(raw).label(), "Duplicate");
+            assert_eq!(reopened.ledger.state().events().len(), 1, "{raw}");
+            assert!(reopened.is_clean(), "{:?}", reopened.messages());
+        }
+    }
+
     #[test]
     fn the_outbox_is_apart_from_the_database_failure() {
         let kv = Rc::new(MemoryKv::new());
