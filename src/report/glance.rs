@@ -67,7 +67,10 @@ mod tests {
         l.submit(B, now());
         l.submit("{", now());
         l.faults = FaultPlan::always(FaultPoint::MidRequest);
-        l.submit(r#"{"client":"c","metric":"m","amount":1,"ts":1}"#, now());
+        l.submit(
+            r#"{"client":"c","metric":"m","amount":1,"ts":1700000000}"#,
+            now(),
+        );
         let g = Glance::of(l.state());
         assert_eq!(
             (g.events, g.duplicates, g.rejected, g.interrupted),

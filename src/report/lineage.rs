@@ -446,7 +446,7 @@ mod tests {
         assert_eq!(l.submit(A, now()).label(), "Duplicate");
         assert_eq!(l.submit(reshaped, now()).label(), "Duplicate");
         l.submit(
-            r#"{"client":"other","metric":"m","amount":1,"ts":1}"#,
+            r#"{"client":"other","metric":"m","amount":1,"ts":1700000000}"#,
             now(),
         );
 

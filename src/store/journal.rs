@@ -1583,9 +1583,11 @@ mod tests {
         let mut tab1 = open(&kv1, "tab1");
         let mut tab2 = open(&kv2, "tab2");
         let keyed = |metric: &str| {
-            format!(r#"{{"client":"c","metric":"{metric}","amount":1,"ts":1,"event_id":"k"}}"#)
+            format!(
+                r#"{{"client":"c","metric":"{metric}","amount":1,"ts":1700000000,"event_id":"k"}}"#
+            )
         };
-        let unkeyed_refund = r#"{"client":"c","metric":"refund","amount":1,"ts":1}"#;
+        let unkeyed_refund = r#"{"client":"c","metric":"refund","amount":1,"ts":1700000000}"#;
         assert_eq!(tab1.submit(&keyed("sale"), now()).label(), "Accepted");
         assert_eq!(tab2.submit(&keyed("refund"), now()).label(), "Accepted");
         assert_eq!(tab2.submit(unkeyed_refund, now()).label(), "Duplicate");

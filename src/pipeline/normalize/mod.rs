@@ -642,7 +642,7 @@ mod tests {
         );
         // And agreeing spellings are one value.
         assert_eq!(
-            ok(r#"{"client":"c","metric":"m","amount":1,"AMOUNT":1,"ts":1}"#)
+            ok(r#"{"client":"c","metric":"m","amount":1,"AMOUNT":1,"ts":1700000000}"#)
                 .amount
                 .to_string(),
             "1"
@@ -785,14 +785,15 @@ mod tests {
 
     #[test]
     fn a_missing_field_names_the_keys_no_rule_reads() {
-        let errors = rejected(r#"{"client":"c","metric":"m","total":"7","ts":1,"data":{"x":1}}"#);
+        let errors =
+            rejected(r#"{"client":"c","metric":"m","total":"7","ts":1700000000,"data":{"x":1}}"#);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(
             errors[0].reason,
             r#"missing, and the client's rule names no default; no rule reads the keys "total", "x" (Rules can add one as an alias)"#
         );
         // Every key read: the reason is the plain one.
-        let errors = rejected(r#"{"client":"c","metric":"m","ts":1}"#);
+        let errors = rejected(r#"{"client":"c","metric":"m","ts":1700000000}"#);
         assert_eq!(
             errors[0].reason,
             "missing, and the client's rule names no default"

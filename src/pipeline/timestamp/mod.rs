@@ -22,11 +22,16 @@
 //!   5138, so the ranges never overlap in practice). JSON numbers are
 //!   epochs ([`parse_number`]), except one whose digits are also a compact
 //!   date (`20240131`, which the text "20240131" is): that number is
-//!   refused, naming both readings, rather than counted in 1970. A string of digits alone is an epoch only when it cannot be a
-//!   date: 8, 12 or 14 digits are ISO 8601 basic dates (`20240131`,
-//!   `202401311200`, `20240131120000`) and refused if they are not a valid
-//!   one; fewer than 9 digits (`2024`) are refused as neither a date nor a
-//!   plausible epoch.
+//!   refused, naming both readings, rather than counted in 1970; so is one
+//!   of fewer than 9 digits (`2024`, `20241301`), an epoch before 1973 that
+//!   is far more likely a year, a count or a mistyped date. A string of
+//!   digits alone is an epoch only when it cannot be a date: 8, 12 or 14
+//!   digits are ISO 8601 basic dates (`20240131`, `202401311200`,
+//!   `20240131120000`) and refused if they are not a valid one; fewer than
+//!   9 digits (`2024`) are refused as neither a date nor a plausible epoch.
+//! - Ten digits that spell a date and hour of 1900 to 2099 (`2024013112`,
+//!   as analytics exports write an hour) are also an epoch of 2030 to 2036:
+//!   refused, naming both, as a number or as text.
 //!
 //! Never a wrong instant:
 //! - Second 60 exists only at a real leap second: 23:59:60 UTC at the end of
@@ -61,16 +66,32 @@ pub fn parse_number(text: &str) -> Result<Parsed, TimestampError> {
         Some((whole, zeros)) if zeros.bytes().all(|b| b == b'0') => whole,
         _ => t,
     };
-    if matches!(whole.len(), 8 | 12 | 14) && whole.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(date) = parse_digits(whole) {
-            return Err(TimestampError::DateOrEpoch {
-                text: t.to_string(),
-                date: canonical(&date.instant),
-                epoch: canonical(&epoch.instant),
-            });
+    if whole.bytes().all(|b| b.is_ascii_digit()) {
+        if let Some(Ok(date)) = compact(whole) {
+            return Err(date_or_epoch(t, true, &date, &epoch));
         }
     }
+    let seconds = t
+        .trim_start_matches('-')
+        .split('.')
+        .next()
+        .unwrap_or_default();
+    if seconds.trim_start_matches('0').len() < 9 {
+        return Err(TimestampError::EarlyEpoch {
+            text: t.to_string(),
+            epoch: canonical(&epoch.instant),
+        });
+    }
     Ok(epoch)
+}
+
+fn date_or_epoch(text: &str, number: bool, date: &Parsed, epoch: &Parsed) -> TimestampError {
+    TimestampError::DateOrEpoch {
+        text: text.to_string(),
+        number,
+        date: canonical(&date.instant),
+        epoch: canonical(&epoch.instant),
+    }
 }
 
 use crate::pipeline::json::document::{self, DocError};
@@ -160,12 +181,22 @@ pub enum TimestampError {
         /// The date's real weekday.
         actual: String,
     },
-    /// A JSON number whose digits are both a compact date and an epoch.
+    /// Digits that are both a compact date and an epoch.
     DateOrEpoch {
-        /// The number as written.
+        /// The value as written.
         text: String,
+        /// Whether it was a JSON number (else text).
+        number: bool,
         /// The instant its digits spell as a compact date.
         date: String,
+        /// The instant it is as an epoch.
+        epoch: String,
+    },
+    /// A JSON number of fewer than 9 digits: as an epoch, an instant
+    /// before 1973.
+    EarlyEpoch {
+        /// The number as written.
+        text: String,
         /// The instant it is as an epoch.
         epoch: String,
     },
@@ -201,12 +232,29 @@ impl fmt::Display for TimestampError {
                 date,
                 actual,
             } => write!(f, "{written} is not the weekday of {date} (a {actual})"),
-            TimestampError::DateOrEpoch { text, date, epoch } => write!(
+            TimestampError::DateOrEpoch {
+                text,
+                number,
+                date,
+                epoch,
+            } => {
+                if *number {
+                    write!(f, "the number {text}")?;
+                } else {
+                    write!(f, "'{text}'")?;
+                }
+                write!(
+                    f,
+                    " is both a compact date ({date}) and a Unix epoch ({epoch}); send the one you mean as text, such as \"{}\" or \"{epoch}\"",
+                    // The day alone only when it is the whole instant: a
+                    // client told "2024-01-31" for 202401311200 would send
+                    // midnight.
+                    date.strip_suffix("T00:00:00Z").unwrap_or(date)
+                )
+            }
+            TimestampError::EarlyEpoch { text, epoch } => write!(
                 f,
-                "the number {text} is both a compact date ({date}) and a Unix epoch ({epoch}); send the date as text, such as \"{}\", or the epoch's instant as text (\"{epoch}\")",
-                // The day alone only when it is the whole instant: a client
-                // told "2024-01-31" for 202401311200 would send midnight.
-                date.strip_suffix("T00:00:00Z").unwrap_or(date)
+                "the number {text} as a Unix epoch is {epoch}, before 1973: a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
             ),
             TimestampError::Unrecognized { text } => write!(
                 f,
@@ -295,39 +343,60 @@ fn check_year(instant: &DateTime<Utc>) -> Result<(), TimestampError> {
     }
 }
 
+/// The instant digits spell as a compact date, if they have a compact
+/// date's length: YYYYMMDD, YYYYMMDDhhmm or YYYYMMDDhhmmss (ISO 8601
+/// basic), or YYYYMMDDhh with a year from 1900 to 2099 (an hour's date, as
+/// analytics tools export it; other ten digits are only an epoch).
+fn compact(t: &str) -> Option<Result<Parsed, TimestampError>> {
+    let n = |r: std::ops::Range<usize>| t[r].parse::<u32>().unwrap_or(0);
+    match t.len() {
+        10 if (1900..=2099).contains(&n(0..4)) => {}
+        8 | 12 | 14 => {}
+        _ => return None,
+    }
+    let time = (t.len() > 8).then(|| {
+        let at = |r: std::ops::Range<usize>| if t.len() >= r.end { n(r) } else { 0 };
+        (n(8..10), at(10..12), at(12..14))
+    });
+    let (hour, minute, second) = time.unwrap_or((0, 0, 0));
+    let how = match t.len() {
+        8 => "ISO 8601 basic date, midnight UTC assumed",
+        10 => "date and hour",
+        _ => "ISO 8601 basic date and time, read as UTC",
+    };
+    let fields = Fields {
+        year: n(0..4) as i32,
+        month: n(4..6),
+        day: n(6..8),
+        hour,
+        minute,
+        second,
+        nanos: 0,
+        offset: None,
+    };
+    Some(fields.instant(t, how))
+}
+
 /// A string of digits alone: a compact ISO 8601 date, or an epoch, or
 /// neither; never a guess.
 fn parse_digits(t: &str) -> Result<Parsed, TimestampError> {
-    let n = |r: std::ops::Range<usize>| t[r].parse::<u32>().unwrap_or(0);
     match t.len() {
-        8 | 12 | 14 => {
-            let time = (t.len() > 8).then(|| (n(8..10), n(10..12), if t.len() == 14 { n(12..14) } else { 0 }));
-            let (hh, mm, ss) = time.unwrap_or((0, 0, 0));
-            let how = match time {
-                None => "ISO 8601 basic date, midnight UTC assumed",
-                Some(_) => "ISO 8601 basic date and time, read as UTC",
-            };
-            let fields = Fields {
-                year: n(0..4) as i32,
-                month: n(4..6),
-                day: n(6..8),
-                hour: hh,
-                minute: mm,
-                second: ss,
-                nanos: 0,
-                offset: None,
-            };
-            fields.instant(t, how).map_err(|e| match e {
+        10 => match compact(t) {
+            Some(Ok(date)) => Err(date_or_epoch(t, false, &date, &parse_epoch(t)?)),
+            _ => parse_epoch(t),
+        },
+        8 | 12 | 14 => compact(t)
+            .unwrap_or_else(|| parse_epoch(t))
+            .map_err(|e| match e {
                 TimestampError::NoSuchDate { .. } | TimestampError::OutOfRange => TimestampError::Ambiguous {
                     text: t.to_string(),
-                    reason: "is neither a valid compact date (YYYYMMDD, YYYYMMDDhhmm or YYYYMMDDhhmmss) nor an unambiguous epoch; send epochs as JSON numbers",
+                    reason: "is neither a valid compact date (YYYYMMDD, YYYYMMDDhhmm or YYYYMMDDhhmmss) nor an unambiguous epoch; send the instant in ISO 8601, such as 2024-01-31T12:00:00Z",
                 },
                 other => other,
-            })
-        }
+            }),
         len if len < 9 => Err(TimestampError::Ambiguous {
             text: t.to_string(),
-            reason: "is too short to be a date or a plausible epoch; send a full date such as 2024-01-31, or the epoch as a JSON number",
+            reason: "is too short to be a date or a plausible epoch; send a full date such as 2024-01-31",
         }),
         _ => parse_epoch(t),
     }
@@ -573,7 +642,7 @@ mod tests {
         }
         assert_eq!(
             parse_number("20240105").unwrap_err().to_string(),
-            "the number 20240105 is both a compact date (2024-01-05T00:00:00Z) and a Unix epoch (1970-08-23T06:15:05Z); send the date as text, such as \"2024-01-05\", or the epoch's instant as text (\"1970-08-23T06:15:05Z\")"
+            "the number 20240105 is both a compact date (2024-01-05T00:00:00Z) and a Unix epoch (1970-08-23T06:15:05Z); send the one you mean as text, such as \"2024-01-05\" or \"1970-08-23T06:15:05Z\""
         );
         // A time of day is kept in the suggestion (a review saw
         // "2024-01-31" offered for 202401311200, twelve hours off).
@@ -591,19 +660,57 @@ mod tests {
                 "{number}"
             );
         }
+        // Ten digits that spell a date and hour (analytics exports write
+        // hours so) are an epoch of 2030 to 2036 too: refused as a number
+        // and as text (an outside review saw "2024013112" read as 2034).
+        let hourly = "the number 2024013112 is both a compact date (2024-01-31T12:00:00Z) and a Unix epoch (2034-02-20T01:51:52Z)";
+        assert!(parse_number("2024013112")
+            .unwrap_err()
+            .to_string()
+            .starts_with(hourly));
+        assert!(parse_text("2024013112", None)
+            .unwrap_err()
+            .to_string()
+            .starts_with("'2024013112' is both a compact date (2024-01-31T12:00:00Z)"));
+        // Fewer than 9 digits are an epoch before 1973: a year, a count or a
+        // mistyped date far more likely (an outside review's 20241301,
+        // month 13, was counted on 1970-08-23).
+        for number in [
+            "20241301",
+            "2024",
+            "99999999",
+            "0",
+            "-1",
+            "1.5",
+            "20240105.5",
+            "-20240105",
+        ] {
+            let refused = parse_number(number).unwrap_err().to_string();
+            assert!(refused.contains("before 1973"), "{number}: {refused}");
+        }
+        assert_eq!(
+            parse_number("2024").unwrap_err().to_string(),
+            "the number 2024 as a Unix epoch is 1970-01-01T00:33:44Z, before 1973: a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
+        );
         // Numbers that cannot be a date stay epochs: not a real date, other
-        // lengths, a fraction, a sign.
+        // lengths, a fraction, years outside 1900 to 2099 in ten digits (as
+        // today's epochs are: 17…), a sign.
         for (number, secs) in [
-            ("99999999", 99_999_999),
+            ("100000000", 100_000_000),
             ("1706702400", 1_706_702_400),
+            ("1797012312", 1_797_012_312),
+            ("2024133112", 2_024_133_112),
             ("1706702400000", 1_706_702_400),
-            ("20240105.5", 20_240_105),
-            ("20240105.01", 20_240_105),
-            ("-20240105", -20_240_105),
-            ("0", 0),
+            ("202401051.5", 202_401_051),
+            ("-202401051", -202_401_051),
         ] {
             let parsed = parse_number(number).unwrap_or_else(|e| panic!("{number}: {e}"));
             assert_eq!(parsed.instant.timestamp(), secs, "{number}");
+            let text = number.trim_start_matches('-');
+            if !text.contains('.') {
+                let parsed = parse_text(text, None).unwrap_or_else(|e| panic!("{text}: {e}"));
+                assert_eq!(parsed.instant.timestamp(), secs.abs(), "'{text}'");
+            }
         }
     }
 
