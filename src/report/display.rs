@@ -183,13 +183,16 @@ pub fn mean(value: Amount, places: usize) -> String {
 }
 
 /// A mean as a column of statistics shows it: at the column's decimals
-/// when it is exact there (a whole mean reads "1" beside a sum of "300"),
+/// (at least the cents) when it is exact there (a whole mean reads "1"
+/// beside a sum of "300", and 1.5 reads "1.50"),
 /// else rounded to them, at least the cents, and marked `≈` (its title
 /// says more, see [`mean_title`]), as the glance marks a rounded total.
 /// `exact` says whether `value` is the mean itself or the mean rounded to
 /// nine decimals, which no column's decimals can tell.
 pub fn mean_in(value: Amount, places: usize, exact: bool) -> String {
-    if exact && decimals(value) <= places {
+    // Shown to the cents in any column, so a mean exact at them is exact
+    // as shown (an outside review saw 1.5 marked "≈1.50" beside whole sums).
+    if exact && decimals(value) <= places.max(2) {
         amount(value, places)
     } else {
         format!("≈{}", mean(value, places))
@@ -349,6 +352,9 @@ mod tests {
         // In a column: exact at its decimals as they are, else marked.
         assert_eq!(mean_in(a("1"), 0, true), "1");
         assert_eq!(mean_in(a("7.5"), 2, true), "7.50");
+        assert_eq!(mean_in(a("1.5"), 0, true), "1.50");
+        assert_eq!(mean_in(a("9.6"), 0, true), "9.60");
+        assert_eq!(mean_in(a("1.5"), 0, false), "≈1.50");
         assert_eq!(mean_in(a("2.9375"), 2, true), "≈2.94");
         assert_eq!(mean_in(a("2447.117388025"), 0, true), "≈2,447.12");
         assert_eq!(mean_in(a("2.9375"), 4, true), "2.9375");
