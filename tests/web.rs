@@ -628,11 +628,14 @@ async fn an_import_into_full_storage_says_which_lines_failed_kept_nowhere() {
 }
 
 #[wasm_bindgen_test]
-async fn clear_all_data_also_clears_the_last_imports_results() {
+async fn clear_all_data_also_clears_the_last_answers_and_imports_results() {
     clear_storage();
     let (root, _app) = mounted_app().await;
+    button(&root, "Submit event").click();
+    committed().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
     let summary = import_through_the_view(&root, &format!("{A}\n{B}")).await;
-    assert!(summary.contains("2 accepted"), "{summary}");
+    assert!(summary.contains("1 accepted, 1 duplicate"), "{summary}");
     go("#/about").await;
     js_sys::eval("window.confirm = () => true;").expect("answer the question");
     button(&root, "Clear all data").click();
@@ -651,6 +654,13 @@ async fn clear_all_data_also_clears_the_last_imports_results() {
     );
     assert!(root
         .query_selector("[data-testid=import-lines]")
+        .expect("query")
+        .is_none());
+    // Nor does Submit still answer for a deleted event (an outside review
+    // followed its story link to "no counted event").
+    go("#/submit").await;
+    assert!(root
+        .query_selector("[data-testid=outcome]")
         .expect("query")
         .is_none());
 }

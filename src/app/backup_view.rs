@@ -52,8 +52,10 @@ pub fn BackupView(
             }),
         });
     };
-    // What Bulk import shows of its last import describes deleted data.
+    // What Bulk import shows of its last import, and Submit of its last
+    // answer, describe deleted data.
     let import = use_context::<super::import_view::ImportSession>();
+    let submit = use_context::<super::submit::SubmitSession>();
     let clear = move |_| {
         let confirmed = window()
             .confirm_with_message("Delete every event, the raw log, the Failed list, your mapping rules and quarantined data Tally keeps in this browser? Export a backup first if you may need it.")
@@ -65,6 +67,9 @@ pub fn BackupView(
                     Some(Ok(())) => {
                         if let Some(import) = import {
                             import.forget_results();
+                        }
+                        if let Some(submit) = submit {
+                            submit.forget_answer();
                         }
                         "All Tally data was deleted.".into()
                     }

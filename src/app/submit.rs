@@ -79,6 +79,15 @@ impl Default for SubmitSession {
     }
 }
 
+impl SubmitSession {
+    /// Forgets the last answer (after Clear all data deleted what it
+    /// describes: its links led to "no such event"); the text typed stays.
+    pub fn forget_answer(&self) {
+        self.outcome.set(None);
+        self.outbox_error.set(None);
+    }
+}
+
 /// The form, the live validation and the outcome of the last submission.
 #[component]
 pub fn SubmitView(
