@@ -107,7 +107,7 @@ fn overflow(browser: &Browser, width: u32) -> (f64, Vec<String>) {
 fn disabled_buttons(browser: &Browser) -> Vec<String> {
     browser
         .execute(
-            "return [...document.querySelectorAll('main button')].filter(b => b.disabled).map(b => b.textContent);",
+            "return [...document.querySelectorAll('main button')].filter(b => b.disabled || b.getAttribute('aria-disabled') === 'true').map(b => b.textContent);",
             json!([]),
         )
         .as_array()

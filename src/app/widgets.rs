@@ -284,6 +284,9 @@ pub fn Pager(
     let at_end = move || page.get() + 1 >= pages();
     let range = move || display::page_range(page.get(), PAGE_SIZE, total.get());
     let go = move |to: usize| {
+        if to == page.get_untracked() || to >= pages() {
+            return;
+        }
         page.set(to);
         if bottom {
             let top = document().query_selector("nav.pager").ok().flatten();
@@ -295,11 +298,15 @@ pub fn Pager(
     view! {
         <Show when=shown>
             <nav class="pager" aria-label=if bottom { "Pages, below the list" } else { "Pages" }>
-                <button type="button" prop:disabled=at_start on:click=move |_| go(0)>"First"</button>
-                <button type="button" prop:disabled=at_start on:click=move |_| go(page.get_untracked().saturating_sub(1))>"Previous"</button>
+                // Marked, not disabled, at the ends: a disabled button
+                // drops the keyboard focus on it to the page's start, so
+                // pressing Last would send a keyboard user back through the
+                // navigation (an outside review). A press there does nothing.
+                <button type="button" aria-disabled=move || at_start().then_some("true") on:click=move |_| go(0)>"First"</button>
+                <button type="button" aria-disabled=move || at_start().then_some("true") on:click=move |_| go(page.get_untracked().saturating_sub(1))>"Previous"</button>
                 <span data-testid=if bottom { "page-bottom" } else { "page" } aria-live=if bottom { "off" } else { "polite" }>{range}</span>
-                <button type="button" prop:disabled=at_end on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
-                <button type="button" prop:disabled=at_end on:click=move |_| go(pages() - 1)>"Last"</button>
+                <button type="button" aria-disabled=move || at_end().then_some("true") on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
+                <button type="button" aria-disabled=move || at_end().then_some("true") on:click=move |_| go(pages() - 1)>"Last"</button>
             </nav>
         </Show>
     }
