@@ -194,7 +194,7 @@ pub fn FilterForm(
     let choice = |text: String| (!text.is_empty()).then_some(text);
     view! {
         <form class="filters" on:submit=|ev| ev.prevent_default()>
-            <label for=id("client")>"Client"</label>
+            <span class="pair"><label for=id("client")>"Client"</label>
             <select id=id("client") prop:value=move || filter.with(|f| f.client_id.clone().unwrap_or_default()) on:change=move |ev| filter.update(|f| f.client_id = choice(event_target_value(&ev)))>
                 <option value="">"All clients"</option>
                 {move || listed(clients, filter.with(|f| f.client_id.clone())).into_iter().map(|c| {
@@ -202,21 +202,21 @@ pub fn FilterForm(
                     let chosen = filter.with_untracked(|f| f.client_id.as_ref() == Some(&c));
                     view! { <option value=c.clone() selected=chosen>{display::spaces_kept(&c)}</option> }
                 }).collect_view()}
-            </select>
-            <label for=id("metric")>"Metric"</label>
+            </select></span>
+            <span class="pair"><label for=id("metric")>"Metric"</label>
             <select id=id("metric") prop:value=move || filter.with(|f| f.metric.clone().unwrap_or_default()) on:change=move |ev| filter.update(|f| f.metric = choice(event_target_value(&ev)))>
                 <option value="">"All metrics"</option>
                 {move || listed(metrics, filter.with(|f| f.metric.clone())).into_iter().map(|m| {
                     let chosen = filter.with_untracked(|f| f.metric.as_ref() == Some(&m));
                     view! { <option value=m.clone() selected=chosen>{display::spaces_kept(&m)}</option> }
                 }).collect_view()}
-            </select>
-            <label for=id("from")>"From"</label>
+            </select></span>
+            <span class="pair"><label for=id("from")>"From"</label>
             <input id=id("from") type="date" prop:value=move || days.get().0.unwrap_or_default()
-                on:change=move |ev| filter.update(|f| f.from = start_of(&event_target_value(&ev))) />
-            <label for=id("to")>"To"</label>
+                on:change=move |ev| filter.update(|f| f.from = start_of(&event_target_value(&ev))) /></span>
+            <span class="pair"><label for=id("to")>"To"</label>
             <input id=id("to") type="date" prop:value=move || days.get().1.unwrap_or_default()
-                on:change=move |ev| filter.update(|f| f.to = end_of(&event_target_value(&ev))) />
+                on:change=move |ev| filter.update(|f| f.to = end_of(&event_target_value(&ev))) /></span>
         </form>
         {move || {
             let why = filter.with(|f| clients.with(|c| metrics.with(|m| f.why_nothing(c, m))));
