@@ -382,11 +382,24 @@ fn resolve(
     }
     let first = &resolved[0].1;
     if let Some((_, other)) = resolved.iter().find(|(_, p)| p.value != first.value) {
+        // One key written twice (JSON allows it; parsers keep either) is
+        // not two names: said so, not "at amount and amount".
+        let (path, reason) = if first.path == other.path {
+            (
+                first.path.clone(),
+                "this key is written twice, with different values; send it once",
+            )
+        } else {
+            (
+                format!("{} and {}", first.path, other.path),
+                "two names for this field disagree; send one, or make them equal",
+            )
+        };
         return Err(FieldError {
             field: Some(field),
-            path: Some(format!("{} and {}", first.path, other.path)),
+            path: Some(path),
             found: Some(format!("{} and {}", first.original, other.original)),
-            reason: "two names for this field disagree; send one, or make them equal".into(),
+            reason: reason.into(),
         });
     }
     Ok(resolved.into_iter().next())
@@ -677,6 +690,11 @@ mod tests {
         let dup =
             rejected(r#"{"client":"c","metric":"m","amount":1,"amount":2,"ts":"2024-01-01"}"#);
         assert_eq!(dup[0].field, Some(Field::Amount));
+        assert_eq!(dup[0].path.as_deref(), Some("amount"));
+        assert_eq!(
+            dup[0].reason,
+            "this key is written twice, with different values; send it once"
+        );
     }
 
     #[test]

@@ -362,7 +362,7 @@ fn compact(t: &str) -> Option<Result<Parsed, TimestampError>> {
     let how = match t.len() {
         8 => "ISO 8601 basic date, midnight UTC assumed",
         10 => "date and hour",
-        _ => "ISO 8601 basic date and time, read as UTC",
+        _ => "ISO 8601 basic date and time",
     };
     let fields = Fields {
         year: n(0..4) as i32,
@@ -646,6 +646,12 @@ mod tests {
         );
         // A time of day is kept in the suggestion (a review saw
         // "2024-01-31" offered for 202401311200, twelve hours off).
+        // Said once that a time without a zone is read as UTC (an outside
+        // review saw "read as UTC, read as UTC").
+        assert_eq!(
+            parse_text("202401051000", None).unwrap().how,
+            "ISO 8601 basic date and time, read as UTC"
+        );
         assert!(parse_number("202401311200")
             .unwrap_err()
             .to_string()
