@@ -88,6 +88,15 @@ pub fn BackupView(
                 <button type="button" class="danger" on:click=clear>"Clear all data"</button>
             </div>
             <p role="status" data-testid="backup-message">{message}</p>
+            {move || {
+                let keys = state.read(|t| t.set_aside());
+                (!keys.is_empty()).then(|| view! {
+                    <p class="hint" data-testid="set-aside">{format!(
+                        "Unreadable data is set aside here, not counted: {}. Clear all data deletes it with everything else.",
+                        keys.join(", ")
+                    )}</p>
+                })
+            }}
         </section>
     }
 }

@@ -382,6 +382,23 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         Ok(())
     }
 
+    /// The keys unreadable data was set aside under, by this load or an
+    /// earlier one: kept, never counted, listed until Clear all data
+    /// deletes them (a load's report says so once, to the tab that loaded;
+    /// an outside review found them unmentioned on the next).
+    pub fn set_aside(&self) -> Vec<String> {
+        let prefix = crate::store::quarantine_prefix();
+        let mut keys: Vec<String> = self
+            .kv
+            .keys()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|k| k.starts_with(&prefix))
+            .collect();
+        crate::order::sort(&mut keys);
+        keys
+    }
+
     /// Everything that needs the user's attention: what the journal found in
     /// storage, what the outbox and rules found, then this session's notices.
     pub fn messages(&self) -> Vec<String> {

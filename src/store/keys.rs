@@ -55,11 +55,17 @@ pub fn rules_key() -> String {
     format!("{PREFIX}rules")
 }
 
+/// Where unreadable data is set aside; each key is this and more.
+pub fn quarantine_prefix() -> String {
+    format!("{PREFIX}quarantine:")
+}
+
 /// Where unreadable data from `key` is set aside; `n` tells apart several
 /// set aside in the same millisecond.
 pub fn quarantine_key(now: DateTime<Utc>, n: u32, key: &str) -> String {
+    let at = now.timestamp_millis();
     match n {
-        0 => format!("{PREFIX}quarantine:{}:{key}", now.timestamp_millis()),
-        n => format!("{PREFIX}quarantine:{}-{n}:{key}", now.timestamp_millis()),
+        0 => format!("{}{at}:{key}", quarantine_prefix()),
+        n => format!("{}{at}-{n}:{key}", quarantine_prefix()),
     }
 }
