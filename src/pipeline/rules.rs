@@ -351,6 +351,18 @@ impl Rules {
             if client.trim().is_empty() {
                 return Err(err("clients".into(), "a client name is empty"));
             }
+            // Client ids are trimmed as they are read: a rule for " acme "
+            // could never apply (an outside review saved one).
+            if client.trim() != client {
+                return Err(err(
+                    "clients".into(),
+                    &format!(
+                        "the client name {} has spaces around it, and client ids are read without them, so this rule would never apply; write {}",
+                        crate::pipeline::json::quote(client),
+                        crate::pipeline::json::quote(client.trim())
+                    ),
+                ));
+            }
             for field in Field::ALL {
                 check_names(rule.aliases.of(field), &format!("{base}.aliases.{field}"))?;
             }
@@ -514,6 +526,15 @@ mod tests {
         // Every refusal is also reported when read from JSON.
         assert_eq!(Rules::from_json(&rules.to_json()).unwrap_err(), err);
         err
+    }
+
+    #[test]
+    fn a_client_name_with_spaces_around_it_is_refused() {
+        let spaced = error_of(|r| {
+            r.clients.insert(" acme ".into(), ClientRule::default());
+        });
+        assert_eq!(spaced.path, "clients");
+        assert!(spaced.message.contains("write \"acme\""), "{spaced}");
     }
 
     #[test]
