@@ -148,6 +148,7 @@ async fn the_app_has_its_header_form_and_meter() {
     clear_storage();
     let (root, _app) = mounted_app().await;
     assert_eq!(text(&root, "h1"), "Tally");
+    assert_eq!(document().title(), "Submit · Tally");
     assert_eq!(text(&root, "label[for=raw-event]"), "Raw event JSON");
     assert_eq!(text(&root, "[data-testid=validation]"), "Valid JSON.");
     assert!(text(&root, "[data-testid=storage-meter]").starts_with("Storage: 0.0% used"));
@@ -1835,6 +1836,7 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     // An empty list says why when its filter is why (an outside review saw
     // "No rows" and nothing else).
     go("#/processed?client=nobody").await;
+    assert_eq!(document().title(), "Processed · Tally");
     assert!(root.query_selector("nav.pager").expect("query").is_none());
     assert_eq!(
         text(&root, "[data-testid=processed-why-nothing]"),

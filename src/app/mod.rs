@@ -135,6 +135,9 @@ pub fn Shell(
         }
     });
     on_cleanup(move || listener.remove());
+    // Each view names itself in the tab's title, as a page of its own would
+    // (the history menu, a screen reader, several tabs side by side).
+    Effect::new(move |_| document().set_title(&format!("{} · Tally", route.get().title())));
     view! {
         <Masthead />
         <Nav route=route />
