@@ -94,13 +94,19 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # (+0.8 KB: Aggregates following its address, an array's refused items put
 # back one per line, the failure rate applied once entered): 422.2 KB,
 # budget 423; the pager deciding itself when it is noise, instead of each
-# list wrapping it twice (-0.4): 421.8 KB, budget 422.
+# list wrapping it twice (-0.4): 421.8 KB, budget 422. On 2026-12-07
+# two more reviews' fixes (+3.2 KB: a refused simulator setting kept in the
+# address, filter menus showing a link's client, labels kept with their
+# boxes, an exact mean unmarked, Submit's answer forgotten on Clear all
+# data, pager ends that keep the focus, each view in the tab's title, what
+# is set aside listed in About, refusals for spaced amounts, short epochs,
+# ten-digit date-hours and keys written twice): 425.0 KB, budget 426.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=422
+BUNDLE_BUDGET_KB=426
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
