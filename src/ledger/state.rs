@@ -11,6 +11,7 @@
 use super::outcome::{Kind, Status};
 use super::records::{Event, Record, SubmissionId, Verdict};
 use crate::pipeline::fingerprint::Fingerprint;
+use crate::pipeline::{jcs, json};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 // Keys are SHA-256 digests and tab-issued submission ids, nothing a
@@ -70,11 +71,11 @@ pub struct LedgerState {
     /// per content (there is at most one: another would be its duplicate).
     unkeyed: HashMap<Fingerprint, usize>,
     /// The event each payload (by its raw fingerprint) was counted as or
-    /// found a duplicate of, first in journal order. The same payload sent
-    /// again is that event again, even if the rules now read it as another
-    /// (an outside review: a lost acknowledgement retried after a rules
-    /// change was counted twice).
-    by_raw: HashMap<Fingerprint, usize>,
+    /// found a duplicate of, first in journal order, and the submission
+    /// that sent it. The same payload sent again is that event again, even
+    /// if the rules now read it as another (an outside review: a lost
+    /// acknowledgement retried after a rules change was counted twice).
+    by_raw: HashMap<Fingerprint, (usize, usize)>,
     /// Records that referred to submissions never received; counted so the
     /// UI can report damaged storage instead of hiding it.
     orphans: usize,
@@ -206,31 +207,51 @@ impl LedgerState {
     /// counts it if it is new: the one place where identity is decided.
     pub(super) fn decide(&mut self, candidate: Arc<Event>) -> Status {
         let raw = candidate.raw_fingerprint.clone();
+        let submission = &candidate.submission.clone();
         let status = self.decide_content(candidate);
         let event_id = match &status {
             Status::Accepted { event_id } => event_id,
             Status::Duplicate { of, .. } => of,
             _ => return status,
         };
-        if let Some(&index) = self.by_event.get(event_id) {
+        let event = self.by_event.get(event_id);
+        if let (Some(&index), Some(&sent)) = (event, self.by_submission.get(submission)) {
             if let std::collections::hash_map::Entry::Vacant(slot) = self.by_raw.entry(raw) {
                 if let Some(undo) = &mut self.undo {
                     undo.push(Undo::Sent(slot.key().clone()));
                 }
-                slot.insert(index);
+                slot.insert((index, sent));
             }
         }
         status
     }
 
+    /// Whether the submission at `earlier` and `later` sent the same
+    /// payload. Their raw fingerprints are equal; that settles it unless
+    /// the texts differ, and a fingerprint reads numbers as doubles, so
+    /// then the payloads are compared with their numbers exact.
+    fn same_payload(&self, earlier: usize, later: &SubmissionId) -> bool {
+        let Some(&later) = self.by_submission.get(later) else {
+            return false;
+        };
+        let (a, b) = (&self.submissions[earlier].raw, &self.submissions[later].raw);
+        a == b
+            || matches!(
+                (json::parse(a), json::parse(b)),
+                (Ok(a), Ok(b)) if jcs::same_payload(&a, &b)
+            )
+    }
+
     fn decide_content(&mut self, candidate: Arc<Event>) -> Status {
         // A payload sent before is the event it was then, whatever today's
         // rules read in it.
-        if let Some(&i) = self.by_raw.get(&candidate.raw_fingerprint) {
-            return Status::Duplicate {
-                of: self.events[i].event_id.clone(),
-                exact_resend: true,
-            };
+        if let Some(&(i, sent)) = self.by_raw.get(&candidate.raw_fingerprint) {
+            if self.same_payload(sent, &candidate.submission) {
+                return Status::Duplicate {
+                    of: self.events[i].event_id.clone(),
+                    exact_resend: true,
+                };
+            }
         }
         let claims = &self.claims;
         let duplicate_of = |i: usize, existing: &Event| Status::Duplicate {

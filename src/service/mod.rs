@@ -836,6 +836,43 @@ mod tests {
         }
     }
 
+    /// Payloads whose raw fingerprints agree because RFC 8785 reads their
+    /// numbers as doubles are still two payloads (an outside review's
+    /// reference model lost the second of each pair as an "exact resend").
+    #[test]
+    fn payloads_a_double_cannot_tell_apart_are_two_events() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        let pairs = [
+            (
+                r#"{"client_id":"a","metric":"m","amount":9007199254740992,"timestamp":"2024-01-01T00:00:00Z"}"#,
+                r#"{"client_id":"a","metric":"m","amount":9007199254740993,"timestamp":"2024-01-01T00:00:00Z"}"#,
+            ),
+            (
+                r#"{"client_id":"b","metric":"m","amount":10000000.000000001,"timestamp":"2024-01-01T00:00:00Z"}"#,
+                r#"{"client_id":"b","metric":"m","amount":10000000.000000002,"timestamp":"2024-01-01T00:00:00Z"}"#,
+            ),
+            (
+                r#"{"client_id":"c","metric":"m","amount":1,"timestamp":1706745600123456789}"#,
+                r#"{"client_id":"c","metric":"m","amount":1,"timestamp":1706745600123456790}"#,
+            ),
+            (
+                r#"{"client_id":"d","metric":"m","amount":1,"timestamp":"2024-01-01","event_id":1790000000000000001}"#,
+                r#"{"client_id":"d","metric":"m","amount":1,"timestamp":"2024-01-01","event_id":1790000000000000002}"#,
+            ),
+        ];
+        for (first, second) in pairs {
+            assert_eq!(tally.submit(first).label(), "Accepted", "{first}");
+            assert_eq!(tally.submit(second).label(), "Accepted", "{second}");
+            // Each one sent again, respelled, is its own exact resend.
+            let respelled = second.replace(r#""metric":"m","#, r#" "metric" : "m" , "#);
+            assert_eq!(tally.submit(&respelled).label(), "Duplicate", "{respelled}");
+        }
+        assert_eq!(tally.ledger.state().events().len(), 8);
+        let reopened = open(&kv, "tab2");
+        assert_eq!(reopened.ledger.state().events().len(), 8);
+    }
+
     #[test]
     fn the_outbox_is_apart_from_the_database_failure() {
         let kv = Rc::new(MemoryKv::new());

@@ -33,6 +33,66 @@ pub fn canonicalize_sized(value: &Json, capacity: usize) -> String {
     out
 }
 
+/// Whether two values are the same payload: what RFC 8785 writes alike,
+/// except that numbers are compared by their exact decimal value, not as
+/// the nearest doubles (`9007199254740993` is not `9007199254740992`, and
+/// `10000000.000000001` is not `10000000.000000002`: a raw fingerprint,
+/// made from doubles, cannot tell them apart; an outside review counted
+/// such events once).
+pub fn same_payload(a: &Json, b: &Json) -> bool {
+    let exact = |value: &Json| {
+        let mut out = String::new();
+        write_as(value, &Exact, &mut out);
+        out
+    };
+    exact(a) == exact(b)
+}
+
+/// [`Canonical`]'s member order, with each number as its exact value.
+struct Exact;
+
+impl Style for Exact {
+    fn number(&self, text: &str, out: &mut String) {
+        write_exact(text, out);
+    }
+
+    fn order(&self, members: &mut [&(String, Json)]) {
+        Canonical.order(members);
+    }
+}
+
+/// A JSON number as `[-]digits e exponent`, the digits without leading or
+/// trailing zeros: one spelling per value (`1.50`, `15e-1` and `0.15e1`
+/// alike), exactly.
+fn write_exact(text: &str, out: &mut String) {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = unsigned.split_once(['e', 'E']).unwrap_or((unsigned, "0"));
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let significant = digits.trim_start_matches('0');
+    let trimmed = significant.trim_end_matches('0');
+    let exponent = exponent.parse::<i64>().ok().and_then(|e| {
+        e.checked_sub(fraction.len() as i64)?
+            .checked_add((significant.len() - trimmed.len()) as i64)
+    });
+    match exponent {
+        _ if trimmed.is_empty() => out.push('0'),
+        Some(exponent) => {
+            if negative {
+                out.push('-');
+            }
+            out.push_str(trimmed);
+            out.push('e');
+            out.push_str(&exponent.to_string());
+        }
+        // An exponent beyond 64 bits: its text, which still tells it apart.
+        None => out.push_str(text),
+    }
+}
+
 /// RFC 8785's form: numbers as ECMAScript writes them, members sorted.
 struct Canonical;
 
@@ -80,6 +140,31 @@ mod tests {
 
     fn jcs(text: &str) -> String {
         canonicalize(&parse(text).unwrap())
+    }
+
+    #[test]
+    fn the_same_payload_is_told_by_exact_numbers() {
+        let same = |a: &str, b: &str| same_payload(&parse(a).unwrap(), &parse(b).unwrap());
+        // Spelling, member order and whitespace are no difference.
+        assert!(same(
+            r#"{"a":1.50,"b":[15e-1]}"#,
+            r#"{ "b": [0.15E1], "a": 1.5 }"#
+        ));
+        assert!(same("0", "-0.000e7"));
+        assert!(same("100", "1e2"));
+        assert!(same("1e999999999999999999", "1e999999999999999999"));
+        // Values a double cannot tell apart are two payloads.
+        for (a, b) in [
+            ("9007199254740992", "9007199254740993"),
+            ("10000000.000000001", "10000000.000000002"),
+            ("1706745600123456789", "1706745600123456790"),
+        ] {
+            assert_eq!(jcs(a), jcs(b), "RFC 8785 writes {a} and {b} alike");
+            assert!(!same(a, b), "{a} {b}");
+        }
+        assert!(!same("1e999999999999999999", "1e999999999999999998"));
+        assert!(!same(r#"{"a":1}"#, r#"{"a":"1"}"#));
+        assert!(!same("-1", "1"));
     }
 
     #[test]
