@@ -112,9 +112,24 @@ impl Amount {
         let spaced = |c: char| c.is_whitespace() || c.is_ascii() && plain(c as u8);
         if t.contains(char::is_whitespace) && t.chars().all(spaced) {
             let joined: String = t.split(char::is_whitespace).collect();
+            // Suggested only for spaces that group thousands (`1 234.5`):
+            // `1 5` may be two numbers, not 15 (an outside review).
+            let mut parts = t.split(char::is_whitespace).filter(|p| !p.is_empty());
+            let first = parts
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches(['+', '-']);
+            let digits = |g: &str| g.bytes().all(|b| b.is_ascii_digit());
+            let grouped = (1..=3).contains(&first.len())
+                && digits(first)
+                && parts.all(|p| {
+                    p.split(['.', ','])
+                        .next()
+                        .is_some_and(|g| g.len() == 3 && digits(g))
+                });
             return Err(AmountError::SpaceInside {
                 text: t.to_string(),
-                joined: Amount::from_text(&joined).is_ok().then_some(joined),
+                joined: (grouped && Amount::from_text(&joined).is_ok()).then_some(joined),
             });
         }
         parse_plain(&strip_grouping(t)?, true)
@@ -561,6 +576,18 @@ mod tests {
             Err("'1\u{a0}234.5' has a space inside the number; send 1234.5".into())
         );
         assert_eq!(spaced(" 12.5 "), Ok("12.5".to_string()));
+        for ungrouped in ["1 5", "12 34", "3 4.5", "1234 567", "1.5 234"] {
+            assert!(
+                spaced(ungrouped)
+                    .unwrap_err()
+                    .ends_with("send it without spaces, with '.' as the decimal point"),
+                "{ungrouped}"
+            );
+        }
+        assert_eq!(
+            spaced("-1 234 567"),
+            Err("'-1 234 567' has a space inside the number; send -1234567".into())
+        );
         assert_eq!(text("1,2345"), comma("1,2345", "1.2345", None));
         // One comma and three digits: 1234 or 1.234, depending on who wrote
         // it; `_` groups digits too (a review found `1_234,567` read as

@@ -23,7 +23,8 @@
 //!   epochs ([`parse_number`]), except one whose digits are also a compact
 //!   date (`20240131`, which the text "20240131" is): that number is
 //!   refused, naming both readings, rather than counted in 1970; so is one
-//!   of fewer than 9 digits (`2024`, `20241301`), an epoch before 1973 that
+//!   of fewer than 9 digits (`2024`, `20241301`), an epoch within three
+//!   years of 1970 that
 //!   is far more likely a year, a count or a mistyped date. A string of
 //!   digits alone is an epoch only when it cannot be a date: 8, 12 or 14
 //!   digits are ISO 8601 basic dates (`20240131`, `202401311200`,
@@ -58,7 +59,13 @@ pub use epoch::parse_epoch;
 /// differs from the text of the same digits in nothing but its quotes, and
 /// nothing in a number says which the client meant.
 pub fn parse_number(text: &str) -> Result<Parsed, TimestampError> {
-    let t = text.trim();
+    checked_epoch(text.trim(), true)
+}
+
+/// An epoch, refused where [`parse_number`] says; `number` says which the
+/// value was, a JSON number or text with a point or a sign (`"20240105.0"`
+/// is the same digits as the number).
+fn checked_epoch(t: &str, number: bool) -> Result<Parsed, TimestampError> {
     let epoch = parse_epoch(t)?;
     // By value, not spelling: `20240105.0` is the same number (Python
     // writes floats so, and a column of dates with gaps becomes floats).
@@ -68,7 +75,7 @@ pub fn parse_number(text: &str) -> Result<Parsed, TimestampError> {
     };
     if whole.bytes().all(|b| b.is_ascii_digit()) {
         if let Some(Ok(date)) = compact(whole) {
-            return Err(date_or_epoch(t, true, &date, &epoch));
+            return Err(date_or_epoch(t, number, &date, &epoch));
         }
     }
     let seconds = t
@@ -192,8 +199,8 @@ pub enum TimestampError {
         /// The instant it is as an epoch.
         epoch: String,
     },
-    /// A JSON number of fewer than 9 digits: as an epoch, an instant
-    /// before 1973.
+    /// An epoch of fewer than 9 digits before its point: an instant
+    /// within three years of 1970.
     EarlyEpoch {
         /// The number as written.
         text: String,
@@ -254,7 +261,7 @@ impl fmt::Display for TimestampError {
             }
             TimestampError::EarlyEpoch { text, epoch } => write!(
                 f,
-                "the number {text} as a Unix epoch is {epoch}, before 1973: a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
+                "{text} has fewer than 9 digits before its point: as a Unix epoch it is {epoch}, within three years of 1970, and a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
             ),
             TimestampError::Unrecognized { text } => write!(
                 f,
@@ -313,7 +320,7 @@ pub fn parse_text(text: &str, order: Option<DateOrder>) -> Result<Parsed, Timest
         return parse_digits(t);
     }
     if looks_like_epoch(t) {
-        return parse_epoch(t);
+        return checked_epoch(t, false);
     }
     if digits(0..4) && b.get(4) == Some(&b'-') {
         return parse_iso(t, true);
@@ -526,7 +533,16 @@ mod tests {
             canonical(&parse_epoch("0").unwrap().instant),
             "1970-01-01T00:00:00Z"
         );
-        assert_eq!(iso("-86400"), "1969-12-31T00:00:00Z");
+        assert_eq!(
+            parse_text("-100000000", None).unwrap().instant.timestamp(),
+            -100_000_000
+        );
+        // Text with a sign or a point is read as the number: short, it is
+        // refused as the number is.
+        assert!(matches!(
+            refused("-86400"),
+            TimestampError::EarlyEpoch { .. }
+        ));
         assert!(parse_epoch("1704067200000")
             .unwrap()
             .how
@@ -678,6 +694,17 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("'2024013112' is both a compact date (2024-01-31T12:00:00Z)"));
+        // As text with a zero fraction, the same digits: refused alike (an
+        // outside review saw "2024013112.0" read as 2034).
+        for text in ["2024013112.0", "20240105.0", "202401311200.00"] {
+            assert!(
+                matches!(
+                    refused(text),
+                    TimestampError::DateOrEpoch { number: false, .. }
+                ),
+                "{text}"
+            );
+        }
         // Fewer than 9 digits are an epoch before 1973: a year, a count or a
         // mistyped date far more likely (an outside review's 20241301,
         // month 13, was counted on 1970-08-23).
@@ -692,11 +719,14 @@ mod tests {
             "-20240105",
         ] {
             let refused = parse_number(number).unwrap_err().to_string();
-            assert!(refused.contains("before 1973"), "{number}: {refused}");
+            assert!(
+                refused.contains("fewer than 9 digits"),
+                "{number}: {refused}"
+            );
         }
         assert_eq!(
             parse_number("2024").unwrap_err().to_string(),
-            "the number 2024 as a Unix epoch is 1970-01-01T00:33:44Z, before 1973: a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
+            "2024 has fewer than 9 digits before its point: as a Unix epoch it is 1970-01-01T00:33:44Z, within three years of 1970, and a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
         );
         // Numbers that cannot be a date stay epochs: not a real date, other
         // lengths, a fraction, years outside 1900 to 2099 in ten digits (as
