@@ -664,6 +664,28 @@ async fn clear_all_data_also_clears_the_last_answers_and_imports_results() {
         .query_selector("[data-testid=outcome]")
         .expect("query")
         .is_none());
+    // Nor when another tab clears.
+    button(&root, "Submit event").click();
+    committed().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
+    Tally::open()
+        .expect("another tab")
+        .clear_all()
+        .expect("clear");
+    js_sys::eval("window.dispatchEvent(new StorageEvent('storage', { key: null }))")
+        .expect("tell this tab");
+    let started = now();
+    while root
+        .query_selector("[data-testid=outcome]")
+        .expect("query")
+        .is_some()
+    {
+        assert!(
+            (now() - started).num_milliseconds() < 2_000,
+            "the answer about a cleared event stays"
+        );
+        next_task().await;
+    }
 }
 
 /// Where this tab's import got to, as it notes it for a reload.

@@ -111,8 +111,13 @@ fn EventTable(event: Event) -> impl IntoView {
 
 #[component]
 fn ProvenanceList(provenance: Vec<Provenance>) -> impl IntoView {
+    // None for a payload counted under other rules (see `Ledger::decide`).
+    let changed = provenance.is_empty().then(|| view! {
+        <p data-testid="provenance-changed">"The mapping rules have changed since this payload was counted: today they read it differently, so how each field was found is not shown."</p>
+    });
     view! {
         <h3>"Where each field came from"</h3>
+        {changed}
         <ul class="provenance">
             // Broken between words, so a date in it never breaks at a hyphen.
             {provenance.into_iter().map(|p| view! { <li>{raw_text(&p.to_string())}</li> }).collect_view()}

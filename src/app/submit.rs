@@ -184,6 +184,9 @@ pub fn SubmitView(
             <p class="totals" data-testid="totals">{totals}</p>
             {move || outbox_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
-        {move || outcome.get().map(|(o, id)| view! { <OutcomePanel outcome=o submission=id attempt=attempt.get_untracked() kept=outbox_error.with_untracked(Option::is_none) /> })}
+        // An answer about a submission the journal no longer has (another
+        // tab cleared all data) describes nothing: gone with it. A failure
+        // may never have reached the journal, so it stays.
+        {move || outcome.get().filter(|(o, id)| o.is_retryable() || state.read(|t| t.ledger.state().submission(id).is_some())).map(|(o, id)| view! { <OutcomePanel outcome=o submission=id attempt=attempt.get_untracked() kept=outbox_error.with_untracked(Option::is_none) /> })}
     }
 }

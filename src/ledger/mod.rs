@@ -325,6 +325,7 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
             submission,
         };
         let candidate = Arc::new(candidate);
+        let content_id = candidate.content_id.clone();
         let status = self.state.decide(candidate.clone());
         let verdict = match &status {
             Status::Duplicate { of, exact_resend } => Verdict::Duplicate {
@@ -340,8 +341,19 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
             _ => Verdict::Accepted { event: candidate },
         };
         let told = verdict.told();
+        // A payload counted under other rules is that event, read otherwise
+        // today: how today's rules found its fields would describe another
+        // event (an outside review saw the counted date beside another one).
+        let read_alike = match &status {
+            Status::Duplicate { of, .. } => self
+                .state
+                .event(of)
+                .is_none_or(|e| e.content_id == content_id),
+            _ => true,
+        };
         self.state.set_status(index, status, told);
-        (verdict, n.provenance)
+        let provenance = if read_alike { n.provenance } else { Vec::new() };
+        (verdict, provenance)
     }
 
     /// The answer for a settled submission, from its derived status.
