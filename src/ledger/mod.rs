@@ -304,6 +304,27 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
         let n = match normalized {
             Ok(n) => n,
             Err(rejection) => {
+                // A payload counted before is that event, even if today's
+                // rules refuse it (an outside review: a retry after the
+                // rules were reset was told Rejected, its event counted).
+                let fingerprint = parsed
+                    .as_ref()
+                    .ok()
+                    .map(|value| fingerprint::raw_fingerprint(raw, Some(value)));
+                let counted = fingerprint.and_then(|f| self.state.sent_before(&f, &submission));
+                if let Some(of) = counted {
+                    let status = Status::Duplicate {
+                        of: of.clone(),
+                        exact_resend: true,
+                    };
+                    self.state.set_status(index, status, Kind::Duplicate);
+                    let verdict = Verdict::Duplicate {
+                        of,
+                        exact_resend: true,
+                        candidate: None,
+                    };
+                    return (verdict, Vec::new());
+                }
                 let status = Status::Rejected {
                     rejection: rejection.clone(),
                 };

@@ -242,16 +242,26 @@ impl LedgerState {
             )
     }
 
+    /// The id of the event a payload with this raw fingerprint, sent by
+    /// `submission`, was counted as or found a duplicate of before, if one
+    /// was: the same payload is that event again, whatever today's rules
+    /// read in it.
+    pub(super) fn sent_before(
+        &self,
+        raw: &Fingerprint,
+        submission: &SubmissionId,
+    ) -> Option<Fingerprint> {
+        let &(i, sent) = self.by_raw.get(raw)?;
+        self.same_payload(sent, submission)
+            .then(|| self.events[i].event_id.clone())
+    }
+
     fn decide_content(&mut self, candidate: Arc<Event>) -> Status {
-        // A payload sent before is the event it was then, whatever today's
-        // rules read in it.
-        if let Some(&(i, sent)) = self.by_raw.get(&candidate.raw_fingerprint) {
-            if self.same_payload(sent, &candidate.submission) {
-                return Status::Duplicate {
-                    of: self.events[i].event_id.clone(),
-                    exact_resend: true,
-                };
-            }
+        if let Some(of) = self.sent_before(&candidate.raw_fingerprint, &candidate.submission) {
+            return Status::Duplicate {
+                of,
+                exact_resend: true,
+            };
         }
         let claims = &self.claims;
         let duplicate_of = |i: usize, existing: &Event| Status::Duplicate {

@@ -838,6 +838,26 @@ mod tests {
             assert_eq!(reopened.ledger.state().events().len(), 1, "{raw}");
             assert!(reopened.is_clean(), "{:?}", reopened.messages());
         }
+        // Rules that refuse it now: still the event it was, not Rejected.
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        tally.save_rules(day_first).expect("rules");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
+        assert!(tally.submit(unkeyed).is_retryable());
+        tally.ledger.faults = FaultPlan::none();
+        tally.reset_rules().expect("reset");
+        let labels: Vec<_> = tally.retry_all().iter().map(Outcome::label).collect();
+        assert_eq!(labels, ["Duplicate"]);
+        let reopened = open(&kv, "tab2");
+        let statuses: Vec<_> = reopened
+            .ledger
+            .state()
+            .submissions()
+            .iter()
+            .map(|s| s.status.kind().label())
+            .collect();
+        assert_eq!(statuses, ["Accepted", "Duplicate"]);
+        assert_eq!(reopened.ledger.state().events().len(), 1);
     }
 
     /// Payloads whose raw fingerprints agree because RFC 8785 reads their
