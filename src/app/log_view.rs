@@ -153,7 +153,7 @@ pub fn LogView(
                         {story_of(&s.status).map(|href| view! { <a href=href class="story">"The event's story"</a> })}
                         {s.told.map(|told| view! {
                             <div class="revised" data-testid="revised">{format!(
-                                "Revised: this submission was answered {} when it arrived; another tab's submissions, merged in before it, make it {}.",
+                                "Revised: this submission was answered {} when it arrived; what is known now makes it {} (another tab's submissions merged in before it, or a newer Tally that knows the same payload sent again after a rules change).",
                                 told.label(),
                                 s.status.kind().label()
                             )}</div>

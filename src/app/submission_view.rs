@@ -93,7 +93,7 @@ pub fn SubmissionView(
                         })}
                         {p.submission.told.map(|told| view! {
                             <p class="revised">{format!(
-                                "Revised: answered {} when it arrived; another tab's submissions, merged in before it, make it {}.",
+                                "Revised: answered {} when it arrived; what is known now makes it {} (another tab's submissions merged in before it, or a newer Tally that knows the same payload sent again after a rules change).",
                                 told.label(),
                                 kind.label()
                             )}</p>
