@@ -1787,6 +1787,12 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
         assert_eq!(next.len(), 2, "{route}: a pager above and below");
         next[1].click();
         tick().await;
+        // The list starts again above, and the keyboard's place moves there.
+        let focused = document().active_element().expect("focus");
+        assert!(
+            focused == *next[0].unchecked_ref::<web_sys::Element>(),
+            "{route}"
+        );
         assert!(
             text(&root, "[data-testid=page]").starts_with("51–100"),
             "{route}"

@@ -283,15 +283,22 @@ pub fn Pager(
     let at_start = move || page.get() == 0;
     let at_end = move || page.get() + 1 >= pages();
     let range = move || display::page_range(page.get(), PAGE_SIZE, total.get());
-    let go = move |to: usize| {
+    // `button` is the pressed one's place in its pager (1 to 4).
+    let go = move |to: usize, button: u8| {
         if to == page.get_untracked() || to >= pages() {
             return;
         }
         page.set(to);
         if bottom {
+            // The list starts again above: there, and the keyboard's place
+            // with it (left on the pager below, it was out of sight).
             let top = document().query_selector("nav.pager").ok().flatten();
             if let Some(top) = top {
                 top.scroll_into_view();
+                let same = top.query_selector(&format!("button:nth-of-type({button})"));
+                if let Some(same) = same.ok().flatten() {
+                    let _ = same.unchecked_into::<web_sys::HtmlElement>().focus();
+                }
             }
         }
     };
@@ -302,11 +309,11 @@ pub fn Pager(
                 // drops the keyboard focus on it to the page's start, so
                 // pressing Last would send a keyboard user back through the
                 // navigation (an outside review). A press there does nothing.
-                <button type="button" aria-disabled=move || at_start().then_some("true") on:click=move |_| go(0)>"First"</button>
-                <button type="button" aria-disabled=move || at_start().then_some("true") on:click=move |_| go(page.get_untracked().saturating_sub(1))>"Previous"</button>
+                <button type="button" aria-disabled=move || at_start().then_some("true") on:click=move |_| go(0, 1)>"First"</button>
+                <button type="button" aria-disabled=move || at_start().then_some("true") on:click=move |_| go(page.get_untracked().saturating_sub(1), 2)>"Previous"</button>
                 <span data-testid=if bottom { "page-bottom" } else { "page" } aria-live=if bottom { "off" } else { "polite" }>{range}</span>
-                <button type="button" aria-disabled=move || at_end().then_some("true") on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
-                <button type="button" aria-disabled=move || at_end().then_some("true") on:click=move |_| go(pages() - 1)>"Last"</button>
+                <button type="button" aria-disabled=move || at_end().then_some("true") on:click=move |_| go(page.get_untracked() + 1, 3)>"Next"</button>
+                <button type="button" aria-disabled=move || at_end().then_some("true") on:click=move |_| go(pages() - 1, 4)>"Last"</button>
             </nav>
         </Show>
     }
