@@ -1876,6 +1876,13 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     // And no table header over no rows.
     let table: HtmlElement = find(&root, "#processed-title ~ .scroll").unchecked_into();
     assert!(table.hidden());
+    // An empty value names no client (an outside review was told no event
+    // has the client "").
+    go("#/processed?client=").await;
+    assert!(root
+        .query_selector("[data-testid=processed-why-nothing]")
+        .expect("query")
+        .is_none());
     go("#/processed").await;
     let table: HtmlElement = find(&root, "#processed-title ~ .scroll").unchecked_into();
     assert!(!table.hidden());

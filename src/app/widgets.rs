@@ -144,7 +144,8 @@ fn days_of(f: &Filter) -> (Option<String>, Option<String>) {
 /// reload or a shared link shows the same choice (a review came Back to
 /// Processed with its dates gone, and Aggregates kept none of it).
 pub fn filter_in_address() -> Filter {
-    let value = super::router::query_value;
+    // `client=` names no client: no filter, not the client "".
+    let value = |name| super::router::query_value(name).filter(|v| !v.is_empty());
     Filter {
         client_id: value("client"),
         metric: value("metric"),
