@@ -101,12 +101,17 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # data, pager ends that keep the focus, each view in the tab's title, what
 # is set aside listed in About, refusals for spaced amounts, short epochs,
 # ten-digit date-hours and keys written twice): 425.0 KB, budget 426.
+# Then a third review's fixes of those (+2.8 KB: payloads compared with
+# their numbers exact before one is taken for another, a refused payload
+# that was counted before answered as its event, answers that describe
+# another reading or a cleared event withdrawn, text epochs checked as
+# numbers, the focus kept with the list): 427.8 KB, budget 428.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=426
+BUNDLE_BUDGET_KB=428
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
