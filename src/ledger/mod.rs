@@ -311,7 +311,8 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
                     .as_ref()
                     .ok()
                     .map(|value| fingerprint::raw_fingerprint(raw, Some(value)));
-                let counted = fingerprint.and_then(|f| self.state.sent_before(&f, &submission));
+                let counted =
+                    fingerprint.and_then(|f| self.state.sent_before(state::raw_key(&f), index));
                 if let Some(of) = counted {
                     let status = Status::Duplicate {
                         of: of.clone(),
@@ -347,7 +348,7 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
         };
         let candidate = Arc::new(candidate);
         let content_id = candidate.content_id.clone();
-        let status = self.state.decide(candidate.clone());
+        let status = self.state.decide(candidate.clone(), index);
         let verdict = match &status {
             Status::Duplicate { of, exact_resend } => Verdict::Duplicate {
                 of: of.clone(),
