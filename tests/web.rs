@@ -1968,7 +1968,7 @@ async fn the_raw_log_says_when_a_merge_of_tabs_revised_an_answer() {
     go("#/log").await;
     let revised = text(&root, "[data-testid=revised]");
     assert!(
-        revised.contains("answered Accepted") && revised.contains("make it Conflict"),
+        revised.contains("answered Accepted") && revised.contains("makes it Conflict"),
         "{revised}"
     );
     clear_storage();
