@@ -311,8 +311,9 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
                     .as_ref()
                     .ok()
                     .map(|value| fingerprint::raw_fingerprint(raw, Some(value)));
-                let counted =
-                    fingerprint.and_then(|f| self.state.sent_before(state::raw_key(&f), index));
+                let counted = fingerprint
+                    .and_then(|f| self.state.sent_before(state::raw_key(&f), index))
+                    .map(|(of, _)| of);
                 if let Some(of) = counted {
                     let status = Status::Duplicate {
                         of: of.clone(),

@@ -47,6 +47,10 @@ enum Undo {
     Claimed(usize, Fingerprint),
     /// A payload (by [`raw_key`]) was first attributed to an event.
     Sent(u64),
+    /// A payload whose key another payload has was attributed to an event.
+    SentAside,
+    /// A payload's entry took this submission's spelling; it had this one.
+    Respelled(Slot, u32),
 }
 
 /// Everything derived from the journal. Rebuilt by replay at start-up and
@@ -79,6 +83,10 @@ pub struct LedgerState {
     /// for every submission, and as large as the other indexes it made a
     /// reload 10% slower. The texts decide a match, not the key.
     by_raw: HashMap<u64, (u32, u32)>,
+    /// Further payloads whose key another payload already has (their
+    /// numbers differ only beyond what a double holds, or 64 bits of two
+    /// digests agree): rare, so a list, read only when the key is found.
+    raw_aside: Vec<(u64, u32, u32)>,
     /// Records that referred to submissions never received; counted so the
     /// UI can report damaged storage instead of hiding it.
     orphans: usize,
@@ -98,6 +106,7 @@ impl Clone for LedgerState {
             by_content: self.by_content.clone(),
             unkeyed: self.unkeyed.clone(),
             by_raw: self.by_raw.clone(),
+            raw_aside: self.raw_aside.clone(),
             claims: self.claims.clone(),
             orphans: self.orphans,
             clock: self.clock,
@@ -211,7 +220,23 @@ impl LedgerState {
     /// one place where identity is decided.
     pub(super) fn decide(&mut self, candidate: Arc<Event>, sent: usize) -> Status {
         let raw = raw_key(&candidate.raw_fingerprint);
-        if let Some(of) = self.sent_before(raw, sent) {
+        if let Some((of, respelled)) = self.sent_before(raw, sent) {
+            // Told apart by parsing: the entry takes this spelling, so that
+            // resends of it compare as texts. A 64 KB first spelling and
+            // thousands of short resends made a reload parse 64 KB each
+            // time (an outside review: 970 ms).
+            if let Some(slot) = respelled {
+                let earlier = match slot {
+                    Slot::First(key) => self.by_raw.get_mut(&key).map(|entry| &mut entry.1),
+                    Slot::Aside(at) => self.raw_aside.get_mut(at).map(|entry| &mut entry.2),
+                };
+                if let Some(earlier) = earlier {
+                    let old = std::mem::replace(earlier, sent as u32);
+                    if let Some(undo) = &mut self.undo {
+                        undo.push(Undo::Respelled(slot, old));
+                    }
+                }
+            }
             return Status::Duplicate {
                 of,
                 exact_resend: true,
@@ -224,36 +249,70 @@ impl LedgerState {
             _ => None,
         };
         if let Some(index) = index {
-            if let std::collections::hash_map::Entry::Vacant(slot) = self.by_raw.entry(raw) {
-                if let Some(undo) = &mut self.undo {
-                    undo.push(Undo::Sent(raw));
+            let entry = (index as u32, sent as u32);
+            // Not sent before (above): a new payload, also when another
+            // payload has its key (an outside review: remembering only the
+            // first, the second was counted again after a rules change).
+            let undo = match self.by_raw.entry(raw) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(entry);
+                    Undo::Sent(raw)
                 }
-                slot.insert((index as u32, sent as u32));
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    self.raw_aside.push((raw, entry.0, entry.1));
+                    Undo::SentAside
+                }
+            };
+            if let Some(log) = &mut self.undo {
+                log.push(undo);
             }
         }
         status
     }
 
+    /// The entries of payloads whose raw fingerprint has the key `raw`:
+    /// where each is, its event and the submission whose spelling it keeps.
+    fn sent_with(&self, raw: u64) -> impl Iterator<Item = (Slot, u32, u32)> + '_ {
+        let first = self.by_raw.get(&raw);
+        let aside = first.map(|_| {
+            self.raw_aside
+                .iter()
+                .enumerate()
+                .filter(move |(_, (key, ..))| *key == raw)
+                .map(|(at, &(_, event, earlier))| (Slot::Aside(at), event, earlier))
+        });
+        first
+            .map(|&(event, earlier)| (Slot::First(raw), event, earlier))
+            .into_iter()
+            .chain(aside.into_iter().flatten())
+    }
+
     /// The id of the event the payload of the submission at `sent` (whose
     /// raw fingerprint has the key `raw`) was counted as or found a
     /// duplicate of before, if it was: the same payload is that event
-    /// again, whatever today's rules read in it.
-    pub(super) fn sent_before(&self, raw: u64, sent: usize) -> Option<Fingerprint> {
-        let &(event, earlier) = self.by_raw.get(&raw)?;
-        let (a, b) = (
-            &self.submissions[earlier as usize].raw,
-            &self.submissions[sent].raw,
-        );
+    /// again, whatever today's rules read in it. With it, the entry that
+    /// matched if only parsing told them alike.
+    pub(super) fn sent_before(&self, raw: u64, sent: usize) -> Option<(Fingerprint, Option<Slot>)> {
+        let id = |event: u32| self.events[event as usize].event_id.clone();
+        let text = &self.submissions[sent].raw;
         // Equal keys may be another payload: 64 bits of a digest, and a
-        // digest of numbers read as doubles (9007199254740993 is
-        // ...992 to RFC 8785). Equal texts settle it; else the payloads
-        // are compared with their numbers exact.
-        let same = a == b
-            || matches!(
-                (json::parse(a), json::parse(b)),
-                (Ok(a), Ok(b)) if jcs::same_payload(&a, &b)
-            );
-        same.then(|| self.events[event as usize].event_id.clone())
+        // digest of numbers read as doubles (9007199254740993 is ...992 to
+        // RFC 8785). Equal texts settle it; else the payloads are compared
+        // with their numbers exact.
+        if let Some((_, event, _)) = self
+            .sent_with(raw)
+            .find(|&(_, _, earlier)| self.submissions[earlier as usize].raw == *text)
+        {
+            return Some((id(event), None));
+        }
+        self.sent_with(raw).next()?;
+        let mine = json::parse(text).ok()?;
+        self.sent_with(raw)
+            .find(|&(_, _, earlier)| {
+                json::parse(&self.submissions[earlier as usize].raw)
+                    .is_ok_and(|other| jcs::same_payload(&mine, &other))
+            })
+            .map(|(slot, event, _)| (id(event), Some(slot)))
     }
 
     fn decide_content(&mut self, candidate: Arc<Event>) -> Status {
@@ -375,6 +434,18 @@ impl LedgerState {
                 Undo::Sent(raw) => {
                     self.by_raw.remove(&raw);
                 }
+                Undo::SentAside => {
+                    self.raw_aside.pop();
+                }
+                Undo::Respelled(slot, old) => {
+                    let earlier = match slot {
+                        Slot::First(key) => self.by_raw.get_mut(&key).map(|entry| &mut entry.1),
+                        Slot::Aside(at) => self.raw_aside.get_mut(at).map(|entry| &mut entry.2),
+                    };
+                    if let Some(earlier) = earlier {
+                        *earlier = old;
+                    }
+                }
                 Undo::Claimed(index, former) => {
                     let event = Arc::make_mut(&mut self.events[index]);
                     let key_id = std::mem::replace(&mut event.event_id, former);
@@ -451,6 +522,14 @@ impl LedgerState {
     pub fn clock(&self) -> u64 {
         self.clock
     }
+}
+
+/// Where a payload's entry is: the index's own for its key, or the n-th
+/// set aside.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Slot {
+    First(u64),
+    Aside(usize),
 }
 
 /// The key of a raw fingerprint in [`LedgerState`]'s payload index: its

@@ -899,6 +899,60 @@ mod tests {
         assert_eq!(tally.ledger.state().events().len(), 8);
         let reopened = open(&kv, "tab2");
         assert_eq!(reopened.ledger.state().events().len(), 8);
+
+        // The second of such a pair is remembered too: sent again after the
+        // rules changed, it is its own event again, not a third (an outside
+        // review counted it twice when only the first was remembered).
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        let order = |order: &str| {
+            crate::pipeline::rules::Rules::default().to_json().replacen(
+                r#""clients": {}"#,
+                &format!(r#""clients": {{"acme": {{"date_order": "{order}"}}}}"#),
+                1,
+            )
+        };
+        let big = |n: &str| {
+            format!(r#"{{"client_id":"acme","metric":"m","amount":{n},"timestamp":"01/02/2024"}}"#)
+        };
+        tally.save_rules(&order("day_first")).expect("rules");
+        assert_eq!(tally.submit(&big("9007199254740992")).label(), "Accepted");
+        tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
+        assert!(tally.submit(&big("9007199254740993")).is_retryable());
+        tally.ledger.faults = FaultPlan::none();
+        tally.save_rules(&order("month_first")).expect("rules");
+        let labels: Vec<_> = tally.retry_all().iter().map(Outcome::label).collect();
+        assert_eq!(labels, ["Duplicate"]);
+        for n in ["9007199254740992", "9007199254740993"] {
+            assert_eq!(tally.submit(&big(n)).label(), "Duplicate", "{n}");
+        }
+        assert_eq!(tally.ledger.state().events().len(), 2);
+        assert_eq!(open(&kv, "tab2").ledger.state().events().len(), 2);
+    }
+
+    /// A payload first sent in a long spelling and resent short is told
+    /// alike by parsing once; then the short spelling compares as text.
+    #[test]
+    fn a_respelled_payload_is_its_event_after_a_rules_change() {
+        let kv = Rc::new(MemoryKv::new());
+        let mut tally = open(&kv, "tab1");
+        let long = format!(
+            "{{{}\"client\":\"c\",\"metric\":\"m\",\"amount\":1.50,\"ts\":\"2024-01-01\"}}",
+            " ".repeat(4000)
+        );
+        let short = r#"{"ts":"2024-01-01","amount":15e-1,"metric":"m","client":"c"}"#;
+        assert_eq!(tally.submit(&long).label(), "Accepted");
+        let rules = tally
+            .ledger
+            .rules
+            .to_json()
+            .replace("\"ts\"", "\"ts\",\"when\"");
+        tally.save_rules(&rules).expect("rules");
+        for _ in 0..3 {
+            assert_eq!(tally.submit(short).label(), "Duplicate");
+        }
+        let reopened = open(&kv, "tab2");
+        assert_eq!(reopened.ledger.state().events().len(), 1);
     }
 
     #[test]
