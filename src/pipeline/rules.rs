@@ -217,20 +217,21 @@ impl Rules {
 fn read_clients(value: &Json) -> Result<BTreeMap<String, ClientRule>, DocError> {
     // Inserted one by one: collecting would sort (see `crate::order`).
     let mut clients = BTreeMap::new();
-    for (name, rule) in Fields::of(value)?.members() {
-        let rule = ClientRule::read(rule).map_err(|e| e.within(name))?;
-        // Client ids are trimmed as they are read, so a rule for " acme "
-        // is one for "acme" (an outside review saved one that could never
-        // apply; refusing it instead set aside a whole document that an
-        // earlier version had saved).
-        let trimmed = name.trim();
-        if clients.contains_key(trimmed) {
-            return Err(DocError::new(format!(
-                "two rules are for the client {} once the spaces around their names are left out",
-                crate::pipeline::json::quote(trimmed)
-            )));
+    // Client ids are trimmed as they are read, so a rule for " acme " is
+    // one for "acme" (an outside review saved one that could never apply;
+    // refusing it instead set aside a whole document an earlier version had
+    // saved). Beside a rule named "acme" exactly, which is the one that
+    // applied, it is left out: it never applied.
+    let members = Fields::of(value)?.members();
+    for spaced in [false, true] {
+        for (name, rule) in members {
+            let trimmed = name.trim();
+            if (trimmed != name) != spaced || (spaced && clients.contains_key(trimmed)) {
+                continue;
+            }
+            let rule = ClientRule::read(rule).map_err(|e| e.within(name))?;
+            clients.insert(trimmed.to_string(), rule);
         }
-        clients.insert(trimmed.to_string(), rule);
     }
     Ok(clients)
 }
@@ -537,13 +538,17 @@ mod tests {
         let read = Rules::from_json(&rules.to_json()).unwrap();
         assert!(read.client("acme").is_some());
         assert_eq!(read.clients.len(), 1);
-        rules.clients.insert("acme".into(), ClientRule::default());
-        let twice = Rules::from_json(&rules.to_json()).unwrap_err();
-        assert!(
-            twice
-                .to_string()
-                .contains("two rules are for the client \"acme\""),
-            "{twice}"
+        // Beside "acme" itself, the one that applied, it is left out.
+        let exact = ClientRule {
+            date_order: Some(DateOrder::DayFirst),
+            ..ClientRule::default()
+        };
+        rules.clients.insert("acme".into(), exact);
+        let read = Rules::from_json(&rules.to_json()).unwrap();
+        assert_eq!(read.clients.len(), 1);
+        assert_eq!(
+            read.client("acme").unwrap().date_order,
+            Some(DateOrder::DayFirst)
         );
     }
 

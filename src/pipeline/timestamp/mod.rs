@@ -23,8 +23,8 @@
 //!   epochs ([`parse_number`]), except one whose digits are also a compact
 //!   date (`20240131`, which the text "20240131" is): that number is
 //!   refused, naming both readings, rather than counted in 1970; so is one
-//!   of fewer than 9 digits (`2024`, `20241301`), an epoch within three
-//!   years of 1970 that
+//!   of fewer than 9 digits (`2024`, `20241301`), an epoch between 1966
+//!   and 1973 that
 //!   is far more likely a year, a count or a mistyped date. A string of
 //!   digits alone is an epoch only when it cannot be a date: 8, 12 or 14
 //!   digits are ISO 8601 basic dates (`20240131`, `202401311200`,
@@ -200,7 +200,7 @@ pub enum TimestampError {
         epoch: String,
     },
     /// An epoch of fewer than 9 digits before its point: an instant
-    /// within three years of 1970.
+    /// between 1966 and 1973.
     EarlyEpoch {
         /// The number as written.
         text: String,
@@ -252,7 +252,8 @@ impl fmt::Display for TimestampError {
                 }
                 write!(
                     f,
-                    " is both a compact date ({date}) and a Unix epoch ({epoch}); send the one you mean as text, such as \"{}\" or \"{epoch}\"",
+                    " is both a compact date ({date}) and a Unix epoch ({epoch}); send the one you mean {}, such as \"{}\" or \"{epoch}\"",
+                    if *number { "as text" } else { "in ISO 8601" },
                     // The day alone only when it is the whole instant: a
                     // client told "2024-01-31" for 202401311200 would send
                     // midnight.
@@ -261,7 +262,7 @@ impl fmt::Display for TimestampError {
             }
             TimestampError::EarlyEpoch { text, epoch } => write!(
                 f,
-                "{text} has fewer than 9 digits before its point: as a Unix epoch it is {epoch}, within three years of 1970, and a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
+                "{text} has fewer than 9 digits before its point: as a Unix epoch it is {epoch}, between 1966 and 1973, and a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
             ),
             TimestampError::Unrecognized { text } => write!(
                 f,
@@ -726,7 +727,7 @@ mod tests {
         }
         assert_eq!(
             parse_number("2024").unwrap_err().to_string(),
-            "2024 has fewer than 9 digits before its point: as a Unix epoch it is 1970-01-01T00:33:44Z, within three years of 1970, and a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
+            "2024 has fewer than 9 digits before its point: as a Unix epoch it is 1970-01-01T00:33:44Z, between 1966 and 1973, and a year, a count or a date without its separators is far more likely; send the instant as text, such as \"2024-01-31T12:00:00Z\""
         );
         // Numbers that cannot be a date stay epochs: not a real date, other
         // lengths, a fraction, years outside 1900 to 2099 in ten digits (as
