@@ -105,13 +105,16 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # their numbers exact before one is taken for another, a refused payload
 # that was counted before answered as its event, answers that describe
 # another reading or a cleared event withdrawn, text epochs checked as
-# numbers, the focus kept with the list): 427.8 KB, budget 428.
+# numbers, the focus kept with the list): 427.8 KB, budget 428. A fourth
+# review's (+0.7 KB: payloads whose fingerprints collide remembered beside
+# the index, a respelling parsed once, spaced rule names beside exact ones
+# left out): 428.5 KB, budget 429.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=428
+BUNDLE_BUDGET_KB=429
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
