@@ -48,7 +48,7 @@ enum Undo {
     /// A payload (by [`raw_key`]) was first attributed to an event.
     Sent(u64),
     /// A payload whose key another payload has was attributed to an event.
-    SentAside,
+    SentAside(u64),
     /// A payload's entry took this submission's spelling; it had this one.
     Respelled(Slot, u32),
 }
@@ -86,7 +86,11 @@ pub struct LedgerState {
     /// Further payloads whose key another payload already has (their
     /// numbers differ only beyond what a double holds, or 64 bits of two
     /// digests agree): rare, so a list, read only when the key is found.
-    raw_aside: Vec<(u64, u32, u32)>,
+    /// Each with a hash of its exact form ([`exact_key`]), so that a key
+    /// with many payloads (a client sending 17-digit numbers) costs a
+    /// comparison of hashes per payload, not a parse (an outside review:
+    /// 8,000 payloads under one key took a minute to reload).
+    raw_aside: HashMap<u64, Vec<(u32, u32, u64)>>,
     /// Records that referred to submissions never received; counted so the
     /// UI can report damaged storage instead of hiding it.
     orphans: usize,
@@ -226,11 +230,7 @@ impl LedgerState {
             // thousands of short resends made a reload parse 64 KB each
             // time (an outside review: 970 ms).
             if let Some(slot) = respelled {
-                let earlier = match slot {
-                    Slot::First(key) => self.by_raw.get_mut(&key).map(|entry| &mut entry.1),
-                    Slot::Aside(at) => self.raw_aside.get_mut(at).map(|entry| &mut entry.2),
-                };
-                if let Some(earlier) = earlier {
+                if let Some(earlier) = self.spelling(slot) {
                     let old = std::mem::replace(earlier, sent as u32);
                     if let Some(undo) = &mut self.undo {
                         undo.push(Undo::Respelled(slot, old));
@@ -259,8 +259,11 @@ impl LedgerState {
                     Undo::Sent(raw)
                 }
                 std::collections::hash_map::Entry::Occupied(_) => {
-                    self.raw_aside.push((raw, entry.0, entry.1));
-                    Undo::SentAside
+                    let exact =
+                        json::parse(&self.submissions[sent].raw).map_or(0, |v| exact_key(&v));
+                    let aside = self.raw_aside.entry(raw).or_default();
+                    aside.push((entry.0, entry.1, exact));
+                    Undo::SentAside(raw)
                 }
             };
             if let Some(log) = &mut self.undo {
@@ -270,21 +273,16 @@ impl LedgerState {
         status
     }
 
-    /// The entries of payloads whose raw fingerprint has the key `raw`:
-    /// where each is, its event and the submission whose spelling it keeps.
-    fn sent_with(&self, raw: u64) -> impl Iterator<Item = (Slot, u32, u32)> + '_ {
-        let first = self.by_raw.get(&raw);
-        let aside = first.map(|_| {
-            self.raw_aside
-                .iter()
-                .enumerate()
-                .filter(move |(_, (key, ..))| *key == raw)
-                .map(|(at, &(_, event, earlier))| (Slot::Aside(at), event, earlier))
-        });
-        first
-            .map(|&(event, earlier)| (Slot::First(raw), event, earlier))
-            .into_iter()
-            .chain(aside.into_iter().flatten())
+    /// Where the submission whose spelling an entry keeps is written.
+    fn spelling(&mut self, slot: Slot) -> Option<&mut u32> {
+        match slot {
+            Slot::First(key) => self.by_raw.get_mut(&key).map(|entry| &mut entry.1),
+            Slot::Aside(key, at) => self
+                .raw_aside
+                .get_mut(&key)
+                .and_then(|aside| aside.get_mut(at))
+                .map(|entry| &mut entry.1),
+        }
     }
 
     /// The id of the event the payload of the submission at `sent` (whose
@@ -295,24 +293,32 @@ impl LedgerState {
     pub(super) fn sent_before(&self, raw: u64, sent: usize) -> Option<(Fingerprint, Option<Slot>)> {
         let id = |event: u32| self.events[event as usize].event_id.clone();
         let text = &self.submissions[sent].raw;
+        let &(event, earlier) = self.by_raw.get(&raw)?;
         // Equal keys may be another payload: 64 bits of a digest, and a
         // digest of numbers read as doubles (9007199254740993 is ...992 to
         // RFC 8785). Equal texts settle it; else the payloads are compared
         // with their numbers exact.
-        if let Some((_, event, _)) = self
-            .sent_with(raw)
-            .find(|&(_, _, earlier)| self.submissions[earlier as usize].raw == *text)
-        {
+        let first = &self.submissions[earlier as usize].raw;
+        if first == text {
             return Some((id(event), None));
         }
-        self.sent_with(raw).next()?;
         let mine = json::parse(text).ok()?;
-        self.sent_with(raw)
-            .find(|&(_, _, earlier)| {
-                json::parse(&self.submissions[earlier as usize].raw)
-                    .is_ok_and(|other| jcs::same_payload(&mine, &other))
+        let same = |earlier: u32| {
+            json::parse(&self.submissions[earlier as usize].raw)
+                .is_ok_and(|other| jcs::same_payload(&mine, &other))
+        };
+        if same(earlier) {
+            return Some((id(event), Some(Slot::First(raw))));
+        }
+        let aside = self.raw_aside.get(&raw)?;
+        let exact = exact_key(&mine);
+        aside
+            .iter()
+            .enumerate()
+            .find(|&(_, &(_, earlier, key))| {
+                key == exact && (self.submissions[earlier as usize].raw == *text || same(earlier))
             })
-            .map(|(slot, event, _)| (id(event), Some(slot)))
+            .map(|(at, &(event, ..))| (id(event), Some(Slot::Aside(raw, at))))
     }
 
     fn decide_content(&mut self, candidate: Arc<Event>) -> Status {
@@ -434,15 +440,16 @@ impl LedgerState {
                 Undo::Sent(raw) => {
                     self.by_raw.remove(&raw);
                 }
-                Undo::SentAside => {
-                    self.raw_aside.pop();
+                Undo::SentAside(raw) => {
+                    if let Some(aside) = self.raw_aside.get_mut(&raw) {
+                        aside.pop();
+                        if aside.is_empty() {
+                            self.raw_aside.remove(&raw);
+                        }
+                    }
                 }
                 Undo::Respelled(slot, old) => {
-                    let earlier = match slot {
-                        Slot::First(key) => self.by_raw.get_mut(&key).map(|entry| &mut entry.1),
-                        Slot::Aside(at) => self.raw_aside.get_mut(at).map(|entry| &mut entry.2),
-                    };
-                    if let Some(earlier) = earlier {
+                    if let Some(earlier) = self.spelling(slot) {
                         *earlier = old;
                     }
                 }
@@ -529,7 +536,17 @@ impl LedgerState {
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Slot {
     First(u64),
-    Aside(usize),
+    Aside(u64, usize),
+}
+
+/// A hash of a payload's exact form ([`jcs::exact_form`]): equal for the
+/// same payload in any spelling, and for another only by chance (then the
+/// payloads are compared in full).
+fn exact_key(value: &json::Json) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    jcs::exact_form(value).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The key of a raw fingerprint in [`LedgerState`]'s payload index: its

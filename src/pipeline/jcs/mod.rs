@@ -40,12 +40,15 @@ pub fn canonicalize_sized(value: &Json, capacity: usize) -> String {
 /// made from doubles, cannot tell them apart; an outside review counted
 /// such events once).
 pub fn same_payload(a: &Json, b: &Json) -> bool {
-    let exact = |value: &Json| {
-        let mut out = String::new();
-        write_as(value, &Exact, &mut out);
-        out
-    };
-    exact(a) == exact(b)
+    exact_form(a) == exact_form(b)
+}
+
+/// What [`same_payload`] compares: [`canonicalize`]'s form with each
+/// number as its exact value.
+pub fn exact_form(value: &Json) -> String {
+    let mut out = String::new();
+    write_as(value, &Exact, &mut out);
+    out
 }
 
 /// [`Canonical`]'s member order, with each number as its exact value.
