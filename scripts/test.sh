@@ -108,7 +108,7 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # numbers, the focus kept with the list): 427.8 KB, budget 428. A fourth
 # review's (+0.7 KB: payloads whose fingerprints collide remembered beside
 # the index, a respelling parsed once, spaced rule names beside exact ones
-# left out): 428.5 KB, budget 429.
+# left out; +0.2 for finding them by a hash): 428.7 KB, budget 429.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
