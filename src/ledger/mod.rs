@@ -312,7 +312,7 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
                     .ok()
                     .map(|value| fingerprint::raw_fingerprint(raw, Some(value)));
                 let counted = fingerprint
-                    .and_then(|f| self.state.sent_before(state::raw_key(&f), index))
+                    .and_then(|f| self.state.sent_before(f.first_64_bits(), index))
                     .map(|(of, _)| of);
                 if let Some(of) = counted {
                     let status = Status::Duplicate {

@@ -45,7 +45,7 @@ enum Undo {
     Committed(usize),
     /// A key claimed the unkeyed event at this index, which had this id.
     Claimed(usize, Fingerprint),
-    /// A payload (by [`raw_key`]) was first attributed to an event.
+    /// A payload (by [`Fingerprint::first_64_bits`]) was first attributed to an event.
     Sent(u64),
     /// A payload whose key another payload has was attributed to an event.
     SentAside(u64),
@@ -74,7 +74,7 @@ pub struct LedgerState {
     /// The committed event sent without a key that no key has claimed yet,
     /// per content (there is at most one: another would be its duplicate).
     unkeyed: HashMap<Fingerprint, usize>,
-    /// The event each payload (by [`raw_key`]) was counted as or found a
+    /// The event each payload (by [`Fingerprint::first_64_bits`]) was counted as or found a
     /// duplicate of, first in journal order, and the submission that sent
     /// it. The same payload sent again is that event again, even if the
     /// rules now read it as another (an outside review: a lost
@@ -223,7 +223,7 @@ impl LedgerState {
     /// against everything counted so far and counts it if it is new: the
     /// one place where identity is decided.
     pub(super) fn decide(&mut self, candidate: Arc<Event>, sent: usize) -> Status {
-        let raw = raw_key(&candidate.raw_fingerprint);
+        let raw = candidate.raw_fingerprint.first_64_bits();
         if let Some((of, respelled)) = self.sent_before(raw, sent) {
             // Told apart by parsing: the entry takes this spelling, so that
             // resends of it compare as texts. A 64 KB first spelling and
@@ -547,13 +547,4 @@ fn exact_key(value: &json::Json) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
     jcs::exact_form(value).hash(&mut hasher);
     hasher.finish()
-}
-
-/// The key of a raw fingerprint in [`LedgerState`]'s payload index: its
-/// first 64 bits.
-pub(super) fn raw_key(raw: &Fingerprint) -> u64 {
-    let bytes = raw.to_bytes();
-    u64::from_le_bytes([
-        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-    ])
 }

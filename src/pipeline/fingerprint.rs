@@ -52,9 +52,7 @@ impl fmt::Debug for Fingerprint {
 /// them tell ids apart as well as all 256 do (equal ids still hash equally).
 impl Hash for Fingerprint {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&self.0[..8]);
-        state.write_u64(u64::from_le_bytes(first));
+        state.write_u64(self.first_64_bits());
     }
 }
 
@@ -87,6 +85,14 @@ impl Fingerprint {
         let mut text = self.hex();
         text.truncate(12);
         text
+    }
+
+    /// The digest's first 64 bits: a key as good as all 256 for telling
+    /// digests apart in an index, though equal keys need not be equal ids.
+    pub fn first_64_bits(&self) -> u64 {
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&self.0[..8]);
+        u64::from_le_bytes(first)
     }
 
     /// The digest's 32 bytes (its stored form).

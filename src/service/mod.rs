@@ -432,6 +432,27 @@ mod tests {
         Tally::open(kv.clone(), now as fn() -> DateTime<Utc>, writer).expect("open")
     }
 
+    /// The default rules with a rule for client "acme" reading year-last
+    /// dates in `order` ("day_first" or "month_first").
+    fn acme_date_order(order: &str) -> String {
+        let clients = format!(r#""clients": {{"acme": {{"date_order": "{order}"}}}}"#);
+        let rules = crate::pipeline::rules::Rules::default().to_json().replacen(
+            r#""clients": {}"#,
+            &clients,
+            1,
+        );
+        assert!(rules.contains(order), "{rules}");
+        rules
+    }
+
+    /// Submits `raw`, which commits but whose answer is lost: it waits in
+    /// Failed, counted.
+    fn commit_unanswered(tally: &mut TestTally, raw: &str) {
+        tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
+        assert!(tally.submit(raw).is_retryable(), "{raw}");
+        tally.ledger.faults = FaultPlan::none();
+    }
+
     #[test]
     fn a_batch_removes_waiting_copies_of_payloads_that_now_succeed() {
         let kv = Rc::new(MemoryKv::new());
@@ -791,9 +812,7 @@ mod tests {
     fn a_lost_acknowledgement_retries_as_a_duplicate() {
         let kv = Rc::new(MemoryKv::new());
         let mut tally = open(&kv, "tab1");
-        tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
-        assert!(tally.submit(A).is_retryable());
-        tally.ledger.faults = FaultPlan::none();
+        commit_unanswered(&mut tally, A);
         let labels: Vec<_> = tally.retry_all().iter().map(Outcome::label).collect();
         assert_eq!(labels, ["Duplicate"]);
         assert_eq!(tally.ledger.state().events().len(), 1);
@@ -806,14 +825,10 @@ mod tests {
     /// new event, or as a conflict on its own key).
     #[test]
     fn a_lost_acknowledgement_retried_after_a_rules_change_is_still_a_duplicate() {
-        let order = |order: &str| {
-            let mut rules = crate::pipeline::rules::Rules::default().to_json();
-            let clients = format!(r#""clients": {{"acme": {{"date_order": "{order}"}}}}"#);
-            rules = rules.replacen(r#""clients": {}"#, &clients, 1);
-            assert!(rules.contains(order), "{rules}");
-            rules
-        };
-        let (day_first, month_first) = (&order("day_first"), &order("month_first"));
+        let (day_first, month_first) = (
+            &acme_date_order("day_first"),
+            &acme_date_order("month_first"),
+        );
         let unkeyed =
             r#"{"client_id":"acme","metric":"sale","amount":"10.00","timestamp":"01/02/2024"}"#;
         let keyed = r#"{"client_id":"acme","metric":"sale","amount":"7","timestamp":"03/04/2024","event_id":"ord-1"}"#;
@@ -821,9 +836,7 @@ mod tests {
             let kv = Rc::new(MemoryKv::new());
             let mut tally = open(&kv, "tab1");
             tally.save_rules(day_first).expect("rules");
-            tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
-            assert!(tally.submit(raw).is_retryable());
-            tally.ledger.faults = FaultPlan::none();
+            commit_unanswered(&mut tally, raw);
             tally.save_rules(month_first).expect("rules");
             let labels: Vec<_> = tally.retry_all().iter().map(Outcome::label).collect();
             assert_eq!(labels, ["Duplicate"], "{raw}");
@@ -842,9 +855,7 @@ mod tests {
         let kv = Rc::new(MemoryKv::new());
         let mut tally = open(&kv, "tab1");
         tally.save_rules(day_first).expect("rules");
-        tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
-        assert!(tally.submit(unkeyed).is_retryable());
-        tally.ledger.faults = FaultPlan::none();
+        commit_unanswered(&mut tally, unkeyed);
         tally.reset_rules().expect("reset");
         let labels: Vec<_> = tally.retry_all().iter().map(Outcome::label).collect();
         assert_eq!(labels, ["Duplicate"]);
@@ -905,22 +916,17 @@ mod tests {
         // review counted it twice when only the first was remembered).
         let kv = Rc::new(MemoryKv::new());
         let mut tally = open(&kv, "tab1");
-        let order = |order: &str| {
-            crate::pipeline::rules::Rules::default().to_json().replacen(
-                r#""clients": {}"#,
-                &format!(r#""clients": {{"acme": {{"date_order": "{order}"}}}}"#),
-                1,
-            )
-        };
         let big = |n: &str| {
             format!(r#"{{"client_id":"acme","metric":"m","amount":{n},"timestamp":"01/02/2024"}}"#)
         };
-        tally.save_rules(&order("day_first")).expect("rules");
+        tally
+            .save_rules(&acme_date_order("day_first"))
+            .expect("rules");
         assert_eq!(tally.submit(&big("9007199254740992")).label(), "Accepted");
-        tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
-        assert!(tally.submit(&big("9007199254740993")).is_retryable());
-        tally.ledger.faults = FaultPlan::none();
-        tally.save_rules(&order("month_first")).expect("rules");
+        commit_unanswered(&mut tally, &big("9007199254740993"));
+        tally
+            .save_rules(&acme_date_order("month_first"))
+            .expect("rules");
         let labels: Vec<_> = tally.retry_all().iter().map(Outcome::label).collect();
         assert_eq!(labels, ["Duplicate"]);
         for n in ["9007199254740992", "9007199254740993"] {
