@@ -22,7 +22,7 @@ pub fn RulesView(
     );
     let (message, set_message) = signal(String::new());
     // What is wrong with the document as typed, checked once per edit.
-    let problem = Memo::new(move |_| Rules::from_json(&text.get()).err().map(|e| e.to_string()));
+    let problem = Memo::new(move |_| Rules::from_edited(&text.get()).err().map(|e| e.to_string()));
     let validation = move || problem.get().unwrap_or_else(|| "Valid rules.".to_string());
     let save = move |_| {
         let result = state
@@ -71,7 +71,7 @@ pub fn RulesView(
                     // Back to rules equal to the saved ones (a letter typed
                     // and deleted, or the same rules laid out otherwise):
                     // nothing is left to save, and the page says nothing.
-                    let saved = state.peek(|t| Rules::from_json(&edited).is_ok_and(|r| r == t.ledger.rules));
+                    let saved = state.peek(|t| Rules::from_edited(&edited).is_ok_and(|r| r == t.ledger.rules));
                     draft.set((!saved.unwrap_or(false)).then_some(edited));
                     // A message about the last Save or Reset no longer
                     // describes what is being edited.

@@ -3,8 +3,11 @@
 //! Contract: a [`Rules`] value is data, not code. It lists the aliases of each
 //! canonical field, the envelopes (`payload`, `data`, …) that may wrap them,
 //! and per-client overrides: extra aliases, explicit defaults and the
-//! day/month order. The app edits and persists it as JSON; [`Rules::from_json`]
-//! validates that JSON and says which entry is wrong and why.
+//! day/month order. The app edits and persists it as JSON; [`Rules::from_edited`]
+//! validates what a user wrote and [`Rules::from_json`] what was stored, and
+//! both say which entry is wrong and why. They differ in one thing: a client
+//! name with spaces around it is refused when written and read trimmed when
+//! stored, so that no document an earlier version saved is set aside.
 
 use crate::pipeline::amount::Amount;
 use crate::pipeline::json::document::{self, object, string, DocError, Fields};
@@ -312,19 +315,39 @@ impl Defaults {
 }
 
 impl Rules {
-    /// Reads and validates a rules document.
+    /// Reads and validates a stored rules document.
     pub fn from_json(text: &str) -> Result<Rules, RulesError> {
-        if text.trim().is_empty() {
-            return Err(RulesError {
-                path: String::new(),
-                message: "the rules document is empty: write one, or press Reset to start from the defaults".into(),
-            });
+        Rules::read(&parse_document(text)?)
+    }
+
+    /// Reads and validates a document a user wrote. A client name with
+    /// spaces around it is refused here, not read trimmed as a stored one
+    /// is: written beside another spelling of the name, one of them would
+    /// be left out without a word (an outside review).
+    pub fn from_edited(text: &str) -> Result<Rules, RulesError> {
+        let value = parse_document(text)?;
+        if let Json::Object(members) = &value {
+            let clients = members.iter().filter(|(name, _)| name == "clients");
+            for (_, clients) in clients {
+                let Json::Object(clients) = clients else {
+                    continue;
+                };
+                if let Some((name, _)) = clients.iter().find(|(name, _)| name.trim() != name) {
+                    return Err(RulesError {
+                        path: format!("clients.{name}"),
+                        message: format!(
+                            "the client name has spaces around it; write \"{}\", as client ids are read without them",
+                            name.trim()
+                        ),
+                    });
+                }
+            }
         }
-        let value = json::parse_with_limit(text, usize::MAX).map_err(|e| RulesError {
-            path: String::new(),
-            message: format!("line {}, column {}: {}", e.line, e.column, e.message),
-        })?;
-        let rules = Rules::from_value(&value).map_err(|e| RulesError {
+        Rules::read(&value)
+    }
+
+    fn read(value: &Json) -> Result<Rules, RulesError> {
+        let rules = Rules::from_value(value).map_err(|e| RulesError {
             path: e.path,
             message: e.message,
         })?;
@@ -405,6 +428,22 @@ impl Rules {
     pub fn client(&self, client: &str) -> Option<&ClientRule> {
         self.clients.get(client)
     }
+}
+
+/// A rules document's JSON, or what keeps it from being one.
+fn parse_document(text: &str) -> Result<Json, RulesError> {
+    if text.trim().is_empty() {
+        return Err(RulesError {
+            path: String::new(),
+            message:
+                "the rules document is empty: write one, or press Reset to start from the defaults"
+                    .into(),
+        });
+    }
+    json::parse_with_limit(text, usize::MAX).map_err(|e| RulesError {
+        path: String::new(),
+        message: format!("line {}, column {}: {}", e.line, e.column, e.message),
+    })
 }
 
 fn check_names(names: &[String], path: &str) -> Result<(), RulesError> {
@@ -550,6 +589,27 @@ mod tests {
             read.client("acme").unwrap().date_order,
             Some(DateOrder::DayFirst)
         );
+    }
+
+    #[test]
+    fn a_client_name_written_with_spaces_around_it_is_refused() {
+        // Two spellings of one name, neither exact: read trimmed, one of
+        // them would be left out without a word.
+        let mut rules = Rules::default();
+        rules.clients.insert(" acme".into(), ClientRule::default());
+        let day_first = ClientRule {
+            date_order: Some(DateOrder::DayFirst),
+            ..ClientRule::default()
+        };
+        rules.clients.insert("acme ".into(), day_first);
+        let err = Rules::from_edited(&rules.to_json()).unwrap_err();
+        assert_eq!(err.path, "clients. acme");
+        assert!(err.message.contains("write \"acme\""), "{err}");
+        // A stored document with them still loads, as it did.
+        assert!(Rules::from_json(&rules.to_json()).is_ok());
+        // Written as the name it is, it saves.
+        rules.clients = BTreeMap::from([("acme".into(), ClientRule::default())]);
+        assert!(Rules::from_edited(&rules.to_json()).is_ok());
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn load_rules(
 
 /// Validates and stores a rules document; returns the parsed rules.
 pub fn save_rules(kv: &impl KeyValue, text: &str) -> Result<Rules, SaveError> {
-    let rules = Rules::from_json(text).map_err(SaveError::Invalid)?;
+    let rules = Rules::from_edited(text).map_err(SaveError::Invalid)?;
     kv.set(&rules_key(), &rules.to_json())
         .map_err(SaveError::Storage)?;
     Ok(rules)
