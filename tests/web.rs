@@ -226,6 +226,31 @@ async fn invalid_json_points_at_line_and_column_and_is_rejected() {
 }
 
 #[wasm_bindgen_test]
+async fn an_empty_box_is_said_and_never_recorded() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    type_into(&root, "#raw-event", "  \n ");
+    tick().await;
+    assert_eq!(
+        text(&root, "[data-testid=validation]"),
+        "The box is empty: choose an example above or paste an event."
+    );
+    button(&root, "Submit event").click();
+    committed().await;
+    assert!(root
+        .query_selector("[data-testid=outcome-label]")
+        .expect("query")
+        .is_none());
+    let recorded = Tally::open()
+        .expect("open")
+        .ledger
+        .state()
+        .submissions()
+        .len();
+    assert_eq!(recorded, 0, "nothing was sent, so nothing is recorded");
+}
+
+#[wasm_bindgen_test]
 async fn markup_in_an_event_is_shown_as_text() {
     clear_storage();
     let (root, _app) = mounted_app().await;
@@ -1162,6 +1187,15 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
     button(&root, "Save rules").click();
     tick().await;
     assert!(text(&root, "[data-testid=rules-message]").contains("not valid"));
+    // A client name with spaces around it is refused as written, naming it.
+    let mut spaced = tally::pipeline::rules::Rules::default();
+    spaced.clients.insert("acme ".into(), Default::default());
+    type_into(&root, "#rules-json", &spaced.to_json());
+    tick().await;
+    assert_eq!(
+        text(&root, "[data-testid=rules-validation]"),
+        "clients.acme : the client name has spaces around it; write \"acme\", as client ids are read without them"
+    );
 
     let mut rules = tally::pipeline::rules::Rules::default();
     rules.aliases.amount.push("total".into());

@@ -106,8 +106,20 @@ pub fn SubmitView(
     // an identical previous one.
     let (attempt, set_attempt) = (session.attempt, session.attempt);
 
-    let parse_error = Memo::new(move |_| json::parse(&raw.get()).err().map(|e| e.to_string()));
+    // An empty box is nothing sent: said, never recorded as a refusal.
+    let empty = Memo::new(move |_| raw.with(|r| r.trim().is_empty()));
+    let parse_error = Memo::new(move |_| {
+        if empty.get() {
+            return Some(
+                "The box is empty: choose an example above or paste an event.".to_string(),
+            );
+        }
+        json::parse(&raw.get()).err().map(|e| e.to_string())
+    });
     let submit = move || {
+        if empty.get_untracked() {
+            return;
+        }
         let text = raw.get_untracked();
         // Under the cross-tab commit lock: decided after every other tab's
         // commits, never beside one.
