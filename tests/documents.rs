@@ -187,7 +187,7 @@ fn a_damaged_document_is_refused_with_the_member_that_is_wrong() {
     );
     assert_eq!(
         refusal(text.replacen("\"format\"", "\"formats\"", 1)),
-        "unknown setting 'formats'; the settings here are 'format', 'version', 'exported_at', 'records', 'rules', 'outbox'"
+        "unknown name 'formats'; the names allowed here are 'format', 'version', 'exported_at', 'records', 'rules', 'outbox'"
     );
     assert_eq!(
         refusal(text.replacen(
@@ -252,6 +252,6 @@ fn documents_of_earlier_versions_read_with_their_defaults_and_nothing_more() {
     let item = texts(&fixture, "outbox")[0].replacen('{', r#"{"extra":1,"#, 1);
     assert_eq!(
         OutboxItem::from_json(&value(&item)).unwrap_err().to_string(),
-        "unknown setting 'extra'; the settings here are 'id', 'raw', 'first_failed_at', 'last_failed_at', 'attempts', 'last_error'"
+        "unknown name 'extra'; the names allowed here are 'id', 'raw', 'first_failed_at', 'last_failed_at', 'attempts', 'last_error'"
     );
 }

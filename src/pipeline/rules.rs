@@ -680,7 +680,7 @@ mod tests {
         assert_eq!(typo.path, "aliases");
         assert!(
             typo.message
-                .starts_with("unknown setting 'amout'; the settings here are 'client_id', "),
+                .starts_with("unknown name 'amout'; the names allowed here are 'client_id', "),
             "{typo}"
         );
         let broken = Rules::from_json("{").unwrap_err();

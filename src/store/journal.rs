@@ -1825,7 +1825,7 @@ mod tests {
         let head = Head::parse(r#"{"open":3,"count":7}"#, "b:old", false).unwrap();
         assert_eq!((head.open, head.count), (3, 7));
         for (text, why) in [
-            (r#"{"open":3,"count":7,"seal":1}"#, "unknown setting 'seal'"),
+            (r#"{"open":3,"count":7,"seal":1}"#, "unknown name 'seal'"),
             (r#"{"open":3}"#, "'count' is missing"),
             (r#"{"open":-3,"count":7}"#, "open: the number -3"),
             (r#"{"open":3,"open":4,"count":7}"#, "'open' is given twice"),

@@ -197,7 +197,7 @@ impl<'a> Fields<'a> {
         Ok(Fields { members })
     }
 
-    /// Refuses a member whose name is not in `known`, so a misspelt setting
+    /// Refuses a member whose name is not in `known`, so a misspelt name
     /// is reported instead of ignored.
     pub fn only(self, known: &[&str]) -> Result<Fields<'a>, DocError> {
         match self
@@ -206,7 +206,7 @@ impl<'a> Fields<'a> {
             .find(|(name, _)| !known.contains(&name.as_str()))
         {
             Some((name, _)) => Err(DocError::new(format!(
-                "unknown setting '{name}'; the settings here are {}",
+                "unknown name '{name}'; the names allowed here are {}",
                 known
                     .iter()
                     .map(|k| format!("'{k}'"))
@@ -412,7 +412,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             unknown.message,
-            "unknown setting 'b'; the settings here are 'a'"
+            "unknown name 'b'; the names allowed here are 'a'"
         );
         let v = doc(r#"{"n":null,"t":"x","f":true,"w":-1,"d":1.5,"big":99999999999999999999}"#);
         let f = Fields::of(&v).unwrap();
