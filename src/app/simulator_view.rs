@@ -4,7 +4,8 @@ use super::router::{href_with, query, query_of, replace_query, Route};
 use super::widgets::yield_to_browser;
 use super::AppState;
 use crate::chaos::{
-    AddressRefusal, SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation, TimelinePoint,
+    AddressRefusal, RealClock, SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation,
+    TimelinePoint,
 };
 use crate::ledger::FaultPoint;
 use crate::report::display;
@@ -209,6 +210,15 @@ fn setting_name(id: &str) -> &str {
     id.trim_start_matches("sim-")
 }
 
+/// This browser's ledger, receiving the simulation's payloads at the time
+/// they are really sent, not the simulated time its backoff reached.
+fn real_clock<T: SimTarget>(ledger: &mut T) -> RealClock<'_, T> {
+    RealClock {
+        target: ledger,
+        now: crate::browser::now,
+    }
+}
+
 #[component]
 pub fn SimulatorView(
     /// The shared app state.
@@ -378,7 +388,11 @@ pub fn SimulatorView(
             loop {
                 let stepping = sim.clone();
                 let sent = state
-                    .commit_quietly(move |t| stepping.borrow_mut().step(&mut t.ledger, SLICE))
+                    .commit_quietly(move |t| {
+                        stepping
+                            .borrow_mut()
+                            .step(&mut real_clock(&mut t.ledger), SLICE)
+                    })
                     .await
                     .unwrap_or(0);
                 let (done, total) = {
@@ -396,7 +410,9 @@ pub fn SimulatorView(
                 let finishing = sim.clone();
                 let sent = state
                     .commit_quietly(move |t| {
-                        finishing.borrow_mut().finish_step(&mut t.ledger, SLICE)
+                        finishing
+                            .borrow_mut()
+                            .finish_step(&mut real_clock(&mut t.ledger), SLICE)
                     })
                     .await
                     .unwrap_or(0);

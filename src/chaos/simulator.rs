@@ -627,8 +627,10 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chaos::RealClock;
     use crate::ledger::{Ledger, StoredLedger};
     use crate::store::{MemoryKv, SegmentJournal};
+    use std::collections::BTreeSet;
     use std::rc::Rc;
 
     fn start() -> DateTime<Utc> {
@@ -651,6 +653,34 @@ mod tests {
         let (mut ledger, mut sim) = sent(config);
         sim.finish(&mut ledger);
         (sim.report(ledger.state()), sim.stats.clone())
+    }
+
+    #[test]
+    fn a_run_through_a_real_clock_is_received_at_its_time() {
+        // With failures and backoff the simulation's clock runs ahead.
+        let config = SimConfig {
+            failure_per_million: 600_000,
+            ..SimConfig::default()
+        };
+        let kv = Rc::new(MemoryKv::new());
+        let journal = SegmentJournal::open(kv, "sim", start()).unwrap();
+        let mut ledger = Ledger::open(journal, "sim").unwrap();
+        let mut sim = Simulation::new(config, "run1", start());
+        ledger.faults = sim.fault_plan();
+        let mut real = RealClock {
+            target: &mut ledger,
+            now: start,
+        };
+        while sim.step(&mut real, 37) > 0 {}
+        sim.finish(&mut real);
+        assert!(sim.clock > start() + Duration::seconds(1), "{}", sim.clock);
+        let times: BTreeSet<_> = ledger
+            .state()
+            .submissions()
+            .iter()
+            .map(|s| s.received_at)
+            .collect();
+        assert_eq!(times, BTreeSet::from([start()]));
     }
 
     #[test]
