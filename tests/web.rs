@@ -779,6 +779,56 @@ async fn retry_all_says_what_each_retry_became_in_the_order_sent() {
 }
 
 #[wasm_bindgen_test]
+async fn an_interrupted_attempt_says_what_became_of_its_text() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    tally.ledger.faults = FaultPlan::always(FaultPoint::MidRequest);
+    let c = A.replace("2024", "2023");
+    for text in [A, B, c.as_str()] {
+        assert!(tally.submit(text).0.is_retryable());
+    }
+    tally.ledger.faults = FaultPlan::none();
+    let items = tally.outbox_items();
+    let item = |raw: &str| items.iter().find(|i| i.raw == raw).expect("waits");
+    assert_eq!(tally.retry(item(A)).label(), "Accepted");
+    tally.discard(item(B)).expect("discard");
+    let ids: Vec<_> = tally.ledger.state().submissions()[..3]
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    drop(tally);
+    let (root, _app) = mounted_app().await;
+    go("#/log?status=Interrupted").await;
+    let rows = text(&root, "[data-testid=log]");
+    assert_eq!(rows.matches("counted when sent again").count(), 1, "{rows}");
+    assert_eq!(
+        root.query_selector_all("[data-testid=log] a.story")
+            .expect("links")
+            .length(),
+        1,
+        "only the counted one leads to an event"
+    );
+    let verdict = |id: &tally::ledger::SubmissionId| {
+        let hash = format!(
+            "#/submission/{}",
+            String::from(js_sys::encode_uri_component(&id.to_string()))
+        );
+        let root = root.clone();
+        async move {
+            go(&hash).await;
+            text(&root, "[data-testid=submission-verdict]")
+        }
+    };
+    assert!(verdict(&ids[0])
+        .await
+        .contains("counted when it was sent again"));
+    assert!(verdict(&ids[1]).await.ends_with("It is no longer in Failed (it was discarded): submitting the same text again is safe and counts it once."));
+    assert!(verdict(&ids[2])
+        .await
+        .ends_with("It waits in Failed, where retrying it is safe."));
+}
+
+#[wasm_bindgen_test]
 async fn a_lost_acknowledgement_retries_as_a_duplicate() {
     clear_storage();
     let mut tally = Tally::open().expect("open");

@@ -5,6 +5,7 @@ use super::widgets::{first_page_on_change, instant, page_in_address, page_pair, 
 use super::widgets::{Pager, PAGE_SIZE};
 use super::AppState;
 use crate::ledger::{Kind, Status};
+use crate::report::SubmissionStory;
 use leptos::prelude::*;
 
 /// The address of the story of the event a status names, if it names one.
@@ -103,7 +104,30 @@ pub fn LogView(
                 .filter(|s| matches(&s.status))
                 .skip(skip)
                 .take(PAGE_SIZE)
-                .map(|s| (s.clone(), s.status.reason_in(t.ledger.state())))
+                .map(|s| {
+                    let state = t.ledger.state();
+                    // An interrupted attempt whose text was counted when
+                    // sent again leads to that event, as its page does:
+                    // every interrupted row read alike (an outside review).
+                    let later = match s.status {
+                        Status::Interrupted => {
+                            SubmissionStory::of(state, &s.id).and_then(|story| story.event)
+                        }
+                        _ => None,
+                    };
+                    let (reason, story) = match later {
+                        Some(e) => (
+                            format!(
+                                "{}; the same text was counted when sent again, as {}",
+                                s.status.reason(),
+                                e.event_id.short()
+                            ),
+                            Some(event_href(&e.event_id)),
+                        ),
+                        None => (s.status.reason_in(state), story_of(&s.status)),
+                    };
+                    (s.clone(), reason, story)
+                })
                 .collect::<Vec<_>>()
         })
     };
@@ -134,7 +158,7 @@ pub fn LogView(
                 }}</p>
             })}
             <ol class="log" data-testid="log">
-                {move || rows().into_iter().map(|(s, reason)| view! {
+                {move || rows().into_iter().map(|(s, reason, story)| view! {
                     <li>
                         <div class="log-head">
                             <strong class=format!("status status-{}", s.status.kind().label().to_ascii_lowercase())>{s.status.kind().label()}</strong>
@@ -150,7 +174,7 @@ pub fn LogView(
                             }.into_any(),
                             _ => view! { <div class="reason">{reason}</div> }.into_any(),
                         }}
-                        {story_of(&s.status).map(|href| view! { <a href=href class="story">"The event's story"</a> })}
+                        {story.map(|href| view! { <a href=href class="story">"The event's story"</a> })}
                         {s.told.map(|told| view! {
                             <div class="revised" data-testid="revised">{format!(
                                 "Revised: this submission was answered {} when it arrived; what is known now makes it {} (another tab's submissions merged in before it, or a newer Tally that knows the same payload sent again after a rules change).",

@@ -44,7 +44,14 @@ pub fn SubmissionView(
             let story = SubmissionStory::of(t.ledger.state(), &id)?;
             Some(Page {
                 submission: story.submission.clone(),
-                verdict: story.verdict(),
+                verdict: {
+                    // Unreadable storage: the safe advice is to look in Failed.
+                    let waiting = t.outbox.holds(&story.submission.raw).unwrap_or(true);
+                    match story.next_step(waiting) {
+                        Some(step) => format!("{} {step}", story.verdict()),
+                        None => story.verdict(),
+                    }
+                },
                 reasons: story.reasons(),
                 differences: story.differences(t.ledger.state(), &t.ledger.rules),
                 event: story.event.map(|e| event_href(&e.event_id)),

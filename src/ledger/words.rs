@@ -35,7 +35,7 @@ impl Status {
     /// One line on what became of a submission.
     pub fn reason(&self) -> String {
         match self {
-            Status::Interrupted => "received, then the request failed before its outcome was recorded; nothing was committed".into(),
+            Status::Interrupted => "received, then the request failed before its outcome was recorded; this attempt committed nothing".into(),
             Status::Accepted { event_id } => format!("committed as {}", event_id.short()),
             Status::Duplicate { of, exact_resend } => format!("{} {}", duplicate(*exact_resend), of.short()),
             Status::Rejected { rejection } => rejection.to_string(),

@@ -388,8 +388,22 @@ impl<'a> SubmissionStory<'a> {
                 "Not counted itself: the request failed after its text was recorded and before its verdict. The same text was counted when it was sent again.".into()
             }
             Status::Interrupted => {
-                "Not counted: the request failed after its text was recorded and before its verdict. Retrying it from Failed is safe.".into()
+                "Not counted: the request failed after its text was recorded and before its verdict.".into()
             }
+        }
+    }
+
+    /// What the user can do about a submission that was never counted,
+    /// given whether its text still waits in Failed: a discarded one is
+    /// not there to retry (an outside review was sent looking for it).
+    pub fn next_step(&self, waiting_in_failed: bool) -> Option<&'static str> {
+        match self.submission.status {
+            Status::Interrupted if self.event.is_none() => Some(if waiting_in_failed {
+                "It waits in Failed, where retrying it is safe."
+            } else {
+                "It is no longer in Failed (it was discarded): submitting the same text again is safe and counts it once."
+            }),
+            _ => None,
         }
     }
 
@@ -636,12 +650,20 @@ mod tests {
         let failed = l.state().submissions()[0].id.clone();
         let before = SubmissionStory::of(l.state(), &failed).expect("received");
         assert!(before.event.is_none());
-        assert!(before.verdict().contains("Retrying it from Failed is safe"));
+        assert_eq!(
+            before.next_step(true),
+            Some("It waits in Failed, where retrying it is safe.")
+        );
+        assert!(before
+            .next_step(false)
+            .unwrap_or_default()
+            .contains("discarded"));
         l.submit(A, now());
         let after = SubmissionStory::of(l.state(), &failed).expect("received");
         assert_eq!(after.event, l.state().events().first().map(|e| &**e));
         assert_eq!(after.same_text.len(), 1);
         assert!(after.verdict().contains("counted when it was sent again"));
+        assert_eq!(after.next_step(false), None, "counted: nothing to do");
         let missing = SubmissionId {
             writer: "tab1".into(),
             seq: 9,

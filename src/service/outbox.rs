@@ -203,6 +203,14 @@ impl<K: KeyValue> Outbox<K> {
             .collect())
     }
 
+    /// Whether the payload `raw` waits here.
+    pub fn holds(&self, raw: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .kv
+            .get(&format!("{}{}", outbox_prefix(), item_id(raw)))?
+            .is_some())
+    }
+
     /// Removes an item (it succeeded, or the user discarded it).
     pub fn remove(&self, id: &str) -> Result<(), StoreError> {
         self.kv.remove(&format!("{}{id}", outbox_prefix()))
