@@ -713,6 +713,40 @@ async fn clear_all_data_also_clears_the_last_answers_and_imports_results() {
     }
 }
 
+#[wasm_bindgen_test]
+async fn rules_another_tab_saves_are_shown_and_used_here() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/rules").await;
+    let mut rules = tally::pipeline::rules::Rules::default();
+    rules.aliases.amount.push("montant".into());
+    Tally::open()
+        .expect("another tab")
+        .save_rules(&rules.to_json())
+        .expect("save");
+    js_sys::eval("window.dispatchEvent(new StorageEvent('storage', { key: 'tally:v1:rules' }))")
+        .expect("tell this tab");
+    let started = now();
+    let area: HtmlTextAreaElement = find(&root, "#rules-json").unchecked_into();
+    while !area.value().contains("montant") {
+        assert!(
+            (now() - started).num_milliseconds() < 2_000,
+            "the other tab's rules are not shown"
+        );
+        next_task().await;
+    }
+    // And decided with.
+    go("#/submit").await;
+    type_into(
+        &root,
+        "#raw-event",
+        r#"{"client":"c","metric":"m","montant":5,"ts":"2024-01-01"}"#,
+    );
+    button(&root, "Submit event").click();
+    committed().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
+}
+
 /// Where this tab's import got to, as it notes it for a reload.
 fn import_place() -> Option<String> {
     window()

@@ -20,6 +20,14 @@ pub fn RulesView(
             .get_untracked()
             .unwrap_or_else(|| state.peek(|t| t.ledger.rules.to_json()).unwrap_or_default()),
     );
+    // Rules another tab saved (or cleared) replace the text shown, unless
+    // the user is editing: saving the old text would overwrite them.
+    Effect::new(move |_| {
+        let stored = state.read(|t| t.ledger.rules.to_json());
+        if draft.get_untracked().is_none() && stored != text.get_untracked() {
+            set_text.set(stored);
+        }
+    });
     let (message, set_message) = signal(String::new());
     // What is wrong with the document as typed, checked once per edit.
     let problem = Memo::new(move |_| Rules::from_edited(&text.get()).err().map(|e| e.to_string()));

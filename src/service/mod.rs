@@ -64,6 +64,9 @@ pub struct Tally<K: KeyValue + Clone, C: Clock> {
     /// one message with the count (see [`Tally::not_kept_message`]), not one
     /// per chunk of an import that fills storage.
     not_kept: Option<(usize, String)>,
+    /// The stored rules document as this tab last read it (see
+    /// [`Tally::catch_up_rules`]).
+    rules_text: Option<String>,
     kv: K,
     clock: C,
 }
@@ -75,7 +78,9 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         let mut report = LoadReport::default();
         let mut ledger = StoredLedger::open(journal, writer)?;
         ledger.rules = settings::load_rules(&kv, clock.now(), &mut report)?;
+        let rules_text = settings::stored_rules_text(&kv)?;
         Ok(Tally {
+            rules_text,
             ledger,
             outbox: Outbox::new(kv.clone()),
             report,
@@ -103,6 +108,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
     /// every failed payload waits in the outbox, and every other answer
     /// removes a waiting copy of its payload.
     pub fn submit_batch(&mut self, raws: &[&str]) -> Vec<Outcome> {
+        self.catch_up_rules();
         let now = self.clock.now();
         let outcomes = self.ledger.submit_batch(raws, now);
         // Which payloads wait in the outbox, read once: removing a copy that
@@ -240,26 +246,53 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
     /// Catches up with what other tabs committed; says whether anything
     /// shown may have changed (records read, or a notice added).
     pub fn refresh(&mut self) -> bool {
-        match self.ledger.refresh() {
-            Ok(changed) => changed,
-            Err(e) => {
-                self.notices.push(format!(
+        let rules = self.catch_up_rules();
+        rules
+            | match self.ledger.refresh() {
+                Ok(changed) => changed,
+                Err(e) => {
+                    self.notices.push(format!(
                     "Other tabs' changes could not be read ({e}); what is shown may be behind until the next change."
                 ));
-                true
+                    true
+                }
             }
-        }
+    }
+
+    /// Reads the rules again if another tab saved or reset them since this
+    /// tab read them, so that every decision, refresh, export and restore
+    /// uses the stored rules: an outside review saw a tab decide with, show
+    /// and export its old rules, and save them over another tab's. Says
+    /// whether they changed.
+    fn catch_up_rules(&mut self) -> bool {
+        let read = settings::stored_rules_text(&self.kv).and_then(|text| {
+            if text == self.rules_text {
+                return Ok(false);
+            }
+            self.ledger.rules = settings::load_rules(&self.kv, self.clock.now(), &mut self.report)?;
+            // Read again: a damaged document was just set aside.
+            self.rules_text = settings::stored_rules_text(&self.kv)?;
+            Ok(true)
+        });
+        read.unwrap_or_else(|e| {
+            self.notices.push(format!(
+                "The rules could not be read again ({e}); this tab goes on with the rules it read last."
+            ));
+            true
+        })
     }
 
     /// Validates and stores new rules; they apply to new submissions only.
     pub fn save_rules(&mut self, text: &str) -> Result<(), String> {
         self.ledger.rules = settings::save_rules(&self.kv, text).map_err(|e| e.to_string())?;
+        self.rules_text = Some(self.ledger.rules.to_json());
         Ok(())
     }
 
     /// Returns to the default rules.
     pub fn reset_rules(&mut self) -> Result<(), String> {
         self.ledger.rules = settings::reset_rules(&self.kv).map_err(|e| e.to_string())?;
+        self.rules_text = None;
         Ok(())
     }
 
@@ -270,6 +303,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         // otherwise never reach this tab's state (found by an outside
         // review: the tab then decided on a stale state).
         self.ledger.refresh()?;
+        self.catch_up_rules();
         let records = self.ledger.journal_mut().records()?;
         let items = self.outbox_items();
         Ok(backup::export(
@@ -290,6 +324,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         self.ledger
             .refresh()
             .map_err(|e| format!("Other tabs' changes could not be read: {e}"))?;
+        self.catch_up_rules();
         let missing = backup::missing_records(self.ledger.state(), &parsed);
         if !missing.is_empty() {
             self.ledger.import(&missing).map_err(|e| e.to_string())?;
@@ -298,6 +333,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         if rules_changed {
             self.ledger.rules = settings::save_rules(&self.kv, &parsed.rules.to_json())
                 .map_err(|e| format!("The rules could not be restored: {e}"))?;
+            self.rules_text = Some(self.ledger.rules.to_json());
         }
         let waiting: Vec<String> = self.outbox_items().into_iter().map(|i| i.id).collect();
         // A payload recorded after it last failed has nothing left to
@@ -376,6 +412,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         let journal = SegmentJournal::open(self.kv.clone(), writer, self.clock.now())?;
         self.ledger = StoredLedger::open(journal, writer)?;
         self.ledger.faults = faults;
+        self.rules_text = None;
         self.report = LoadReport::default();
         self.notices.clear();
         self.not_kept = None;
@@ -422,6 +459,7 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
 mod tests {
     use super::*;
     use crate::ledger::{FaultPlan, FaultPoint};
+    use crate::pipeline::rules::Rules;
     use crate::store::MemoryKv;
     use crate::test_fixtures::{now, SEED_A as A, SEED_B as B};
     use std::rc::Rc;
@@ -504,6 +542,38 @@ mod tests {
             .map(|e| e.amount.to_string())
             .collect();
         assert_eq!(amounts, vec!["1"; 20]);
+    }
+
+    #[test]
+    fn rules_another_tab_saved_or_cleared_are_the_ones_this_tab_uses() {
+        // An outside review: tab 2 kept deciding with, showing and
+        // exporting the rules it loaded, and could save them over tab 1's.
+        let kv = Rc::new(MemoryKv::new());
+        let (mut tab1, mut tab2) = (open(&kv, "tab1"), open(&kv, "tab2"));
+        let sent = r#"{"client_id":"acme","metric":"sale","amount":"10","timestamp":"01/02/2024"}"#;
+        tab1.save_rules(&acme_date_order("day_first"))
+            .expect("rules");
+        assert_eq!(tab2.submit(sent).label(), "Accepted", "read day first");
+        assert_eq!(tab2.ledger.rules, tab1.ledger.rules);
+        // Reset in tab 1: tab 2's refresh says something changed.
+        tab1.reset_rules().expect("reset");
+        assert!(tab2.refresh());
+        assert_eq!(tab2.ledger.rules, Rules::default());
+        assert!(!tab2.refresh(), "nothing changed since");
+        tab2.save_rules(&acme_date_order("month_first"))
+            .expect("rules");
+        let exported = tab1.export().expect("export");
+        assert!(
+            exported.contains("month_first"),
+            "tab 1 exports tab 2's rules"
+        );
+        // Clear all data in tab 2: tab 1 is back on the defaults.
+        tab2.clear_all("tab3").expect("clear");
+        tab1.refresh();
+        assert_eq!(tab1.ledger.rules, Rules::default());
+        let events = tab2.ledger.state().events().len();
+        assert_eq!(events, 0);
+        assert!(tab1.is_clean() && tab2.is_clean());
     }
 
     #[test]

@@ -24,4 +24,4 @@ pub use kv::{units, used_units, KeyValue, LaggingView, MemoryKv, SharedKv};
 pub use log::{Entry, Journal, MemoryJournal, Refresh};
 pub use packing::{decode as unpack, decode_split as unpack_split, encode as pack};
 pub use quarantine::{quarantine, LoadReport};
-pub use settings::{load_rules, reset_rules, save_rules, SaveError};
+pub use settings::{load_rules, reset_rules, save_rules, stored_rules_text, SaveError};

@@ -32,6 +32,12 @@ pub fn load_rules(
     }
 }
 
+/// The stored rules document as it is stored: compared with the text read
+/// last, it tells whether another tab saved or reset the rules since.
+pub fn stored_rules_text(kv: &impl KeyValue) -> Result<Option<String>, StoreError> {
+    kv.get(&rules_key())
+}
+
 /// Validates and stores a rules document; returns the parsed rules.
 pub fn save_rules(kv: &impl KeyValue, text: &str) -> Result<Rules, SaveError> {
     let rules = Rules::from_edited(text).map_err(SaveError::Invalid)?;
