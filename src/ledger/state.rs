@@ -10,7 +10,7 @@
 
 use super::outcome::{Kind, Status};
 use super::records::{Event, Record, SubmissionId, Verdict};
-use crate::pipeline::fingerprint::Fingerprint;
+use crate::pipeline::fingerprint::{self, Fingerprint};
 use crate::pipeline::{jcs, json};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -194,10 +194,21 @@ impl LedgerState {
                         candidate: Some(event),
                         ..
                     } => self.decide(event, index),
-                    // Older records without their event: as recorded.
+                    // A payload its rules refused, a duplicate because it
+                    // was counted before: the event that payload is in this
+                    // order of the records, which a merge or a restore may
+                    // have changed (an outside review found one naming an
+                    // event no longer counted). Else, and for older records
+                    // without their event, as recorded.
                     Verdict::Duplicate {
                         of, exact_resend, ..
-                    } => Status::Duplicate { of, exact_resend },
+                    } => match self.counted_before(index) {
+                        Some(of) => Status::Duplicate {
+                            of,
+                            exact_resend: true,
+                        },
+                        None => Status::Duplicate { of, exact_resend },
+                    },
                     Verdict::Conflict { key, existing, .. } => Status::Conflict { key, existing },
                     Verdict::Rejected { rejection } => Status::Rejected { rejection },
                 };
@@ -319,6 +330,15 @@ impl LedgerState {
                 key == exact && (self.submissions[earlier as usize].raw == *text || same(earlier))
             })
             .map(|(at, &(event, ..))| (id(event), Some(Slot::Aside(raw, at))))
+    }
+
+    /// The event the payload of the submission at `sent` was counted as
+    /// before it, found by its raw fingerprint (see [`Self::sent_before`]).
+    fn counted_before(&self, sent: usize) -> Option<Fingerprint> {
+        let raw = &self.submissions[sent].raw;
+        let value = json::parse(raw).ok()?;
+        let key = fingerprint::raw_fingerprint(raw, Some(&value)).first_64_bits();
+        self.sent_before(key, sent).map(|(of, _)| of)
     }
 
     fn decide_content(&mut self, candidate: Arc<Event>) -> Status {

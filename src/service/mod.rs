@@ -576,6 +576,49 @@ mod tests {
         assert!(tab1.is_clean() && tab2.is_clean());
     }
 
+    /// Every duplicate names an event that is counted, with the content
+    /// of the payload it repeats.
+    fn assert_duplicates_name_counted_events(tally: &TestTally) {
+        let state = tally.ledger.state();
+        for s in state.submissions() {
+            if let Status::Duplicate { of, .. } = &s.status {
+                assert!(state.event(of).is_some(), "{} names {of:?}", s.id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_payload_refused_today_but_counted_before_follows_its_event_through_a_restore() {
+        // An outside review: P counted under a `montant` alias, then sent
+        // again after a reset refused it (a duplicate of P's event); restored
+        // into a store whose earlier Q is the same event, P became a
+        // duplicate of Q's, and its resend still named P's event, gone.
+        fn late() -> DateTime<Utc> {
+            now() + chrono::Duration::seconds(100)
+        }
+        let p = r#"{"client":"c","metric":"m","montant":5,"ts":"2024-01-01"}"#;
+        let q = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k"}"#;
+        let kv1 = Rc::new(MemoryKv::new());
+        let mut a: TestTally = Tally::open(kv1, late as fn() -> DateTime<Utc>, "a").expect("open");
+        let montant = Rules::default().to_json().replacen(
+            "\"amount\": [\n",
+            "\"amount\": [\n      \"montant\",\n",
+            1,
+        );
+        a.save_rules(&montant).expect("rules");
+        assert_eq!(a.submit(p).label(), "Accepted");
+        a.reset_rules().expect("reset");
+        assert_eq!(a.submit(p).label(), "Duplicate", "counted before");
+        let file = a.export().expect("export");
+        let kv2 = Rc::new(MemoryKv::new());
+        let mut b = open(&kv2, "b");
+        assert_eq!(b.submit(q).label(), "Accepted");
+        b.restore(&file).expect("restore");
+        assert_eq!(b.ledger.state().events().len(), 1);
+        assert_duplicates_name_counted_events(&b);
+        assert_duplicates_name_counted_events(&open(&kv2, "reader"));
+    }
+
     #[test]
     fn export_and_restore_catch_up_with_other_tabs_first() {
         let x = r#"{"client":"c","metric":"m","amount":1,"ts":"2024-01-01"}"#;
