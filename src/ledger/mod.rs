@@ -449,6 +449,26 @@ mod tests {
             .with_timezone(&Utc)
     }
 
+    #[test]
+    fn a_name_sent_as_minus_zero_counts_as_zero_in_any_order() {
+        let line = |client: &str| {
+            format!(r#"{{"client":{client},"metric":"m","amount":1,"ts":"2024-01-01"}}"#)
+        };
+        for order in [["-0", "0", "\"0\""], ["\"0\"", "0", "-0"]] {
+            let mut ledger = Ledger::in_memory("tab1");
+            for client in order {
+                ledger.submit(&line(client), now());
+            }
+            let clients: Vec<_> = ledger
+                .state()
+                .events()
+                .iter()
+                .map(|e| e.client_id.to_string())
+                .collect();
+            assert_eq!(clients, ["0"], "{order:?}");
+        }
+    }
+
     fn ledger() -> Ledger<MemoryJournal<Record>> {
         Ledger::in_memory("tab-1")
     }

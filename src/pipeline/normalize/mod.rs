@@ -501,6 +501,10 @@ fn name(value: &Json) -> Result<(String, String), String> {
             };
             (trimmed.to_string(), how)
         }
+        // -0 is 0, as it is to RFC 8785: read as "-0", it named another
+        // client than 0 in a payload the same as 0's, and the count
+        // depended on which came first (an outside review).
+        Json::Number(n) if n == "-0" => ("0".to_string(), "integer read as text"),
         Json::Number(n) if n.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
             (n.clone(), "integer read as text")
         }
@@ -768,6 +772,10 @@ mod tests {
         assert_eq!(n.idempotency_key, None);
         let e = rejected(r#"{"client":null,"metric":"m","amount":1,"ts":"2024-01-01"}"#);
         assert!(e[0].reason.contains("missing"));
+        let n = ok(r#"{"client":-0,"metric":-0,"amount":1,"ts":"2024-01-01","event_id":-0}"#);
+        assert_eq!(n.client_id, "0");
+        assert_eq!(n.metric, "0");
+        assert_eq!(n.idempotency_key.as_deref(), Some("0"));
     }
 
     #[test]
