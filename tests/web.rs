@@ -1155,11 +1155,20 @@ async fn processed_log_and_aggregates_agree_with_what_was_submitted() {
         .expect("dispatch");
     tick().await;
     assert_eq!(text(&root, "[data-testid=overall-sum]"), "5,000");
+    // A filtered export says whose figures it holds, and the message goes
+    // with the filter.
+    button(&root, "Export CSV").click();
+    tick().await;
+    assert_eq!(
+        text(&root, "[data-testid=export-message]"),
+        "Exported tally-aggregates-filtered.csv: the figures of client=client_B only."
+    );
     // An address changed while Aggregates shows (its menu link, Back) is
     // followed: the view kept client_B's figures under `#/aggregates`.
     go("#/aggregates").await;
     assert_eq!(client_filter.value(), "");
     assert_eq!(text(&root, "[data-testid=overall-sum]"), "6,200");
+    assert_eq!(text(&root, "[data-testid=export-message]"), "");
 }
 
 #[wasm_bindgen_test]

@@ -187,10 +187,26 @@ pub fn AggregatesView(
         let f = filter.get();
         state.read(|t| Aggregates::compute(t.ledger.state().events(), &f))
     });
+    // A message about the last export describes another filter's figures.
+    Effect::new(move |_| {
+        filter.track();
+        set_message.set(String::new());
+    });
     let export = move |_| {
-        let csv = aggregates_csv(&aggregates.get_untracked());
-        match download("tally-aggregates.csv", "text/csv", &csv) {
-            Ok(()) => set_message.set("Exported tally-aggregates.csv.".into()),
+        let pairs = filter.with_untracked(filter_pairs);
+        let scope = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (name, scope) = match scope.is_empty() {
+            true => ("tally-aggregates.csv", "all".to_string()),
+            false => ("tally-aggregates-filtered.csv", scope),
+        };
+        let csv = aggregates_csv(&aggregates.get_untracked(), &scope);
+        match download(name, "text/csv", &csv) {
+            Ok(()) if pairs.is_empty() => set_message.set(format!("Exported {name}.")),
+            Ok(()) => set_message.set(format!("Exported {name}: the figures of {scope} only.")),
             Err(e) => set_message.set(format!("The download could not start: {e:?}")),
         }
     };
@@ -201,7 +217,7 @@ pub fn AggregatesView(
             <FilterForm filter=filter clients=clients metrics=metrics prefix="aggregates" />
             <div class="actions">
                 <button type="button" on:click=export>"Export CSV"</button>
-                <span role="status">{message}</span>
+                <span role="status" data-testid="export-message">{message}</span>
             </div>
             {move || {
                 let agg = aggregates.get();

@@ -39,14 +39,16 @@ fn row(group: &str, key: &str, (client, metric): (&str, &str), s: &Stats) -> Str
     .join(",")
 }
 
-/// Every grouping of `agg` as one CSV table.
-pub fn aggregates_csv(agg: &Aggregates) -> String {
+/// Every grouping of `agg` as one CSV table. `scope` is the overall row's
+/// key: "all", or the filter the figures are of, so that a filtered file
+/// says so (an outside review read one's overall row as everything).
+pub fn aggregates_csv(agg: &Aggregates, scope: &str) -> String {
     let mut lines = vec![
         "\"group\",\"key\",\"client\",\"metric\",\"count\",\"sum\",\"min\",\"max\",\"mean\",\"mean_exact\""
             .to_string(),
     ];
     if let Some(s) = &agg.overall {
-        lines.push(row("overall", "all", ("", ""), s));
+        lines.push(row("overall", scope, ("", ""), s));
     }
     lines.extend(
         agg.by_client
@@ -83,7 +85,10 @@ mod tests {
         let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
         l.submit(r#"{"client":"=HYPERLINK(\"http://x\")","metric":"sale","amount":"0.1","ts":"2024-01-01"}"#, now);
         l.submit(r#"{"client":"=HYPERLINK(\"http://x\")","metric":"sale","amount":"-0.3","ts":"2024-01-02"}"#, now);
-        let csv = aggregates_csv(&Aggregates::compute(l.state().events(), &Filter::default()));
+        let csv = aggregates_csv(
+            &Aggregates::compute(l.state().events(), &Filter::default()),
+            "all",
+        );
         assert!(csv.starts_with("\"group\",\"key\",\"client\",\"metric\",\"count\",\"sum\""));
         assert!(
             csv.contains(
@@ -96,7 +101,10 @@ mod tests {
             r#"{"client":"c","metric":"sale","amount":"0.000000001","ts":"2024-01-03"}"#,
             now,
         );
-        let csv = aggregates_csv(&Aggregates::compute(l.state().events(), &Filter::default()));
+        let csv = aggregates_csv(
+            &Aggregates::compute(l.state().events(), &Filter::default()),
+            "all",
+        );
         assert!(
             csv.contains("\"overall\",\"all\",\"\",\"\",\"3\",\"-0.199999999\",\"-0.3\",\"0.1\",\"-0.066666666\",\"no\""),
             "{csv}"
@@ -134,7 +142,7 @@ mod tests {
         // Names are trimmed, so a slash may also end or start one.
         assert_ne!(pair_label("a /", "b"), pair_label("a", "/ b"));
         assert_eq!(pair_label("a /", "b"), r#""a /" / b"#);
-        let csv = aggregates_csv(&agg);
+        let csv = aggregates_csv(&agg, "all");
         assert!(
             csv.contains(r#""client_metric","""acme / eu"" / sale","acme / eu","sale","1""#),
             "{csv}"
