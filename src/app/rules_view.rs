@@ -1,7 +1,7 @@
 //! Rules: the mapping rules as editable, validated JSON.
 
 use super::AppState;
-use crate::pipeline::rules::Rules;
+use crate::pipeline::rules::{Rules, CLIENT_RULE_EXAMPLE};
 use leptos::prelude::*;
 
 /// Rules being edited and not yet saved, owned by the app rather than the
@@ -33,6 +33,11 @@ pub fn RulesView(
     let problem = Memo::new(move |_| Rules::from_edited(&text.get()).err().map(|e| e.to_string()));
     let validation = move || problem.get().unwrap_or_else(|| "Valid rules.".to_string());
     let save = move |_| {
+        // The problem is said under the box already: once is enough.
+        if problem.with_untracked(Option::is_some) {
+            set_message.set("Not saved: the rules above are not valid.".into());
+            return;
+        }
         let result = state
             .update(|t| t.save_rules(&text.get_untracked()))
             .unwrap_or(Ok(()));
@@ -71,6 +76,7 @@ pub fn RulesView(
                 "Which input names feed each canonical field, the envelopes searched, and per-client overrides
                 (extra aliases, explicit defaults, date_order: \"day_first\" or \"month_first\"). Changes apply to new events only."
             </p>
+            <p class="hint">"A client's rule, for example: "<code>{format!("\"clients\": {CLIENT_RULE_EXAMPLE}")}</code></p>
             <label for="rules-json">"Mapping rules (JSON)"</label>
             <textarea id="rules-json" rows="24" spellcheck="false" prop:value=move || text.get()
                 on:input=move |ev| {
@@ -91,7 +97,7 @@ pub fn RulesView(
                 <button type="button" on:click=reset>"Reset to defaults"</button>
             </div>
             <p role="status" data-testid="rules-message">{message}</p>
-            {move || draft.with(Option::is_some).then(|| view! {
+            {move || (draft.with(Option::is_some) && problem.with(Option::is_none)).then(|| view! {
                 <p class="hint" data-testid="rules-unsaved">"Not saved yet: Save rules applies these rules to new events."</p>
             })}
         </section>

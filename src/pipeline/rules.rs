@@ -164,6 +164,10 @@ impl Default for Rules {
     }
 }
 
+/// A client's rule as the Rules view shows it: the shape is not in the
+/// default document, whose `clients` is empty (an outside review guessed).
+pub const CLIENT_RULE_EXAMPLE: &str = r#"{"acme": {"aliases": {"amount": ["total"]}, "defaults": {"metric": "sale"}, "date_order": "day_first"}}"#;
+
 /// What is wrong with a rules document, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RulesError {
@@ -589,6 +593,19 @@ mod tests {
             read.client("acme").unwrap().date_order,
             Some(DateOrder::DayFirst)
         );
+    }
+
+    #[test]
+    fn the_example_of_a_client_rule_is_one() {
+        let text = Rules::default().to_json().replacen(
+            r#""clients": {}"#,
+            &format!(r#""clients": {CLIENT_RULE_EXAMPLE}"#),
+            1,
+        );
+        let rules = Rules::from_edited(&text).unwrap();
+        let acme = rules.client("acme").unwrap();
+        assert_eq!(acme.date_order, Some(DateOrder::DayFirst));
+        assert_eq!(acme.defaults.metric.as_deref(), Some("sale"));
     }
 
     #[test]
