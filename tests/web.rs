@@ -1721,6 +1721,37 @@ async fn the_simulator_shows_a_pass_with_the_numbers_side_by_side() {
 }
 
 #[wasm_bindgen_test]
+async fn a_refused_backup_is_said_as_a_failure_and_restores_nothing() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/about").await;
+    let transfer = web_sys::DataTransfer::new().expect("a DataTransfer");
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str("{\"format\":\"nope\"}"));
+    let file = web_sys::File::new_with_str_sequence(&parts, "backup.json").expect("a file");
+    transfer.items().add_with_file(&file).expect("add the file");
+    let input: HtmlInputElement = find(&root, "label.file input[type=file]").unchecked_into();
+    input.set_files(transfer.files().as_ref());
+    input
+        .dispatch_event(&web_sys::Event::new("change").expect("an event"))
+        .expect("dispatch");
+    for _ in 0..20 {
+        committed().await;
+        let message = find(&root, "[data-testid=backup-message]");
+        let said = message.text_content().unwrap_or_default();
+        if !said.is_empty() {
+            assert!(
+                said.starts_with("Not a usable Tally backup, so nothing was restored: "),
+                "{said}"
+            );
+            assert!(message.class_list().contains("error"));
+            assert_eq!(events_stored(), 0);
+            return;
+        }
+    }
+    panic!("the refusal was never said");
+}
+
+#[wasm_bindgen_test]
 async fn a_file_dropped_on_bulk_import_fills_the_box() {
     clear_storage();
     let (root, _app) = mounted_app().await;

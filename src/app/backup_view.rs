@@ -12,7 +12,11 @@ pub fn BackupView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let (message, set_message) = signal(String::new());
+    // The message, and whether it says something failed (shown as such:
+    // a refused restore read like a note, an outside review).
+    let (message, set_message) = signal((String::new(), false));
+    let say = move |text: String| set_message.set((text, false));
+    let fail = move |text: String| set_message.set((text, true));
     let export = move |_| {
         let result = state.export();
         match result {
@@ -29,26 +33,29 @@ pub fn BackupView(
                     t.second()
                 );
                 match download(&name, "application/json", &text) {
-                    Ok(()) => set_message.set(format!(
+                    Ok(()) => say(format!(
                         "Exported {} characters to {name}.",
                         display::count(text.chars().count() as u64)
                     )),
-                    Err(e) => set_message.set(format!("The download could not start: {e:?}")),
+                    Err(e) => fail(format!("The download could not start: {e:?}")),
                 }
             }
-            Some(Err(e)) => set_message.set(format!("Export failed: {e}")),
+            Some(Err(e)) => fail(format!("Export failed: {e}")),
             None => {}
         }
     };
     let restore = move |ev: leptos::ev::Event| {
         read_chosen_file(&ev, move |text| match text {
-            Err(e) => set_message.set(e),
+            Err(e) => fail(e),
             Ok(text) => leptos::task::spawn_local(async move {
                 let summary = state
                     .commit(move |t| t.restore(&text))
                     .await
                     .unwrap_or_else(|| Err("the app is closing".into()));
-                set_message.set(summary.unwrap_or_else(|e| e));
+                match summary {
+                    Ok(summary) => say(summary),
+                    Err(e) => fail(e),
+                }
             }),
         });
     };
@@ -63,7 +70,7 @@ pub fn BackupView(
         if confirmed {
             leptos::task::spawn_local(async move {
                 let result = state.commit(|t| t.clear_all()).await;
-                set_message.set(match result {
+                match result {
                     Some(Ok(())) => {
                         if let Some(import) = import {
                             import.forget_results();
@@ -71,11 +78,11 @@ pub fn BackupView(
                         if let Some(submit) = submit {
                             submit.forget_answer();
                         }
-                        "All Tally data was deleted.".into()
+                        say("All Tally data was deleted.".into());
                     }
-                    Some(Err(e)) => format!("Clearing failed: {e}"),
-                    None => String::new(),
-                });
+                    Some(Err(e)) => fail(format!("Clearing failed: {e}")),
+                    None => {}
+                }
             });
         }
     };
@@ -87,7 +94,7 @@ pub fn BackupView(
                 <label class="file">"Restore backup" <input type="file" accept=".json,application/json" on:change=restore /></label>
                 <button type="button" class="danger" on:click=clear>"Clear all data"</button>
             </div>
-            <p role="status" data-testid="backup-message">{message}</p>
+            <p role="status" data-testid="backup-message" class:error=move || message.with(|m| m.1)>{move || message.with(|m| m.0.clone())}</p>
             {move || {
                 let keys = state.read(|t| t.set_aside());
                 (!keys.is_empty()).then(|| view! {

@@ -44,7 +44,11 @@ pub struct BackupError(pub String);
 
 impl fmt::Display for BackupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "not a usable Tally backup: {}", self.0)
+        write!(
+            f,
+            "Not a usable Tally backup, so nothing was restored: {}",
+            self.0
+        )
     }
 }
 
@@ -402,7 +406,7 @@ mod tests {
         let (text, _) = exported();
         assert_eq!(
             parse("{}").unwrap_err().to_string(),
-            "not a usable Tally backup: 'format' is missing"
+            "Not a usable Tally backup, so nothing was restored: 'format' is missing"
         );
         assert!(parse(&text.replace("tally-backup", "other"))
             .unwrap_err()
