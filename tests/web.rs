@@ -229,8 +229,15 @@ async fn invalid_json_points_at_line_and_column_and_is_rejected() {
 async fn an_empty_box_is_said_and_never_recorded() {
     clear_storage();
     let (root, _app) = mounted_app().await;
+    let example: HtmlSelectElement = find(&root, "#example").unchecked_into();
+    assert_eq!(example.value(), "Client A: source, slash date");
     type_into(&root, "#raw-event", "  \n ");
     tick().await;
+    assert_eq!(
+        example.value(),
+        "",
+        "names no example the box no longer holds"
+    );
     assert_eq!(
         text(&root, "[data-testid=validation]"),
         "The box is empty: choose an example above or paste an event."

@@ -167,11 +167,14 @@ pub fn SubmitView(
         <section class="panel" aria-labelledby="submit-title">
             <h2 id="submit-title">"Submit an event"</h2>
             <label for="example">"Example payloads"</label>
-            <select id="example" on:change=move |ev| {
+            // Names the example in the box, if it is one: after an edit it
+            // kept naming the last one chosen (an outside review).
+            <select id="example" prop:value=move || raw.with(|r| EXAMPLES.iter().find(|(_, text)| text == r).map_or("", |(name, _)| *name)) on:change=move |ev| {
                 if let Some((_, text)) = EXAMPLES.iter().find(|(name, _)| *name == event_target_value(&ev)) {
                     set_raw.set(text.to_string());
                 }
             }>
+                <option value="" disabled=true>"Your own text (choose an example)"</option>
                 {EXAMPLES.iter().map(|(name, _)| view! { <option value=*name>{*name}</option> }).collect_view()}
             </select>
             <label for="raw-event">"Raw event JSON"</label>
