@@ -870,6 +870,55 @@ async fn an_interrupted_attempt_says_what_became_of_its_text() {
 }
 
 #[wasm_bindgen_test]
+async fn discarding_asks_what_it_would_lose_for_that_item() {
+    clear_storage();
+    let mut tally = Tally::open().expect("open");
+    tally.ledger.faults = FaultPlan::always(FaultPoint::LostAck);
+    assert!(tally.submit(A).0.is_retryable());
+    tally.ledger.faults = FaultPlan::always(FaultPoint::BeforeRaw);
+    assert!(tally.submit(B).0.is_retryable());
+    drop(tally);
+    let (root, _app) = mounted_app().await;
+    go("#/failed").await;
+    js_sys::eval(
+        "window.asked = []; window.confirm = (q) => { window.asked.push(q); return false; };",
+    )
+    .expect("record the questions");
+    let buttons = root
+        .query_selector_all("ul.outbox button.secondary")
+        .expect("buttons");
+    assert_eq!(buttons.length(), 2);
+    for i in 0..2 {
+        let b: HtmlElement = buttons.item(i).expect("a button").unchecked_into();
+        b.click();
+    }
+    let asked = String::from(
+        js_sys::JSON::stringify(&js_sys::eval("window.asked").expect("questions")).expect("text"),
+    );
+    assert!(
+        asked.contains("Its text was counted (its acknowledgement was lost), so nothing is lost."),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("this is its only copy, and it was never counted."),
+        "{asked}"
+    );
+    // Asked, answered no: both still wait.
+    assert_eq!(
+        root.query_selector_all("ul.outbox > li")
+            .expect("items")
+            .length(),
+        2
+    );
+    // And an empty Aggregates says why.
+    go("#/aggregates?client=nobody").await;
+    assert_eq!(
+        text(&root, "[data-testid=no-aggregates]"),
+        "No committed event matches this filter: choose another client, metric or dates."
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_lost_acknowledgement_retries_as_a_duplicate() {
     clear_storage();
     let mut tally = Tally::open().expect("open");

@@ -222,7 +222,13 @@ pub fn AggregatesView(
             {move || {
                 let agg = aggregates.get();
                 let Some(overall) = agg.overall else {
-                    return view! { <p data-testid="no-aggregates">"No committed events match."</p> }.into_any();
+                    // Why, as Processed says it.
+                    let why = if filter.with(|f| *f == Default::default()) {
+                        "Nothing is committed yet: submit or import events, and their figures show here."
+                    } else {
+                        "No committed event matches this filter: choose another client, metric or dates."
+                    };
+                    return view! { <p data-testid="no-aggregates">{why}</p> }.into_any();
                 };
                 let clients: Vec<(String, Stats)> = agg.by_client.into_iter().map(|(c, s)| (c.to_string(), s)).collect();
                 let metrics: Vec<(String, Stats)> = agg.by_metric.into_iter().map(|(m, s)| (m.to_string(), s)).collect();

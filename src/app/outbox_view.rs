@@ -5,6 +5,7 @@ use super::widgets::{instant, raw_text};
 use super::AppState;
 use crate::ledger::{Kind, Outcome};
 use crate::report::display;
+use crate::report::SubmissionStory;
 use leptos::prelude::*;
 
 /// The outbox: each failed submission with its error, retried on request.
@@ -102,15 +103,25 @@ pub fn OutboxView(
                                 let discard_item = item.clone();
                                 // Its last recorded attempt, if the failure came after its
                                 // text was written (mid-request, a lost acknowledgement).
-                                let recorded = state.read(|t| {
-                                    t.ledger.state().submissions().iter().rev()
+                                let (recorded, counted) = state.read(|t| {
+                                    let state = t.ledger.state();
+                                    let id = state.submissions().iter().rev()
                                         .find(|s| *s.raw == *item.raw)
-                                        .map(|s| s.id.clone())
+                                        .map(|s| s.id.clone());
+                                    let counted = id.as_ref().and_then(|id| SubmissionStory::of(state, id)).is_some_and(|story| story.event.is_some());
+                                    (id, counted)
                                 });
+                                // What discarding this one loses, said for it rather than
+                                // for every case at once (an outside review).
+                                let question = match (&recorded, counted) {
+                                    (_, true) => "Remove it from Failed? Its text was counted (its acknowledgement was lost), so nothing is lost.",
+                                    (Some(_), false) => "Stop retrying it and remove it from Failed? Its text was never counted: its attempt stays in the Raw log, and sending the text again is the only way to count it.",
+                                    (None, false) => "Stop retrying it and remove it from Failed? It failed before its text was written, so this is its only copy, and it was never counted.",
+                                };
                                 view! {
                                     <li>
                                         <code class="raw">{raw_text(&item.raw)}</code>
-                                        <span class="error">{format!("{} (attempts: {}, last at ", item.last_error, item.attempts)}{instant(&to_the_millisecond(item.last_failed_at))}")"</span>
+                                        <span class="error">{format!("{}. Attempts: {}, the last at ", item.last_error, item.attempts)}{instant(&to_the_millisecond(item.last_failed_at))}"."</span>
                                         {match recorded {
                                             Some(id) => view! { <a href=submission_href(&id) class="story">"Its recorded attempt"</a> }.into_any(),
                                             None => view! { <span class="hint">"Not in the raw log: it failed before its text was written."</span> }.into_any(),
@@ -127,7 +138,7 @@ pub fn OutboxView(
                                             // Once discarded, a payload that failed before its raw
                                             // write exists nowhere else: ask first.
                                             let confirmed = window()
-                                                .confirm_with_message("Stop retrying this submission and remove it from Failed? Its recorded attempt, if any, stays in the Raw log, and its page says whether it was counted (after a lost acknowledgement it was).")
+                                                .confirm_with_message(question)
                                                 .unwrap_or(false);
                                             if !confirmed {
                                                 return;

@@ -346,8 +346,15 @@ fn resolve(
             let unread = members.unread();
             if !unread.is_empty() && e.path.is_none() {
                 let quoted: Vec<String> = unread.iter().map(|k| json::quote(k)).collect();
+                // "For this client": another client's rule may read it (an
+                // outside review was told no rule did).
+                let whose = if field == Field::ClientId {
+                    ""
+                } else {
+                    " for this client"
+                };
                 e.reason = format!(
-                    "{}; no rule reads the key{} {} (Rules can add one as an alias)",
+                    "{}; no rule{whose} reads the key{} {} (Rules can add one as an alias)",
                     e.reason,
                     if unread.len() == 1 { "" } else { "s" },
                     quoted.join(", ")
@@ -816,7 +823,7 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(
             errors[0].reason,
-            r#"missing, and the client's rule names no default; no rule reads the keys "total", "x" (Rules can add one as an alias)"#
+            r#"missing, and the client's rule names no default; no rule for this client reads the keys "total", "x" (Rules can add one as an alias)"#
         );
         // Every key read: the reason is the plain one.
         let errors = rejected(r#"{"client":"c","metric":"m","ts":1700000000}"#);
