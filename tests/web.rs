@@ -2130,9 +2130,34 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     clear_storage();
 }
 
+#[wasm_bindgen_test]
+async fn a_run_into_this_browsers_data_asks_first() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    go("#/simulator").await;
+    js_sys::eval("window.asked = ''; window.confirm = (q) => { window.asked = q; return false; };")
+        .expect("answer no");
+    button(&root, "Run simulation").click();
+    for _ in 0..5 {
+        next_task().await;
+    }
+    let asked = js_sys::eval("window.asked")
+        .expect("the question")
+        .as_string()
+        .unwrap_or_default();
+    assert!(asked.starts_with("Add this run's "), "{asked}");
+    assert!(root
+        .query_selector("[data-testid=sim-verdict]")
+        .expect("query")
+        .is_none());
+    assert_eq!(events_stored(), 0, "answered no: nothing ran");
+}
+
 /// Clicks Run simulation and waits for the verdict (a run yields to the
 /// browser between slices).
 async fn run_simulation(root: &HtmlElement) -> String {
+    // A run with one tab asks first: the user says yes.
+    js_sys::eval("window.confirm = () => true;").expect("answer the question");
     button(root, "Run simulation").click();
     text_once_shown(root, "#/simulator", "[data-testid=sim-verdict]", 300).await
 }

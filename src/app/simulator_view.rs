@@ -333,6 +333,15 @@ pub fn SimulatorView(
             return;
         }
         let cfg = config.get_untracked();
+        // One tab writes into the user's own data, for good: asked first,
+        // as Clear all data is (an outside review ran it unawares).
+        if cfg.tabs <= 1 {
+            let events = display::count((cfg.clients.max(1) * cfg.events_per_client) as u64);
+            let question = format!("Add this run's {events} simulated events to this browser's data? They stay in every view, under clients named sim…, until you Clear all data. Set Tabs to 2 or more to run in memory instead.");
+            if !window().confirm_with_message(&question).unwrap_or(false) {
+                return;
+            }
+        }
         let ran_with = cfg.clone();
         let run_id = format!(
             "sim{}-{}",
