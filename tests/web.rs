@@ -1352,7 +1352,7 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
     tick().await;
     assert_eq!(
         text(&root, "[data-testid=rules-validation]"),
-        "clients.acme : the client name has spaces around it; write \"acme\", as client ids are read without them"
+        "clients.\"acme \": the client name has spaces around it; write \"acme\", as client ids are read without them"
     );
 
     let mut rules = tally::pipeline::rules::Rules::default();

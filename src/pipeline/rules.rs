@@ -338,7 +338,8 @@ impl Rules {
                 };
                 if let Some((name, _)) = clients.iter().find(|(name, _)| name.trim() != name) {
                     return Err(RulesError {
-                        path: format!("clients.{name}"),
+                        // Quoted: `clients.acme :` hid the space it is about.
+                        path: format!("clients.{}", json::quote(name)),
                         message: format!(
                             "the client name has spaces around it; write \"{}\", as client ids are read without them",
                             name.trim()
@@ -620,7 +621,7 @@ mod tests {
         };
         rules.clients.insert("acme ".into(), day_first);
         let err = Rules::from_edited(&rules.to_json()).unwrap_err();
-        assert_eq!(err.path, "clients. acme");
+        assert_eq!(err.path, r#"clients." acme""#);
         assert!(err.message.contains("write \"acme\""), "{err}");
         // A stored document with them still loads, as it did.
         assert!(Rules::from_json(&rules.to_json()).is_ok());
