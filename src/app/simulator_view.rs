@@ -4,8 +4,7 @@ use super::router::{href_with, query, query_of, replace_query, Route};
 use super::widgets::yield_to_browser;
 use super::AppState;
 use crate::chaos::{
-    AddressRefusal, RealClock, SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation,
-    TimelinePoint,
+    AddressRefusal, SimConfig, SimReport, SimStats, SimTabs, SimTarget, Simulation, TimelinePoint,
 };
 use crate::ledger::FaultPoint;
 use crate::report::display;
@@ -212,15 +211,6 @@ fn setting_name(id: &str) -> &str {
     id.trim_start_matches("sim-")
 }
 
-/// This browser's ledger, receiving the simulation's payloads at the time
-/// they are really sent, not the simulated time its backoff reached.
-fn real_clock<T: SimTarget>(ledger: &mut T) -> RealClock<'_, T> {
-    RealClock {
-        target: ledger,
-        now: crate::browser::now,
-    }
-}
-
 #[component]
 pub fn SimulatorView(
     /// The shared app state.
@@ -390,6 +380,8 @@ pub fn SimulatorView(
             });
             return;
         }
+        // Received when really sent, not at the simulated time.
+        sim.received_by_real_clock(crate::browser::now);
         leptos::task::spawn_local(async move {
             // Into this browser's own ledger, one slice per commit under the
             // cross-tab lock; the user's failure setting is restored after.
@@ -399,11 +391,7 @@ pub fn SimulatorView(
             loop {
                 let stepping = sim.clone();
                 let sent = state
-                    .commit_quietly(move |t| {
-                        stepping
-                            .borrow_mut()
-                            .step(&mut real_clock(&mut t.ledger), SLICE)
-                    })
+                    .commit_quietly(move |t| stepping.borrow_mut().step(&mut t.ledger, SLICE))
                     .await
                     .unwrap_or(0);
                 let (done, total) = {
@@ -421,9 +409,7 @@ pub fn SimulatorView(
                 let finishing = sim.clone();
                 let sent = state
                     .commit_quietly(move |t| {
-                        finishing
-                            .borrow_mut()
-                            .finish_step(&mut real_clock(&mut t.ledger), SLICE)
+                        finishing.borrow_mut().finish_step(&mut t.ledger, SLICE)
                     })
                     .await
                     .unwrap_or(0);

@@ -10,4 +10,4 @@ pub use sample::{amount_spelling, random_event, render, timestamp_spelling, Logi
 pub use simulator::{
     AddressRefusal, SimConfig, SimReport, SimRow, SimStats, Simulation, TimelinePoint,
 };
-pub use tabs::{RealClock, SimTabs, SimTarget};
+pub use tabs::{SimTabs, SimTarget};

@@ -332,6 +332,9 @@ pub struct Simulation {
     draining: Option<Vec<String>>,
     clock: DateTime<Utc>,
     start: DateTime<Utc>,
+    /// The real clock that stamps what the target receives, if set (see
+    /// [`Simulation::received_by_real_clock`]).
+    real_clock: Option<fn() -> DateTime<Utc>>,
     /// What happened so far.
     pub stats: SimStats,
 }
@@ -358,8 +361,21 @@ impl Simulation {
             draining: None,
             clock: start,
             start,
+            real_clock: None,
             stats: SimStats::default(),
         }
+    }
+
+    /// Stamps what the target receives with a real clock. The simulation's
+    /// own clock runs ahead through every backoff it does not wait, so a
+    /// run into the app's ledger showed its submissions received minutes
+    /// in the future; the timeline keeps the simulated clock.
+    pub fn received_by_real_clock(&mut self, now: fn() -> DateTime<Utc>) {
+        self.real_clock = Some(now);
+    }
+
+    fn received_at(&self) -> DateTime<Utc> {
+        self.real_clock.map_or(self.clock, |now| now())
     }
 
     /// The fault plan the run applies to the ledger.
@@ -456,7 +472,7 @@ impl Simulation {
         let mut delay = self.config.backoff_ms;
         for attempt in 1..=self.config.attempts.max(1) {
             self.stats.attempts += 1;
-            let outcome = ledger.send(text, self.clock, &mut self.rng);
+            let outcome = ledger.send(text, self.received_at(), &mut self.rng);
             self.clock += Duration::milliseconds(1);
             if self.record(&outcome) {
                 self.count_attempts(attempt as usize);
@@ -539,7 +555,7 @@ impl Simulation {
             let Some(text) = waiting.pop() else { break };
             sent += 1;
             self.stats.attempts += 1;
-            let outcome = ledger.send(&text, self.clock, &mut self.rng);
+            let outcome = ledger.send(&text, self.received_at(), &mut self.rng);
             self.clock += Duration::milliseconds(1);
             if self.record(&outcome) {
                 self.count_attempts(self.config.attempts.max(1) as usize + 1);
@@ -627,7 +643,6 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos::RealClock;
     use crate::ledger::{Ledger, StoredLedger};
     use crate::store::{MemoryKv, SegmentJournal};
     use std::collections::BTreeSet;
@@ -666,13 +681,10 @@ mod tests {
         let journal = SegmentJournal::open(kv, "sim", start()).unwrap();
         let mut ledger = Ledger::open(journal, "sim").unwrap();
         let mut sim = Simulation::new(config, "run1", start());
+        sim.received_by_real_clock(start);
         ledger.faults = sim.fault_plan();
-        let mut real = RealClock {
-            target: &mut ledger,
-            now: start,
-        };
-        while sim.step(&mut real, 37) > 0 {}
-        sim.finish(&mut real);
+        while sim.step(&mut ledger, 37) > 0 {}
+        sim.finish(&mut ledger);
         assert!(sim.clock > start() + Duration::seconds(1), "{}", sim.clock);
         let times: BTreeSet<_> = ledger
             .state()

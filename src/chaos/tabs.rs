@@ -29,26 +29,6 @@ impl<J: Journal<Entry = Record>> SimTarget for Ledger<J> {
     }
 }
 
-/// A target whose submissions are received at a real clock's time. The
-/// simulation's own clock runs ahead through every backoff it does not
-/// wait, so the app's ledger showed its submissions received minutes in
-/// the future; the simulation keeps its clock for its timeline.
-pub struct RealClock<'a, T> {
-    /// Where the payloads go.
-    pub target: &'a mut T,
-    /// The time now.
-    pub now: fn() -> DateTime<Utc>,
-}
-
-impl<T: SimTarget> SimTarget for RealClock<'_, T> {
-    fn send(&mut self, text: &str, _simulated: DateTime<Utc>, rng: &mut SeededRng) -> Outcome {
-        self.target.send(text, (self.now)(), rng)
-    }
-    fn set_faults(&mut self, plan: FaultPlan) {
-        self.target.set_faults(plan);
-    }
-}
-
 /// Over the same store type as the app's own ledger: one copy of the
 /// journal's code in the browser build.
 type TabLedger = Ledger<SegmentJournal<SharedKv, Record>>;
