@@ -11,6 +11,7 @@
 use super::outcome::{Kind, Status};
 use super::records::{Event, Record, SubmissionId, Verdict};
 use crate::pipeline::fingerprint::{self, Fingerprint};
+use crate::pipeline::normalize::{FieldError, Rejection};
 use crate::pipeline::{jcs, json};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -198,8 +199,8 @@ impl LedgerState {
                     // was counted before: the event that payload is in this
                     // order of the records, which a merge or a restore may
                     // have changed (an outside review found one naming an
-                    // event no longer counted). Else, and for older records
-                    // without their event, as recorded.
+                    // event no longer counted). Older records' reshaped
+                    // duplicates carried no event either: as recorded.
                     Verdict::Duplicate {
                         of, exact_resend, ..
                     } => match self.counted_before(index) {
@@ -207,7 +208,14 @@ impl LedgerState {
                             of,
                             exact_resend: true,
                         },
-                        None => Status::Duplicate { of, exact_resend },
+                        None if !exact_resend => Status::Duplicate { of, exact_resend },
+                        // Nothing counted holds the payload now (its first
+                        // copy became a conflict, or its record is gone):
+                        // refused, as a fresh tab would answer it (a second
+                        // outside review), its reasons never recorded.
+                        None => Status::Rejected {
+                            rejection: refused_unrecorded(),
+                        },
                     },
                     Verdict::Conflict { key, existing, .. } => Status::Conflict { key, existing },
                     Verdict::Rejected { rejection } => Status::Rejected { rejection },
@@ -567,4 +575,18 @@ fn exact_key(value: &json::Json) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
     jcs::exact_form(value).hash(&mut hasher);
     hasher.finish()
+}
+
+/// Why a payload answered as a resend of one counted before is refused
+/// once nothing counted holds that payload: its rules refused it, and why
+/// was not recorded, since it was answered as that event.
+fn refused_unrecorded() -> Rejection {
+    Rejection::Fields {
+        errors: vec![FieldError {
+            field: None,
+            path: None,
+            found: None,
+            reason: "refused by the mapping rules it was sent under (why was not recorded: it was answered as a resend of a payload counted before, which the history as merged now does not count)".into(),
+        }],
+    }
 }

@@ -617,6 +617,40 @@ mod tests {
         assert_eq!(b.ledger.state().events().len(), 1);
         assert_duplicates_name_counted_events(&b);
         assert_duplicates_name_counted_events(&open(&kv2, "reader"));
+
+        // A second review: when P's first copy becomes a conflict over its
+        // key, nothing counted holds P, and its resend named the key's
+        // holder, another event. Refused instead, as a fresh tab answers.
+        let p = r#"{"client":"c","metric":"m","montant":5,"ts":"2024-01-01","event_id":"k"}"#;
+        let q = r#"{"client":"c","metric":"m","amount":7,"ts":"2024-01-01","event_id":"k"}"#;
+        let kv1 = Rc::new(MemoryKv::new());
+        let mut a: TestTally = Tally::open(kv1, late as fn() -> DateTime<Utc>, "a").expect("open");
+        a.save_rules(&montant).expect("rules");
+        assert_eq!(a.submit(p).label(), "Accepted");
+        a.reset_rules().expect("reset");
+        assert_eq!(a.submit(p).label(), "Duplicate");
+        let file = a.export().expect("export");
+        let kv2 = Rc::new(MemoryKv::new());
+        let mut b = open(&kv2, "b");
+        assert_eq!(b.submit(q).label(), "Accepted");
+        b.restore(&file).expect("restore");
+        for reader in [&b, &open(&kv2, "reader")] {
+            let kinds: Vec<_> = reader
+                .ledger
+                .state()
+                .submissions()
+                .iter()
+                .map(|s| s.status.kind().label())
+                .collect();
+            assert_eq!(kinds, ["Accepted", "Conflict", "Rejected"]);
+            let resend = &reader.ledger.state().submissions()[2];
+            assert_eq!(
+                resend.told,
+                Some(crate::ledger::Kind::Duplicate),
+                "marked revised"
+            );
+        }
+        assert_eq!(b.submit(p).label(), "Rejected", "as a fresh tab answers");
     }
 
     #[test]
