@@ -752,6 +752,43 @@ async fn rules_another_tab_saves_are_shown_and_used_here() {
     button(&root, "Submit event").click();
     committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
+    // Editing here while the other tab saves again: said, and saving asks
+    // before it replaces the other tab's rules (an outside review lost one).
+    go("#/rules").await;
+    let mut mine = rules.clone();
+    mine.envelopes.push("wrapper".into());
+    type_into(&root, "#rules-json", &mine.to_json());
+    tick().await;
+    let mut theirs = rules.clone();
+    theirs.aliases.amount.push("betrag".into());
+    Tally::open()
+        .expect("another tab")
+        .save_rules(&theirs.to_json())
+        .expect("save");
+    js_sys::eval("window.dispatchEvent(new StorageEvent('storage', { key: 'tally:v1:rules' }))")
+        .expect("tell this tab");
+    let started = now();
+    while root
+        .query_selector("[data-testid=rules-replaced]")
+        .expect("query")
+        .is_none()
+    {
+        assert!((now() - started).num_milliseconds() < 2_000, "not said");
+        next_task().await;
+    }
+    js_sys::eval("window.confirm = () => false;").expect("answer no");
+    button(&root, "Save rules").click();
+    tick().await;
+    assert_eq!(
+        text(&root, "[data-testid=rules-message]"),
+        "Not saved: the other tab's rules stay."
+    );
+    assert_eq!(Tally::open().expect("open").ledger.rules, theirs);
+    js_sys::eval("window.confirm = () => true;").expect("answer yes");
+    button(&root, "Save rules").click();
+    tick().await;
+    assert!(text(&root, "[data-testid=rules-message]").starts_with("Saved."));
+    assert_eq!(Tally::open().expect("open").ledger.rules, mine);
 }
 
 /// Where this tab's import got to, as it notes it for a reload.
@@ -910,11 +947,21 @@ async fn discarding_asks_what_it_would_lose_for_that_item() {
             .length(),
         2
     );
-    // And an empty Aggregates says why.
+    // And an empty Aggregates says why, once: an unknown client under the
+    // filters, filters that match only apart below them.
     go("#/aggregates?client=nobody").await;
     assert_eq!(
+        text(&root, "[data-testid=aggregates-why-nothing]"),
+        "No committed event has the client \"nobody\"."
+    );
+    assert!(root
+        .query_selector("[data-testid=no-aggregates]")
+        .expect("query")
+        .is_none());
+    go("#/aggregates?client=client_A&from=2030-01-01").await;
+    assert_eq!(
         text(&root, "[data-testid=no-aggregates]"),
-        "No committed event matches this filter: choose another client, metric or dates."
+        "No committed event matches the filters above: each matches some events, but not together."
     );
 }
 

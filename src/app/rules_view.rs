@@ -7,14 +7,23 @@ use leptos::prelude::*;
 /// Rules being edited and not yet saved, owned by the app rather than the
 /// view: looking at another view while writing them loses nothing.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct RulesDraft(RwSignal<Option<String>>);
+pub struct RulesDraft {
+    text: RwSignal<Option<String>>,
+    /// The stored rules when the edit began: another tab may save others
+    /// meanwhile, which saving this edit would replace unasked (an outside
+    /// review lost a rule that way).
+    base: RwSignal<Option<String>>,
+}
 
 #[component]
 pub fn RulesView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    let draft = use_context::<RulesDraft>().unwrap_or_default().0;
+    let RulesDraft { text: draft, base } = use_context::<RulesDraft>().unwrap_or_default();
+    let stored = move || state.read(|t| t.ledger.rules.to_json());
+    // Saved elsewhere since this edit began.
+    let replaced = move || base.with(|b| b.as_ref().is_some_and(|b| *b != stored()));
     let (text, set_text) = signal(
         draft
             .get_untracked()
@@ -28,26 +37,43 @@ pub fn RulesView(
             set_text.set(stored);
         }
     });
-    let (message, set_message) = signal(String::new());
+    let (message, set_message) = signal((String::new(), false));
+    let say = move |text: String| set_message.set((text, false));
+    let fail = move |text: String| set_message.set((text, true));
     // What is wrong with the document as typed, checked once per edit.
     let problem = Memo::new(move |_| Rules::from_edited(&text.get()).err().map(|e| e.to_string()));
     let validation = move || problem.get().unwrap_or_else(|| "Valid rules.".to_string());
     let save = move |_| {
         // The problem is said under the box already: once is enough.
         if problem.with_untracked(Option::is_some) {
-            set_message.set("Not saved: the rules above are not valid.".into());
+            fail("Not saved: the rules above are not valid.".into());
             return;
+        }
+        // What another tab stored since is read first.
+        state.update_quietly(|t| t.refresh());
+        if untrack(replaced) {
+            let confirmed = window()
+                .confirm_with_message("Another tab saved other rules since you began editing here. Replace them with yours?")
+                .unwrap_or(false);
+            if !confirmed {
+                fail("Not saved: the other tab's rules stay.".into());
+                return;
+            }
         }
         let result = state
             .update(|t| t.save_rules(&text.get_untracked()))
             .unwrap_or(Ok(()));
-        set_message.set(match result {
+        match result {
             Ok(()) => {
                 draft.set(None);
-                "Saved. New submissions use these rules; committed events keep their values.".into()
+                base.set(None);
+                say(
+                    "Saved. New submissions use these rules; committed events keep their values."
+                        .into(),
+                );
             }
-            Err(e) => e,
-        });
+            Err(e) => fail(e),
+        }
     };
     let reset = move |_| {
         // The user's rules are gone once replaced: ask first.
@@ -63,10 +89,11 @@ pub fn RulesView(
         match result {
             Ok(()) => {
                 draft.set(None);
+                base.set(None);
                 set_text.set(Rules::default().to_json());
-                set_message.set("Back to the default rules.".into());
+                say("Back to the default rules.".into());
             }
-            Err(e) => set_message.set(e),
+            Err(e) => fail(e),
         }
     };
     view! {
@@ -86,17 +113,26 @@ pub fn RulesView(
                     // and deleted, or the same rules laid out otherwise):
                     // nothing is left to save, and the page says nothing.
                     let saved = state.peek(|t| Rules::from_edited(&edited).is_ok_and(|r| r == t.ledger.rules));
-                    draft.set((!saved.unwrap_or(false)).then_some(edited));
+                    let editing = !saved.unwrap_or(false);
+                    if editing && base.with_untracked(Option::is_none) {
+                        base.set(state.peek(|t| t.ledger.rules.to_json()));
+                    } else if !editing {
+                        base.set(None);
+                    }
+                    draft.set(editing.then_some(edited));
                     // A message about the last Save or Reset no longer
                     // describes what is being edited.
-                    set_message.set(String::new());
+                    say(String::new());
                 }></textarea>
             <p class="validation" class:invalid=move || problem.with(Option::is_some) role="status" data-testid="rules-validation">{validation}</p>
             <div class="actions">
                 <button type="button" on:click=save>"Save rules"</button>
                 <button type="button" on:click=reset>"Reset to defaults"</button>
             </div>
-            <p role="status" data-testid="rules-message">{message}</p>
+            <p role="status" data-testid="rules-message" class:error=move || message.with(|m| m.1)>{move || message.with(|m| m.0.clone())}</p>
+            {move || replaced().then(|| view! {
+                <p class="error" data-testid="rules-replaced">"Another tab saved other rules since you began editing here: saving yours replaces them."</p>
+            })}
             {move || (draft.with(Option::is_some) && problem.with(Option::is_none)).then(|| view! {
                 <p class="hint" data-testid="rules-unsaved">"Not saved yet: Save rules applies these rules to new events."</p>
             })}
