@@ -5,7 +5,7 @@ use super::router::{on_route, replace_query, Route};
 use super::widgets::{download, filter_in_address, filter_pairs, FilterForm};
 use super::AppState;
 use crate::report::aggregates_csv;
-use crate::report::{display, pair_label, Aggregates, Stats};
+use crate::report::{display, pair_label, Aggregates, Filter, Stats};
 use chrono::Datelike;
 use leptos::prelude::*;
 
@@ -222,13 +222,16 @@ pub fn AggregatesView(
             {move || {
                 let agg = aggregates.get();
                 let Some(overall) = agg.overall else {
-                    // Why, as Processed says it.
+                    // Why, as Processed says it; a single cause (an unknown
+                    // client, From after To) is said under the filters already.
                     let why = if filter.with(|f| *f == Default::default()) {
-                        "Nothing is committed yet: submit or import events, and their figures show here."
+                        Some("Nothing is committed yet: submit or import events, and their figures show here.".to_string())
+                    } else if clients.with(|c| metrics.with(|m| filter.with(|f| f.why_nothing(c, m).is_some()))) {
+                        None
                     } else {
-                        "No committed event matches this filter: choose another client, metric or dates."
+                        Some(filter.with(Filter::none_match))
                     };
-                    return view! { <p data-testid="no-aggregates">{why}</p> }.into_any();
+                    return why.map(|why| view! { <p class="hint" data-testid="no-aggregates">{why}</p> }).into_any();
                 };
                 let clients: Vec<(String, Stats)> = agg.by_client.into_iter().map(|(c, s)| (c.to_string(), s)).collect();
                 let metrics: Vec<(String, Stats)> = agg.by_metric.into_iter().map(|(m, s)| (m.to_string(), s)).collect();

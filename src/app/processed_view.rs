@@ -106,7 +106,7 @@ pub fn ProcessedView(
             <p class="hint">"Every committed event, counted once, the most recently committed first. A row's date or id opens its story."</p>
             <FilterForm filter=filter clients=clients metrics=metrics prefix="processed" />
             {move || (total.get() == 0 && filter.with(|f| *f != Filter::default()) && clients.with(|c| metrics.with(|m| filter.with(|f| f.why_nothing(c, m).is_none()))))
-                .then(|| view! { <p class="hint" data-testid="processed-none-match">"No committed event matches the filters above."</p> })}
+                .then(|| view! { <p class="hint" data-testid="processed-none-match">{filter.with(Filter::none_match)}</p> })}
             {move || (total.get() == 0 && filter.with(|f| *f == Filter::default()))
                 .then(|| view! { <p class="hint" data-testid="processed-none-yet">"No event is committed yet: submit or import some."</p> })}
             <Pager page=page total=total />
@@ -126,8 +126,8 @@ pub fn ProcessedView(
                             // The first column links too: on a phone the id column is
                             // scrolled out of view.
                             <td><a href=event_href(&e.event_id)>{instant(&e.timestamp)}</a></td>
-                            <td>{e.client_id.clone()}</td>
-                            <td>{e.metric.clone()}</td>
+                            <td class="name">{e.client_id.clone()}</td>
+                            <td class="name">{e.metric.clone()}</td>
                             <td class="num" title=e.amount.to_string()>{display::amount(e.amount, places)}</td>
                             // Two events alike but for their keys are two events: the
                             // key says why (an outside review read them as one counted twice).

@@ -113,7 +113,7 @@ fn timeline(stats: &SimStats) -> impl IntoView {
                     <polyline class=class points=path><title>{name}</title></polyline>
                 }).collect_view()}
                 <text class="chart-label" x="40" y="206">"0"</text>
-                <text class="chart-label" x="660" y="206" text-anchor="end">{format!("{span} ms")}</text>
+                <text class="chart-label" x="660" y="206" text-anchor="end">{format!("{} ms", display::count(span.max(0) as u64))}</text>
             </svg>
             <ul class="legend" aria-hidden="true">
                 <li><span class="swatch committed"></span>"answered Accepted"</li>

@@ -111,6 +111,20 @@ impl Filter {
         unknown(&self.client_id, clients, "client")
             .or_else(|| unknown(&self.metric, metrics, "metric"))
     }
+
+    /// Why nothing matches when [`Filter::why_nothing`] finds no single
+    /// cause: the filters match only apart.
+    pub fn none_match(&self) -> String {
+        let quote = crate::pipeline::json::quote;
+        match (&self.client_id, &self.metric, self.from.or(self.to)) {
+            (Some(c), Some(m), None) => format!(
+                "The client {} has no committed event with the metric {}.",
+                quote(c),
+                quote(m)
+            ),
+            _ => "No committed event matches the filters above: each matches some events, but not together.".into(),
+        }
+    }
 }
 
 /// Every grouping the UI shows, each in a stable sorted order.
@@ -211,6 +225,16 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(fine.why_nothing(&known, &known), None);
+        assert!(fine.none_match().ends_with("but not together."));
+        let pair = Filter {
+            client_id: Some("acme".into()),
+            metric: Some("fee".into()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            pair.none_match(),
+            "The client \"acme\" has no committed event with the metric \"fee\"."
+        );
     }
 
     use super::*;

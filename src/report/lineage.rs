@@ -393,9 +393,10 @@ impl<'a> SubmissionStory<'a> {
         }
     }
 
-    /// What the user can do about a submission that was never counted,
-    /// given whether its text still waits in Failed: a discarded one is
-    /// not there to retry (an outside review was sent looking for it).
+    /// What the user can do about a submission whose text was never
+    /// counted, or whose answer was lost, given whether its text still
+    /// waits in Failed: a discarded one is not there to retry (an outside
+    /// review was sent looking for it).
     pub fn next_step(&self, waiting_in_failed: bool) -> Option<&'static str> {
         match self.submission.status {
             Status::Interrupted if self.event.is_none() => Some(if waiting_in_failed {
@@ -403,6 +404,11 @@ impl<'a> SubmissionStory<'a> {
             } else {
                 "It is no longer in Failed (it was discarded): submitting the same text again is safe and counts it once."
             }),
+            // Counted, its answer lost: the Failed item that leads here
+            // said nothing of it (an outside review).
+            Status::Accepted { .. } | Status::Duplicate { .. } if waiting_in_failed => Some(
+                "Its answer was lost, so its text still waits in Failed: a retry there reports a duplicate, and discarding it loses nothing.",
+            ),
             _ => None,
         }
     }
@@ -664,6 +670,12 @@ mod tests {
         assert_eq!(after.same_text.len(), 1);
         assert!(after.verdict().contains("counted when it was sent again"));
         assert_eq!(after.next_step(false), None, "counted: nothing to do");
+        let retried =
+            SubmissionStory::of(l.state(), &l.state().submissions()[1].id).expect("received");
+        assert!(retried
+            .next_step(true)
+            .unwrap_or_default()
+            .starts_with("Its answer was lost"));
         let missing = SubmissionId {
             writer: "tab1".into(),
             seq: 9,
