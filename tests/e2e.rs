@@ -463,7 +463,7 @@ fn e2e_a_failed_submission_can_be_discarded_after_a_confirmation() {
     assert!(
         browser
             .dialog_text()
-            .starts_with("Stop retrying this submission"),
+            .starts_with("Stop retrying it and remove it from Failed? Its text was never counted"),
         "{}",
         browser.dialog_text()
     );
