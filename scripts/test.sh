@@ -109,12 +109,19 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # review's (+0.7 KB: payloads whose fingerprints collide remembered beside
 # the index, a respelling parsed once, spaced rule names beside exact ones
 # left out; +0.2 for finding them by a hash): 428.7 KB, budget 429.
+# Two more reviews' fixes (+6.7 KB: an empty Submit box said and not
+# recorded, the example menu naming the box's example, rules re-read from
+# storage in every tab and an edit that asks before replacing another
+# tab's, a refused restore shown as a failure, Discard's question per item,
+# interrupted attempts leading to what their text became, filtered exports
+# and empty filters that say so, the simulator asking before it writes into
+# the user's data, names kept whole): 435.4 KB, budget 436.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
 # lower it as the bundle shrinks.
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=429
+BUNDLE_BUDGET_KB=436
 bundle_size() {
   local dir="$1" file kind bytes total=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
