@@ -218,6 +218,20 @@ impl LedgerState {
                         },
                     },
                     Verdict::Conflict { key, existing, .. } => Status::Conflict { key, existing },
+                    // Refused by its rules, but counted before in this order
+                    // of the records (a merge or a restore put the counted
+                    // copy first): that event, as a live decision in this
+                    // order answers (two outside reviews' models). Only an
+                    // object can have been counted.
+                    Verdict::Rejected {
+                        rejection: rejection @ Rejection::Fields { .. },
+                    } => match self.counted_before(index) {
+                        Some(of) => Status::Duplicate {
+                            of,
+                            exact_resend: true,
+                        },
+                        None => Status::Rejected { rejection },
+                    },
                     Verdict::Rejected { rejection } => Status::Rejected { rejection },
                 };
                 self.set_status(index, status, told);
@@ -343,6 +357,9 @@ impl LedgerState {
     /// The event the payload of the submission at `sent` was counted as
     /// before it, found by its raw fingerprint (see [`Self::sent_before`]).
     fn counted_before(&self, sent: usize) -> Option<Fingerprint> {
+        if self.by_raw.is_empty() {
+            return None; // nothing counted: no payload to fingerprint
+        }
         let raw = &self.submissions[sent].raw;
         let value = json::parse(raw).ok()?;
         let key = fingerprint::raw_fingerprint(raw, Some(&value)).first_64_bits();

@@ -651,6 +651,37 @@ mod tests {
             );
         }
         assert_eq!(b.submit(p).label(), "Rejected", "as a fresh tab answers");
+
+        // And the mirror case: a store that refused P restored into one that
+        // counted it earlier. P again after P counted is that event.
+        let p = r#"{"client":"c","metric":"m","montant":5,"ts":"2024-01-01"}"#;
+        let kv1 = Rc::new(MemoryKv::new());
+        let mut refused: TestTally =
+            Tally::open(kv1, late as fn() -> DateTime<Utc>, "r").expect("open");
+        assert_eq!(refused.submit(p).label(), "Rejected");
+        let file = refused.export().expect("export");
+        let kv2 = Rc::new(MemoryKv::new());
+        let mut counted = open(&kv2, "c");
+        counted.save_rules(&montant).expect("rules");
+        assert_eq!(counted.submit(p).label(), "Accepted");
+        counted.restore(&file).expect("restore");
+        for reader in [&counted, &open(&kv2, "reader")] {
+            let kinds: Vec<_> = reader
+                .ledger
+                .state()
+                .submissions()
+                .iter()
+                .map(|s| s.status.kind().label())
+                .collect();
+            assert_eq!(kinds, ["Accepted", "Duplicate"]);
+            let later = &reader.ledger.state().submissions()[1];
+            assert_eq!(
+                later.told,
+                Some(crate::ledger::Kind::Rejected),
+                "marked revised"
+            );
+        }
+        assert_duplicates_name_counted_events(&counted);
     }
 
     #[test]
