@@ -307,13 +307,10 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
                 // A payload counted before is that event, even if today's
                 // rules refuse it (an outside review: a retry after the
                 // rules were reset was told Rejected, its event counted).
-                let fingerprint = parsed
+                let counted = parsed
                     .as_ref()
                     .ok()
-                    .map(|value| fingerprint::raw_fingerprint(raw, Some(value)));
-                let counted = fingerprint
-                    .and_then(|f| self.state.sent_before(f.first_64_bits(), index))
-                    .map(|(of, _)| of);
+                    .and_then(|value| self.state.counted_before(index, Some(value)));
                 if let Some(of) = counted {
                     let status = Status::Duplicate {
                         of: of.clone(),

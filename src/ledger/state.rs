@@ -11,6 +11,7 @@
 use super::outcome::{Kind, Status};
 use super::records::{Event, Record, SubmissionId, Verdict};
 use crate::pipeline::fingerprint::{self, Fingerprint};
+use crate::pipeline::json::Json;
 use crate::pipeline::normalize::{FieldError, Rejection};
 use crate::pipeline::{jcs, json};
 use chrono::{DateTime, Utc};
@@ -203,7 +204,7 @@ impl LedgerState {
                     // duplicates carried no event either: as recorded.
                     Verdict::Duplicate {
                         of, exact_resend, ..
-                    } => match self.counted_before(index) {
+                    } => match self.counted_before(index, None) {
                         Some(of) => Status::Duplicate {
                             of,
                             exact_resend: true,
@@ -225,7 +226,7 @@ impl LedgerState {
                     // object can have been counted.
                     Verdict::Rejected {
                         rejection: rejection @ Rejection::Fields { .. },
-                    } => match self.counted_before(index) {
+                    } => match self.counted_before(index, None) {
                         Some(of) => Status::Duplicate {
                             of,
                             exact_resend: true,
@@ -323,7 +324,7 @@ impl LedgerState {
     /// duplicate of before, if it was: the same payload is that event
     /// again, whatever today's rules read in it. With it, the entry that
     /// matched if only parsing told them alike.
-    pub(super) fn sent_before(&self, raw: u64, sent: usize) -> Option<(Fingerprint, Option<Slot>)> {
+    fn sent_before(&self, raw: u64, sent: usize) -> Option<(Fingerprint, Option<Slot>)> {
         let id = |event: u32| self.events[event as usize].event_id.clone();
         let text = &self.submissions[sent].raw;
         let &(event, earlier) = self.by_raw.get(&raw)?;
@@ -355,14 +356,23 @@ impl LedgerState {
     }
 
     /// The event the payload of the submission at `sent` was counted as
-    /// before it, found by its raw fingerprint (see [`Self::sent_before`]).
-    fn counted_before(&self, sent: usize) -> Option<Fingerprint> {
+    /// before it, found by its raw fingerprint (see [`Self::sent_before`]):
+    /// what a payload its rules refuse is, live and at replay alike.
+    /// `parsed` is its text's JSON if the caller has it.
+    pub(super) fn counted_before(&self, sent: usize, parsed: Option<&Json>) -> Option<Fingerprint> {
         if self.by_raw.is_empty() {
             return None; // nothing counted: no payload to fingerprint
         }
         let raw = &self.submissions[sent].raw;
-        let value = json::parse(raw).ok()?;
-        let key = fingerprint::raw_fingerprint(raw, Some(&value)).first_64_bits();
+        let owned;
+        let value = match parsed {
+            Some(value) => value,
+            None => {
+                owned = json::parse(raw).ok()?;
+                &owned
+            }
+        };
+        let key = fingerprint::raw_fingerprint(raw, Some(value)).first_64_bits();
         self.sent_before(key, sent).map(|(of, _)| of)
     }
 
