@@ -1,6 +1,6 @@
 //! Export everything to a file, restore from one, or clear all data.
 
-use super::widgets::{download, read_chosen_file};
+use super::widgets::{download, read_chosen_file, StatusLine};
 use super::AppState;
 use crate::report::display;
 use chrono::{Datelike, Timelike};
@@ -12,11 +12,7 @@ pub fn BackupView(
     /// The shared app state.
     state: AppState,
 ) -> impl IntoView {
-    // The message, and whether it says something failed (shown as such:
-    // a refused restore read like a note, an outside review).
-    let (message, set_message) = signal((String::new(), false));
-    let say = move |text: String| set_message.set((text, false));
-    let fail = move |text: String| set_message.set((text, true));
+    let message = StatusLine::new();
     let export = move |_| {
         let result = state.export();
         match result {
@@ -33,28 +29,28 @@ pub fn BackupView(
                     t.second()
                 );
                 match download(&name, "application/json", &text) {
-                    Ok(()) => say(format!(
+                    Ok(()) => message.say(format!(
                         "Exported {} characters to {name}.",
                         display::count(text.chars().count() as u64)
                     )),
-                    Err(e) => fail(format!("The download could not start: {e:?}")),
+                    Err(e) => message.fail(format!("The download could not start: {e:?}")),
                 }
             }
-            Some(Err(e)) => fail(format!("Export failed: {e}")),
+            Some(Err(e)) => message.fail(format!("Export failed: {e}")),
             None => {}
         }
     };
     let restore = move |ev: leptos::ev::Event| {
         read_chosen_file(&ev, move |text| match text {
-            Err(e) => fail(e),
+            Err(e) => message.fail(e),
             Ok(text) => leptos::task::spawn_local(async move {
                 let summary = state
                     .commit(move |t| t.restore(&text))
                     .await
                     .unwrap_or_else(|| Err("the app is closing".into()));
                 match summary {
-                    Ok(summary) => say(summary),
-                    Err(e) => fail(e),
+                    Ok(summary) => message.say(summary),
+                    Err(e) => message.fail(e),
                 }
             }),
         });
@@ -78,9 +74,9 @@ pub fn BackupView(
                         if let Some(submit) = submit {
                             submit.forget_answer();
                         }
-                        say("All Tally data was deleted.".into());
+                        message.say("All Tally data was deleted.".into());
                     }
-                    Some(Err(e)) => fail(format!("Clearing failed: {e}")),
+                    Some(Err(e)) => message.fail(format!("Clearing failed: {e}")),
                     None => {}
                 }
             });
@@ -94,7 +90,7 @@ pub fn BackupView(
                 <label class="file">"Restore backup" <input type="file" accept=".json,application/json" on:change=restore /></label>
                 <button type="button" class="danger" on:click=clear>"Clear all data"</button>
             </div>
-            <p role="status" data-testid="backup-message" class:error=move || message.with(|m| m.1)>{move || message.with(|m| m.0.clone())}</p>
+            {message.view("backup-message")}
             {move || {
                 let keys = state.read(|t| t.set_aside());
                 (!keys.is_empty()).then(|| view! {

@@ -1,5 +1,6 @@
 //! Rules: the mapping rules as editable, validated JSON.
 
+use super::widgets::StatusLine;
 use super::AppState;
 use crate::pipeline::rules::{Rules, CLIENT_RULE_EXAMPLE};
 use leptos::prelude::*;
@@ -32,21 +33,19 @@ pub fn RulesView(
     // Rules another tab saved (or cleared) replace the text shown, unless
     // the user is editing: saving the old text would overwrite them.
     Effect::new(move |_| {
-        let stored = state.read(|t| t.ledger.rules.to_json());
+        let stored = stored();
         if draft.get_untracked().is_none() && stored != text.get_untracked() {
             set_text.set(stored);
         }
     });
-    let (message, set_message) = signal((String::new(), false));
-    let say = move |text: String| set_message.set((text, false));
-    let fail = move |text: String| set_message.set((text, true));
+    let message = StatusLine::new();
     // What is wrong with the document as typed, checked once per edit.
     let problem = Memo::new(move |_| Rules::from_edited(&text.get()).err().map(|e| e.to_string()));
     let validation = move || problem.get().unwrap_or_else(|| "Valid rules.".to_string());
     let save = move |_| {
         // The problem is said under the box already: once is enough.
         if problem.with_untracked(Option::is_some) {
-            fail("Not saved: the rules above are not valid.".into());
+            message.fail("Not saved: the rules above are not valid.".into());
             return;
         }
         // What another tab stored since is read first.
@@ -56,7 +55,7 @@ pub fn RulesView(
                 .confirm_with_message("Another tab saved other rules since you began editing here. Replace them with yours?")
                 .unwrap_or(false);
             if !confirmed {
-                fail("Not saved: the other tab's rules stay.".into());
+                message.fail("Not saved: the other tab's rules stay.".into());
                 return;
             }
         }
@@ -67,12 +66,12 @@ pub fn RulesView(
             Ok(()) => {
                 draft.set(None);
                 base.set(None);
-                say(
+                message.say(
                     "Saved. New submissions use these rules; committed events keep their values."
                         .into(),
                 );
             }
-            Err(e) => fail(e),
+            Err(e) => message.fail(e),
         }
     };
     let reset = move |_| {
@@ -91,9 +90,9 @@ pub fn RulesView(
                 draft.set(None);
                 base.set(None);
                 set_text.set(Rules::default().to_json());
-                say("Back to the default rules.".into());
+                message.say("Back to the default rules.".into());
             }
-            Err(e) => fail(e),
+            Err(e) => message.fail(e),
         }
     };
     view! {
@@ -122,14 +121,14 @@ pub fn RulesView(
                     draft.set(editing.then_some(edited));
                     // A message about the last Save or Reset no longer
                     // describes what is being edited.
-                    say(String::new());
+                    message.say(String::new());
                 }></textarea>
             <p class="validation" class:invalid=move || problem.with(Option::is_some) role="status" data-testid="rules-validation">{validation}</p>
             <div class="actions">
                 <button type="button" on:click=save>"Save rules"</button>
                 <button type="button" on:click=reset>"Reset to defaults"</button>
             </div>
-            <p role="status" data-testid="rules-message" class:error=move || message.with(|m| m.1)>{move || message.with(|m| m.0.clone())}</p>
+            {message.view("rules-message")}
             {move || replaced().then(|| view! {
                 <p class="error" data-testid="rules-replaced">"Another tab saved other rules since you began editing here: saving yours replaces them."</p>
             })}

@@ -319,3 +319,34 @@ pub fn Pager(
         </Show>
     }
 }
+
+/// A view's answer to the user's last action, and whether it says that
+/// something failed: then it is shown as a failure (a refused restore read
+/// like a note, an outside review).
+#[derive(Debug, Clone, Copy)]
+pub struct StatusLine(RwSignal<(String, bool)>);
+
+impl StatusLine {
+    /// An empty line.
+    pub fn new() -> StatusLine {
+        StatusLine(RwSignal::new((String::new(), false)))
+    }
+
+    /// Says how an action went.
+    pub fn say(self, text: String) {
+        self.0.set((text, false));
+    }
+
+    /// Says that an action failed, and why.
+    pub fn fail(self, text: String) {
+        self.0.set((text, true));
+    }
+
+    /// The line, under `testid`.
+    pub fn view(self, testid: &'static str) -> impl IntoView {
+        let StatusLine(line) = self;
+        view! {
+            <p role="status" data-testid=testid class:error=move || line.with(|l| l.1)>{move || line.with(|l| l.0.clone())}</p>
+        }
+    }
+}
