@@ -576,8 +576,7 @@ mod tests {
         assert!(tab1.is_clean() && tab2.is_clean());
     }
 
-    /// Every duplicate names an event that is counted, with the content
-    /// of the payload it repeats.
+    /// Every duplicate names an event that is counted.
     fn assert_duplicates_name_counted_events(tally: &TestTally) {
         let state = tally.ledger.state();
         for s in state.submissions() {
@@ -587,100 +586,94 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_payload_refused_today_but_counted_before_follows_its_event_through_a_restore() {
-        // An outside review: P counted under a `montant` alias, then sent
-        // again after a reset refused it (a duplicate of P's event); restored
-        // into a store whose earlier Q is the same event, P became a
-        // duplicate of Q's, and its resend still named P's event, gone.
-        fn late() -> DateTime<Utc> {
-            now() + chrono::Duration::seconds(100)
-        }
-        let p = r#"{"client":"c","metric":"m","montant":5,"ts":"2024-01-01"}"#;
-        let q = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k"}"#;
-        let kv1 = Rc::new(MemoryKv::new());
-        let mut a: TestTally = Tally::open(kv1, late as fn() -> DateTime<Utc>, "a").expect("open");
-        let montant = Rules::default().to_json().replacen(
+    /// The default rules with `montant` as an amount alias.
+    fn montant_rules() -> String {
+        Rules::default().to_json().replacen(
             "\"amount\": [\n",
             "\"amount\": [\n      \"montant\",\n",
             1,
-        );
-        a.save_rules(&montant).expect("rules");
+        )
+    }
+
+    /// A later clock than [`now`]: the store it writes orders after.
+    fn late() -> DateTime<Utc> {
+        now() + chrono::Duration::seconds(100)
+    }
+
+    /// A store that counted `p` under the `montant` alias, then, its rules
+    /// reset, answered `p` again as that event; restored into a store that
+    /// had counted `q` first. Returns the second store and its tab.
+    fn refused_resend_restored_after(p: &str, q: &str) -> (Rc<MemoryKv>, TestTally) {
+        let mut a: TestTally =
+            Tally::open(Rc::new(MemoryKv::new()), late as fn() -> DateTime<Utc>, "a")
+                .expect("open");
+        a.save_rules(&montant_rules()).expect("rules");
         assert_eq!(a.submit(p).label(), "Accepted");
         a.reset_rules().expect("reset");
         assert_eq!(a.submit(p).label(), "Duplicate", "counted before");
         let file = a.export().expect("export");
-        let kv2 = Rc::new(MemoryKv::new());
-        let mut b = open(&kv2, "b");
+        let kv = Rc::new(MemoryKv::new());
+        let mut b = open(&kv, "b");
         assert_eq!(b.submit(q).label(), "Accepted");
         b.restore(&file).expect("restore");
+        (kv, b)
+    }
+
+    /// Each submission's status, and the answer it was revised from.
+    fn statuses(tally: &TestTally) -> Vec<(&'static str, Option<&'static str>)> {
+        (tally.ledger.state().submissions().iter())
+            .map(|s| (s.status.kind().label(), s.told.map(|k| k.label())))
+            .collect()
+    }
+
+    #[test]
+    fn a_payload_refused_today_but_counted_before_follows_its_event_through_a_restore() {
+        // An outside review: P's first copy became a duplicate of Q's
+        // event, and P's resend still named P's event, gone.
+        let p = r#"{"client":"c","metric":"m","montant":5,"ts":"2024-01-01"}"#;
+        let q = r#"{"client":"c","metric":"m","amount":5,"ts":"2024-01-01","event_id":"k"}"#;
+        let (kv, b) = refused_resend_restored_after(p, q);
         assert_eq!(b.ledger.state().events().len(), 1);
         assert_duplicates_name_counted_events(&b);
-        assert_duplicates_name_counted_events(&open(&kv2, "reader"));
+        assert_duplicates_name_counted_events(&open(&kv, "reader"));
+    }
 
-        // A second review: when P's first copy becomes a conflict over its
-        // key, nothing counted holds P, and its resend named the key's
-        // holder, another event. Refused instead, as a fresh tab answers.
+    #[test]
+    fn a_refused_resend_whose_payload_became_a_conflict_is_refused() {
+        // A second review: nothing counted holds P once its first copy is
+        // a conflict over its key, and its resend named the key's holder,
+        // another event. Refused instead, as a fresh tab answers.
         let p = r#"{"client":"c","metric":"m","montant":5,"ts":"2024-01-01","event_id":"k"}"#;
         let q = r#"{"client":"c","metric":"m","amount":7,"ts":"2024-01-01","event_id":"k"}"#;
-        let kv1 = Rc::new(MemoryKv::new());
-        let mut a: TestTally = Tally::open(kv1, late as fn() -> DateTime<Utc>, "a").expect("open");
-        a.save_rules(&montant).expect("rules");
-        assert_eq!(a.submit(p).label(), "Accepted");
-        a.reset_rules().expect("reset");
-        assert_eq!(a.submit(p).label(), "Duplicate");
-        let file = a.export().expect("export");
-        let kv2 = Rc::new(MemoryKv::new());
-        let mut b = open(&kv2, "b");
-        assert_eq!(b.submit(q).label(), "Accepted");
-        b.restore(&file).expect("restore");
-        for reader in [&b, &open(&kv2, "reader")] {
-            let kinds: Vec<_> = reader
-                .ledger
-                .state()
-                .submissions()
-                .iter()
-                .map(|s| s.status.kind().label())
-                .collect();
-            assert_eq!(kinds, ["Accepted", "Conflict", "Rejected"]);
-            let resend = &reader.ledger.state().submissions()[2];
-            assert_eq!(
-                resend.told,
-                Some(crate::ledger::Kind::Duplicate),
-                "marked revised"
-            );
-        }
+        let (kv, mut b) = refused_resend_restored_after(p, q);
+        let expected = [
+            ("Accepted", None),
+            ("Conflict", Some("Accepted")),
+            ("Rejected", Some("Duplicate")),
+        ];
+        assert_eq!(statuses(&b), expected);
+        assert_eq!(statuses(&open(&kv, "reader")), expected);
         assert_eq!(b.submit(p).label(), "Rejected", "as a fresh tab answers");
+    }
 
-        // And the mirror case: a store that refused P restored into one that
+    #[test]
+    fn a_rejection_after_a_counted_copy_of_its_payload_is_that_event() {
+        // The mirror case: a store that refused P restored into one that
         // counted it earlier. P again after P counted is that event.
         let p = r#"{"client":"c","metric":"m","montant":5,"ts":"2024-01-01"}"#;
-        let kv1 = Rc::new(MemoryKv::new());
         let mut refused: TestTally =
-            Tally::open(kv1, late as fn() -> DateTime<Utc>, "r").expect("open");
+            Tally::open(Rc::new(MemoryKv::new()), late as fn() -> DateTime<Utc>, "r")
+                .expect("open");
         assert_eq!(refused.submit(p).label(), "Rejected");
         let file = refused.export().expect("export");
-        let kv2 = Rc::new(MemoryKv::new());
-        let mut counted = open(&kv2, "c");
-        counted.save_rules(&montant).expect("rules");
+        let kv = Rc::new(MemoryKv::new());
+        let mut counted = open(&kv, "c");
+        counted.save_rules(&montant_rules()).expect("rules");
         assert_eq!(counted.submit(p).label(), "Accepted");
         counted.restore(&file).expect("restore");
-        for reader in [&counted, &open(&kv2, "reader")] {
-            let kinds: Vec<_> = reader
-                .ledger
-                .state()
-                .submissions()
-                .iter()
-                .map(|s| s.status.kind().label())
-                .collect();
-            assert_eq!(kinds, ["Accepted", "Duplicate"]);
-            let later = &reader.ledger.state().submissions()[1];
-            assert_eq!(
-                later.told,
-                Some(crate::ledger::Kind::Rejected),
-                "marked revised"
-            );
-        }
+        let expected = [("Accepted", None), ("Duplicate", Some("Rejected"))];
+        assert_eq!(statuses(&counted), expected);
+        assert_eq!(statuses(&open(&kv, "reader")), expected);
         assert_duplicates_name_counted_events(&counted);
     }
 
