@@ -60,6 +60,13 @@ fn find(root: &HtmlElement, selector: &str) -> HtmlElement {
     }
 }
 
+/// Whether anything in `root` matches `selector`.
+fn shows(root: &HtmlElement, selector: &str) -> bool {
+    root.query_selector(selector)
+        .expect("a valid selector")
+        .is_some()
+}
+
 #[track_caller]
 fn text(root: &HtmlElement, selector: &str) -> String {
     find(root, selector).text_content().unwrap_or_default()
@@ -152,10 +159,7 @@ async fn the_app_has_its_header_form_and_meter() {
     assert_eq!(text(&root, "label[for=raw-event]"), "Raw event JSON");
     assert_eq!(text(&root, "[data-testid=validation]"), "Valid JSON.");
     assert!(text(&root, "[data-testid=storage-meter]").starts_with("Storage: 0.0% used"));
-    assert!(root
-        .query_selector("[data-testid=load-report]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=load-report]"));
 }
 
 #[wasm_bindgen_test]
@@ -244,10 +248,7 @@ async fn an_empty_box_is_said_and_never_recorded() {
     );
     button(&root, "Submit event").click();
     committed().await;
-    assert!(root
-        .query_selector("[data-testid=outcome-label]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=outcome-label]"));
     let recorded = Tally::open()
         .expect("open")
         .ledger
@@ -270,10 +271,10 @@ async fn markup_in_an_event_is_shown_as_text() {
         "<img src=x onerror=alert(1)>"
     );
     assert!(
-        root.query_selector("img").expect("query").is_none(),
+        !shows(&root, "img"),
         "no element was created from the payload"
     );
-    assert!(root.query_selector("td script").expect("query").is_none());
+    assert!(!shows(&root, "td script"));
 }
 
 #[wasm_bindgen_test]
@@ -296,18 +297,12 @@ async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     let (root, _app) = mounted_app().await;
     go("#/failed").await;
     assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
-    assert!(root
-        .query_selector("[data-testid=outbox-failing]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=outbox-failing]"));
     assert_eq!(
         retry_all(&root).await,
         "Retried 1: 1 counted, 0 still failing."
     );
-    assert!(root
-        .query_selector("[data-testid=outbox-empty]")
-        .expect("query")
-        .is_some());
+    assert!(shows(&root, "[data-testid=outbox-empty]"));
     go("#/submit").await;
     assert_eq!(
         text(&root, "[data-testid=totals]"),
@@ -359,7 +354,7 @@ async fn switch_database_failure(root: &HtmlElement) {
 async fn text_once_shown(root: &HtmlElement, hash: &str, selector: &str, tries: usize) -> String {
     for _ in 0..tries {
         go(hash).await;
-        if root.query_selector(selector).expect("query").is_some() {
+        if shows(root, selector) {
             break;
         }
     }
@@ -680,22 +675,14 @@ async fn clear_all_data_also_clears_the_last_answers_and_imports_results() {
     assert_eq!(events_stored(), 0);
     go("#/import").await;
     assert!(
-        root.query_selector("[data-testid=import-summary]")
-            .expect("query")
-            .is_none(),
+        !shows(&root, "[data-testid=import-summary]"),
         "the summary of deleted data is gone"
     );
-    assert!(root
-        .query_selector("[data-testid=import-lines]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=import-lines]"));
     // Nor does Submit still answer for a deleted event (an outside review
     // followed its story link to "no counted event").
     go("#/submit").await;
-    assert!(root
-        .query_selector("[data-testid=outcome]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=outcome]"));
     // Nor when another tab clears.
     button(&root, "Submit event").click();
     committed().await;
@@ -707,11 +694,7 @@ async fn clear_all_data_also_clears_the_last_answers_and_imports_results() {
     js_sys::eval("window.dispatchEvent(new StorageEvent('storage', { key: null }))")
         .expect("tell this tab");
     let started = now();
-    while root
-        .query_selector("[data-testid=outcome]")
-        .expect("query")
-        .is_some()
-    {
+    while shows(&root, "[data-testid=outcome]") {
         assert!(
             (now() - started).num_milliseconds() < 2_000,
             "the answer about a cleared event stays"
@@ -768,11 +751,7 @@ async fn rules_another_tab_saves_are_shown_and_used_here() {
     js_sys::eval("window.dispatchEvent(new StorageEvent('storage', { key: 'tally:v1:rules' }))")
         .expect("tell this tab");
     let started = now();
-    while root
-        .query_selector("[data-testid=rules-replaced]")
-        .expect("query")
-        .is_none()
-    {
+    while !shows(&root, "[data-testid=rules-replaced]") {
         assert!((now() - started).num_milliseconds() < 2_000, "not said");
         next_task().await;
     }
@@ -822,10 +801,7 @@ async fn an_import_cut_short_by_a_reload_says_how_far_it_got() {
     );
     button(&root, "Dismiss").click();
     tick().await;
-    assert!(root
-        .query_selector("[data-testid=import-cut-short]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=import-cut-short]"));
     assert_eq!(import_place(), None);
 }
 
@@ -954,10 +930,7 @@ async fn discarding_asks_what_it_would_lose_for_that_item() {
         text(&root, "[data-testid=aggregates-why-nothing]"),
         "No committed event has the client \"nobody\"."
     );
-    assert!(root
-        .query_selector("[data-testid=no-aggregates]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=no-aggregates]"));
     go("#/aggregates?client=client_A&from=2030-01-01").await;
     assert_eq!(
         text(&root, "[data-testid=no-aggregates]"),
@@ -1046,10 +1019,7 @@ async fn a_corrupted_key_at_startup_is_set_aside_and_reported() {
     // kept aside, and where (an outside review found it unmentioned).
     drop(_app);
     let (root, _app) = mounted_app().await;
-    assert!(root
-        .query_selector("[data-testid=load-report]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=load-report]"));
     go("#/about").await;
     let note = text(&root, "[data-testid=set-aside]");
     assert!(note.contains(&kept), "{note}");
@@ -1057,10 +1027,7 @@ async fn a_corrupted_key_at_startup_is_set_aside_and_reported() {
     js_sys::eval("window.confirm = () => true;").expect("answer the question");
     button(&root, "Clear all data").click();
     committed().await;
-    assert!(root
-        .query_selector("[data-testid=set-aside]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=set-aside]"));
 }
 
 /// Real localStorage that stops writing after a number of writes, as if the
@@ -1195,10 +1162,7 @@ async fn every_view_has_its_own_url() {
         "and says so"
     );
     go("#/processed").await;
-    assert!(root
-        .query_selector("[data-testid=unknown-address]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=unknown-address]"));
 }
 
 #[wasm_bindgen_test]
@@ -1388,10 +1352,7 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
         text(&root, "[data-testid=rules-message]"),
         "Not saved: the rules above are not valid."
     );
-    assert!(root
-        .query_selector("[data-testid=rules-unsaved]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=rules-unsaved]"));
     // A client name with spaces around it is refused as written, naming it.
     let mut spaced = tally::pipeline::rules::Rules::default();
     spaced.clients.insert("acme ".into(), Default::default());
@@ -1417,10 +1378,7 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
     button(&root, "Save rules").click();
     tick().await;
     assert!(text(&root, "[data-testid=rules-message]").starts_with("Saved."));
-    assert!(root
-        .query_selector("[data-testid=rules-unsaved]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=rules-unsaved]"));
     // A letter typed and deleted again leaves nothing to save, and neither
     // do the same rules laid out otherwise.
     type_into(
@@ -1432,11 +1390,7 @@ async fn rules_are_validated_saved_and_applied_to_new_events() {
     assert!(text(&root, "[data-testid=rules-unsaved]").starts_with("Not saved yet"));
     type_into(&root, "#rules-json", &rules.to_json());
     tick().await;
-    let unsaved = || {
-        root.query_selector("[data-testid=rules-unsaved]")
-            .expect("query")
-            .is_some()
-    };
+    let unsaved = || shows(&root, "[data-testid=rules-unsaved]");
     assert!(!unsaved(), "the saved rules again");
     type_into(&root, "#rules-json", &rules.to_json().replace('\n', " "));
     tick().await;
@@ -1560,10 +1514,7 @@ async fn bulk_import_reports_every_line() {
     button(&root, "Import").click();
     tick().await;
     assert!(text(&root, ".error[role=alert]").starts_with("Nothing was imported"));
-    assert!(root
-        .query_selector("[data-testid=import-summary]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=import-summary]"));
 }
 
 /// Clicks the link `selector` finds, as a user does, and lets the view
@@ -1716,10 +1667,7 @@ async fn a_failure_rate_outside_0_to_100_is_refused_and_the_rate_in_force_stays(
     ] {
         if said.is_empty() {
             type_rate(&rate, typed).await;
-            assert!(root
-                .query_selector("#failure-rate-error")
-                .expect("query")
-                .is_none());
+            assert!(!shows(&root, "#failure-rate-error"));
             continue;
         }
         enter(&rate, typed).await;
@@ -1734,10 +1682,7 @@ async fn a_failure_rate_outside_0_to_100_is_refused_and_the_rate_in_force_stays(
     committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Failed");
     enter(&rate, "0").await;
-    assert!(root
-        .query_selector("#failure-rate-error")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "#failure-rate-error"));
     button(&root, "Submit event").click();
     committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
@@ -2096,10 +2041,7 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     // without a word.
     go("#/log?status=rejected").await;
     assert_eq!(select.value(), "Rejected");
-    assert!(root
-        .query_selector("[data-testid=log-unknown-status]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=log-unknown-status]"));
     go("#/log?status=Failed").await;
     assert_eq!(select.value(), "");
     assert!(text(&root, "[data-testid=page]").ends_with(" of 121"));
@@ -2119,14 +2061,8 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
         0
     );
     go("#/log?status=Accepted&page=2").await;
-    assert!(root
-        .query_selector("[data-testid=log-empty]")
-        .expect("query")
-        .is_none());
-    assert!(root
-        .query_selector("[data-testid=log-unknown-status]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=log-empty]"));
+    assert!(!shows(&root, "[data-testid=log-unknown-status]"));
     assert_eq!(text(&root, "[data-testid=page]"), "51–100 of 120");
     select.set_value("");
     select
@@ -2139,7 +2075,7 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     // "No rows" and nothing else).
     go("#/processed?client=nobody").await;
     assert_eq!(document().title(), "Processed · Tally");
-    assert!(root.query_selector("nav.pager").expect("query").is_none());
+    assert!(!shows(&root, "nav.pager"));
     assert_eq!(
         text(&root, "[data-testid=processed-why-nothing]"),
         "No committed event has the client \"nobody\"."
@@ -2153,24 +2089,18 @@ async fn the_page_shown_lives_in_the_address_and_a_pager_follows_the_list() {
     // An empty value names no client (an outside review was told no event
     // has the client "").
     go("#/processed?client=").await;
-    assert!(root
-        .query_selector("[data-testid=processed-why-nothing]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=processed-why-nothing]"));
     go("#/processed").await;
     let table: HtmlElement = find(&root, "#processed-title ~ .scroll").unchecked_into();
     assert!(!table.hidden());
-    assert!(root
-        .query_selector("[data-testid=processed-why-nothing]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=processed-why-nothing]"));
     // Filters that each match but not together: said as such.
     let from: HtmlInputElement = find(&root, "#processed-from").unchecked_into();
     from.set_value("2030-01-01");
     from.dispatch_event(&web_sys::Event::new("change").expect("event"))
         .expect("dispatch");
     tick().await;
-    assert!(root.query_selector("nav.pager").expect("query").is_none());
+    assert!(!shows(&root, "nav.pager"));
     assert!(
         text(&root, "[data-testid=processed-none-match]").starts_with("No committed event matches")
     );
@@ -2193,10 +2123,7 @@ async fn a_run_into_this_browsers_data_asks_first() {
         .as_string()
         .unwrap_or_default();
     assert!(asked.starts_with("Add this run's "), "{asked}");
-    assert!(root
-        .query_selector("[data-testid=sim-verdict]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=sim-verdict]"));
     assert_eq!(events_stored(), 0, "answered no: nothing ran");
 }
 
@@ -2362,10 +2289,7 @@ async fn a_simulation_result_keeps_the_settings_it_ran_with() {
     go("#/simulator").await;
     assert_eq!(input_value(&root, "#sim-seed"), "9");
     assert_eq!(input_value(&root, "#sim-tabs"), "3");
-    assert!(root
-        .query_selector("[data-testid=sim-result-settings]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=sim-result-settings]"));
     // Another run's link: the result still describes its own run, and
     // says that it does.
     go("#/simulator?seed=4&clients=2&events=10&tabs=1").await;
@@ -2377,10 +2301,7 @@ async fn a_simulation_result_keeps_the_settings_it_ran_with() {
     assert!(href.contains("seed=9") && href.contains("tabs=3"), "{href}");
     // Its counts stay plain numbers: that run lived in memory, so there are
     // no events of it to list in Processed.
-    assert!(root
-        .query_selector("[data-testid=sim-events]")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[data-testid=sim-events]"));
     clear_storage();
 }
 
@@ -2440,10 +2361,7 @@ async fn a_simulator_setting_out_of_range_is_refused_by_name_not_changed() {
     set_number(&root, "#sim-failure", "50");
     set_number(&root, "#sim-seed", "4");
     tick().await;
-    assert!(root
-        .query_selector("[aria-labelledby=sim-title] .error")
-        .expect("query")
-        .is_none());
+    assert!(!shows(&root, "[aria-labelledby=sim-title] .error"));
     assert!(!disabled(&run));
     let hash = window().location().hash().expect("hash");
     assert!(
@@ -2647,9 +2565,10 @@ async fn the_raw_log_names_an_event_by_the_id_processed_lists_after_a_key_claime
     );
     // It names the submission whose key claimed the event, with a link.
     assert!(
-        root.query_selector("[data-testid=event-claimed] a[href^='#/submission/']")
-            .expect("query")
-            .is_some(),
+        shows(
+            &root,
+            "[data-testid=event-claimed] a[href^='#/submission/']"
+        ),
         "{provenance}"
     );
     go("#/processed").await;
