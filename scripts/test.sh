@@ -115,7 +115,8 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # tab's, a refused restore shown as a failure, Discard's question per item,
 # interrupted attempts leading to what their text became, filtered exports
 # and empty filters that say so, the simulator asking before it writes into
-# the user's data, names kept whole): 435.4 KB, budget 436.
+# the user's data, names kept whole): 435.4 KB, budget 436; 435.1 KB once
+# Backup and Rules shared one status line.
 # The budget
 # that fails this script guards against unnoticed growth until the target
 # is reached: raise it only for a feature worth its bytes, and say so here;
