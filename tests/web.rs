@@ -604,6 +604,46 @@ fn empty_filler() {
     }
 }
 
+/// UTF-16 code units of Tally's keys and values, as localStorage counts
+/// them (JavaScript's own string lengths).
+fn units_in_storage() -> u64 {
+    js_sys::eval(
+        "let n = 0; for (let i = 0; i < localStorage.length; i++) { const k = localStorage.key(i); if (k.startsWith('tally:')) n += k.length + localStorage.getItem(k).length; } n",
+    )
+    .expect("count in JavaScript")
+    .as_f64()
+    .expect("a number") as u64
+}
+
+#[wasm_bindgen_test]
+fn the_storage_meter_counts_what_local_storage_counts() {
+    clear_storage();
+    tally::browser::forget_sizes();
+    let kv = LocalStorageKv;
+    // Characters of one, two and three UTF-8 bytes are one code unit each;
+    // one of four bytes (beyond the Basic Multilingual Plane) is two.
+    let text = "a é 中 😀 \u{4E00}";
+    kv.set("tally:test:written", text).expect("write");
+    js_sys::eval("localStorage.setItem('tally:test:read-😀', 'b ü 😀😀'); true")
+        .expect("write in JavaScript");
+    // The meter notes sizes as keys are read and written, and reads the rest.
+    assert_eq!(
+        kv.get("tally:test:read-😀").expect("read").as_deref(),
+        Some("b ü 😀😀")
+    );
+    assert_eq!(
+        tally::browser::tally_units().expect("meter"),
+        units_in_storage()
+    );
+    tally::browser::forget_sizes();
+    assert_eq!(
+        tally::browser::tally_units().expect("meter"),
+        units_in_storage()
+    );
+    assert_eq!(units_in_storage(), 18 + 10 + 18 + 8);
+    clear_storage();
+}
+
 #[wasm_bindgen_test]
 async fn a_submit_into_full_storage_never_says_it_waits_in_failed() {
     clear_storage();
