@@ -138,6 +138,11 @@ impl LedgerState {
         state.submissions.reserve(submissions);
         state.by_submission.reserve(submissions);
         state.by_raw.reserve(submissions);
+        // At most one event per submission; growing these step by step was
+        // 1.5% of a reload with 50,000 stored.
+        state.events.reserve(submissions);
+        state.by_event.reserve(submissions);
+        state.by_content.reserve(submissions);
         for r in records {
             state.apply_owned(r);
         }
