@@ -158,7 +158,8 @@ async fn the_app_has_its_header_form_and_meter() {
     assert_eq!(document().title(), "Submit · Tally");
     assert_eq!(text(&root, "label[for=raw-event]"), "Raw event JSON");
     assert_eq!(text(&root, "[data-testid=validation]"), "Valid JSON.");
-    assert!(text(&root, "[data-testid=storage-meter]").starts_with("Storage: 0.0% used"));
+    assert!(text(&root, "[data-testid=storage-meter]")
+        .starts_with("Tally's data: 0.0% of this site's storage ("));
     assert!(!shows(&root, "[data-testid=load-report]"));
 }
 
@@ -198,7 +199,8 @@ async fn submitting_twice_counts_once_and_survives_a_reload() {
         2,
         "both submissions are in the raw log"
     );
-    assert!(!text(&root, "[data-testid=storage-meter]").starts_with("Storage: 0.0% used (0 "));
+    assert!(!text(&root, "[data-testid=storage-meter]")
+        .starts_with("Tally's data: 0.0% of this site's storage (0 of"));
 }
 
 #[wasm_bindgen_test]

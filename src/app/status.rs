@@ -69,7 +69,10 @@ pub fn StorageMeter(
     let label = move || {
         let u = used();
         format!(
-            "Storage: {}% used ({} of {} characters)",
+            // Tally's share only: other data of the site (a GitHub Pages
+            // origin is shared) fills the same quota, and a meter that said
+            // "used" read as the whole (an outside review).
+            "Tally's data: {}% of this site's storage ({} of {} characters)",
             display::tenths(u as f64 * 100.0 / BROWSER_QUOTA_UNITS as f64),
             display::count(u),
             display::count(BROWSER_QUOTA_UNITS)
