@@ -662,6 +662,14 @@ async fn a_submit_into_full_storage_never_says_it_waits_in_failed() {
             && !answer.contains("It waits in Failed"),
         "{answer}"
     );
+    // Said once on the page: in the banner over every view, not again
+    // under the form.
+    let page = root.text_content().unwrap_or_default();
+    assert_eq!(
+        page.matches("could not be kept in Failed").count(),
+        1,
+        "{page}"
+    );
     // Twice: the notice is the same one, its count raised, and the answer
     // still says so.
     fill_storage();

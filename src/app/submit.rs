@@ -197,7 +197,9 @@ pub fn SubmitView(
             <FailureControls state=state />
             <button type="button" on:click=move |_| submit() title="Ctrl+Enter">"Submit event"</button>
             <p class="totals" data-testid="totals">{totals}</p>
-            {move || outbox_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            // Unless the banner above every view already says it (an outside
+            // review saw the same sentence twice on one screen).
+            {move || outbox_error.get().filter(|e| !state.read(|t| t.messages().contains(e))).map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
         // An answer about a submission the journal no longer has (another
         // tab cleared all data) describes nothing: gone with it. A failure
