@@ -259,10 +259,34 @@ fn e2e_a_huge_total_stays_on_one_line_at_every_width() {
     let server = serve_site();
     let browser = Browser::start();
     open_app(&browser, &server);
+    // Wide, the five figures share the row equally while the total is
+    // short (a fixed double share left a gap after it), and the total takes
+    // more once its length needs it.
+    let widths = |b: &Browser| -> Vec<f64> {
+        b.set_viewport(1280, 800, false);
+        let v = b.execute(
+            "return [...document.querySelectorAll('dl.glance > div')].map(d => d.getBoundingClientRect().width);",
+            json!([]),
+        );
+        v.as_array()
+            .expect("widths")
+            .iter()
+            .filter_map(|w| w.as_f64())
+            .collect()
+    };
+    let short = widths(&browser);
+    assert!(
+        short.len() == 5 && short.iter().all(|w| (w - short[0]).abs() < 2.0),
+        "{short:?}"
+    );
     let lines: Vec<String> = (0..1500)
         .map(|i| format!(r#"{{"client":"huge","metric":"sale","amount":"999999999999999999.123456789","timestamp":"2024-01-01T00:00:{:02}.{:03}Z"}}"#, i % 60, i))
         .collect();
     import_lines(&browser, &lines);
+    browser.goto(&format!("{}#/submit", server.url()));
+    browser.wait_for_text("main h2", |t| t.contains("Submit"));
+    let long = widths(&browser);
+    assert!(long[1] > 2.0 * long[0], "{long:?}");
     let mut broken = Vec::new();
     for width in (390..=1280).step_by(30) {
         browser.set_viewport(width, 800, width < 500);

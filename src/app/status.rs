@@ -23,12 +23,13 @@ pub fn Glance(
                 value: Signal<String>,
                 title: Signal<String>| {
         view! {
-            <div>
+            // Its length sizes the figure's font and, wide, the total's
+            // share of the row (see the style sheet): a figure never breaks
+            // mid-number, however long. (Set as a property, not a style
+            // attribute, which the page's CSP refuses.)
+            <div style:--chars=move || value.with(|v| v.chars().count().to_string())>
                 <dt>{label}</dt>
-                // Its length sizes its font (see the style sheet): a figure
-                // never breaks mid-number, however long. (Set as a property,
-                // not a style attribute, which the page's CSP refuses.)
-                <dd data-testid=testid title=title style:--chars=move || value.with(|v| v.chars().count().to_string())>{value}</dd>
+                <dd data-testid=testid title=title>{value}</dd>
             </div>
         }
     };
