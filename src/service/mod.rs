@@ -814,7 +814,7 @@ mod tests {
         assert_eq!(messages.len(), 1, "{messages:?}");
         assert!(
             messages[0].starts_with("1 failed submission could not be kept in Failed, so it is not waiting for a retry: browser storage is full: Tally's data takes ")
-                && messages[0].ends_with(" characters this site may keep, and other data of this site takes the rest. Submit or import it again when storage has room."),
+                && messages[0].ends_with(" characters this site may keep, and other data of this site takes the rest (before clearing this site's data in the browser, export a backup from About). Submit or import it again when storage has room."),
             "{messages:?}"
         );
         // Chunk after chunk of an import: one notice, with the count of all.

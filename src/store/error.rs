@@ -29,7 +29,10 @@ impl fmt::Display for StoreError {
             // Tally's would free little (found by an outside review).
             StoreError::Full { used_units } if *used_units < BROWSER_QUOTA_UNITS / 2 => write!(
                 f,
-                "browser storage is full: Tally's data takes {} of the about {} characters this site may keep, and other data of this site takes the rest",
+                // What to do, and what not to lose doing it: clearing the
+                // site's data in the browser clears Tally's too (an outside
+                // review would have done just that).
+                "browser storage is full: Tally's data takes only {} of about {} characters this site may keep, and other data of this site takes the rest (before clearing this site's data in the browser, export a backup from About)",
                 crate::report::display::count(*used_units),
                 crate::report::display::count(BROWSER_QUOTA_UNITS)
             ),
