@@ -308,6 +308,16 @@ fn e2e_a_huge_total_stays_on_one_line_at_every_width() {
                 broken.push(format!("{figure} at {width} px: {found}"));
             }
         }
+        // The figures read in their order, row by row (a grid that filled
+        // gaps put "Duplicates caught" before the total on a phone).
+        let in_order = browser.execute(
+            "const boxes = [...document.querySelectorAll('dl.glance > div')].map(d => d.getBoundingClientRect());
+             return boxes.every((b, i) => i == 0 || b.top > boxes[i - 1].top + 1 || (Math.abs(b.top - boxes[i - 1].top) <= 1 && b.left > boxes[i - 1].left));",
+            json!([]),
+        );
+        if in_order != json!(true) {
+            broken.push(format!("the glance's figures out of order at {width} px"));
+        }
     }
     assert!(broken.is_empty(), "{broken:#?}");
 }
