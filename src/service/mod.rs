@@ -284,7 +284,14 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
 
     /// Validates and stores new rules; they apply to new submissions only.
     pub fn save_rules(&mut self, text: &str) -> Result<(), String> {
-        self.ledger.rules = settings::save_rules(&self.kv, text).map_err(|e| e.to_string())?;
+        self.store_rules(text).map_err(|e| e.to_string())
+    }
+
+    /// Stores and uses a rules document, and remembers the text stored, so
+    /// that [`Tally::catch_up_rules`] does not take this tab's own save for
+    /// another tab's.
+    fn store_rules(&mut self, text: &str) -> Result<(), settings::SaveError> {
+        self.ledger.rules = settings::save_rules(&self.kv, text)?;
         self.rules_text = Some(self.ledger.rules.to_json());
         Ok(())
     }
@@ -331,9 +338,8 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         }
         let rules_changed = parsed.rules != self.ledger.rules;
         if rules_changed {
-            self.ledger.rules = settings::save_rules(&self.kv, &parsed.rules.to_json())
+            self.store_rules(&parsed.rules.to_json())
                 .map_err(|e| format!("The rules could not be restored: {e}"))?;
-            self.rules_text = Some(self.ledger.rules.to_json());
         }
         let waiting: Vec<String> = self.outbox_items().into_iter().map(|i| i.id).collect();
         // A payload recorded after it last failed has nothing left to
