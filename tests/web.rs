@@ -138,6 +138,34 @@ async fn next_task() {
     let _ = wasm_bindgen_futures::JsFuture::from(turn).await;
 }
 
+/// Tells this tab that another one changed `key` (`null`: cleared all),
+/// as the browser's storage event does.
+fn tell_this_tab(key: &str) {
+    js_sys::eval(&format!(
+        "window.dispatchEvent(new StorageEvent('storage', {{ key: {key} }}))"
+    ))
+    .expect("tell this tab");
+}
+
+/// Waits a task at a time until `done` holds; fails with `what` after two
+/// seconds.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = now();
+    while !done() {
+        assert!((now() - started).num_milliseconds() < 2_000, "{what}");
+        next_task().await;
+    }
+}
+
+/// Saves `rules` from another tab and tells this one.
+fn another_tab_saves(rules: &tally::pipeline::rules::Rules) {
+    Tally::open()
+        .expect("another tab")
+        .save_rules(&rules.to_json())
+        .expect("save");
+    tell_this_tab("'tally:v1:rules'");
+}
+
 async fn mounted_app() -> (HtmlElement, impl Drop) {
     // Start on the Submit view, as a fresh visit does.
     window()
@@ -741,16 +769,11 @@ async fn clear_all_data_also_clears_the_last_answers_and_imports_results() {
         .expect("another tab")
         .clear_all()
         .expect("clear");
-    js_sys::eval("window.dispatchEvent(new StorageEvent('storage', { key: null }))")
-        .expect("tell this tab");
-    let started = now();
-    while shows(&root, "[data-testid=outcome]") {
-        assert!(
-            (now() - started).num_milliseconds() < 2_000,
-            "the answer about a cleared event stays"
-        );
-        next_task().await;
-    }
+    tell_this_tab("null");
+    until("the answer about a cleared event stays", || {
+        !shows(&root, "[data-testid=outcome]")
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]
@@ -760,21 +783,12 @@ async fn rules_another_tab_saves_are_shown_and_used_here() {
     go("#/rules").await;
     let mut rules = tally::pipeline::rules::Rules::default();
     rules.aliases.amount.push("montant".into());
-    Tally::open()
-        .expect("another tab")
-        .save_rules(&rules.to_json())
-        .expect("save");
-    js_sys::eval("window.dispatchEvent(new StorageEvent('storage', { key: 'tally:v1:rules' }))")
-        .expect("tell this tab");
-    let started = now();
+    another_tab_saves(&rules);
     let area: HtmlTextAreaElement = find(&root, "#rules-json").unchecked_into();
-    while !area.value().contains("montant") {
-        assert!(
-            (now() - started).num_milliseconds() < 2_000,
-            "the other tab's rules are not shown"
-        );
-        next_task().await;
-    }
+    until("the other tab's rules are not shown", || {
+        area.value().contains("montant")
+    })
+    .await;
     // And decided with.
     go("#/submit").await;
     type_into(
@@ -794,17 +808,8 @@ async fn rules_another_tab_saves_are_shown_and_used_here() {
     tick().await;
     let mut theirs = rules.clone();
     theirs.aliases.amount.push("betrag".into());
-    Tally::open()
-        .expect("another tab")
-        .save_rules(&theirs.to_json())
-        .expect("save");
-    js_sys::eval("window.dispatchEvent(new StorageEvent('storage', { key: 'tally:v1:rules' }))")
-        .expect("tell this tab");
-    let started = now();
-    while !shows(&root, "[data-testid=rules-replaced]") {
-        assert!((now() - started).num_milliseconds() < 2_000, "not said");
-        next_task().await;
-    }
+    another_tab_saves(&theirs);
+    until("not said", || shows(&root, "[data-testid=rules-replaced]")).await;
     js_sys::eval("window.confirm = () => false;").expect("answer no");
     button(&root, "Save rules").click();
     tick().await;
