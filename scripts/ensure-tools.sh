@@ -11,6 +11,8 @@ TRUNK_VERSION=0.21.14
 # corrupts wasm-bindgen's externref table; 110 and later are fine. Trunk uses
 # it only when its version equals `[tools] wasm_opt` in Trunk.toml.
 BINARYEN_VERSION=132.0.0
+# The release build's splitter (scripts/build-wasm.sh): Leptos's, from crates.io.
+WASM_SPLIT_VERSION=0.2.4
 want_test=false
 [ "${1:-}" = "--test" ] && want_test=true
 
@@ -50,6 +52,11 @@ fi
 if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
   say "installing trunk $TRUNK_VERSION (takes several minutes, once)"
   cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION (takes about two minutes, once)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked
 fi
 
 binaryen_dir="$HOME/.local/share/tally-tools/binaryen-$BINARYEN_VERSION"

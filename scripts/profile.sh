@@ -8,10 +8,6 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-tools.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
-# Trunk builds from an HTML file beside the sources; this one differs from
-# index.html only in switching wasm-opt off.
-page=profile-index.html
-trap 'rm -f "$page"' EXIT
-sed 's/data-wasm-opt="z"/data-wasm-opt="0"/' index.html > "$page"
-CARGO_PROFILE_RELEASE_STRIP=false trunk build --release --offline --public-url /tally/ --dist target/profile-site "$page"
+# Function names kept, and no wasm-opt, which would drop them.
+TALLY_KEEP_NAMES=1 trunk build --release --offline --public-url /tally/ --dist target/profile-site
 cargo bench --locked --bench profile

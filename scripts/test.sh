@@ -7,35 +7,47 @@ bash scripts/ensure-tools.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 
-# The first visit downloads every file of the release build: its gzip size
-# is measured here, against issue 13's target of 250 KB. The budget fails
-# this script on unnoticed growth until the target is reached: raise it
-# only for a feature worth its bytes and say so in docs/performance.md
-# (which has every change's cost since 2026-11-22); lower it as the bundle
-# shrinks. 435.0 KB on 2026-12-07 (builds on other machines differ by a
-# few hundred bytes: dependency paths end up in the binary).
+# What a first visit downloads before the app starts is measured here (gzip
+# -9), against issue 13's target of 250 KB: every file of the release build
+# but the views' chunks (pkg-*/split_*.wasm, pkg-*/chunk_*.wasm), which the
+# browser fetches when a view first opens and the service worker keeps for
+# offline use after the first visit. Both budgets fail this script on
+# unnoticed growth: raise one only for a feature worth its bytes and say so
+# in docs/performance.md (which has every change's cost since 2026-11-22);
+# lower it as the bundle shrinks. On 2026-12-07, once the views were split
+# off: FIRST_VISIT_KB, ALL_FILES_KB (builds on other machines differ by a few
+# hundred bytes: dependency paths end up in the binary).
 BUNDLE_TARGET_KB=250
-BUNDLE_BUDGET_KB=436
+FIRST_VISIT_BUDGET_KB=270
+ALL_FILES_BUDGET_KB=560
 bundle_size() {
-  local dir="$1" file kind bytes total=0 line
+  local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
   while IFS= read -r file; do
+    bytes=$(gzip -9 -n -c "$file" | wc -c)
+    case "$file" in
+      */pkg-*/split_*.wasm | */pkg-*/chunk_*.wasm) later=$(( later + bytes )); continue ;;
+    esac
     case "$file" in
       *.wasm) kind=wasm ;; *.js) kind=js ;; *.css) kind=css ;; *.html) kind=html ;; *) kind=other ;;
     esac
-    bytes=$(gzip -9 -n -c "$file" | wc -c)
     kb[$kind]=$(( kb[$kind] + bytes ))
-    total=$(( total + bytes ))
+    first=$(( first + bytes ))
   done < <(find "$dir" -type f | LC_ALL=C sort)
   k() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
-  line="bundle: $(k $total) KB gzip (wasm $(k "${kb[wasm]}"), js $(k "${kb[js]}"), css $(k "${kb[css]}"), html $(k "${kb[html]}"), other $(k "${kb[other]}"))"
-  if [ "$total" -le $(( BUNDLE_TARGET_KB * 1024 )) ]; then
+  line="first visit: $(k $first) KB gzip (wasm $(k "${kb[wasm]}"), js $(k "${kb[js]}"), css $(k "${kb[css]}"), html $(k "${kb[html]}"), other $(k "${kb[other]}"))"
+  if [ "$first" -le $(( BUNDLE_TARGET_KB * 1024 )) ]; then
     echo "$line; target $BUNDLE_TARGET_KB KB: met"
   else
-    echo "$line; target $BUNDLE_TARGET_KB KB: missed by $(k $(( total - BUNDLE_TARGET_KB * 1024 ))) KB"
+    echo "$line; target $BUNDLE_TARGET_KB KB: missed by $(k $(( first - BUNDLE_TARGET_KB * 1024 ))) KB"
   fi
-  if [ "$total" -gt $(( BUNDLE_BUDGET_KB * 1024 )) ]; then
-    echo "the bundle grew above its budget of $BUNDLE_BUDGET_KB KB gzip" >&2
+  echo "views loaded when first opened: $(k $later) KB gzip more; all files $(k $(( first + later ))) KB"
+  if [ "$first" -gt $(( FIRST_VISIT_BUDGET_KB * 1024 )) ]; then
+    echo "the first visit grew above its budget of $FIRST_VISIT_BUDGET_KB KB gzip" >&2
+    return 1
+  fi
+  if [ "$(( first + later ))" -gt $(( ALL_FILES_BUDGET_KB * 1024 )) ]; then
+    echo "the release build's files grew above their budget of $ALL_FILES_BUDGET_KB KB gzip" >&2
     return 1
   fi
 }
@@ -54,6 +66,8 @@ run "lints, native (clippy -D warnings)" cargo clippy --all-targets --locked -- 
 # The benches are native tools (WebDriver, criterion) and never built for wasm32.
 run "lints, wasm32 (clippy -D warnings)" \
   cargo clippy --lib --bins --tests --locked --target wasm32-unknown-unknown -- -D warnings
+run "lints, the site's split build (clippy -D warnings)" \
+  cargo clippy --lib --bins --locked --features split --target wasm32-unknown-unknown -- -D warnings
 run "native unit, property and model tests" cargo test --locked
 run "browser tests in headless Chromium (wasm-bindgen-test)" \
   cargo test --locked --target wasm32-unknown-unknown --test web --test web_tabs

@@ -549,3 +549,98 @@ fn e2e_a_reload_mid_import_says_how_far_it_got_and_importing_again_finishes_it()
     assert!(browser.try_find("[data-testid=import-cut-short]").is_none());
     assert_eq!(overall(&browser).0, "30000");
 }
+
+/// The names of the files the page itself has fetched so far (the service
+/// worker's precaching is not among them: it runs in the worker).
+fn fetched_by_page(browser: &Browser) -> Vec<String> {
+    let names = browser.execute(
+        "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);",
+        json!([]),
+    );
+    names
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_view_chunk(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.ends_with(".wasm") && (file.starts_with("split_") || file.starts_with("chunk_"))
+}
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_a_first_visit_fetches_only_submit_and_a_view_arrives_when_opened() {
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    browser.wait_for_text("main h2", |t| t == "Submit an event");
+    let first = fetched_by_page(&browser);
+    assert!(
+        first.iter().any(|p| p.ends_with("/tally_bg.wasm")),
+        "the main module was not fetched: {first:#?}"
+    );
+    assert!(
+        !first.iter().any(|p| is_view_chunk(p)),
+        "a first visit to Submit fetched a view's chunk: {first:#?}"
+    );
+
+    // The simulator's chunk arrives when it opens, and the view works.
+    open_view(&browser, "#/simulator", "Simulator");
+    let after = fetched_by_page(&browser);
+    assert!(
+        after
+            .iter()
+            .any(|p| p.contains("/split_simulator") && p.ends_with(".wasm")),
+        "opening the simulator fetched no chunk of its own: {after:#?}"
+    );
+    // Back to Submit and to the simulator again: nothing fetched twice.
+    open_view(&browser, "#/submit", "Submit an event");
+    open_view(&browser, "#/simulator", "Simulator");
+    let again = fetched_by_page(&browser);
+    assert_eq!(
+        again.len(),
+        after.len(),
+        "a view's chunk was fetched again: {again:#?}"
+    );
+    assert!(
+        severe_console_entries(&browser).is_empty(),
+        "console errors: {:?}",
+        severe_console_entries(&browser)
+    );
+}
+
+#[test]
+#[ignore = "needs the release build and Chromium: run scripts/test.sh"]
+fn e2e_a_view_whose_chunk_cannot_arrive_says_so_and_opens_once_it_can() {
+    let server = serve_site();
+    let browser = Browser::start();
+    // No service worker, so nothing is kept for offline use: the case of a
+    // first visit that loses the network before the worker kept the views.
+    browser.run_before_page_scripts(
+        "Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined });",
+    );
+    open_app(&browser, &server);
+    let event = r#"{"source":"client_A","payload":{"metric":"sale","amount":"2","timestamp":"2024/01/01"}}"#;
+    assert_eq!(submit(&browser, event), "Accepted");
+
+    server.set_offline(true);
+    let link = browser.find("nav a[href^='#/rules']");
+    browser.click(&link);
+    let said = browser.wait_for_text("[data-testid=view-not-loaded]", |t| !t.is_empty());
+    assert!(
+        said.contains("could not be loaded") && said.contains("open the view again"),
+        "{said}"
+    );
+    // The rest of the app still works: Submit, with what was counted.
+    open_view(&browser, "#/submit", "Submit an event");
+    assert_eq!(totals(&browser), "1 event committed, total amount 2");
+
+    server.set_offline(false);
+    open_view(&browser, "#/rules", "Mapping rules");
+    assert!(browser.try_find("[data-testid=view-not-loaded]").is_none());
+}

@@ -53,6 +53,21 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Every file under `dir`, by its path from `root` (the views' chunks are
+/// in a folder of their build).
+fn files_of(root: &Path, dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read the site").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_of(root, &path));
+        } else if let Ok(relative) = path.strip_prefix(root) {
+            files.push(relative.to_string_lossy().to_string());
+        }
+    }
+    files
+}
+
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
@@ -252,10 +267,9 @@ fn e2e_works_offline_installs_and_offers_a_new_version() {
             (controlled == Value::Bool(true)).then_some(())
         },
     );
-    let mut files: Vec<String> = std::fs::read_dir(&site)
-        .expect("read the site")
-        .flatten()
-        .map(|e| format!("/tally/{}", e.file_name().to_string_lossy()))
+    let mut files: Vec<String> = files_of(&site, &site)
+        .into_iter()
+        .map(|p| format!("/tally/{p}"))
         .filter(|p| p != "/tally/sw.js")
         .collect();
     files.sort();
@@ -325,6 +339,15 @@ fn e2e_works_offline_installs_and_offers_a_new_version() {
     browser.wait_for_text("[data-testid=totals]", |t| {
         t == "1 event committed, total amount 1,200"
     });
+    // A view never opened before arrives from the precache: its chunk was
+    // kept with the rest of the build.
+    let link = browser.find("nav a[href^='#/aggregates']");
+    browser.click(&link);
+    browser.wait_for_text("main h2", |t| t == "Aggregates");
+    assert!(browser.try_find("[data-testid=view-not-loaded]").is_none());
+    let link = browser.find("nav a[href^='#/submit']");
+    browser.click(&link);
+    browser.wait_for_text("main h2", |t| t == "Submit an event");
     let while_offline = server.served()[served_before..].to_vec();
     assert!(
         while_offline.iter().all(|s| s.status == 0),

@@ -8,6 +8,7 @@ mod backup_view;
 mod controls;
 mod event_view;
 mod import_view;
+mod later;
 mod log_view;
 mod outbox_view;
 mod outcome;
@@ -145,19 +146,7 @@ pub fn Shell(
             <Glance state=state />
             <LoadReportBanner state=state />
             <router::UnknownAddress />
-            {move || match route.get() {
-                Route::Submit => view! { <SubmitView state=state /> }.into_any(),
-                Route::Import => view! { <ImportView state=state /> }.into_any(),
-                Route::Processed => view! { <ProcessedView state=state /> }.into_any(),
-                Route::Failed => view! { <OutboxView state=state /> }.into_any(),
-                Route::Log => view! { <LogView state=state /> }.into_any(),
-                Route::Aggregates => view! { <AggregatesView state=state /> }.into_any(),
-                Route::Rules => view! { <RulesView state=state /> }.into_any(),
-                Route::Simulator => view! { <SimulatorView state=state /> }.into_any(),
-                Route::About => view! { <AboutView /> <BackupView state=state /> }.into_any(),
-                Route::Event => view! { <EventView state=state /> }.into_any(),
-                Route::Submission => view! { <SubmissionView state=state /> }.into_any(),
-            }}
+            {move || later::view_of(route.get(), state)}
             <StorageMeter state=state />
         </main>
     }

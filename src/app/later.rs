@@ -1,0 +1,99 @@
+//! The view each route shows, and which of them a visit downloads only when
+//! it first opens them.
+//!
+//! Why: the views are most of the app's code, and a first visit needs only
+//! Submit. The release build (`scripts/build-wasm.sh`, with the `split`
+//! feature) turns each function below into a split point: the function and
+//! the code only it uses go into a WebAssembly chunk of their own, which the
+//! browser fetches the first time the view opens (the service worker then
+//! keeps every chunk for offline use). Without the feature (the tests,
+//! `cargo build`) they are ordinary functions and every view shows at once.
+//!
+//! Contract: [`view_of`] shows every route; Submit is never split off, since
+//! a visit starts there. A chunk that cannot be fetched (offline before the
+//! service worker kept it) leaves the rest of the app working: the view says
+//! so, and opening it again tries again.
+
+use super::*;
+
+/// Shows the view a split point returns: once its chunk has arrived in the
+/// split build, at once otherwise.
+macro_rules! open {
+    ($view:ident, $state:expr) => {{
+        let state = $state;
+        #[cfg(feature = "split")]
+        let view = Suspend::new(async move { shown(views::$view(state).await) }).into_any();
+        #[cfg(not(feature = "split"))]
+        let view = shown(views::$view(state));
+        view
+    }};
+}
+
+/// The view a route shows.
+pub fn view_of(route: Route, state: AppState) -> AnyView {
+    match route {
+        Route::Submit => view! { <SubmitView state=state /> }.into_any(),
+        Route::Import => open!(import, state),
+        Route::Processed => open!(processed, state),
+        Route::Failed => open!(failed, state),
+        Route::Log => open!(log, state),
+        Route::Aggregates => open!(aggregates, state),
+        Route::Rules => open!(rules, state),
+        Route::Simulator => open!(simulator, state),
+        Route::About => open!(about, state),
+        Route::Event => open!(event, state),
+        Route::Submission => open!(submission, state),
+    }
+}
+
+/// A view's chunk could not be fetched.
+#[derive(Debug)]
+pub struct NotLoaded;
+
+#[cfg(feature = "split")]
+impl From<leptos::wasm_split::SplitLoaderError> for NotLoaded {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        NotLoaded
+    }
+}
+
+fn shown(view: Result<AnyView, NotLoaded>) -> AnyView {
+    view.unwrap_or_else(|NotLoaded| {
+        view! {
+            <p class="error" role="alert" data-testid="view-not-loaded">
+                "This view could not be loaded: its part of the app did not arrive (offline before \
+                 the app was kept for offline use?). Nothing was lost; open the view again to retry."
+            </p>
+        }
+        .into_any()
+    })
+}
+
+/// The split points. `fallible`: a failed fetch is an error the view shows,
+/// not a panic, which would stop the whole app.
+mod views {
+    use super::*;
+
+    macro_rules! split_view {
+        ($name:ident($state:ident) => $($view:tt)*) => {
+            #[cfg_attr(
+                feature = "split",
+                leptos::wasm_split::wasm_split($name, wasm_split_path = leptos::wasm_split, fallible)
+            )]
+            pub fn $name($state: AppState) -> Result<AnyView, NotLoaded> {
+                Ok(view! { $($view)* }.into_any())
+            }
+        };
+    }
+
+    split_view!(import(state) => <ImportView state=state />);
+    split_view!(processed(state) => <ProcessedView state=state />);
+    split_view!(failed(state) => <OutboxView state=state />);
+    split_view!(log(state) => <LogView state=state />);
+    split_view!(aggregates(state) => <AggregatesView state=state />);
+    split_view!(rules(state) => <RulesView state=state />);
+    split_view!(simulator(state) => <SimulatorView state=state />);
+    split_view!(about(state) => <AboutView /> <BackupView state=state />);
+    split_view!(event(state) => <EventView state=state />);
+    split_view!(submission(state) => <SubmissionView state=state />);
+}
