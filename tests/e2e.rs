@@ -626,6 +626,29 @@ fn e2e_a_view_whose_chunk_cannot_arrive_says_so_and_opens_once_it_can() {
     );
     open_app(&browser, &server);
     let event = r#"{"source":"client_A","payload":{"metric":"sale","amount":"2","timestamp":"2024/01/01"}}"#;
+
+    // Submitting needs the pipeline's chunk: without it nothing is sent or
+    // recorded, the page says so, and the event stays in the box.
+    server.set_offline(true);
+    browser.execute(
+        "const t = document.querySelector('#raw-event');
+         t.value = arguments[0];
+         t.dispatchEvent(new Event('input', { bubbles: true }));
+         [...document.querySelectorAll('button')].find(b => b.textContent === 'Submit event').click();",
+        json!([event]),
+    );
+    let said = browser.wait_for_text("main p.error", |t| t.starts_with("Not submitted"));
+    assert!(said.contains("still in the box"), "{said}");
+    assert_eq!(
+        browser.execute(
+            "return document.querySelector('#raw-event').value;",
+            json!([])
+        ),
+        json!(event)
+    );
+    assert!(browser.try_find("[data-testid=outcome-label]").is_none());
+    assert_eq!(totals(&browser), "0 events committed, total amount 0");
+    server.set_offline(false);
     assert_eq!(submit(&browser, event), "Accepted");
 
     server.set_offline(true);

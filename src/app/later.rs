@@ -15,18 +15,30 @@
 //! so, and opening it again tries again.
 
 use super::*;
+use crate::ledger::Outcome;
 
 /// Shows the view a split point returns: once its chunk has arrived in the
 /// split build, at once otherwise.
 macro_rules! open {
     ($view:ident, $state:expr) => {{
-        let state = $state;
         #[cfg(feature = "split")]
-        let view = Suspend::new(async move { shown(views::$view(state).await) }).into_any();
+        let view = arriving(Box::pin(views::$view($state)));
         #[cfg(not(feature = "split"))]
-        let view = shown(views::$view(state));
+        let view = shown(views::$view($state));
         view
     }};
+}
+
+/// A view whose chunk is on its way. One boxed type for every view: a
+/// `Suspend` per view's future compiled Leptos's machinery ten times into
+/// the module every visit downloads.
+#[cfg(feature = "split")]
+type Arriving =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyView, NotLoaded>> + Send>>;
+
+#[cfg(feature = "split")]
+fn arriving(view: Arriving) -> AnyView {
+    Suspend::new(async move { shown(view.await) }).into_any()
 }
 
 /// The view a route shows.
@@ -96,4 +108,61 @@ mod views {
     split_view!(about(state) => <AboutView /> <BackupView state=state />);
     split_view!(event(state) => <EventView state=state />);
     split_view!(submission(state) => <SubmissionView state=state />);
+}
+
+/// Submits one payload under the cross-tab commit lock (see
+/// [`AppState::commit`]) and returns the submission's number with the
+/// answer. The pipeline (normalizing, fingerprinting, deciding, writing) is
+/// a chunk of its own in the split build, fetched before the first submit
+/// takes the lock: a visit that only looks needs none of it. `None` when the
+/// state is gone.
+pub async fn submit(state: AppState, text: String) -> Option<Result<Submitted, NotLoaded>> {
+    #[cfg(feature = "split")]
+    if pipeline::load().await.is_err() {
+        return Some(Err(NotLoaded));
+    }
+    let decided =
+        state.commit(move |t| (t.ledger.next_submission(), pipeline::submit_now(t, &text)));
+    decided
+        .await
+        .map(|(id, answer)| answer.map(|answer| (id, answer)))
+}
+
+/// A submission's number, its outcome and why Failed could not keep it, if
+/// it could not (see [`Tally::submit`]).
+pub type Submitted = (crate::ledger::SubmissionId, (Outcome, Option<String>));
+
+mod pipeline {
+    use super::*;
+
+    /// The split point of the commit path.
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(pipeline, wasm_split_path = leptos::wasm_split, fallible, preload(load))
+    )]
+    pub fn submit(tally: &mut Tally, text: &str) -> Result<(Outcome, Option<String>), NotLoaded> {
+        Ok(tally.submit(text))
+    }
+
+    /// Runs the split point, whose chunk [`load`] has brought: its future is
+    /// ready at once, which the commit lock's synchronous closure needs.
+    #[cfg(feature = "split")]
+    pub fn submit_now(
+        tally: &mut Tally,
+        text: &str,
+    ) -> Result<(Outcome, Option<String>), NotLoaded> {
+        use std::future::Future;
+        use std::task::{Context, Poll, Waker};
+        let mut answer = std::pin::pin!(submit(tally, text));
+        match answer
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(answer) => answer,
+            Poll::Pending => Err(NotLoaded),
+        }
+    }
+
+    #[cfg(not(feature = "split"))]
+    pub use submit as submit_now;
 }

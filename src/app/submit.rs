@@ -126,14 +126,25 @@ pub fn SubmitView(
         leptos::task::spawn_local(async move {
             // The number the submission gets, taken first, so the answer can
             // link to the submission's own page.
-            let submitted = state
-                .commit(move |t| (t.ledger.next_submission(), t.submit(&text)))
-                .await;
-            if let Some((id, (result, kept))) = submitted {
-                // First whether it was kept: the answer reads it.
-                set_outbox_error.set(kept);
-                set_outcome.set(Some((result, id)));
-                set_attempt.update(|n| *n += 1);
+            match super::later::submit(state, text).await {
+                Some(Ok((id, (result, kept)))) => {
+                    // First whether it was kept: the answer reads it.
+                    set_outbox_error.set(kept);
+                    set_outcome.set(Some((result, id)));
+                    set_attempt.update(|n| *n += 1);
+                }
+                // Nothing was sent, so nothing is recorded: the text stays
+                // in the box for the next try.
+                Some(Err(super::later::NotLoaded)) => {
+                    set_outcome.set(None);
+                    set_outbox_error.set(Some(
+                        "Not submitted: the part of the app that submits did not arrive (offline \
+                         before the app was kept for offline use?). The event is still in the box; \
+                         submit it again once online."
+                            .into(),
+                    ));
+                }
+                None => {}
             }
         });
     };
