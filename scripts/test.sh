@@ -7,19 +7,20 @@ bash scripts/ensure-tools.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 
-# What a first visit downloads before the app starts is measured here (gzip
+# What a visit downloads before the app is usable is measured here (gzip
 # -9), against issue 13's target of 250 KB: every file of the release build
-# but the views' chunks (pkg-*/split_*.wasm, pkg-*/chunk_*.wasm), which the
-# browser fetches when a view first opens and the service worker keeps for
-# offline use after the first visit. Both budgets fail this script on
-# unnoticed growth: raise one only for a feature worth its bytes and say so
-# in docs/performance.md (which has every change's cost since 2026-11-22);
-# lower it as the bundle shrinks. On 2026-12-07, once the views were split
-# off: FIRST_VISIT_KB, ALL_FILES_KB (builds on other machines differ by a few
-# hundred bytes: dependency paths end up in the binary).
+# but the chunks (pkg-*/split_*.wasm, pkg-*/chunk_*.wasm), which the browser
+# fetches when a view first opens or the first event is submitted, and which
+# the service worker fetches in the background after the first visit. Both
+# budgets fail this script on unnoticed growth: raise one only for a feature
+# worth its bytes and say so in docs/performance.md (which has every
+# change's cost since 2026-11-22); lower it as the bundle shrinks. On
+# 2026-12-07, once the views and the pipeline were split off: 236.4 KB to
+# start, 540.5 KB in all (builds on other machines differ by a few hundred
+# bytes: dependency paths end up in the binary).
 BUNDLE_TARGET_KB=250
-FIRST_VISIT_BUDGET_KB=270
-ALL_FILES_BUDGET_KB=560
+FIRST_VISIT_BUDGET_KB=238
+ALL_FILES_BUDGET_KB=542
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
@@ -35,15 +36,15 @@ bundle_size() {
     first=$(( first + bytes ))
   done < <(find "$dir" -type f | LC_ALL=C sort)
   k() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
-  line="first visit: $(k $first) KB gzip (wasm $(k "${kb[wasm]}"), js $(k "${kb[js]}"), css $(k "${kb[css]}"), html $(k "${kb[html]}"), other $(k "${kb[other]}"))"
+  line="to start (a first visit, before the app is usable): $(k $first) KB gzip (wasm $(k "${kb[wasm]}"), js $(k "${kb[js]}"), css $(k "${kb[css]}"), html $(k "${kb[html]}"), other $(k "${kb[other]}"))"
   if [ "$first" -le $(( BUNDLE_TARGET_KB * 1024 )) ]; then
     echo "$line; target $BUNDLE_TARGET_KB KB: met"
   else
     echo "$line; target $BUNDLE_TARGET_KB KB: missed by $(k $(( first - BUNDLE_TARGET_KB * 1024 ))) KB"
   fi
-  echo "views loaded when first opened: $(k $later) KB gzip more; all files $(k $(( first + later ))) KB"
+  echo "chunks fetched when first used (views, the pipeline): $(k $later) KB gzip more; all files $(k $(( first + later ))) KB"
   if [ "$first" -gt $(( FIRST_VISIT_BUDGET_KB * 1024 )) ]; then
-    echo "the first visit grew above its budget of $FIRST_VISIT_BUDGET_KB KB gzip" >&2
+    echo "what a visit needs to start grew above its budget of $FIRST_VISIT_BUDGET_KB KB gzip" >&2
     return 1
   fi
   if [ "$(( first + later ))" -gt $(( ALL_FILES_BUDGET_KB * 1024 )) ]; then

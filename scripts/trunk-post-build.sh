@@ -82,6 +82,13 @@ function unsupported(message) {
 if (typeof WebAssembly !== 'object') {
   unsupported('Tally needs WebAssembly, which this browser does not provide or has disabled. Please use a current browser.');
 } else {
+  // Said until the app is there: over a slow network the page stayed
+  // blank for as long as the WebAssembly took (an outside review).
+  const loading = document.createElement('p');
+  loading.className = 'booting';
+  loading.setAttribute('role', 'status');
+  loading.textContent = 'Loading Tally…';
+  document.body.prepend(loading);
   try {
     // Both downloads start at once; index.html has no preload links (see below).
     const module = fetch('$wasm');
@@ -92,6 +99,8 @@ if (typeof WebAssembly !== 'object') {
   } catch (error) {
     unsupported('Tally could not start: ' + error);
     throw error;
+  } finally {
+    loading.remove();
   }
 }
 JS

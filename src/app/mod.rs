@@ -146,7 +146,7 @@ pub fn Shell(
             <Glance state=state />
             <LoadReportBanner state=state />
             <router::UnknownAddress />
-            {move || later::view_of(route.get(), state)}
+            <later::RoutedView route=route state=state />
             <StorageMeter state=state />
         </main>
     }

@@ -66,6 +66,9 @@ pub struct SubmitSession {
     outcome: RwSignal<Option<(Outcome, SubmissionId)>>,
     outbox_error: RwSignal<Option<String>>,
     attempt: RwSignal<u64>,
+    /// A submission is on its way: the first of a page load waits for the
+    /// pipeline's chunk, over a slow network for seconds.
+    sending: RwSignal<bool>,
 }
 
 impl Default for SubmitSession {
@@ -75,6 +78,7 @@ impl Default for SubmitSession {
             outcome: RwSignal::new(None),
             outbox_error: RwSignal::new(None),
             attempt: RwSignal::new(0),
+            sending: RwSignal::new(false),
         }
     }
 }
@@ -105,6 +109,7 @@ pub fn SubmitView(
     // Counts answers shown, so a user (or a test) can tell a new answer from
     // an identical previous one.
     let (attempt, set_attempt) = (session.attempt, session.attempt);
+    let sending = session.sending;
 
     // An empty box is nothing sent: said, never recorded as a refusal.
     let empty = Memo::new(move |_| raw.with(|r| r.trim().is_empty()));
@@ -117,9 +122,16 @@ pub fn SubmitView(
         json::parse(&raw.get()).err().map(|e| e.to_string())
     });
     let submit = move || {
-        if empty.get_untracked() {
+        // One at a time: a double-click while the pipeline's chunk was on
+        // its way sent the event twice, and told a new user their new event
+        // was a duplicate (an outside review).
+        if empty.get_untracked() || sending.get_untracked() {
             return;
         }
+        sending.set(true);
+        // A refusal said again is said anew: a second click that failed the
+        // same way left the same sentence untouched, as if nothing happened.
+        set_outbox_error.set(None);
         let text = raw.get_untracked();
         // Under the cross-tab commit lock: decided after every other tab's
         // commits, never beside one.
@@ -146,6 +158,7 @@ pub fn SubmitView(
                 }
                 None => {}
             }
+            sending.set(false);
         });
     };
     // A plain count and sum: this line re-renders after every submit, so it
@@ -206,7 +219,9 @@ pub fn SubmitView(
                 {move || parse_error.get().unwrap_or_else(|| "Valid JSON.".to_string())}
             </p>
             <FailureControls state=state />
-            <button type="button" on:click=move |_| submit() title="Ctrl+Enter">"Submit event"</button>
+            <button type="button" on:click=move |_| submit() title="Ctrl+Enter" disabled=move || sending.get() aria-busy=move || sending.get().to_string()>
+                {move || if sending.get() { "Submitting…" } else { "Submit event" }}
+            </button>
             <p class="totals" data-testid="totals">{totals}</p>
             // Unless the banner above every view already says it (an outside
             // review saw the same sentence twice on one screen).
