@@ -1,18 +1,21 @@
-//! The view each route shows, and which of them a visit downloads only when
-//! it first opens them.
+//! The view each route shows, and which parts of the app a visit downloads
+//! only when it first uses them.
 //!
-//! Why: the views are most of the app's code, and a first visit needs only
-//! Submit. The release build (`scripts/build-wasm.sh`, with the `split`
-//! feature) turns each function below into a split point: the function and
-//! the code only it uses go into a WebAssembly chunk of their own, which the
-//! browser fetches the first time the view opens (the service worker then
-//! keeps every chunk for offline use). Without the feature (the tests,
-//! `cargo build`) they are ordinary functions and every view shows at once.
+//! Why: the views and the pipeline are most of the app's code, and a visit
+//! needs neither to show the Submit form. The release build
+//! (`scripts/build-wasm.sh`, with the `split` feature) turns each view
+//! below, and the commit path, into a split point: the function and the code
+//! only it uses go into WebAssembly chunks of their own, which the browser
+//! fetches the first time the view opens or an event is submitted (the
+//! service worker then keeps every chunk for offline use). Without the
+//! feature (the tests, `cargo build`) they are ordinary functions and every
+//! view shows at once.
 //!
-//! Contract: [`view_of`] shows every route; Submit is never split off, since
-//! a visit starts there. A chunk that cannot be fetched (offline before the
-//! service worker kept it) leaves the rest of the app working: the view says
-//! so, and opening it again tries again.
+//! Contract: [`RoutedView`] shows every route; Submit's view is never split
+//! off, since a visit starts there. A chunk that cannot be fetched (offline
+//! before the service worker kept it) changes nothing and leaves the rest of
+//! the app working: the view says so and offers to try again, and [`submit`]
+//! sends nothing and records nothing.
 
 use super::*;
 use crate::ledger::Outcome;
