@@ -22,6 +22,11 @@ fn e2e_site_loads_under_a_sub_path_with_every_asset_and_no_console_errors() {
 
     // The page's own title until the app starts; then the view's.
     assert_eq!(browser.title(), "Submit · Tally");
+    // "Loading Tally…" is the page's until the app is there, and then gone.
+    assert!(
+        browser.try_find(".booting").is_none(),
+        "the loading notice stayed"
+    );
     let served = server.served();
     let kinds = [".html", ".js", "_bg.wasm", ".css", ".svg"];
     for kind in kinds {
@@ -681,7 +686,10 @@ fn e2e_a_view_whose_chunk_cannot_arrive_says_so_and_opens_once_it_can() {
     let link = browser.find("nav a[href^='#/rules']");
     browser.click(&link);
     let said = browser.wait_for_text("[data-testid=view-not-loaded]", |t| !t.is_empty());
-    assert!(said.contains("could not be loaded"), "{said}");
+    assert!(
+        said.contains("could not be loaded") && said.contains("Last tried at"),
+        "{said}"
+    );
     // The rest of the app still works: Submit, with what was counted.
     open_view(&browser, "#/submit", "Submit an event");
     assert_eq!(totals(&browser), "1 event committed, total amount 2");

@@ -109,13 +109,22 @@ impl From<leptos::wasm_split::SplitLoaderError> for NotLoaded {
 fn shown(view: Result<AnyView, NotLoaded>, retry: RwSignal<u64>) -> AnyView {
     view.unwrap_or_else(|NotLoaded| {
         // Following the view's link again changes no address, so it would
-        // not try again (an outside review): the button does.
+        // not try again (an outside review): the button does. The time of
+        // the attempt shows that it did, when it failed again at once.
+        let now = js_sys::Date::new_0();
+        let tried = format!(
+            "Last tried at {:02}:{:02}:{:02}.",
+            now.get_hours(),
+            now.get_minutes(),
+            now.get_seconds()
+        );
         view! {
             <div class="panel" role="alert" data-testid="view-not-loaded">
                 <p class="error">
                     "This view could not be loaded: its part of the app did not arrive (offline \
                      before the app was kept for offline use?). Nothing was lost."
                 </p>
+                <p class="validation">{tried}</p>
                 <button type="button" on:click=move |_| retry.update(|n| *n += 1)>"Try again"</button>
             </div>
         }
