@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the app's WebAssembly for the site, split so that a first visit
-# downloads only what Submit needs (src/app/later.rs says which views wait).
-# Run by scripts/trunk-post-build.sh; Trunk itself builds no Rust (index.html
-# has no rel="rust" link), because the split must happen between cargo and
-# wasm-bindgen, where Trunk has no step.
+# Builds the app's WebAssembly for the site, split so that a visit downloads
+# only what the Submit form needs before the app is usable (src/app/later.rs
+# names the split points: the other views and the commit path). Run by
+# scripts/trunk-post-build.sh. Trunk itself builds no Rust: its page is
+# site/index.html, away from Cargo.toml, because the split must happen
+# between cargo and wasm-bindgen, where Trunk has no step.
 #
 #   scripts/build-wasm.sh <site dir>
 #
@@ -15,8 +16,9 @@
 # 1. cargo builds the binary with the `split` feature, keeping its symbols
 #    and relocations (the splitter reads both);
 # 2. wasm-split-cli (Leptos's splitter, wasm_split_cli_support) writes the
-#    main module, one chunk per view, chunks of code several views share,
-#    and __wasm_split.js, which fetches a view's chunks when it first opens;
+#    main module, one chunk per split point, chunks of code several split
+#    points share, and __wasm_split.js, which fetches a split point's chunks
+#    the first time it is called;
 # 3. wasm-bindgen makes the main module's JavaScript bindings, keeping the
 #    exports the chunks import (--keep-lld-exports);
 # 4. wasm-opt shrinks the main module and drops every module's names.
