@@ -44,8 +44,7 @@ type Arriving = std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyVie
 /// rather than Leptos's `Suspense`, which cost 4.7 KB of every first visit.
 #[cfg(feature = "split")]
 fn arriving(route: Route, mut view: Arriving, retry: RwSignal<u64>) -> AnyView {
-    use std::task::{Context, Poll, Waker};
-    if let Poll::Ready(view) = view.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    if let Some(view) = ready_now(view.as_mut()) {
         return shown(view, retry);
     }
     let arrived = RwSignal::new_local(None::<Result<AnyView, NotLoaded>>);
@@ -65,6 +64,17 @@ fn arriving(route: Route, mut view: Arriving, retry: RwSignal<u64>) -> AnyView {
         }
     })
     .into_any()
+}
+
+/// What a split point's future gives if it is ready without waiting: it
+/// is once its chunk has arrived (the loader keeps only successes).
+#[cfg(feature = "split")]
+fn ready_now<F: std::future::Future + ?Sized>(future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    use std::task::{Context, Poll, Waker};
+    match future.poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
+    }
 }
 
 /// The view the address names; a view whose chunk did not arrive is tried
@@ -202,16 +212,7 @@ mod pipeline {
         tally: &mut Tally,
         text: &str,
     ) -> Result<(Outcome, Option<String>), NotLoaded> {
-        use std::future::Future;
-        use std::task::{Context, Poll, Waker};
-        let mut answer = std::pin::pin!(submit(tally, text));
-        match answer
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        {
-            Poll::Ready(answer) => answer,
-            Poll::Pending => Err(NotLoaded),
-        }
+        ready_now(std::pin::pin!(submit(tally, text)).as_mut()).unwrap_or(Err(NotLoaded))
     }
 
     #[cfg(not(feature = "split"))]
