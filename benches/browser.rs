@@ -205,15 +205,6 @@ fn gzip_sizes(dir: &PathBuf) -> Vec<(String, usize, usize)> {
     out
 }
 
-/// A view's chunk: fetched when the view first opens, not by a first visit
-/// (scripts/build-wasm.sh, src/app/later.rs).
-fn loaded_later(name: &str) -> bool {
-    let file = name.rsplit('/').next().unwrap_or(name);
-    name.starts_with("pkg-")
-        && file.ends_with(".wasm")
-        && (file.starts_with("split_") || file.starts_with("chunk_"))
-}
-
 /// The index of the median of `values`.
 fn median_index(values: &[f64]) -> usize {
     let mut order: Vec<usize> = (0..values.len()).collect();
@@ -335,7 +326,7 @@ fn main() {
     // (e) Bundle size.
     let (later, sizes): (Vec<_>, Vec<_>) = gzip_sizes(&dir)
         .into_iter()
-        .partition(|(n, _, _)| loaded_later(n));
+        .partition(|(n, _, _)| support::app::is_chunk(n));
     let total: usize = sizes.iter().map(|(_, _, gz)| gz).sum();
     let later_total: usize = later.iter().map(|(_, _, gz)| gz).sum();
     let detail: Vec<String> = sizes

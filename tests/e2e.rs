@@ -10,7 +10,10 @@ mod support;
 
 use serde_json::json;
 use std::path::PathBuf;
-use support::app::{open_app, open_view, serve_site, severe_console_entries, submit, totals};
+use support::app::{
+    fetched_by_page, is_chunk, open_app, open_view, send, serve_site, severe_console_entries,
+    submit, totals,
+};
 use support::webdriver::Browser;
 
 #[test]
@@ -555,28 +558,6 @@ fn e2e_a_reload_mid_import_says_how_far_it_got_and_importing_again_finishes_it()
     assert_eq!(overall(&browser).0, "30000");
 }
 
-/// The names of the files the page itself has fetched so far (the service
-/// worker's precaching is not among them: it runs in the worker).
-fn fetched_by_page(browser: &Browser) -> Vec<String> {
-    let names = browser.execute(
-        "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);",
-        json!([]),
-    );
-    names
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|n| n.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn is_view_chunk(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file.ends_with(".wasm") && (file.starts_with("split_") || file.starts_with("chunk_"))
-}
-
 #[test]
 #[ignore = "needs the release build and Chromium: run scripts/test.sh"]
 fn e2e_a_first_visit_fetches_only_submit_and_a_view_arrives_when_opened() {
@@ -590,7 +571,7 @@ fn e2e_a_first_visit_fetches_only_submit_and_a_view_arrives_when_opened() {
         "the main module was not fetched: {first:#?}"
     );
     assert!(
-        !first.iter().any(|p| is_view_chunk(p)),
+        !first.iter().any(|p| is_chunk(p)),
         "a first visit to Submit fetched a view's chunk: {first:#?}"
     );
 
@@ -635,13 +616,7 @@ fn e2e_a_view_whose_chunk_cannot_arrive_says_so_and_opens_once_it_can() {
     // Submitting needs the pipeline's chunk: without it nothing is sent or
     // recorded, the page says so, and the event stays in the box.
     server.set_offline(true);
-    browser.execute(
-        "const t = document.querySelector('#raw-event');
-         t.value = arguments[0];
-         t.dispatchEvent(new Event('input', { bubbles: true }));
-         [...document.querySelectorAll('button')].find(b => b.textContent === 'Submit event').click();",
-        json!([event]),
-    );
+    send(&browser, event);
     let said = browser.wait_for_text("main p.error", |t| t.starts_with("Not submitted"));
     assert!(said.contains("still in the box"), "{said}");
     assert_eq!(

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256, Sha384};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::app::fetched_by_page;
 use support::static_server::StaticServer;
 use support::webdriver::Browser;
 
@@ -220,11 +221,11 @@ fn stylesheets(browser: &Browser) -> Vec<String> {
 
 /// Every file the page loaded (from the network or the service worker).
 fn loaded_files(browser: &Browser) -> Vec<String> {
-    let found = browser.execute(
-        "return [location.pathname, ...performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)];",
-        json!([]),
-    );
-    serde_json::from_value(found).unwrap_or_default()
+    let page = browser.execute("return location.pathname;", json!([]));
+    let page = page.as_str().unwrap_or_default().to_string();
+    std::iter::once(page)
+        .chain(fetched_by_page(browser))
+        .collect()
 }
 
 fn severe(entries: Vec<(String, String)>) -> Vec<(String, String)> {

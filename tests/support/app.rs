@@ -61,6 +61,14 @@ pub fn submit(browser: &Browser, payload: &str) -> String {
         .unwrap_or(0)
     };
     let before = attempt(browser);
+    send(browser, payload);
+    browser.wait_until("a new answer", || (attempt(browser) > before).then_some(()));
+    browser.text_of("[data-testid=outcome-label]")
+}
+
+/// Puts `payload` in the Submit form's box and clicks Submit event, without
+/// waiting for anything (see [`submit`], which waits for the answer).
+pub fn send(browser: &Browser, payload: &str) {
     browser.execute(
         "const t = document.querySelector('#raw-event');
          t.value = arguments[0];
@@ -68,8 +76,29 @@ pub fn submit(browser: &Browser, payload: &str) -> String {
          [...document.querySelectorAll('button')].find(b => b.textContent === 'Submit event').click();",
         serde_json::json!([payload]),
     );
-    browser.wait_until("a new answer", || (attempt(browser) > before).then_some(()));
-    browser.text_of("[data-testid=outcome-label]")
+}
+
+/// The paths of the files the page itself has fetched so far, from the
+/// network or the service worker (the worker's own precaching is not among
+/// them: it runs in the worker).
+pub fn fetched_by_page(browser: &Browser) -> Vec<String> {
+    let names = browser.execute(
+        "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);",
+        serde_json::json!([]),
+    );
+    serde_json::from_value(names).unwrap_or_default()
+}
+
+/// A chunk of the split build (`pkg-*/split_*.wasm`, `pkg-*/chunk_*.wasm`),
+/// by its path in the site or on the server: fetched when a view first
+/// opens or the first event is submitted, not to start (scripts/build-wasm.sh).
+pub fn is_chunk(path: &str) -> bool {
+    let mut parts = path.rsplit('/');
+    let file = parts.next().unwrap_or_default();
+    let folder = parts.next().unwrap_or_default();
+    folder.starts_with("pkg-")
+        && file.ends_with(".wasm")
+        && (file.starts_with("split_") || file.starts_with("chunk_"))
 }
 
 /// Opens Bulk import, pastes `lines` into its box as one NDJSON text,
