@@ -1312,6 +1312,20 @@ async fn rejected_items_of_an_array_go_back_in_the_box_one_per_line() {
 }
 
 #[wasm_bindgen_test]
+async fn an_imported_line_that_is_not_an_object_is_not_told_to_use_bulk_import() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    let summary = import_through_the_view(&root, "7\n[1]").await;
+    assert!(summary.contains("2 rejected"), "{summary}");
+    let lines = text(&root, "[data-testid=import-lines]");
+    assert!(
+        lines.contains("an event must be a JSON object, found an array"),
+        "{lines}"
+    );
+    assert!(!lines.contains("bulk import"), "{lines}");
+}
+
+#[wasm_bindgen_test]
 async fn a_mean_rounded_to_nine_decimals_is_marked_as_rounded() {
     // 2,401.000000001 over three events: 800.333333333666…, which nine
     // decimals cannot hold,

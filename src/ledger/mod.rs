@@ -57,7 +57,7 @@ pub use words::renamed;
 
 use crate::pipeline::fingerprint::{self, Fingerprint};
 use crate::pipeline::json;
-use crate::pipeline::normalize::{self, AliasIndex, Normalized, Provenance, Rejection};
+use crate::pipeline::normalize::{self, AliasIndex, Explain, Normalized, Provenance, Rejection};
 use crate::pipeline::rules::Rules;
 use crate::store::{Journal, MemoryJournal, Refresh, SegmentJournal, StoreError};
 use chrono::{DateTime, Utc};
@@ -173,9 +173,10 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
         Ok(())
     }
 
-    /// Submits one raw payload received at `now`.
+    /// Submits one raw payload received at `now`; its answer says how each
+    /// field was read.
     pub fn submit(&mut self, raw: &str, now: DateTime<Utc>) -> Outcome {
-        self.submit_batch(&[raw], now)
+        self.request(&[raw], now, Explain::Fields)
             .pop()
             .unwrap_or(Outcome::Failed {
                 failure: Failure::LedgerFull,
@@ -184,8 +185,20 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
 
     /// Submits many payloads as one request: one raw write and one commit,
     /// so a bulk import costs two appends, not two per event. A failure
-    /// fails the whole batch, which is then safe to retry as a whole.
+    /// fails the whole batch, which is then safe to retry as a whole. The
+    /// answers do not say how fields were read (their provenance is empty):
+    /// a bulk import lists a line per submission, never that.
     pub fn submit_batch(&mut self, raws: &[&str], now: DateTime<Utc>) -> Vec<Outcome> {
+        self.request(raws, now, Explain::Nothing)
+    }
+
+    /// Submits `raws` as one request, explaining the answers or not.
+    pub(crate) fn request(
+        &mut self,
+        raws: &[&str],
+        now: DateTime<Utc>,
+        explain: Explain,
+    ) -> Vec<Outcome> {
         let fail_all = |failure: Failure| {
             raws.iter()
                 .map(|_| Outcome::Failed {
@@ -256,7 +269,7 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
                 writer: self.writer.clone(),
                 seq: first_seq + i as u64,
             };
-            let (verdict, provenance) = self.decide(raw, &aliases, id.clone(), index, now);
+            let (verdict, provenance) = self.decide(raw, &aliases, id.clone(), index, now, explain);
             let record = Record::Settled {
                 id,
                 at: now,
@@ -295,10 +308,11 @@ impl<J: Journal<Entry = Record>> Ledger<J> {
         submission: SubmissionId,
         index: usize,
         now: DateTime<Utc>,
+        explain: Explain,
     ) -> (Verdict, Vec<Provenance>) {
         let parsed = json::parse(raw);
         let normalized: Result<Normalized, Rejection> = match &parsed {
-            Ok(value) => normalize::normalize_indexed(value, &self.rules, aliases),
+            Ok(value) => normalize::normalize_indexed(value, &self.rules, aliases, explain),
             Err(e) => Err(e.clone().into()),
         };
         let n = match normalized {
@@ -655,6 +669,66 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// An import's batch does not explain its answers; otherwise every
+    /// answer and the state are those of the same lines sent one by one.
+    #[test]
+    fn a_batch_answers_as_lines_sent_one_by_one_without_explaining() {
+        use crate::chaos::{random_event, render, Shape};
+        let mut rng = crate::rng::SeededRng::new(5);
+        let mut lines = Vec::new();
+        for i in 0..300 {
+            let event = random_event(&mut rng, &["a", "b"], &["sale"]);
+            let line = render(&event, Shape::ALL[i % Shape::ALL.len()], &mut rng);
+            if i % 4 == 0 {
+                lines.push(line.clone());
+            }
+            lines.push(line);
+        }
+        lines.push("{".into());
+        lines.push(r#"{"client":"a"}"#.into());
+        let raws: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (mut one_by_one, mut batched) = (ledger(), ledger());
+        let single: Vec<Outcome> = raws
+            .iter()
+            .map(|raw| one_by_one.submit(raw, now()))
+            .collect();
+        let batch = batched.submit_batch(&raws, now());
+        let unexplained = |outcome: &Outcome| match outcome.clone() {
+            Outcome::Accepted { event, .. } => Outcome::Accepted {
+                event,
+                provenance: Vec::new(),
+            },
+            Outcome::Duplicate {
+                original,
+                exact_resend,
+                claimed_from,
+                ..
+            } => Outcome::Duplicate {
+                original,
+                exact_resend,
+                claimed_from,
+                provenance: Vec::new(),
+            },
+            other => other,
+        };
+        assert!(single
+            .iter()
+            .any(|o| matches!(o, Outcome::Accepted { provenance, .. } if !provenance.is_empty())));
+        for (one, many) in single.iter().zip(&batch) {
+            assert_eq!(&unexplained(one), many);
+        }
+        assert_eq!(single.len(), batch.len());
+        assert_eq!(one_by_one.state().events(), batched.state().events());
+        let statuses = |l: &Ledger<MemoryJournal<Record>>| {
+            l.state()
+                .submissions()
+                .iter()
+                .map(|s| s.status.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(statuses(&one_by_one), statuses(&batched));
     }
 
     #[test]

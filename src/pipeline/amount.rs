@@ -82,6 +82,11 @@ impl Amount {
         if t.is_empty() {
             return Err(AmountError::Empty);
         }
+        // Most amounts are digits with a sign or a point, which every check
+        // below lets through unchanged: read them without the copies.
+        if t.bytes().all(|b| b.is_ascii_digit() || b"+-.".contains(&b)) {
+            return parse_plain(t, true);
+        }
         let lower = t.to_ascii_lowercase();
         let unsigned = lower.trim_start_matches(['+', '-']);
         if unsigned.starts_with("nan") {
@@ -393,7 +398,9 @@ fn parse_plain(t: &str, allow_plus: bool) -> Result<Amount, AmountError> {
         b'+' if allow_plus => (false, &t[1..]),
         _ => (false, t),
     };
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
+    // By byte: a search for either of two characters walks the text a
+    // character at a time, and every amount is searched.
+    let (mantissa, exponent) = match body.bytes().position(|b| b == b'e' || b == b'E') {
         Some(i) => {
             let exp_text = &body[i + 1..];
             // One sign at most: '1e+-5' is malformed, not a huge exponent.
@@ -463,6 +470,28 @@ fn parse_plain(t: &str, allow_plus: bool) -> Result<Amount, AmountError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Plain digits, signs and points skip [`Amount::from_text`]'s checks
+    /// for words, spaces and grouping: each of them must let such a text
+    /// through unchanged, so both ways read the same.
+    #[test]
+    fn plain_numbers_read_as_every_check_would() {
+        let mut rng = crate::rng::SeededRng::new(3);
+        let alphabet = b"0123456789+-.";
+        for _ in 0..50_000 {
+            let len = 1 + rng.below(9) as usize;
+            let text: String = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize] as char)
+                .collect();
+            let every_check = strip_grouping(&text).and_then(|t| parse_plain(&t, true));
+            assert_eq!(Amount::from_text(&text), every_check, "{text}");
+            assert_eq!(
+                Amount::from_text(&format!(" {text} ")),
+                every_check,
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn canonical_text_is_the_exact_decimal_of_the_nanos() {

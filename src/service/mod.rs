@@ -23,6 +23,7 @@ pub use backup::{Backup, BackupError};
 pub use outbox::{item_id, Outbox, OutboxItem};
 
 use crate::ledger::{Failure, LedgerState, Outcome, Status, StoredLedger};
+use crate::pipeline::normalize::Explain;
 use crate::report::Glance;
 use crate::store::{
     self as settings, Journal, KeyValue, LoadReport, SegmentJournal, StoreError, FAMILY,
@@ -97,20 +98,29 @@ impl<K: KeyValue + Clone, C: Clock> Tally<K, C> {
         self.clock.now()
     }
 
-    /// Submits one payload; a failure waits in the outbox.
+    /// Submits one payload; a failure waits in the outbox. The answer says
+    /// how each field was read.
     pub fn submit(&mut self, raw: &str) -> Outcome {
-        self.submit_batch(&[raw]).pop().unwrap_or(Outcome::Failed {
-            failure: Failure::LedgerFull,
-        })
+        self.request(&[raw], Explain::Fields)
+            .pop()
+            .unwrap_or(Outcome::Failed {
+                failure: Failure::LedgerFull,
+            })
     }
 
     /// Submits many payloads as one request (one raw write, one commit);
     /// every failed payload waits in the outbox, and every other answer
-    /// removes a waiting copy of its payload.
+    /// removes a waiting copy of its payload. The answers do not say how
+    /// fields were read, as [`crate::ledger::Ledger::submit_batch`]'s do not.
     pub fn submit_batch(&mut self, raws: &[&str]) -> Vec<Outcome> {
+        self.request(raws, Explain::Nothing)
+    }
+
+    /// [`Tally::submit_batch`], explaining the answers or not.
+    fn request(&mut self, raws: &[&str], explain: Explain) -> Vec<Outcome> {
         self.catch_up_rules();
         let now = self.clock.now();
-        let outcomes = self.ledger.submit_batch(raws, now);
+        let outcomes = self.ledger.request(raws, now, explain);
         // Which payloads wait in the outbox, read once: removing a copy that
         // is not there cost a storage call per event of an import. (A copy
         // another tab adds meanwhile stays; retrying it reports a duplicate.)

@@ -18,6 +18,7 @@ use crate::pipeline::json::{self, Json, JsonError};
 use crate::pipeline::rules::{ClientRule, Field, Rules};
 use crate::pipeline::timestamp::{self, DateOrder};
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::fmt;
 
 mod find;
@@ -41,8 +42,21 @@ pub struct Normalized {
     pub timestamp: DateTime<Utc>,
     /// The client's own identity for the event, if it sent one.
     pub idempotency_key: Option<String>,
-    /// How each field was found and converted, in [`Field::ALL`] order.
+    /// How each field was found and converted, in [`Field::ALL`] order;
+    /// empty when normalizing was told [`Explain::Nothing`].
     pub provenance: Vec<Provenance>,
+}
+
+/// Whether normalizing says how each field was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Explain {
+    /// With every field's [`Provenance`]: one submission, whose answer
+    /// shows it.
+    Fields,
+    /// Without: a bulk import shows a line per submission and never how its
+    /// fields were read, and writing that down (each value's JSON, its
+    /// canonical text, the conversion's words) was a fifth of normalizing.
+    Nothing,
 }
 
 /// Where one canonical field came from, so the UI can explain the result:
@@ -251,15 +265,17 @@ pub fn normalize(text: &str, rules: &Rules) -> Result<Normalized, Rejection> {
 
 /// Normalizes an already parsed submission.
 pub fn normalize_value(root: &Json, rules: &Rules) -> Result<Normalized, Rejection> {
-    normalize_indexed(root, rules, &AliasIndex::new(rules))
+    normalize_indexed(root, rules, &AliasIndex::new(rules), Explain::Fields)
 }
 
 /// Normalizes an already parsed submission with `rules` arranged once for
-/// many submissions; `index` must be [`AliasIndex::new`] of `rules`.
+/// many submissions; `index` must be [`AliasIndex::new`] of `rules`. The
+/// event and every refusal are the same whatever `explain` says.
 pub fn normalize_indexed(
     root: &Json,
     rules: &Rules,
     index: &AliasIndex,
+    explain: Explain,
 ) -> Result<Normalized, Rejection> {
     if !matches!(root, Json::Object(_)) {
         return Err(Rejection::NotAnObject {
@@ -269,9 +285,9 @@ pub fn normalize_indexed(
     let mut members = Members::of(root, index);
     let mut errors = Vec::new();
     let mut provenance = Vec::new();
-    let mut take = |r: Result<Option<(Value, Provenance)>, FieldError>| match r {
+    let mut take = |r: Result<Option<(Value, Option<Provenance>)>, FieldError>| match r {
         Ok(Some((v, p))) => {
-            provenance.push(p);
+            provenance.extend(p);
             Some(v)
         }
         Ok(None) => None,
@@ -281,7 +297,7 @@ pub fn normalize_indexed(
         }
     };
 
-    let client_id = take(resolve(&members, None, Field::ClientId));
+    let client_id = take(resolve(&members, None, Field::ClientId, explain));
     let rule = match &client_id {
         Some(Value::Text(client)) => {
             members.for_client(client, index);
@@ -289,10 +305,10 @@ pub fn normalize_indexed(
         }
         _ => None,
     };
-    let metric = take(resolve(&members, rule, Field::Metric));
-    let amount = take(resolve(&members, rule, Field::Amount));
-    let timestamp = take(resolve(&members, rule, Field::Timestamp));
-    let idempotency_key = take(resolve(&members, rule, Field::IdempotencyKey));
+    let metric = take(resolve(&members, rule, Field::Metric, explain));
+    let amount = take(resolve(&members, rule, Field::Amount, explain));
+    let timestamp = take(resolve(&members, rule, Field::Timestamp, explain));
+    let idempotency_key = take(resolve(&members, rule, Field::IdempotencyKey, explain));
 
     match (client_id, metric, amount, timestamp, idempotency_key) {
         (
@@ -327,68 +343,78 @@ enum Value {
     Instant(DateTime<Utc>),
 }
 
-/// Resolves one field to its value and provenance, `None` if it is absent
-/// and optional.
+impl Value {
+    /// The value's canonical text, as provenance shows it.
+    fn text(&self) -> String {
+        match self {
+            Value::Text(text) => text.clone(),
+            Value::Amount(amount) => amount.to_string(),
+            Value::Instant(instant) => timestamp::canonical(instant),
+        }
+    }
+}
+
+/// Resolves one field to its value and, if asked, its provenance; `None` if
+/// it is absent and optional.
 fn resolve(
     members: &Members<'_>,
     rule: Option<&ClientRule>,
     field: Field,
-) -> Result<Option<(Value, Provenance)>, FieldError> {
+    explain: Explain,
+) -> Result<Option<(Value, Option<Provenance>)>, FieldError> {
     let order = rule.and_then(|r| r.date_order);
     let found = members.candidates(field);
-    if found.is_empty() {
-        return default_for(rule, field).map(Some).or_else(|mut e| {
-            if field == Field::IdempotencyKey {
-                return Ok(None);
-            }
-            // A key no rule reads is most often this field under a name
-            // the rules do not know (`total`): say which keys those are.
-            let unread = members.unread();
-            if !unread.is_empty() && e.path.is_none() {
-                let quoted: Vec<String> = unread.iter().map(|k| json::quote(k)).collect();
-                // "For this client": another client's rule may read it (an
-                // outside review was told no rule did).
-                let whose = if field == Field::ClientId {
-                    ""
-                } else {
-                    " for this client"
-                };
-                e.reason = format!(
-                    "{}; no rule{whose} reads the key{} {} (Rules can add one as an alias)",
-                    e.reason,
-                    if unread.len() == 1 { "" } else { "s" },
-                    quoted.join(", ")
-                );
-            }
-            Err(e)
-        });
-    }
-    let mut resolved: Vec<(Value, Provenance)> = Vec::with_capacity(found.len());
-    for c in found {
-        let original = c.value.to_compact();
+    let Some(first) = found.first() else {
+        return default_for(rule, field)
+            .map(|(value, provenance)| {
+                Some((value, (explain == Explain::Fields).then_some(provenance)))
+            })
+            .or_else(|mut e| {
+                if field == Field::IdempotencyKey {
+                    return Ok(None);
+                }
+                // A key no rule reads is most often this field under a name
+                // the rules do not know (`total`): say which keys those are.
+                let unread = members.unread();
+                if !unread.is_empty() && e.path.is_none() {
+                    let quoted: Vec<String> = unread.iter().map(|k| json::quote(k)).collect();
+                    // "For this client": another client's rule may read it (an
+                    // outside review was told no rule did).
+                    let whose = if field == Field::ClientId {
+                        ""
+                    } else {
+                        " for this client"
+                    };
+                    e.reason = format!(
+                        "{}; no rule{whose} reads the key{} {} (Rules can add one as an alias)",
+                        e.reason,
+                        if unread.len() == 1 { "" } else { "s" },
+                        quoted.join(", ")
+                    );
+                }
+                Err(e)
+            });
+    };
+    // Every value is read before any two are compared, so that a value that
+    // cannot be read is the refusal even beside a disagreement.
+    let mut read = Vec::with_capacity(found.len());
+    for c in &found {
         match coerce(field, c.value, order) {
-            Ok((value, text, conversion)) => resolved.push((
-                value,
-                Provenance {
-                    field,
-                    path: c.path,
-                    original,
-                    value: text,
-                    conversion,
-                },
-            )),
+            Ok((value, how)) => read.push((value, how)),
             Err(reason) => {
                 return Err(FieldError {
                     field: Some(field),
-                    path: Some(c.path),
-                    found: Some(original),
+                    path: Some(c.path.clone()),
+                    found: Some(c.value.to_compact()),
                     reason,
                 })
             }
         }
     }
-    let first = &resolved[0].1;
-    if let Some((_, other)) = resolved.iter().find(|(_, p)| p.value != first.value) {
+    // Values, not their texts, are compared: a value's canonical text is
+    // one-to-one with it (amounts are nano-units, instants keep every digit).
+    if let Some(other) = read.iter().position(|(v, _)| *v != read[0].0) {
+        let other = &found[other];
         // One key written twice (JSON allows it; parsers keep either) is
         // not two names: said so, not "at amount and amount".
         let (path, reason) = if first.path == other.path {
@@ -405,11 +431,23 @@ fn resolve(
         return Err(FieldError {
             field: Some(field),
             path: Some(path),
-            found: Some(format!("{} and {}", first.original, other.original)),
+            found: Some(format!(
+                "{} and {}",
+                first.value.to_compact(),
+                other.value.to_compact()
+            )),
             reason: reason.into(),
         });
     }
-    Ok(resolved.into_iter().next())
+    let (value, how) = read.swap_remove(0);
+    let provenance = (explain == Explain::Fields).then(|| Provenance {
+        field,
+        path: first.path.clone(),
+        original: first.value.to_compact(),
+        value: value.text(),
+        conversion: how.into_owned(),
+    });
+    Ok(Some((value, provenance)))
 }
 
 fn default_for(rule: Option<&ClientRule>, field: Field) -> Result<(Value, Provenance), FieldError> {
@@ -434,34 +472,31 @@ fn default_for(rule: Option<&ClientRule>, field: Field) -> Result<(Value, Proven
     };
     let text = explicit.ok_or_else(missing)?;
     let json = Json::String(text);
-    let (value, text, conversion) = coerce(field, &json, order).map_err(|reason| FieldError {
+    let (value, conversion) = coerce(field, &json, order).map_err(|reason| FieldError {
         field: Some(field),
         path: Some("default (client rule)".into()),
         found: Some(json.to_compact()),
         reason,
     })?;
-    Ok((
-        value,
-        Provenance {
-            field,
-            path: "default (client rule)".into(),
-            original: json.to_compact(),
-            value: text,
-            conversion: format!("{conversion}, explicit default"),
-        },
-    ))
+    let provenance = Provenance {
+        field,
+        path: "default (client rule)".into(),
+        original: json.to_compact(),
+        value: value.text(),
+        conversion: format!("{conversion}, explicit default"),
+    };
+    Ok((value, provenance))
 }
 
-/// Coerces one value for `field`: the value, its canonical text, and how
-/// it was read.
+/// Coerces one value for `field`: the value, and how it was read.
 fn coerce(
     field: Field,
     value: &Json,
     order: Option<DateOrder>,
-) -> Result<(Value, String, String), String> {
+) -> Result<(Value, Cow<'static, str>), String> {
     match field {
         Field::ClientId | Field::Metric | Field::IdempotencyKey => {
-            name(value).map(|(text, how)| (Value::Text(text.clone()), text, how))
+            name(value).map(|(text, how)| (Value::Text(text), how.into()))
         }
         Field::Amount => {
             let (amount, how) = match value {
@@ -475,7 +510,7 @@ fn coerce(
                 }
             };
             let amount = amount.map_err(|e| e.to_string())?;
-            Ok((Value::Amount(amount), amount.to_string(), how.into()))
+            Ok((Value::Amount(amount), how.into()))
         }
         Field::Timestamp => {
             let parsed = match value {
@@ -489,15 +524,14 @@ fn coerce(
                 }
             };
             let p = parsed.map_err(|e| e.to_string())?;
-            let text = timestamp::canonical(&p.instant);
-            Ok((Value::Instant(p.instant), text, p.how))
+            Ok((Value::Instant(p.instant), p.how.into()))
         }
     }
 }
 
 /// Names (client, metric, key) are non-empty trimmed text; integers are
 /// accepted as their decimal text because SDKs often send numeric ids.
-fn name(value: &Json) -> Result<(String, String), String> {
+fn name(value: &Json) -> Result<(String, &'static str), String> {
     let (text, how) = match value {
         Json::String(s) => {
             let trimmed = s.trim();
@@ -526,7 +560,7 @@ fn name(value: &Json) -> Result<(String, String), String> {
     if text.chars().any(char::is_control) {
         return Err("contains control characters".into());
     }
-    Ok((text, how.into()))
+    Ok((text, how))
 }
 
 #[cfg(test)]
@@ -838,6 +872,58 @@ mod tests {
         let e = rejected(r#"{"client":"c","metric":"m","amount":1}"#);
         assert_eq!(e[0].field, Some(Field::Timestamp));
         assert!(e[0].reason.contains("no default"));
+    }
+
+    /// A bulk import normalizes without explaining: the event and every
+    /// refusal must be exactly those of a submission that explains.
+    #[test]
+    fn explaining_changes_nothing_but_the_provenance() {
+        use crate::chaos::{random_event, render, Shape};
+        use crate::rng::SeededRng;
+        let mut rules = Rules::default();
+        let mut rule = ClientRule::default();
+        rule.aliases.amount.push("total".into());
+        rule.defaults.metric = Some("sale".into());
+        rule.defaults.amount = Some("1,5".into());
+        rule.date_order = Some(DateOrder::DayFirst);
+        rules.clients.insert("acme".into(), rule);
+        let index = AliasIndex::new(&rules);
+        let mut texts: Vec<String> = [
+            // A default, and a default that cannot be read.
+            r#"{"client":"acme","total":"9.99","date":"01/02/2024"}"#,
+            r#"{"client":"acme","metric":"m","date":"01/02/2024"}"#,
+            // Two names that agree in value, not in spelling; and disagree.
+            r#"{"client":"c","metric":"m","amount":"1.50","value":1.5,"ts":"2024-01-01"}"#,
+            r#"{"client":"c","metric":"m","amount":"1.50","value":2,"ts":"2024-01-01"}"#,
+            r#"{"client":"c","metric":"m","amount":1,"amount":2,"ts":"2024-01-01"}"#,
+            r#"{"client":"c","metric":"m","amount":1,"ts":"2024-01-01","time":"2024-01-01T00:00:00+00:00"}"#,
+            r#"{"client":"c","metric":"m","amount":1,"ts":"2024-01-01","time":"2024-01-02"}"#,
+            // A value that cannot be read beside a disagreement.
+            r#"{"client":"c","metric":"m","amount":1,"value":2,"sum":"x","ts":"2024-01-01"}"#,
+            r#"{"client":" c ","metric":7,"amount":"$5","ts":1704067200000,"event_id":null}"#,
+            r#"{"metric":"m","amount":1,"ts":"2024-01-01","totl":3}"#,
+            r#"[1]"#,
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut rng = SeededRng::new(12);
+        for i in 0..2_000 {
+            let event = random_event(&mut rng, &["acme", "c", "web"], &["sale", "refund"]);
+            texts.push(render(&event, Shape::ALL[i % Shape::ALL.len()], &mut rng));
+        }
+        for text in &texts {
+            let root = json::parse(text).unwrap();
+            let explained = normalize_indexed(&root, &rules, &index, Explain::Fields);
+            let quiet = normalize_indexed(&root, &rules, &index, Explain::Nothing);
+            if let Ok(n) = &quiet {
+                assert!(n.provenance.is_empty(), "{text}");
+            }
+            let without = explained.map(|n| Normalized {
+                provenance: Vec::new(),
+                ..n
+            });
+            assert_eq!(quiet, without, "{text}");
+        }
     }
 
     #[test]

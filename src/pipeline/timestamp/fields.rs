@@ -98,9 +98,9 @@ impl Fields {
         }
         check_year(&instant)?;
         let how = match self.offset {
-            None => {
-                format!("{how}, read as UTC").replace("UTC assumed, read as UTC", "UTC assumed")
-            }
+            // "…, midnight UTC assumed" says it already.
+            None if how.ends_with("UTC assumed") => how.to_string(),
+            None => format!("{how}, read as UTC"),
             Some(0) => format!("{how}, UTC"),
             Some(secs) => format!(
                 "{how} at offset {}, converted to UTC",
