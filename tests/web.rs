@@ -1312,6 +1312,38 @@ async fn rejected_items_of_an_array_go_back_in_the_box_one_per_line() {
 }
 
 #[wasm_bindgen_test]
+async fn an_array_submitted_as_one_event_is_offered_bulk_import_and_only_there() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    type_into(&root, "#raw-event", &format!("[{A}, {B}]"));
+    button(&root, "Submit event").click();
+    committed().await;
+    assert_eq!(text(&root, "[data-testid=outcome-label]"), "Rejected");
+    assert!(text(&root, ".reasons").contains("an event must be a JSON object, found an array"));
+    let offer = find(&root, "[data-testid=use-bulk-import] a");
+    assert_eq!(offer.get_attribute("href").as_deref(), Some("#/import"));
+    // The refusal kept on the submission's page says what was found; the
+    // offer belongs to the form.
+    follow(&root, "[data-testid=outcome-submission]").await;
+    let kept = text(&root, "[data-testid=submission-reasons]");
+    assert!(
+        kept.contains("found an array") && !kept.contains("bulk import"),
+        "{kept}"
+    );
+    // A number is not many events: no offer.
+    go("#/submit").await;
+    type_into(&root, "#raw-event", "7");
+    button(&root, "Submit event").click();
+    committed().await;
+    assert!(text(&root, ".reasons").contains("found a number"));
+    assert!(root
+        .query_selector("[data-testid=use-bulk-import]")
+        .ok()
+        .flatten()
+        .is_none());
+}
+
+#[wasm_bindgen_test]
 async fn an_imported_line_that_is_not_an_object_is_not_told_to_use_bulk_import() {
     clear_storage();
     let (root, _app) = mounted_app().await;

@@ -189,16 +189,7 @@ fn line_detail(outcome: &Outcome) -> String {
                     message,
                 },
         } => format!("invalid JSON at column {column}: {message}"),
-        // The hint to use bulk import is for Submit, not here. (Cut from
-        // the end, where it is, not searched for: every line of an import
-        // gets its words here.)
-        other => {
-            let mut reason = other.reason();
-            if let Some(kept) = reason.strip_suffix(" (use bulk import for many events)") {
-                reason.truncate(kept.len());
-            }
-            reason
-        }
+        other => other.reason(),
     }
 }
 

@@ -131,8 +131,15 @@ fn RejectionList(rejection: Rejection) -> impl IntoView {
         Rejection::Fields { errors } => errors.iter().map(ToString::to_string).collect(),
         other => vec![other.to_string()],
     };
+    // An array is most often many events pasted into the form for one: the
+    // words say what was found wherever the refusal is shown (Raw log, a
+    // submission's page), and only here is the way to send them offered.
+    let many = matches!(&rejection, Rejection::NotAnObject { found } if found == "an array");
     view! {
         <p>"The event was not counted. Fix these and submit again:"</p>
         <ul class="reasons">{reasons.into_iter().map(|r| view! { <li>{raw_text(&r)}</li> }).collect_view()}</ul>
+        {many.then(|| view! {
+            <p data-testid="use-bulk-import">"Many events at once? " <a href=Route::Import.hash()>"Bulk import"</a> " takes a JSON array of events, or one event per line."</p>
+        })}
     }
 }
