@@ -18,10 +18,12 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # 2026-12-07, once the views and the pipeline were split off: 236.4 KB to
 # start, 540.5 KB in all; 237.0 and 540.9 KB once a failed view says when
 # it last tried (builds on other machines differ by a few hundred
-# bytes: dependency paths end up in the binary).
+# bytes: dependency paths end up in the binary). Later that evening 238.1
+# and 542.1 KB, once the Submit answer writes its amount as the rest of the
+# app does ("1,200") and offers Bulk import for an array.
 BUNDLE_TARGET_KB=250
-FIRST_VISIT_BUDGET_KB=238
-ALL_FILES_BUDGET_KB=542
+FIRST_VISIT_BUDGET_KB=239
+ALL_FILES_BUDGET_KB=543
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

@@ -69,7 +69,7 @@ fn e2e_submit_resubmit_and_reject_like_a_user() {
     browser.click(&submit);
     browser.wait_for_text("[data-testid=outcome-label]", |t| t == "Accepted");
     let amount = browser.text_of("td[data-field=amount]");
-    assert_eq!(amount, "1200");
+    assert_eq!(amount, "1,200");
 
     browser.click(&submit);
     browser.wait_for_text("[data-testid=outcome-label]", |t| t == "Duplicate");

@@ -198,7 +198,14 @@ async fn submitting_twice_counts_once_and_survives_a_reload() {
     button(&root, "Submit event").click();
     committed().await;
     assert_eq!(text(&root, "[data-testid=outcome-label]"), "Accepted");
-    assert_eq!(text(&root, "td[data-field=amount]"), "1200");
+    // Written as everywhere else in the app, the exact text in its title.
+    assert_eq!(text(&root, "td[data-field=amount]"), "1,200");
+    assert_eq!(
+        find(&root, "td[data-field=amount]")
+            .get_attribute("title")
+            .as_deref(),
+        Some("1200")
+    );
     assert!(text(&root, ".provenance").contains("amount ← payload.amount: \"1200\" → 1200"));
     button(&root, "Submit event").click();
     committed().await;

@@ -103,7 +103,7 @@ fn date_or_epoch(text: &str, number: bool, date: &Parsed, epoch: &Parsed) -> Tim
 
 use crate::pipeline::json::document::{self, DocError};
 use crate::pipeline::json::Json;
-use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use fields::Fields;
 use iso::{month_number, parse_iso, parse_rfc2822};
 use naive::parse_naive;
@@ -277,15 +277,13 @@ impl std::error::Error for TimestampError {}
 /// The canonical text of an instant: RFC 3339 in UTC with `Z`, fractional
 /// seconds only when present, in 3, 6 or 9 digits.
 pub fn canonical(instant: &DateTime<Utc>) -> String {
-    // Written by hand for the years events have (chrono's general
-    // formatting was 3% of an import, which writes every event's instant
-    // into its fingerprint); chrono's text for any other.
+    // Written by hand, character for character as chrono's
+    // `to_rfc3339_opts(SecondsFormat::AutoSi, true)` writes it (every stored
+    // fingerprint holds that text): chrono's general formatting was 3% of an
+    // import, which writes every event's instant into its fingerprint.
     // UTC's own fields, read once: each of `DateTime`'s accessors applies
     // the zone's offset again.
     let (date, time) = (instant.naive_utc().date(), instant.naive_utc().time());
-    if !(0..=9999).contains(&date.year()) {
-        return instant.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-    }
     // A leap second is chrono's second 59 with a nanosecond count past a
     // billion, written as second 60.
     let (second, nanos) = match time.nanosecond().checked_sub(1_000_000_000) {
@@ -293,7 +291,16 @@ pub fn canonical(instant: &DateTime<Utc>) -> String {
         None => (time.second(), time.nanosecond()),
     };
     let mut text = *b"0000-00-00T00:00:00.000000000Z";
-    put_digits(&mut text[0..4], date.year() as u32);
+    // A year beyond four digits, or before year 0, as chrono writes it: a
+    // sign and at least four digits ("+10000", "-0001").
+    let year = date.year();
+    let (mut canonical, from) = if (0..=9999).contains(&year) {
+        put_digits(&mut text[0..4], year.unsigned_abs());
+        (String::with_capacity(30), 0)
+    } else {
+        let sign = if year < 0 { '-' } else { '+' };
+        (format!("{sign}{:04}", year.unsigned_abs()), 4)
+    };
     put_digits(&mut text[5..7], date.month());
     put_digits(&mut text[8..10], date.day());
     put_digits(&mut text[11..13], time.hour());
@@ -309,7 +316,8 @@ pub fn canonical(instant: &DateTime<Utc>) -> String {
     };
     text[end] = b'Z';
     // Digits and separators: ASCII, so never refused.
-    String::from_utf8(text[..=end].to_vec()).unwrap_or_default()
+    canonical.push_str(std::str::from_utf8(&text[from..=end]).unwrap_or_default());
+    canonical
 }
 
 /// `n`'s last decimal digits into `digits`, zeros first.
@@ -484,7 +492,7 @@ mod tests {
             instants.push(at.with_nanosecond(nanos).unwrap());
         }
         // A leap second, with and without a fraction; years chrono writes
-        // with a sign, which the hand-written text leaves to it.
+        // with a sign.
         let leap = NaiveDate::from_ymd_opt(2016, 12, 31).unwrap();
         instants.push(
             leap.and_hms_nano_opt(23, 59, 59, 1_000_000_000)
@@ -496,6 +504,10 @@ mod tests {
                 .unwrap()
                 .and_utc(),
         );
+        for year in [-1, -10_000, 123_456] {
+            let day = NaiveDate::from_ymd_opt(year, 6, 30).unwrap();
+            instants.push(day.and_hms_milli_opt(1, 2, 3, 450).unwrap().and_utc());
+        }
         instants.push(DateTime::<chrono::Utc>::MIN_UTC);
         instants.push(DateTime::<chrono::Utc>::MAX_UTC);
         instants.push(
