@@ -1354,14 +1354,33 @@ async fn an_array_submitted_as_one_event_is_offered_bulk_import_and_only_there()
 async fn an_imported_line_that_is_not_an_object_is_not_told_to_use_bulk_import() {
     clear_storage();
     let (root, _app) = mounted_app().await;
-    let summary = import_through_the_view(&root, "7\n[1]").await;
+    let keyed = |amount: u32| {
+        format!(
+            r#"{{"client":"c","metric":"m","amount":{amount},"ts":"2024-01-01","event_id":"k"}}"#
+        )
+    };
+    let input = format!("7\n[1]\n{}\n{}", keyed(1), keyed(2));
+    let summary = import_through_the_view(&root, &input).await;
+    assert!(summary.contains("1 accepted"), "{summary}");
     assert!(summary.contains("2 rejected"), "{summary}");
+    assert!(summary.contains("1 conflict"), "{summary}");
     let lines = text(&root, "[data-testid=import-lines]");
     assert!(
         lines.contains("an event must be a JSON object, found an array"),
         "{lines}"
     );
     assert!(!lines.contains("bulk import"), "{lines}");
+    // The conflicting line leads to the event that holds its key, as the
+    // accepted line does.
+    let story = |row: usize| {
+        find(
+            &root,
+            &format!("[data-testid=import-lines] tbody tr:nth-child({row}) a.story"),
+        )
+        .get_attribute("href")
+    };
+    assert!(story(3).is_some());
+    assert_eq!(story(4), story(3));
 }
 
 #[wasm_bindgen_test]
@@ -1569,6 +1588,19 @@ async fn bulk_import_reports_every_line() {
         "{summary}"
     );
     let lines = text(&root, "[data-testid=import-lines]");
+    // A line that became an event, or was one already, leads to its story
+    // in one click, as in the Raw log; the broken line names no event.
+    let stories = root
+        .query_selector_all("[data-testid=import-lines] a.story")
+        .expect("story links");
+    assert_eq!(stories.length(), 4, "{lines}");
+    let first: HtmlElement = find(
+        &root,
+        "[data-testid=import-lines] tbody tr:first-child a.story",
+    );
+    assert!(first
+        .get_attribute("href")
+        .is_some_and(|href| href.starts_with("#/event/")));
     // A line's JSON error is placed by column: "line 4 … line 1" would
     // name two lines at once.
     assert!(lines.contains("invalid JSON at column 2:"), "{lines}");

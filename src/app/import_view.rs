@@ -1,7 +1,7 @@
 //! Bulk import: NDJSON or a JSON array, pasted or from a file, committed in
 //! chunks so the page never freezes, with a progress bar and a summary.
 
-use super::router::submission_href;
+use super::router::{event_href, submission_href};
 use super::widgets::{read_chosen_file, read_dropped_file, yield_to_browser};
 use super::AppState;
 use crate::ledger::{renamed, Kind, Outcome, SubmissionId};
@@ -172,6 +172,7 @@ fn named_event(outcome: &Outcome) -> Option<Fingerprint> {
     match outcome {
         Outcome::Accepted { event, .. } => Some(event.event_id.clone()),
         Outcome::Duplicate { original, .. } => Some(original.event_id.clone()),
+        Outcome::Conflict { existing, .. } => Some(existing.event_id.clone()),
         _ => None,
     }
 }
@@ -543,7 +544,12 @@ pub fn ImportView(
                                     } else {
                                         view! { <span title="Not in the raw log: it failed before its text was written.">{r.place}</span> }.into_any()
                                     }}</td>
-                                    <td>{r.kind.label()}</td><td>{detail}</td>
+                                    <td>{r.kind.label()}</td>
+                                    // As the Raw log does: the event the line
+                                    // became (or was a duplicate of) in one click.
+                                    <td>{detail}{r.named.as_ref().map(|id| view! {
+                                        " " <a href=event_href(id) class="story">"The event's story"</a>
+                                    })}</td>
                                 </tr>
                                 }
                             }).collect_view()}</tbody>
