@@ -20,10 +20,11 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # it last tried (builds on other machines differ by a few hundred
 # bytes: dependency paths end up in the binary). Later that evening 238.1
 # and 542.1 KB, once the Submit answer writes its amount as the rest of the
-# app does ("1,200") and offers Bulk import for an array.
+# app does ("1,200") and offers Bulk import for an array; 543.0 KB in all
+# once Bulk import's lines link their events (in its chunk).
 BUNDLE_TARGET_KB=250
 FIRST_VISIT_BUDGET_KB=239
-ALL_FILES_BUDGET_KB=543
+ALL_FILES_BUDGET_KB=544
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
