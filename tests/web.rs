@@ -1329,6 +1329,21 @@ async fn an_array_submitted_as_one_event_is_offered_bulk_import_and_only_there()
     assert!(text(&root, ".reasons").contains("an event must be a JSON object, found an array"));
     let offer = find(&root, "[data-testid=use-bulk-import] a");
     assert_eq!(offer.get_attribute("href").as_deref(), Some("#/import"));
+    // Following it brings the array along into an empty box.
+    offer.click();
+    next_task().await;
+    tick().await;
+    let bulk = || -> HtmlTextAreaElement { find(&root, "#bulk-events").unchecked_into() };
+    assert_eq!(bulk().value(), format!("[{A}, {B}]"));
+    // A draft in the box is never replaced.
+    type_into(&root, "#bulk-events", "my draft");
+    go("#/submit").await;
+    find(&root, "[data-testid=use-bulk-import] a").click();
+    next_task().await;
+    tick().await;
+    assert_eq!(bulk().value(), "my draft");
+    type_into(&root, "#bulk-events", "");
+    go("#/submit").await;
     // The refusal kept on the submission's page says what was found; the
     // offer belongs to the form.
     follow(&root, "[data-testid=outcome-submission]").await;

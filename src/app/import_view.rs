@@ -147,6 +147,15 @@ impl ImportSession {
         self.only.set(None);
     }
 
+    /// Puts `text` in the box, brought from the Submit form (an array
+    /// refused there as one event), unless the box holds a draft, which is
+    /// never replaced, or an import is reading it.
+    pub fn bring(&self, text: String) {
+        if !self.running.get_untracked() && self.input.with_untracked(|i| i.trim().is_empty()) {
+            self.input.set(text);
+        }
+    }
+
     /// An empty session, for the app to provide as context.
     pub fn new() -> ImportSession {
         ImportSession {

@@ -1,5 +1,6 @@
 //! The outcome panel: what the pipeline decided and why, field by field.
 
+use super::import_view::ImportSession;
 use super::router::{event_href, submission_href, Route};
 use super::widgets::{instant, raw_text};
 use crate::ledger::{Event, Outcome, SubmissionId};
@@ -20,6 +21,10 @@ pub fn OutcomePanel(
     /// Whether a failure waits in Failed (storage may have had no room).
     #[prop(default = true)]
     kept: bool,
+    /// The text submitted: a refusal's link to Bulk import (offered for an
+    /// array) brings it along, instead of leaving it to be pasted again.
+    #[prop(optional)]
+    text: Option<String>,
 ) -> impl IntoView {
     let label = outcome.label();
     let class = format!("panel outcome outcome-{}", label.to_ascii_lowercase());
@@ -59,7 +64,7 @@ pub fn OutcomePanel(
             .into_any()
         }
         Outcome::Rejected { rejection } => view! {
-            <RejectionList rejection=rejection />
+            <RejectionList rejection=rejection text=text />
             <a href=submission_href(&submission) class="story" data-testid="outcome-submission">"This submission's page"</a>
         }
         .into_any(),
@@ -129,7 +134,7 @@ fn ProvenanceList(provenance: Vec<Provenance>) -> impl IntoView {
 }
 
 #[component]
-fn RejectionList(rejection: Rejection) -> impl IntoView {
+fn RejectionList(rejection: Rejection, text: Option<String>) -> impl IntoView {
     let reasons: Vec<String> = match &rejection {
         Rejection::Fields { errors } => errors.iter().map(ToString::to_string).collect(),
         other => vec![other.to_string()],
@@ -138,11 +143,16 @@ fn RejectionList(rejection: Rejection) -> impl IntoView {
     // words say what was found wherever the refusal is shown (Raw log, a
     // submission's page), and only here is the way to send them offered.
     let many = matches!(&rejection, Rejection::NotAnObject { found } if found == "an array");
+    let import = use_context::<ImportSession>();
     view! {
         <p>"The event was not counted. Fix these and submit again:"</p>
         <ul class="reasons">{reasons.into_iter().map(|r| view! { <li>{raw_text(&r)}</li> }).collect_view()}</ul>
         {many.then(|| view! {
-            <p data-testid="use-bulk-import">"Many events at once? " <a href=Route::Import.hash()>"Bulk import"</a> " takes a JSON array of events, or one event per line."</p>
+            <p data-testid="use-bulk-import">"Many events at once? " <a href=Route::Import.hash() on:click=move |_| {
+                if let (Some(import), Some(text)) = (import, &text) {
+                    import.bring(text.clone());
+                }
+            }>"Bulk import"</a> " takes a JSON array of events, or one event per line."</p>
         })}
     }
 }

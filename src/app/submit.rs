@@ -230,6 +230,6 @@ pub fn SubmitView(
         // An answer about a submission the journal no longer has (another
         // tab cleared all data) describes nothing: gone with it. A failure
         // may never have reached the journal, so it stays.
-        {move || outcome.get().filter(|(o, id)| o.is_retryable() || state.read(|t| t.ledger.state().submission(id).is_some())).map(|(o, id)| view! { <OutcomePanel outcome=o submission=id attempt=attempt.get_untracked() kept=outbox_error.with_untracked(Option::is_none) /> })}
+        {move || outcome.get().filter(|(o, id)| o.is_retryable() || state.read(|t| t.ledger.state().submission(id).is_some())).map(|(o, id)| view! { <OutcomePanel outcome=o submission=id attempt=attempt.get_untracked() kept=outbox_error.with_untracked(Option::is_none) text=raw.get_untracked() /> })}
     }
 }
