@@ -142,7 +142,7 @@ fn RejectionList(rejection: Rejection, text: Option<String>) -> impl IntoView {
     // An array is most often many events pasted into the form for one: the
     // words say what was found wherever the refusal is shown (Raw log, a
     // submission's page), and only here is the way to send them offered.
-    let many = matches!(&rejection, Rejection::NotAnObject { found } if found == "an array");
+    let many = rejection.found_an_array();
     let import = use_context::<ImportSession>();
     view! {
         <p>"The event was not counted. Fix these and submit again:"</p>

@@ -247,6 +247,12 @@ impl Rejection {
         }
     }
 
+    /// Whether the text was a JSON array: many events, most often, sent as
+    /// one. (`found` holds [`Json::kind`]'s words.)
+    pub fn found_an_array(&self) -> bool {
+        matches!(self, Rejection::NotAnObject { found } if found == Json::Array(Vec::new()).kind())
+    }
+
     /// Every reason on its own line, for a page that lists them.
     pub fn reasons(&self) -> Vec<String> {
         match self {
@@ -808,6 +814,10 @@ mod tests {
             arr.to_string(),
             "an event must be a JSON object, found an array"
         );
+        assert!(arr.found_an_array());
+        assert!(!normalize("7", &Rules::default())
+            .unwrap_err()
+            .found_an_array());
     }
 
     #[test]
@@ -823,14 +833,21 @@ mod tests {
         assert_eq!(n.idempotency_key.as_deref(), Some("0"));
     }
 
-    #[test]
-    fn client_rules_add_aliases_defaults_and_date_order() {
+    /// Rules with one client's own: "acme" reads `total` as its amount,
+    /// defaults its metric to "sale" and reads dates day first.
+    fn acme_rules() -> Rules {
         let mut rules = Rules::default();
         let mut rule = ClientRule::default();
         rule.aliases.amount.push("total".into());
         rule.defaults.metric = Some("sale".into());
         rule.date_order = Some(DateOrder::DayFirst);
         rules.clients.insert("acme".into(), rule);
+        rules
+    }
+
+    #[test]
+    fn client_rules_add_aliases_defaults_and_date_order() {
+        let rules = acme_rules();
         let n = normalize(
             r#"{"client":"acme","total":"9.99","date":"01/02/2024"}"#,
             &rules,
@@ -884,13 +901,11 @@ mod tests {
     fn explaining_changes_nothing_but_the_provenance() {
         use crate::chaos::{random_event, render, Shape};
         use crate::rng::SeededRng;
-        let mut rules = Rules::default();
-        let mut rule = ClientRule::default();
-        rule.aliases.amount.push("total".into());
-        rule.defaults.metric = Some("sale".into());
-        rule.defaults.amount = Some("1,5".into());
-        rule.date_order = Some(DateOrder::DayFirst);
-        rules.clients.insert("acme".into(), rule);
+        let mut rules = acme_rules();
+        if let Some(acme) = rules.clients.get_mut("acme") {
+            // A default that cannot be read (a decimal comma).
+            acme.defaults.amount = Some("1,5".into());
+        }
         let index = AliasIndex::new(&rules);
         let mut texts: Vec<String> = [
             // A default, and a default that cannot be read.

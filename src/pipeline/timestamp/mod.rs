@@ -494,16 +494,9 @@ mod tests {
         // A leap second, with and without a fraction; years chrono writes
         // with a sign.
         let leap = NaiveDate::from_ymd_opt(2016, 12, 31).unwrap();
-        instants.push(
-            leap.and_hms_nano_opt(23, 59, 59, 1_000_000_000)
-                .unwrap()
-                .and_utc(),
-        );
-        instants.push(
-            leap.and_hms_nano_opt(23, 59, 59, 1_500_000_000)
-                .unwrap()
-                .and_utc(),
-        );
+        for nanos in [1_000_000_000, 1_500_000_000] {
+            instants.push(leap.and_hms_nano_opt(23, 59, 59, nanos).unwrap().and_utc());
+        }
         for year in [-1, -10_000, 123_456] {
             let day = NaiveDate::from_ymd_opt(year, 6, 30).unwrap();
             instants.push(day.and_hms_milli_opt(1, 2, 3, 450).unwrap().and_utc());
