@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashSet};
 use tally::chaos::{random_event, render, LogicalEvent, Shape};
 use tally::ledger::{Fault, FaultPlan, FaultPoint, Ledger, LedgerState, Outcome, Record};
-use tally::report::{Aggregates, Filter};
+use tally::report::{Aggregates, Filter, Glance};
 use tally::rng::SeededRng;
 use tally::store::MemoryJournal;
 
@@ -93,6 +93,9 @@ fn send_until_answered(
         }
         let outcome = ledger.submit(text, at(*step));
         ledger.journal_mut().fail_after = None;
+        // What every view shows, kept through failed writes taken back.
+        let state = ledger.state();
+        assert_eq!(Glance::of(state), Glance::recount(state), "{outcome:?}");
         if !outcome.is_retryable() {
             return outcome;
         }
@@ -216,6 +219,8 @@ fn run(seed: u64, steps: usize) {
                     &before[..],
                     "seed {seed}: replay changed the committed set"
                 );
+                let state = ledger.state();
+                assert_eq!(Glance::of(state), Glance::recount(state), "seed {seed}");
             }
         }
     }

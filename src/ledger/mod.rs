@@ -52,7 +52,7 @@ mod words;
 pub use fault::{Fault, FaultPlan, FaultPoint, ALWAYS};
 pub use outcome::{Failure, Kind, Outcome, Status};
 pub use records::{Event, Record, SubmissionId, Verdict};
-pub use state::{LedgerState, Submission};
+pub use state::{Figures, LedgerState, Submission};
 pub use words::renamed;
 
 use crate::pipeline::fingerprint::{self, Fingerprint};
