@@ -18,6 +18,27 @@ thread_local! {
     /// storage meter costs O(keys) instead of re-reading every value after
     /// each commit. Another tab's writes make it stale: see [`forget_sizes`].
     static SIZES: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
+    /// Every key as this page last listed localStorage, with its own writes
+    /// since ([`KeyValue::known_keys`]); `None` until a listing succeeds,
+    /// and again once another tab changed storage ([`forget_keys`]).
+    /// A plain list: a few hundred keys, and a set type of its own cost
+    /// the first visit 5 KB of code.
+    static LISTED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Keeps the known listing up to date with a write of this page.
+fn note_listed(key: &str, present: bool) {
+    LISTED.with(|l| {
+        if let Some(keys) = l.borrow_mut().as_mut() {
+            match keys.iter().position(|k| k == key) {
+                None if present => keys.push(key.to_string()),
+                Some(i) if !present => {
+                    keys.swap_remove(i);
+                }
+                _ => {}
+            }
+        }
+    });
 }
 
 /// Notes the size (UTF-16 code units of key and value) of a key just read
@@ -35,9 +56,17 @@ fn note_size(key: &str, size: Option<u64>) {
     }
 }
 
-/// Forgets the known sizes; call when another tab changed storage.
+/// Forgets the known sizes and keys; call when another tab changed storage.
 pub fn forget_sizes() {
     SIZES.with(|s| s.borrow_mut().clear());
+    forget_keys();
+}
+
+/// Forgets the known keys, so that the next figure or commit lists
+/// localStorage afresh: the app calls it as soon as the browser says
+/// another tab (or another site of the origin) changed storage.
+pub fn forget_keys() {
+    LISTED.with(|l| l.borrow_mut().take());
 }
 
 /// UTF-16 code units of Tally's keys and values, reading only keys this
@@ -45,7 +74,7 @@ pub fn forget_sizes() {
 pub fn tally_units() -> Result<u64, StoreError> {
     let kv = LocalStorageKv;
     let keys: Vec<String> = kv
-        .keys()?
+        .known_keys()?
         .into_iter()
         .filter(|k| k.starts_with(FAMILY))
         .collect();
@@ -117,6 +146,7 @@ impl KeyValue for LocalStorageKv {
         let stored = storage()?.set_item(key, value);
         if stored.is_ok() {
             note_size(key, Some(units(key, value)));
+            note_listed(key, true);
         }
         stored.map_err(|e| {
             let quota = e
@@ -139,15 +169,43 @@ impl KeyValue for LocalStorageKv {
             .remove_item(key)
             .map_err(|e| StoreError::Unavailable {
                 message: describe(&e),
-            })
+            })?;
+        note_size(key, None);
+        note_listed(key, false);
+        Ok(())
     }
 
     fn keys(&self) -> Result<Vec<String>, StoreError> {
-        let s = storage()?;
-        let n = s.length().map_err(|e| StoreError::Unavailable {
-            message: describe(&e),
-        })?;
-        Ok((0..n).filter_map(|i| s.key(i).ok().flatten()).collect())
+        let listed = (|| {
+            let s = storage()?;
+            let n = s.length().map_err(|e| StoreError::Unavailable {
+                message: describe(&e),
+            })?;
+            Ok((0..n)
+                .filter_map(|i| s.key(i).ok().flatten())
+                .collect::<Vec<_>>())
+        })();
+        LISTED.with(|l| {
+            *l.borrow_mut() = listed.as_ref().ok().cloned();
+        });
+        listed
+    }
+
+    fn known_keys(&self) -> Result<Vec<String>, StoreError> {
+        // One more check, for a call: a key added or removed behind this
+        // page's back changes the count (the browser's storage event, which
+        // forgets the keys, is a task away).
+        let count = storage()?.length().ok();
+        let known = LISTED.with(|l| {
+            l.borrow()
+                .as_ref()
+                .filter(|keys| count == u32::try_from(keys.len()).ok())
+                .cloned()
+        });
+        match known {
+            Some(keys) => Ok(keys),
+            None => self.keys(),
+        }
     }
 }
 

@@ -681,6 +681,74 @@ fn the_storage_meter_counts_what_local_storage_counts() {
     clear_storage();
 }
 
+/// Whether the keys this page knows hold `key`.
+fn known(key: &str) -> bool {
+    LocalStorageKv
+        .known_keys()
+        .expect("known keys")
+        .iter()
+        .any(|k| k == key)
+}
+
+#[wasm_bindgen_test]
+fn the_keys_a_page_knows_follow_its_writes_and_each_listing() {
+    clear_storage();
+    tally::browser::forget_sizes();
+    let kv = LocalStorageKv;
+    kv.keys().expect("list");
+    kv.set("tally:test:mine", "1").expect("write");
+    assert!(known("tally:test:mine"), "this page's write");
+    // A key another tab adds changes the number of keys: listed afresh.
+    js_sys::eval("localStorage.setItem('tally:test:theirs', '2'); true")
+        .expect("write in JavaScript");
+    assert!(known("tally:test:theirs"));
+    // One removed and another added leave the number as it was: the page
+    // goes on with what it last read, like everything it shows...
+    js_sys::eval(
+        "localStorage.removeItem('tally:test:theirs'); localStorage.setItem('tally:test:next', '3'); true",
+    )
+    .expect("write in JavaScript");
+    assert!(known("tally:test:theirs") && !known("tally:test:next"));
+    // ...until the browser tells it that storage changed (the storage
+    // event), or a listing renews it.
+    tally::browser::forget_keys();
+    assert!(!known("tally:test:theirs") && known("tally:test:next"));
+    kv.remove("tally:test:mine").expect("remove");
+    assert!(!known("tally:test:mine"), "this page's removal");
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn what_another_tab_leaves_in_failed_is_counted_here_once_told() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    type_into(&root, "#raw-event", A);
+    button(&root, "Submit event").click();
+    committed().await;
+    assert_eq!(text(&root, "[data-testid=glance-waiting]"), "0");
+    // Another tab's failed submission, written where that tab's outbox
+    // writes it, behind this page's back.
+    let theirs = std::rc::Rc::new(tally::store::MemoryKv::new());
+    tally::service::Outbox::new(theirs.clone())
+        .record_failure(B, "the database is down", now())
+        .expect("record");
+    let storage = window().local_storage().expect("storage").expect("storage");
+    for key in theirs.keys().expect("keys") {
+        let value = theirs.get(&key).expect("read").expect("a value");
+        storage
+            .set_item(&key, &value)
+            .expect("write past this page");
+        tell_this_tab(&format!("'{key}'"));
+    }
+    until("the other tab's failure is counted", || {
+        text(&root, "[data-testid=glance-waiting]") == "1"
+    })
+    .await;
+    go("#/failed").await;
+    assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
+    clear_storage();
+}
+
 #[wasm_bindgen_test]
 async fn a_submit_into_full_storage_never_says_it_waits_in_failed() {
     clear_storage();

@@ -69,6 +69,9 @@ pub fn App() -> impl IntoView {
             let scheduled = std::rc::Rc::new(std::cell::Cell::new(false));
             let other_keys = std::rc::Rc::new(std::cell::Cell::new(false));
             let listener = window_event_listener(leptos::ev::storage, move |ev| {
+                // At once, not with the refresh below: a commit in between
+                // must list storage afresh to find what changed.
+                crate::browser::forget_keys();
                 let key = ev.key();
                 if !key.as_deref().is_none_or(|k| k.starts_with(PREFIX)) {
                     return;

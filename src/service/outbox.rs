@@ -145,12 +145,13 @@ impl<K: KeyValue> Outbox<K> {
     }
 
     /// How many items wait, without reading them (for the figures shown on
-    /// every view; [`Outbox::items`] validates each one).
+    /// every view; [`Outbox::items`] validates each one), from the keys the
+    /// store knows ([`KeyValue::known_keys`]).
     pub fn count(&self) -> Result<usize, StoreError> {
         let prefix = outbox_prefix();
         Ok(self
             .kv
-            .keys()?
+            .known_keys()?
             .iter()
             .filter(|k| k.starts_with(&prefix))
             .count())
@@ -192,12 +193,14 @@ impl<K: KeyValue> Outbox<K> {
         self.kv.set(&key, &item.to_json().to_compact())
     }
 
-    /// The ids of the waiting items, from the keys alone (one call).
+    /// The ids of the waiting items, from the keys the store knows
+    /// ([`KeyValue::known_keys`]): read after a commit, whose scan has just
+    /// listed them under the cross-tab lock.
     pub fn waiting_ids(&self) -> Result<std::collections::HashSet<String>, StoreError> {
         let prefix = outbox_prefix();
         Ok(self
             .kv
-            .keys()?
+            .known_keys()?
             .into_iter()
             .filter_map(|k| k.strip_prefix(&prefix).map(str::to_string))
             .collect())

@@ -355,7 +355,9 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             last: None,
             entries: PhantomData,
         };
-        journal.scan()?;
+        // Everything is new to a journal just opened: list storage at once.
+        let keys = journal.kv.keys()?;
+        journal.scan_keys(keys, true)?;
         // Reopened as a writer that already has data (an id used again): a
         // write of its last session may have failed after its segment was
         // written, and only the in-memory flag knew. Assume it did, so the
@@ -381,14 +383,31 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
     }
 
     /// Finds every writer and (re)loads those whose head changed.
+    ///
+    /// Starts from the keys the store knows ([`KeyValue::known_keys`]):
+    /// listing localStorage afresh costs a call per stored key, and a tab's
+    /// own commits, one after another, find storage as they left it. Every
+    /// other writer's head is still read by value; at the first sign of a
+    /// change (a head new, gone, damaged or moved on) the scan starts over
+    /// from a fresh listing, so what it loads, sets aside or forgets is
+    /// always decided on one. What the known keys can miss is a writer that
+    /// appeared since, before the browser told this page (it tells at
+    /// once, and the app forgets the known keys then): its records arrive
+    /// with the next refresh and merge as any lagging tab's do.
     fn scan(&mut self) -> Result<(), StoreError> {
+        let known = self.kv.known_keys()?;
+        self.scan_keys(known, false)
+    }
+
+    /// [`Self::scan`] over `keys`, `fresh` if they were listed just now.
+    fn scan_keys(&mut self, keys: Vec<String>, fresh: bool) -> Result<(), StoreError> {
         let mut report = LoadReport::default();
         let mut heads = Vec::new();
         // Every writer's segment indexes that exist: loading reads only
         // these (a damaged head's huge index costs nothing), and a segment
         // no head counts is reported instead of lying unseen.
         let mut segments: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
-        for key in self.kv.keys()? {
+        for key in keys {
             if !key.starts_with(FAMILY) {
                 continue; // another site's data: never touched
             }
@@ -420,6 +439,9 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             .filter(|w| !heads.contains(w))
             .cloned()
             .collect();
+        if !fresh && !gone.is_empty() {
+            return self.scan_keys(self.kv.keys()?, true);
+        }
         for writer in gone {
             self.writers.remove(&writer);
             if writer == self.stem {
@@ -435,20 +457,29 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
                 continue; // our own data is known exactly in memory
             }
             let key = head_key(&writer);
-            let Some(text) = self.kv.get(&key)? else {
+            let text = self.kv.get(&key)?;
+            let parsed = text
+                .as_deref()
+                .map(|text| Head::parse(text, &writer, sealed_family(&writer)));
+            let known = self.writers.get(&writer).and_then(|d| d.head);
+            if let Some(Ok(head)) = parsed {
+                if known == Some(head) {
+                    continue;
+                }
+            }
+            if !fresh {
+                return self.scan_keys(self.kv.keys()?, true);
+            }
+            let (Some(text), Some(parsed)) = (text, parsed) else {
                 continue;
             };
-            let head = match Head::parse(&text, &writer, sealed_family(&writer)) {
+            let head = match parsed {
                 Ok(h) => h,
                 Err(why) => {
                     self.set_aside(&key, &text, &why, &mut report)?;
                     continue;
                 }
             };
-            let known = self.writers.get(&writer).and_then(|d| d.head);
-            if known == Some(head) {
-                continue;
-            }
             let existing = segments.get(&writer).unwrap_or(&no_segments);
             let data = self.load_writer(&writer, head, existing, &mut report)?;
             self.writers.insert(writer, data);
