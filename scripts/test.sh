@@ -23,9 +23,13 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # app does ("1,200") and offers Bulk import for an array; 543.0 KB in all
 # once Bulk import's lines link their events (in its chunk); 238.9 and
 # 543.9 KB once that offer brings the array along into Bulk import's box.
+# That night 240.0 and 544.5 KB, once a commit lists localStorage only when
+# another writer changed it (the keys a page knows, and the scan that
+# starts over from a fresh listing at the first change); the budget to
+# start is 241, since 240.0 KB was 25 bytes under 240.
 BUNDLE_TARGET_KB=250
-FIRST_VISIT_BUDGET_KB=239
-ALL_FILES_BUDGET_KB=544
+FIRST_VISIT_BUDGET_KB=241
+ALL_FILES_BUDGET_KB=545
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)
