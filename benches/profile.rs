@@ -1,5 +1,5 @@
-//! Where the browser's time goes: a CPU profile of a bulk import and of a
-//! reload with those events stored, taken with Chromium's own profiler
+//! Where the browser's time goes: a CPU profile of a bulk import, of a
+//! reload with those events stored and of submits through the form, taken with Chromium's own profiler
 //! (DevTools' `Profiler` domain, through chromedriver's passthrough) on a
 //! release build that keeps function names.
 //!
@@ -19,6 +19,9 @@ use std::path::PathBuf;
 use support::events::mixed;
 use support::static_server::StaticServer;
 use support::webdriver::Browser;
+
+/// Submits profiled after the reload.
+const SUBMITS: usize = 40;
 
 /// Rows printed per table.
 const TOP: usize = 30;
@@ -112,6 +115,20 @@ fn profiled(browser: &Browser, work: impl FnOnce()) -> Value {
     browser.cdp("Profiler.stop", json!({}))["profile"].clone()
 }
 
+/// Profiles [`SUBMITS`] submits through the Submit form, after one
+/// unprofiled submit that fetches the pipeline's chunk.
+fn profiled_submits(browser: &Browser, server: &StaticServer, seed: u64) -> Value {
+    browser.goto(&format!("{}#/submit", server.url()));
+    browser.wait_for_text("h1", |t| t == "Tally");
+    let sends = mixed(SUBMITS + 1, seed);
+    support::app::submit(browser, &sends[0]);
+    profiled(browser, || {
+        for line in &sends[1..] {
+            support::app::submit(browser, line);
+        }
+    })
+}
+
 fn main() {
     let dir = support::app::site_dir("target/profile-site");
     assert!(
@@ -129,6 +146,14 @@ fn main() {
     browser.wait_for_text("h1", |t| t == "Tally");
     browser.execute("localStorage.clear(); return true;", json!([]));
     browser.reload();
+    browser.wait_for_text("main h2", |t| t == "Bulk import");
+    // Submits with nothing stored, to set beside those after the import.
+    let submits_empty = profiled_submits(&browser, &server, 19);
+    print(
+        &format!("{SUBMITS} submits with nothing stored"),
+        &submits_empty,
+    );
+    browser.goto(&format!("{}#/import", server.url()));
     browser.wait_for_text("main h2", |t| t == "Bulk import");
     let lines = mixed(n, 20);
     let import = profiled(&browser, || {
@@ -148,13 +173,22 @@ fn main() {
     );
     println!("\nreload with {n} stored: usable at {ready} ms (profiled)");
     print(&format!("reload with {n} submissions stored"), &reload);
+    // Submits through the form with that history stored: what a commit
+    // costs that an empty store does not (issue 12's third target).
+    let submits = profiled_submits(&browser, &server, 21);
+    print(
+        &format!("{SUBMITS} submits with {n} submissions stored"),
+        &submits,
+    );
     let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/profile");
     std::fs::create_dir_all(&out).expect("create target/profile");
     for (name, profile) in [
         ("import.cpuprofile", &import),
         ("reload.cpuprofile", &reload),
+        ("submits-empty.cpuprofile", &submits_empty),
+        ("submits.cpuprofile", &submits),
     ] {
         std::fs::write(out.join(name), profile.to_string()).expect("write a profile");
     }
-    println!("\nWrote target/profile/import.cpuprofile and reload.cpuprofile (open them in Chromium's DevTools, Performance panel).");
+    println!("\nWrote target/profile/import.cpuprofile, reload.cpuprofile, submits-empty.cpuprofile and submits.cpuprofile (open them in Chromium's DevTools, Performance panel).");
 }
