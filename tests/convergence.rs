@@ -14,7 +14,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use chrono::{DateTime, TimeDelta, Utc};
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 use tally::chaos::{random_event, render, LogicalEvent, Shape};
@@ -22,82 +21,26 @@ use tally::ledger::{Fault, FaultPlan, FaultPoint, Ledger, Record, Status};
 use tally::pipeline::amount::Amount;
 use tally::report::{Aggregates, Filter, Glance};
 use tally::rng::SeededRng;
-use tally::store::{
-    Journal, KeyValue, LaggingView, MemoryKv, SegmentJournal, StoreError, SEGMENT_LIMIT,
-};
+use tally::store::{Journal, LaggingView, MemoryKv, SegmentJournal, StaleKeys, SEGMENT_LIMIT};
 
 /// One tab's view of the shared store: its own writes land at once, other
 /// tabs' writes only when it syncs (a refresh point).
 type TabView = LaggingView<Rc<MemoryKv>>;
-type TabLedger = Ledger<SegmentJournal<Rc<Known<Rc<TabView>>>, Record>>;
-
-/// The keys a tab knows, as the browser's store keeps them for the
-/// journal's scan: the last listing plus the tab's own writes, until the
-/// tab is told of other tabs' writes ([`Known::forget`], the storage
-/// event). Harsher than the browser, which also lists afresh when the
-/// number of keys changed: here the telling is often late (after the tab
-/// has committed again), so the scan meets known keys that miss other
-/// tabs' new writers and segments (about one use in twelve).
-struct Known<K: KeyValue> {
-    inner: K,
-    listed: RefCell<Option<BTreeSet<String>>>,
-}
-
-impl<K: KeyValue> Known<K> {
-    fn forget(&self) {
-        self.listed.borrow_mut().take();
-    }
-}
-
-impl<K: KeyValue> KeyValue for Known<K> {
-    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.inner.get(key)
-    }
-    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.inner.set(key, value)?;
-        if let Some(keys) = self.listed.borrow_mut().as_mut() {
-            keys.insert(key.to_string());
-        }
-        Ok(())
-    }
-    fn remove(&self, key: &str) -> Result<(), StoreError> {
-        self.inner.remove(key)?;
-        if let Some(keys) = self.listed.borrow_mut().as_mut() {
-            keys.remove(key);
-        }
-        Ok(())
-    }
-    fn keys(&self) -> Result<Vec<String>, StoreError> {
-        let keys = self.inner.keys()?;
-        *self.listed.borrow_mut() = Some(keys.iter().cloned().collect());
-        Ok(keys)
-    }
-    fn known_keys(&self) -> Result<Vec<String>, StoreError> {
-        let known = self
-            .listed
-            .borrow()
-            .as_ref()
-            .map(|k| k.iter().cloned().collect());
-        match known {
-            Some(keys) => Ok(keys),
-            None => self.keys(),
-        }
-    }
-}
+/// The keys a tab knows are told late (after the tab committed again, about
+/// one use in twelve stale): the scan meets known keys that miss other
+/// tabs' new writers and segments.
+type TabLedger = Ledger<SegmentJournal<Rc<StaleKeys<Rc<TabView>>>, Record>>;
 
 struct Tab {
     view: Rc<TabView>,
-    known: Rc<Known<Rc<TabView>>>,
+    known: Rc<StaleKeys<Rc<TabView>>>,
     ledger: TabLedger,
     skew: TimeDelta,
 }
 
 fn open_tab(shared: &Rc<MemoryKv>, writer: &str, skew: TimeDelta, faults: &FaultPlan) -> Tab {
     let view = Rc::new(LaggingView::new(shared.clone()).expect("a view of the store"));
-    let known = Rc::new(Known {
-        inner: view.clone(),
-        listed: RefCell::new(None),
-    });
+    let known = Rc::new(StaleKeys::new(view.clone()));
     let journal = SegmentJournal::open(known.clone(), writer, at(0)).expect("open the journal");
     let mut ledger = Ledger::open(journal, writer).expect("open the ledger");
     ledger.faults = faults.clone();

@@ -816,6 +816,40 @@ mod tests {
     }
 
     #[test]
+    fn a_clear_in_another_tab_is_seen_by_a_tab_that_lists_no_keys_again() {
+        // Found by an outside review's model: a tab going on with the keys
+        // it knows still listed its own cleared head (another tab wrote as
+        // many keys again) and wrote its cleared records back.
+        let e1 = r#"{"client":"shop","metric":"sale","amount":"10.50","ts":"2024-01-01"}"#;
+        let e2 = r#"{"client":"shop","metric":"sale","amount":"20","ts":"2024-01-02"}"#;
+        let e3 = r#"{"client":"shop","metric":"sale","amount":"7","ts":"2024-01-03"}"#;
+        let kv = Rc::new(MemoryKv::new());
+        let stale = Rc::new(crate::store::StaleKeys::new(kv.clone()));
+        let mut tab1 = Tally::open(stale, now as fn() -> DateTime<Utc>, "tab1").expect("open");
+        assert_eq!(tab1.submit(e1).label(), "Accepted");
+        let mut tab2 = open(&kv, "tab2");
+        tab2.clear_all("tab3").expect("cleared");
+        assert_eq!(tab2.submit(e3).label(), "Accepted");
+        assert_eq!(tab1.submit(e2).label(), "Accepted");
+        let fresh = open(&kv, "tab4");
+        let mut amounts: Vec<String> = fresh
+            .ledger
+            .state()
+            .events()
+            .iter()
+            .map(|e| e.amount.to_string())
+            .collect();
+        amounts.sort();
+        assert_eq!(amounts, ["20", "7"], "nothing cleared came back");
+        assert!(fresh.is_clean(), "{:?}", fresh.messages());
+        assert_eq!(
+            tab1.ledger.state().comparable(),
+            fresh.ledger.state().comparable(),
+            "the stale tab knows what a fresh one does"
+        );
+    }
+
+    #[test]
     fn an_outbox_that_cannot_be_written_says_so_in_plain_words() {
         // The database fails the request, and storage has no room for the
         // outbox item either: another key family fills it.

@@ -387,16 +387,31 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
     /// Starts from the keys the store knows ([`KeyValue::known_keys`]):
     /// listing localStorage afresh costs a call per stored key, and a tab's
     /// own commits, one after another, find storage as they left it. Every
-    /// other writer's head is still read by value; at the first sign of a
-    /// change (a head new, gone, damaged or moved on) the scan starts over
-    /// from a fresh listing, so what it loads, sets aside or forgets is
-    /// always decided on one. What the known keys can miss is a writer that
-    /// appeared since, before the browser told this page (it tells at
-    /// once, and the app forgets the known keys then): its records arrive
-    /// with the next refresh and merge as any lagging tab's do.
+    /// writer's head, this one's included, is still read by value; at the
+    /// first sign of a change (a head new, gone, damaged or moved on) the
+    /// scan starts over from a fresh listing, so what it loads, sets aside
+    /// or forgets is always decided on one. What the known keys can miss is
+    /// a writer that appeared since, before the browser told this page (it
+    /// tells at once, and the app forgets the known keys then): its records
+    /// arrive with the next refresh and merge as any lagging tab's do.
     fn scan(&mut self) -> Result<(), StoreError> {
         let known = self.kv.known_keys()?;
         self.scan_keys(known, false)
+    }
+
+    /// Whether this writer's stored head is no longer the one it last wrote:
+    /// another tab cleared it (and perhaps wrote as many keys again, so
+    /// that the keys this page knows still list it; an outside review's
+    /// model had a tab write its cleared records back that way).
+    fn own_head_moved(&self) -> Result<bool, StoreError> {
+        let Some(mine) = self.writers.get(&self.stem).and_then(|d| d.head) else {
+            return Ok(false);
+        };
+        let stored = self.kv.get(&head_key(&self.stem))?;
+        Ok(
+            stored.and_then(|text| Head::parse(&text, &self.stem, sealed_family(&self.stem)).ok())
+                != Some(mine),
+        )
     }
 
     /// [`Self::scan`] over `keys`, `fresh` if they were listed just now.
@@ -439,7 +454,7 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
             .filter(|w| !heads.contains(w))
             .cloned()
             .collect();
-        if !fresh && !gone.is_empty() {
+        if !fresh && (!gone.is_empty() || self.own_head_moved()?) {
             return self.scan_keys(self.kv.keys()?, true);
         }
         for writer in gone {

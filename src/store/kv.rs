@@ -242,6 +242,66 @@ impl<K: KeyValue> KeyValue for LaggingView<K> {
     }
 }
 
+/// A store whose [`KeyValue::known_keys`] are as stale as they can be: the
+/// last listing plus this handle's own writes, until [`StaleKeys::forget`]
+/// (the storage event). The browser's store also lists afresh when the
+/// number of keys changed; the tests run tabs on this one to cover the
+/// moments before it learns of other tabs' writes.
+pub struct StaleKeys<K: KeyValue> {
+    inner: K,
+    listed: RefCell<Option<Vec<String>>>,
+}
+
+impl<K: KeyValue> StaleKeys<K> {
+    /// `inner`, with keys known from its first listing on.
+    pub fn new(inner: K) -> StaleKeys<K> {
+        StaleKeys {
+            inner,
+            listed: RefCell::new(None),
+        }
+    }
+
+    /// Forgets the known keys, as the browser's store does when told that
+    /// another tab changed storage.
+    pub fn forget(&self) {
+        self.listed.borrow_mut().take();
+    }
+}
+
+impl<K: KeyValue> KeyValue for StaleKeys<K> {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.inner.set(key, value)?;
+        if let Some(keys) = self.listed.borrow_mut().as_mut() {
+            if !keys.iter().any(|k| k == key) {
+                keys.push(key.to_string());
+            }
+        }
+        Ok(())
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.remove(key)?;
+        if let Some(keys) = self.listed.borrow_mut().as_mut() {
+            keys.retain(|k| k != key);
+        }
+        Ok(())
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        let keys = self.inner.keys()?;
+        *self.listed.borrow_mut() = Some(keys.clone());
+        Ok(keys)
+    }
+    fn known_keys(&self) -> Result<Vec<String>, StoreError> {
+        let known = self.listed.borrow().clone();
+        match known {
+            Some(keys) => Ok(keys),
+            None => self.keys(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
