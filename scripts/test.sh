@@ -26,10 +26,11 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # That night 240.0 and 544.5 KB, once a commit lists localStorage only when
 # another writer changed it (the keys a page knows, and the scan that
 # starts over from a fresh listing at the first change); the budget to
-# start is 241, since 240.0 KB was 25 bytes under 240.
+# start is 241, since 240.0 KB was 25 bytes under 240. Then 240.7 and
+# 545.2 KB, once an amount breaks only between its digit groups on a phone.
 BUNDLE_TARGET_KB=250
 FIRST_VISIT_BUDGET_KB=241
-ALL_FILES_BUDGET_KB=545
+ALL_FILES_BUDGET_KB=546
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

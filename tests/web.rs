@@ -314,6 +314,58 @@ async fn markup_in_an_event_is_shown_as_text() {
     assert!(!shows(&root, "td script"));
 }
 
+/// How many line boxes an element is laid out in (`getClientRects`).
+fn line_boxes(element: &HtmlElement) -> u32 {
+    let rects = js_sys::Reflect::get(element, &"getClientRects".into())
+        .expect("getClientRects")
+        .dyn_into::<js_sys::Function>()
+        .expect("a function")
+        .call0(element)
+        .expect("rects");
+    js_sys::Reflect::get(&rects, &"length".into())
+        .expect("length")
+        .as_f64()
+        .expect("a number") as u32
+}
+
+#[wasm_bindgen_test]
+async fn a_long_amount_breaks_only_between_its_digit_groups() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    let huge = r#"{"client":"huge","metric":"sales","amount":"-999999999999999999.999999999","ts":"2024-11-01"}"#;
+    type_into(&root, "#raw-event", huge);
+    button(&root, "Submit event").click();
+    committed().await;
+    // Each group an unbreakable block, the text exactly the amount.
+    assert_eq!(
+        text(&root, "td[data-field=amount]"),
+        "-999,999,999,999,999,999.999999999"
+    );
+    let groups = root
+        .query_selector_all("td[data-field=amount] .instant > span")
+        .expect("groups");
+    assert_eq!(groups.length(), 6);
+    let phone_wide = find(&root, "td[data-field=amount]");
+    phone_wide
+        .style()
+        .set_property("width", "9ch")
+        .expect("narrow");
+    let lines = line_boxes(&find(&root, "td[data-field=amount] .instant"));
+    assert!(lines > 1, "it still wraps where it must");
+    for i in 0..groups.length() {
+        let group = groups
+            .item(i)
+            .expect("a group")
+            .dyn_into::<HtmlElement>()
+            .expect("an element");
+        assert_eq!(
+            line_boxes(&group),
+            1,
+            "group {i} is whole on one line"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 async fn a_simulated_failure_lands_in_failed_and_a_retry_counts_it_once() {
     clear_storage();

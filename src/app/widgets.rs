@@ -91,6 +91,15 @@ pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> impl IntoView {
     view! { <span class="instant"><span>{date}</span><span>{time}</span></span> }
 }
 
+/// An amount as the page writes it ("1,234,567.5"), breakable only after
+/// its group separators: a phone broke "999,999,999,999,99" over
+/// "9,999.999999999" (an outside review). Inline blocks, as [`instant`]'s,
+/// so a copy of the text is the amount exactly.
+pub fn amount(text: String) -> impl IntoView {
+    let groups: Vec<String> = text.split_inclusive(',').map(str::to_string).collect();
+    view! { <span class="instant">{groups.into_iter().map(|g| view! { <span>{g}</span> }).collect_view()}</span> }
+}
+
 /// A client's text as sent, broken between its words where it has spaces
 /// and inside a word only when the word is wider than the line: a phone
 /// broke `"2024-03-03T10:00:00Z",` at a hyphen with a space at hand. Each
