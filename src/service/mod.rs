@@ -486,6 +486,17 @@ mod tests {
         Tally::open(kv.clone(), now as fn() -> DateTime<Utc>, writer).expect("open")
     }
 
+    /// The committed events' amounts, in commit order.
+    fn amounts<K: KeyValue + Clone, C: Clock>(tally: &Tally<K, C>) -> Vec<String> {
+        tally
+            .ledger
+            .state()
+            .events()
+            .iter()
+            .map(|e| e.amount.to_string())
+            .collect()
+    }
+
     /// The default rules with a rule for client "acme" reading year-last
     /// dates in `order` ("day_first" or "month_first").
     fn acme_date_order(order: &str) -> String {
@@ -799,14 +810,11 @@ mod tests {
         assert_eq!(tab1.submit(e1).label(), "Accepted", "into an empty store");
         assert_eq!(tab1.submit(e2).label(), "Accepted");
         let fresh = open(&kv, "tab4");
-        let amounts: Vec<String> = fresh
-            .ledger
-            .state()
-            .events()
-            .iter()
-            .map(|e| e.amount.to_string())
-            .collect();
-        assert_eq!(amounts, ["10.5", "20"], "each counted once since the clear");
+        assert_eq!(
+            amounts(&fresh),
+            ["10.5", "20"],
+            "each counted once since the clear"
+        );
         assert_eq!(
             fresh.ledger.state().submissions().len(),
             2,
@@ -832,15 +840,9 @@ mod tests {
         assert_eq!(tab2.submit(e3).label(), "Accepted");
         assert_eq!(tab1.submit(e2).label(), "Accepted");
         let fresh = open(&kv, "tab4");
-        let mut amounts: Vec<String> = fresh
-            .ledger
-            .state()
-            .events()
-            .iter()
-            .map(|e| e.amount.to_string())
-            .collect();
-        amounts.sort();
-        assert_eq!(amounts, ["20", "7"], "nothing cleared came back");
+        let mut counted = amounts(&fresh);
+        counted.sort();
+        assert_eq!(counted, ["20", "7"], "nothing cleared came back");
         assert!(fresh.is_clean(), "{:?}", fresh.messages());
         assert_eq!(
             tab1.ledger.state().comparable(),
