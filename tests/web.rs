@@ -358,11 +358,7 @@ async fn a_long_amount_breaks_only_between_its_digit_groups() {
             .expect("a group")
             .dyn_into::<HtmlElement>()
             .expect("an element");
-        assert_eq!(
-            line_boxes(&group),
-            1,
-            "group {i} is whole on one line"
-        );
+        assert_eq!(line_boxes(&group), 1, "group {i} is whole on one line");
     }
 }
 
