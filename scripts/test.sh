@@ -27,10 +27,12 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # another writer changed it (the keys a page knows, and the scan that
 # starts over from a fresh listing at the first change); the budget to
 # start is 241, since 240.0 KB was 25 bytes under 240. Then 240.7 and
-# 545.2 KB, once an amount breaks only between its digit groups on a phone.
+# 545.2 KB, once an amount breaks only between its digit groups on a phone;
+# 545.9 KB in all once Failed forgets its last retry's words when another
+# tab changes it (its chunk only): the budget in all is 547.
 BUNDLE_TARGET_KB=250
 FIRST_VISIT_BUDGET_KB=241
-ALL_FILES_BUDGET_KB=546
+ALL_FILES_BUDGET_KB=547
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

@@ -766,19 +766,12 @@ fn the_keys_a_page_knows_follow_its_writes_and_each_listing() {
     clear_storage();
 }
 
-#[wasm_bindgen_test]
-async fn what_another_tab_leaves_in_failed_is_counted_here_once_told() {
-    clear_storage();
-    let (root, _app) = mounted_app().await;
-    type_into(&root, "#raw-event", A);
-    button(&root, "Submit event").click();
-    committed().await;
-    assert_eq!(text(&root, "[data-testid=glance-waiting]"), "0");
-    // Another tab's failed submission, written where that tab's outbox
-    // writes it, behind this page's back.
+/// Another tab's failed submission of `payload`, written where that tab's
+/// outbox writes it, behind this page's back; then this tab is told.
+fn another_tab_fails(payload: &str) {
     let theirs = std::rc::Rc::new(tally::store::MemoryKv::new());
     tally::service::Outbox::new(theirs.clone())
-        .record_failure(B, "the database is down", now())
+        .record_failure(payload, "the database is down", now())
         .expect("record");
     let storage = window().local_storage().expect("storage").expect("storage");
     for key in theirs.keys().expect("keys") {
@@ -788,12 +781,50 @@ async fn what_another_tab_leaves_in_failed_is_counted_here_once_told() {
             .expect("write past this page");
         tell_this_tab(&format!("'{key}'"));
     }
+}
+
+#[wasm_bindgen_test]
+async fn what_another_tab_leaves_in_failed_is_counted_here_once_told() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    type_into(&root, "#raw-event", A);
+    button(&root, "Submit event").click();
+    committed().await;
+    assert_eq!(text(&root, "[data-testid=glance-waiting]"), "0");
+    another_tab_fails(B);
     until("the other tab's failure is counted", || {
         text(&root, "[data-testid=glance-waiting]") == "1"
     })
     .await;
     go("#/failed").await;
     assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn failed_forgets_what_its_last_retry_did_once_another_tab_changes_it() {
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    switch_database_failure(&root).await;
+    type_into(&root, "#raw-event", A);
+    button(&root, "Submit event").click();
+    committed().await;
+    switch_database_failure(&root).await;
+    assert_eq!(
+        retry_all(&root).await,
+        "Retried 1: 1 counted, 0 still failing."
+    );
+    another_tab_fails(B);
+    until("the other tab's failure is listed", || {
+        shows(&root, "[data-testid=outbox-count]")
+    })
+    .await;
+    assert_eq!(text(&root, "[data-testid=outbox-count]"), "1 waiting");
+    assert_eq!(
+        text(&root, "[data-testid=retry-message]"),
+        "",
+        "no word of a retry above an item it never saw"
+    );
     clear_storage();
 }
 

@@ -15,7 +15,14 @@ pub fn OutboxView(
     state: AppState,
 ) -> impl IntoView {
     let items = move || state.outbox_items();
-    let (message, set_message) = signal(String::new());
+    let ids = move || items().into_iter().map(|i| i.id).collect::<Vec<_>>();
+    // What the last action here did, with the items it left: shown only
+    // while they are still the ones waiting. An outside review saw
+    // "Retried 1: 1 counted, 0 still failing." above "1 waiting" once
+    // another tab's failure arrived.
+    let (said, set_said) = signal((String::new(), Vec::<String>::new()));
+    let set_message = move |text: String| set_said.set((text, untrack(ids)));
+    let message = move || said.with(|(text, left)| (*left == ids()).then(|| text.clone()));
     let summarize = move |outcomes: Vec<crate::ledger::Outcome>| {
         // Every answer by kind: "succeeded" would hide a retry that was a
         // Conflict (another content took the key) or a duplicate.
@@ -66,7 +73,7 @@ pub fn OutboxView(
             count(of(Kind::Failed))
         )))
         .collect();
-        set_message.set(format!(
+        set_message(format!(
             "Retried {}: {}.",
             count(outcomes.len()),
             parts.join(", ")
@@ -146,7 +153,7 @@ pub fn OutboxView(
                                             let item = discard_item.clone();
                                             leptos::task::spawn_local(async move {
                                                 let result = state.commit(move |t| t.discard(&item)).await;
-                                                set_message.set(match result {
+                                                set_message(match result {
                                                     Some(Ok(())) => "Removed from Failed.".into(),
                                                     Some(Err(e)) => e,
                                                     None => String::new(),
