@@ -29,10 +29,12 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # start is 241, since 240.0 KB was 25 bytes under 240. Then 240.7 and
 # 545.2 KB, once an amount breaks only between its digit groups on a phone;
 # 545.9 KB in all once Failed forgets its last retry's words when another
-# tab changes it (its chunk only): the budget in all is 547.
+# tab changes it (its chunk only); 240.9 and 546.9 KB once Processed shows
+# a card per event on a phone (its cells named in the style sheet): the
+# budgets are 242 and 548, a few hundred bytes above, for other machines.
 BUNDLE_TARGET_KB=250
-FIRST_VISIT_BUDGET_KB=241
-ALL_FILES_BUDGET_KB=547
+FIRST_VISIT_BUDGET_KB=242
+ALL_FILES_BUDGET_KB=548
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

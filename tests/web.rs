@@ -342,7 +342,7 @@ async fn a_long_amount_breaks_only_between_its_digit_groups() {
         "-999,999,999,999,999,999.999999999"
     );
     let groups = root
-        .query_selector_all("td[data-field=amount] .instant > span")
+        .query_selector_all("td[data-field=amount] .groups > span")
         .expect("groups");
     assert_eq!(groups.length(), 6);
     let phone_wide = find(&root, "td[data-field=amount]");
@@ -350,7 +350,7 @@ async fn a_long_amount_breaks_only_between_its_digit_groups() {
         .style()
         .set_property("width", "9ch")
         .expect("narrow");
-    let lines = line_boxes(&find(&root, "td[data-field=amount] .instant"));
+    let lines = line_boxes(&find(&root, "td[data-field=amount] .groups"));
     assert!(lines > 1, "it still wraps where it must");
     for i in 0..groups.length() {
         let group = groups

@@ -2,8 +2,8 @@
 
 use super::router::{event_href, on_route, replace_query, Route};
 use super::widgets::{
-    filter_in_address, filter_pairs, first_page_on_change, instant, page_in_address, page_pair,
-    FilterForm, Pager, PAGE_SIZE,
+    self, filter_in_address, filter_pairs, first_page_on_change, instant, page_in_address,
+    page_pair, FilterForm, Pager, PAGE_SIZE,
 };
 use super::AppState;
 use crate::ledger::Event;
@@ -112,7 +112,9 @@ pub fn ProcessedView(
             <Pager page=page total=total />
             // No header over no rows: the notes above say why it is empty.
             <div class="scroll" hidden=move || total.get() == 0>
-            <table class="list" data-testid="processed">
+            // On a phone a card per event (see the style sheet): each cell
+            // names its column, since the header is not shown there.
+            <table class="list cards" data-testid="processed">
                 <thead><tr>
                     <th scope="col">"Timestamp (UTC)"</th><th scope="col">"Client"</th><th scope="col">"Metric"</th>
                     <th scope="col" class="num">"Amount"</th><th scope="col">"Idempotency key"</th><th scope="col">"Event id"</th><th scope="col">"Ingested"</th>
@@ -125,15 +127,15 @@ pub fn ProcessedView(
                         <tr>
                             // The first column links too: on a phone the id column is
                             // scrolled out of view.
-                            <td><a href=event_href(&e.event_id)>{instant(&e.timestamp)}</a></td>
-                            <td class="name">{e.client_id.clone()}</td>
-                            <td class="name">{e.metric.clone()}</td>
-                            <td class="num" title=e.amount.to_string()>{display::amount(e.amount, places)}</td>
+                            <td data-label="Timestamp (UTC)"><a href=event_href(&e.event_id)>{instant(&e.timestamp)}</a></td>
+                            <td class="name" data-label="Client">{e.client_id.clone()}</td>
+                            <td class="name" data-label="Metric">{e.metric.clone()}</td>
+                            <td class="num" data-label="Amount" title=e.amount.to_string()>{widgets::amount(display::amount(e.amount, places))}</td>
                             // Two events alike but for their keys are two events: the
                             // key says why (an outside review read them as one counted twice).
-                            <td>{e.idempotency_key.clone().unwrap_or_default()}</td>
-                            <td><a href=event_href(&e.event_id) title="This event's story: every submission that became it"><code>{e.event_id.short().to_string()}</code></a></td>
-                            <td>{instant(&e.ingested_at)}</td>
+                            <td data-label="Idempotency key">{e.idempotency_key.clone().unwrap_or_default()}</td>
+                            <td data-label="Event id"><a href=event_href(&e.event_id) title="This event's story: every submission that became it"><code>{e.event_id.short().to_string()}</code></a></td>
+                            <td data-label="Ingested">{instant(&e.ingested_at)}</td>
                         </tr>
                     }).collect_view()
                     }}

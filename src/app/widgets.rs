@@ -97,7 +97,7 @@ pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> impl IntoView {
 /// so a copy of the text is the amount exactly.
 pub fn amount(text: String) -> impl IntoView {
     let groups: Vec<String> = text.split_inclusive(',').map(str::to_string).collect();
-    view! { <span class="instant">{groups.into_iter().map(|g| view! { <span>{g}</span> }).collect_view()}</span> }
+    view! { <span class="groups">{groups.into_iter().map(|g| view! { <span>{g}</span> }).collect_view()}</span> }
 }
 
 /// A client's text as sent, broken between its words where it has spaces
