@@ -29,12 +29,14 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # start is 241, since 240.0 KB was 25 bytes under 240. Then 240.7 and
 # 545.2 KB, once an amount breaks only between its digit groups on a phone;
 # 545.9 KB in all once Failed forgets its last retry's words when another
-# tab changes it (its chunk only); 240.9 and 546.9 KB once Processed shows
-# a card per event on a phone (its cells named in the style sheet): the
-# budgets are 242 and 548, a few hundred bytes above, for other machines.
+# tab changes it (its chunk only); 241.4 and 548.3 KB once Processed shows
+# a card per event where its table does not fit (its cells named in the
+# style sheet, an amount without its column's padding, "(none)" for no
+# key): the budgets are 242 and 549, a few hundred bytes above, for other
+# machines' builds.
 BUNDLE_TARGET_KB=250
 FIRST_VISIT_BUDGET_KB=242
-ALL_FILES_BUDGET_KB=548
+ALL_FILES_BUDGET_KB=549
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

@@ -94,10 +94,19 @@ pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> impl IntoView {
 /// An amount as the page writes it ("1,234,567.5"), breakable only after
 /// its group separators: a phone broke "999,999,999,999,99" over
 /// "9,999.999999999" (an outside review). Inline blocks, as [`instant`]'s,
-/// so a copy of the text is the amount exactly.
+/// so a copy of the text is the amount exactly. The figure spaces that
+/// align a column's decimals are a block of their own (`pad`), which a
+/// phone's card, with nothing to align, leaves out.
 pub fn amount(text: String) -> impl IntoView {
-    let groups: Vec<String> = text.split_inclusive(',').map(str::to_string).collect();
-    view! { <span class="groups">{groups.into_iter().map(|g| view! { <span>{g}</span> }).collect_view()}</span> }
+    let figures = text.trim_end_matches(display::FIGURE_SPACE);
+    let pad = text[figures.len()..].to_string();
+    let groups: Vec<String> = figures.split_inclusive(',').map(str::to_string).collect();
+    view! {
+        <span class="groups">
+            {groups.into_iter().map(|g| view! { <span>{g}</span> }).collect_view()}
+            {(!pad.is_empty()).then(|| view! { <span class="pad">{pad}</span> })}
+        </span>
+    }
 }
 
 /// A client's text as sent, broken between its words where it has spaces

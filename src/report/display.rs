@@ -165,7 +165,7 @@ pub fn spaces_kept(name: &str) -> String {
 }
 
 /// A space as wide as a digit.
-const FIGURE_SPACE: char = '\u{2007}';
+pub const FIGURE_SPACE: char = '\u{2007}';
 
 /// A mean, rounded half away from zero to `places` decimals (at least 2),
 /// with thousands separators.
