@@ -7,7 +7,7 @@
 //! handle (it looks localStorage up on each call), so the app's state stays
 //! `Send + Sync` as Leptos's stored values require.
 
-use crate::store::{units, KeyValue, StoreError, FAMILY};
+use crate::store::{units, KeyValue, Listing, StoreError, FAMILY};
 use chrono::{DateTime, Utc};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,26 +19,14 @@ thread_local! {
     /// each commit. Another tab's writes make it stale: see [`forget_sizes`].
     static SIZES: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
     /// Every key as this page last listed localStorage, with its own writes
-    /// since ([`KeyValue::known_keys`]); `None` until a listing succeeds,
+    /// since ([`KeyValue::known_keys`]); nothing until a listing succeeds,
     /// and again once another tab changed storage ([`forget_keys`]).
-    /// A plain list: a few hundred keys, and a set type of its own cost
-    /// the first visit 5 KB of code.
-    static LISTED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+    static LISTED: RefCell<Listing> = const { RefCell::new(Listing::new()) };
 }
 
 /// Keeps the known listing up to date with a write of this page.
 fn note_listed(key: &str, present: bool) {
-    LISTED.with(|l| {
-        if let Some(keys) = l.borrow_mut().as_mut() {
-            match keys.iter().position(|k| k == key) {
-                None if present => keys.push(key.to_string()),
-                Some(i) if !present => {
-                    keys.swap_remove(i);
-                }
-                _ => {}
-            }
-        }
-    });
+    LISTED.with(|l| l.borrow_mut().note(key, present));
 }
 
 /// Notes the size (UTF-16 code units of key and value) of a key just read
@@ -66,7 +54,7 @@ pub fn forget_sizes() {
 /// localStorage afresh: the app calls it as soon as the browser says
 /// another tab (or another site of the origin) changed storage.
 pub fn forget_keys() {
-    LISTED.with(|l| l.borrow_mut().take());
+    LISTED.with(|l| l.borrow_mut().forget());
 }
 
 /// UTF-16 code units of Tally's keys and values, reading only keys this
@@ -185,8 +173,9 @@ impl KeyValue for LocalStorageKv {
                 .filter_map(|i| s.key(i).ok().flatten())
                 .collect::<Vec<_>>())
         })();
-        LISTED.with(|l| {
-            *l.borrow_mut() = listed.as_ref().ok().cloned();
+        LISTED.with(|l| match &listed {
+            Ok(keys) => l.borrow_mut().renew(keys.clone()),
+            Err(_) => l.borrow_mut().forget(),
         });
         listed
     }
@@ -198,7 +187,7 @@ impl KeyValue for LocalStorageKv {
         let count = storage()?.length().ok();
         let known = LISTED.with(|l| {
             l.borrow()
-                .as_ref()
+                .known()
                 .filter(|keys| count == u32::try_from(keys.len()).ok())
                 .cloned()
         });

@@ -242,6 +242,51 @@ impl<K: KeyValue> KeyValue for LaggingView<K> {
     }
 }
 
+/// The keys a store knows ([`KeyValue::known_keys`]): its last listing,
+/// kept up to date with the store's own writes since, or nothing until a
+/// listing (and again once forgotten). The browser's store and
+/// [`StaleKeys`] keep theirs in one, so the tests exercise the browser's
+/// bookkeeping. A plain list: a few hundred keys, and a set type of its own
+/// cost the browser build's first visit 5 KB of code.
+#[derive(Debug, Default)]
+pub struct Listing(Option<Vec<String>>);
+
+impl Listing {
+    /// Nothing known yet.
+    pub const fn new() -> Listing {
+        Listing(None)
+    }
+
+    /// Knows `keys`, just listed.
+    pub fn renew(&mut self, keys: Vec<String>) {
+        self.0 = Some(keys);
+    }
+
+    /// Follows a write of the store's own: `key` now holds a value
+    /// (`present`) or none.
+    pub fn note(&mut self, key: &str, present: bool) {
+        if let Some(keys) = &mut self.0 {
+            match keys.iter().position(|k| k == key) {
+                None if present => keys.push(key.to_string()),
+                Some(i) if !present => {
+                    keys.swap_remove(i);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Forgets the keys: another writer changed storage.
+    pub fn forget(&mut self) {
+        self.0 = None;
+    }
+
+    /// The keys, if known.
+    pub fn known(&self) -> Option<&Vec<String>> {
+        self.0.as_ref()
+    }
+}
+
 /// A store whose [`KeyValue::known_keys`] are as stale as they can be: the
 /// last listing plus this handle's own writes, until [`StaleKeys::forget`]
 /// (the storage event). The browser's store also lists afresh when the
@@ -249,7 +294,7 @@ impl<K: KeyValue> KeyValue for LaggingView<K> {
 /// moments before it learns of other tabs' writes.
 pub struct StaleKeys<K: KeyValue> {
     inner: K,
-    listed: RefCell<Option<Vec<String>>>,
+    listed: RefCell<Listing>,
 }
 
 impl<K: KeyValue> StaleKeys<K> {
@@ -257,14 +302,14 @@ impl<K: KeyValue> StaleKeys<K> {
     pub fn new(inner: K) -> StaleKeys<K> {
         StaleKeys {
             inner,
-            listed: RefCell::new(None),
+            listed: RefCell::new(Listing::new()),
         }
     }
 
     /// Forgets the known keys, as the browser's store does when told that
     /// another tab changed storage.
     pub fn forget(&self) {
-        self.listed.borrow_mut().take();
+        self.listed.borrow_mut().forget();
     }
 }
 
@@ -274,27 +319,21 @@ impl<K: KeyValue> KeyValue for StaleKeys<K> {
     }
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.inner.set(key, value)?;
-        if let Some(keys) = self.listed.borrow_mut().as_mut() {
-            if !keys.iter().any(|k| k == key) {
-                keys.push(key.to_string());
-            }
-        }
+        self.listed.borrow_mut().note(key, true);
         Ok(())
     }
     fn remove(&self, key: &str) -> Result<(), StoreError> {
         self.inner.remove(key)?;
-        if let Some(keys) = self.listed.borrow_mut().as_mut() {
-            keys.retain(|k| k != key);
-        }
+        self.listed.borrow_mut().note(key, false);
         Ok(())
     }
     fn keys(&self) -> Result<Vec<String>, StoreError> {
         let keys = self.inner.keys()?;
-        *self.listed.borrow_mut() = Some(keys.clone());
+        self.listed.borrow_mut().renew(keys.clone());
         Ok(keys)
     }
     fn known_keys(&self) -> Result<Vec<String>, StoreError> {
-        let known = self.listed.borrow().clone();
+        let known = self.listed.borrow().known().cloned();
         match known {
             Some(keys) => Ok(keys),
             None => self.keys(),

@@ -20,7 +20,7 @@ mod settings;
 pub use error::{StoreError, BROWSER_QUOTA_UNITS};
 pub use journal::{valid_writer, SegmentJournal, SEGMENT_LIMIT};
 pub use keys::{quarantine_prefix, FAMILY, PREFIX};
-pub use kv::{units, used_units, KeyValue, LaggingView, MemoryKv, SharedKv, StaleKeys};
+pub use kv::{units, used_units, KeyValue, LaggingView, Listing, MemoryKv, SharedKv, StaleKeys};
 pub use log::{Entry, Journal, MemoryJournal, Refresh};
 pub use packing::{decode as unpack, decode_split as unpack_split, encode as pack};
 pub use quarantine::{quarantine, LoadReport};
