@@ -33,10 +33,13 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # a card per event where its table does not fit (its cells named in the
 # style sheet, an amount without its column's padding, "(none)" for no
 # key): the budgets are 242 and 549, a few hundred bytes above, for other
-# machines' builds.
+# machines' builds. Then 243.5 and 551.6 KB once the glance's rounded total
+# shows itself exactly when pressed (2.1 KB to start; a component of its
+# own with a <button> cost 2.7) and Aggregates' tables are cards on a
+# phone: budgets 244 and 552.
 BUNDLE_TARGET_KB=250
-FIRST_VISIT_BUDGET_KB=242
-ALL_FILES_BUDGET_KB=549
+FIRST_VISIT_BUDGET_KB=244
+ALL_FILES_BUDGET_KB=552
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

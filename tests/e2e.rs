@@ -533,7 +533,7 @@ fn e2e_a_reload_mid_import_says_how_far_it_got_and_importing_again_finishes_it()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no count in: {notice}"));
     assert!(
-        notice.starts_with("An import of 30,000 lines in this tab stopped after at least"),
+        notice.starts_with("An import of 30,000 items in this tab stopped after at least"),
         "{notice}"
     );
     let (counted, _) = overall(&browser);

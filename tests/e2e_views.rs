@@ -292,9 +292,17 @@ fn e2e_a_huge_total_stays_on_one_line_at_every_width() {
         browser.set_viewport(width, 800, width < 500);
         browser.goto(&format!("{}#/submit", server.url()));
         browser.wait_for_text("main h2", |t| t.contains("Submit"));
-        // The glance's total, and Submit's "N events committed, total
-        // amount …" (which broke as "…8,498.9400000" over "01").
-        for figure in ["glance-total", "submit-total"] {
+        // The glance's total, also pressed to show it exactly, and
+        // Submit's "N events committed, total amount …" (which broke as
+        // "…8,498.9400000" over "01").
+        for (figure, press) in [
+            ("glance-total", false),
+            ("glance-total", true),
+            ("submit-total", false),
+        ] {
+            if press {
+                browser.execute("document.querySelector('[data-testid=glance-total][role=button]').click(); return true;", json!([]));
+            }
             let found = browser.execute(
                 "const d = document.querySelector(`[data-testid=${arguments[0]}]`);
                  const r = document.createRange(); r.selectNodeContents(d);
@@ -306,6 +314,18 @@ fn e2e_a_huge_total_stays_on_one_line_at_every_width() {
             );
             if found[1] != json!(1) || found[2] != json!(true) || found[3] != json!(true) {
                 broken.push(format!("{figure} at {width} px: {found}"));
+            }
+            if press {
+                let text = found[0].as_str().unwrap_or_default();
+                assert!(
+                    !text.starts_with('≈')
+                        && text.split_once('.').is_some_and(|(_, d)| d.len() == 9),
+                    "pressed, exactly: {text}"
+                );
+                browser.execute(
+                    "document.querySelector('[data-testid=glance-total]').click(); return true;",
+                    json!([]),
+                );
             }
         }
         // The figures read in their order, row by row (a grid that filled
@@ -465,6 +485,29 @@ fn e2e_aggregates_figures_stay_whole_on_a_phone() {
         json!([]),
     );
     assert_eq!(broken, json!([]), "figures broken over two lines");
+    // The tables per key are cards, as Processed's are: their sums sat past
+    // the edge of a table that scrolled sideways (an outside review).
+    let cut = browser.execute(
+        "return [...document.querySelectorAll('table.stats td.num')].flatMap(td => {
+           const box = td.closest('.scroll');
+           const r = (td.querySelector('.groups') || td).getBoundingClientRect();
+           const label = getComputedStyle(td, '::before').content;
+           return r.right <= box.getBoundingClientRect().right + 1 && box.scrollWidth <= box.clientWidth + 1
+             && /^\"(Count|Sum|Min|Max|Mean)\"$/.test(label) && !td.innerText.endsWith('\\u2007')
+             ? [] : [[td.innerText, label]];
+         });",
+        json!([]),
+    );
+    assert_eq!(cut, json!([]), "figures cut, unnamed or padded in a card");
+    let sums = browser.execute(
+        "return [...document.querySelectorAll('table.stats td[data-label=Sum]')].map(td => td.innerText);",
+        json!([]),
+    );
+    assert_eq!(
+        sums[0],
+        json!("1,000,000,000,000,001,233.499999991"),
+        "{sums}"
+    );
     let (scroll, wide) = overflow(&browser, 390);
     assert!(scroll <= 390.0, "scrolls sideways: {scroll} px; {wide:?}");
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");

@@ -478,7 +478,7 @@ async fn a_failed_import_keeps_its_text_and_links_only_attempts_that_were_record
     );
     let area: HtmlTextAreaElement = find(&root, "#bulk-events").unchecked_into();
     assert_eq!(area.value(), input, "a failed line keeps the box's text");
-    assert!(text(&root, "main").contains("The box keeps its text because 2 lines failed"));
+    assert!(text(&root, "main").contains("The box keeps its text because 2 items failed"));
     let links = root
         .query_selector_all("[data-testid=import-lines] tbody a")
         .expect("query");
@@ -586,10 +586,10 @@ async fn an_import_lists_200_lines_and_the_rest_on_request() {
         .collect();
     let summary = import_through_the_view(&root, &input.join("\n")).await;
     assert!(summary.contains("250 accepted"), "{summary}");
-    assert!(text(&root, "main").contains("Showing 200 of 250 lines."));
+    assert!(text(&root, "main").contains("Showing 200 of 250 items."));
     button(&root, "Show 50 more").click();
     tick().await;
-    assert!(text(&root, "main").contains("Showing 250 of 250 lines."));
+    assert!(text(&root, "main").contains("Showing 250 of 250 items."));
     assert_eq!(
         root.query_selector_all("[data-testid=import-lines] tbody tr")
             .expect("query")
@@ -1005,7 +1005,7 @@ async fn an_import_cut_short_by_a_reload_says_how_far_it_got() {
     go("#/import").await;
     let notice = text(&root, "[data-testid=import-cut-short]");
     assert!(
-        notice.starts_with("An import of 20,000 lines in this tab stopped after at least 6,000 of them, when the page was reloaded or closed."),
+        notice.starts_with("An import of 20,000 items in this tab stopped after at least 6,000 of them, when the page was reloaded or closed."),
         "{notice}"
     );
     button(&root, "Dismiss").click();
@@ -1459,7 +1459,7 @@ async fn rejected_items_of_an_array_go_back_in_the_box_one_per_line() {
         summary.contains("1 accepted, 0 duplicates, 1 rejected"),
         "{summary}"
     );
-    button(&root, "Put the 1 rejected line back in the box").click();
+    button(&root, "Put the 1 rejected item back in the box").click();
     tick().await;
     let area: HtmlTextAreaElement = find(&root, "#bulk-events").unchecked_into();
     assert_eq!(area.value(), r#"{"client":"c","metric":"m"}"#);
@@ -1726,7 +1726,7 @@ async fn bulk_import_reports_every_line() {
             .contains("importing"),
         "the box is hidden while an import reads it"
     );
-    assert!(text(&root, "main").contains("The box is hidden while its lines are imported"));
+    assert!(text(&root, "main").contains("The box is hidden while its items are imported"));
     assert_eq!(
         import_place().as_deref(),
         Some("0/5"),
@@ -1773,9 +1773,9 @@ async fn bulk_import_reports_every_line() {
     let area: HtmlTextAreaElement = find(&root, "#bulk-events").unchecked_into();
     assert_eq!(area.value(), "");
     assert!(!area.class_list().contains("importing"));
-    assert!(text(&root, "main").contains("The box is emptied: every line is in the Raw log"));
+    assert!(text(&root, "main").contains("The box is emptied: every item is in the Raw log"));
     // The refused line can go back in the box to be fixed, and only it.
-    button(&root, "Put the 1 rejected line back in the box").click();
+    button(&root, "Put the 1 rejected item back in the box").click();
     tick().await;
     assert_eq!(area.value(), "{broken");
     type_into(&root, "#bulk-events", "");
@@ -2810,7 +2810,7 @@ async fn processeds_client_and_metric_live_in_the_address() {
 }
 
 #[wasm_bindgen_test]
-async fn a_total_with_nine_decimals_is_rounded_at_a_glance_and_exact_on_hover() {
+async fn a_total_with_nine_decimals_is_rounded_at_a_glance_and_exact_on_hover_or_a_tap() {
     clear_storage();
     let (root, _app) = mounted_app().await;
     for event in [
@@ -2827,6 +2827,22 @@ async fn a_total_with_nine_decimals_is_rounded_at_a_glance_and_exact_on_hover() 
         total.get_attribute("title").as_deref(),
         Some("exactly 1200.123456789")
     );
+    // A phone cannot hover: the figure is a button that shows it whole.
+    let figure = find(&root, "[data-testid=glance-total][role=button]");
+    assert_eq!(
+        figure.get_attribute("aria-pressed").as_deref(),
+        Some("false")
+    );
+    figure.click();
+    next_task().await;
+    assert_eq!(total.text_content().as_deref(), Some("1,200.123456789"));
+    assert_eq!(
+        figure.get_attribute("aria-pressed").as_deref(),
+        Some("true")
+    );
+    figure.click();
+    next_task().await;
+    assert_eq!(total.text_content().as_deref(), Some("≈1,200.12"));
     // The list keeps every digit, padding the others with spaces, not zeros.
     go("#/processed").await;
     let amounts = text(&root, "[data-testid=processed] tbody");

@@ -2,7 +2,7 @@
 
 use super::processed_view::choices;
 use super::router::{on_route, replace_query, Route};
-use super::widgets::{download, filter_in_address, filter_pairs, FilterForm};
+use super::widgets::{self, download, filter_in_address, filter_pairs, FilterForm};
 use super::AppState;
 use crate::report::aggregates_csv;
 use crate::report::{display, pair_label, Aggregates, Filter, Stats};
@@ -11,16 +11,18 @@ use leptos::prelude::*;
 
 /// One table of statistics. Amounts share their column's decimals; a mean
 /// not exact at them is rounded (to at least the cents) and marked `≈`;
-/// each cell's title holds the exact value.
+/// each cell's title holds the exact value. Where the table does not fit,
+/// each key is a card with its figures named (`cards`, as in Processed):
+/// a phone showed the sums cut at the edge of a table that scrolls.
 fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
     let places = display::column_decimals(rows.iter().flat_map(|(_, s)| [&s.sum, &s.min, &s.max]));
-    let cell = move |a: crate::pipeline::amount::Amount| {
-        view! { <td class="num" title=a.to_string()>{display::amount(a, places)}</td> }
+    let cell = move |label: &'static str, a: crate::pipeline::amount::Amount| {
+        view! { <td class="num" data-label=label title=a.to_string()>{widgets::amount(display::amount(a, places))}</td> }
     };
     view! {
         <h3>{title}</h3>
         <div class="scroll">
-        <table class="list stats">
+        <table class="list stats cards">
             <thead><tr>
                 <th scope="col">"Key"</th><th scope="col" class="num">"Count"</th><th scope="col" class="num">"Sum"</th>
                 <th scope="col" class="num">"Min"</th><th scope="col" class="num">"Max"</th><th scope="col" class="num">"Mean"</th>
@@ -29,11 +31,11 @@ fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
                 {rows.into_iter().map(|(k, s)| (k.clone(), k, s)).map(|(title, k, s)| view! {
                     <tr>
                         <th scope="row" title=title>{k}</th>
-                        <td class="num">{display::count(s.count)}</td>
-                        {cell(s.sum)}
-                        {cell(s.min)}
-                        {cell(s.max)}
-                        <td class="num" title=display::mean_title(s.mean(), s.mean_is_exact())>{display::mean_in(s.mean(), places, s.mean_is_exact())}</td>
+                        <td class="num" data-label="Count">{display::count(s.count)}</td>
+                        {cell("Sum", s.sum)}
+                        {cell("Min", s.min)}
+                        {cell("Max", s.max)}
+                        <td class="num" data-label="Mean" title=display::mean_title(s.mean(), s.mean_is_exact())>{widgets::amount(display::mean_in(s.mean(), places, s.mean_is_exact()))}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

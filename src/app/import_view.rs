@@ -427,9 +427,9 @@ pub fn ImportView(
             {move || cut_short.get().map(|(done, of)| view! {
                 <p class="error" role="alert" data-testid="import-cut-short">
                     {format!(
-                        "An import of {} {} in this tab stopped after at least {} of them, when the page was reloaded or closed. What it committed is in the Raw log; the rest was never read. Import the file again to finish: lines already counted report duplicates. ",
+                        "An import of {} {} in this tab stopped after at least {} of them, when the page was reloaded or closed. What it committed is in the Raw log; the rest was never read. Import the file again to finish: items already counted report duplicates. ",
                         display::count(of as u64),
-                        display::plural(of, "line", "lines"),
+                        display::plural(of, "item", "items"),
                         display::count(done as u64)
                     )}
                     <button type="button" on:click=dismiss>"Dismiss"</button>
@@ -458,7 +458,7 @@ pub fn ImportView(
                     })
                 }></textarea>
             <Show when=move || running.get()>
-                <p class="hint">"The box is hidden while its lines are imported; it empties once every line is recorded, and keeps its text if a line fails."</p>
+                <p class="hint">"The box is hidden while its items are imported; it empties once every item is recorded, and keeps its text if an item fails."</p>
             </Show>
             <div class="actions">
                 <label class="file">"Choose a file" <input type="file" accept=".json,.ndjson,.jsonl,.txt,application/json" on:change=load_file prop:disabled=move || running.get() /></label>
@@ -491,7 +491,7 @@ pub fn ImportView(
                         ))}
                     </p>
                     {move || (s.emptied && input.with(String::is_empty)).then(|| view! {
-                        <p class="hint">"The box is emptied: every line is in the Raw log with what became of it, and listed below."</p>
+                        <p class="hint">"The box is emptied: every item is in the Raw log with what became of it, and listed below."</p>
                         // To fix a refused line the user had to copy it back
                         // from the Raw log (an outside review).
                         {(s.rejected > 0).then(|| view! {
@@ -507,13 +507,13 @@ pub fn ImportView(
                                     l.iter().filter(|o| o.kind == Kind::Rejected).filter_map(|o| o.text.clone()).map(one_line).collect()
                                 });
                                 set_input.set(refused.join("\n"));
-                            }>{format!("Put the {} rejected {} back in the box", display::count(s.rejected as u64), display::plural(s.rejected, "line", "lines"))}</button>
+                            }>{format!("Put the {} rejected {} back in the box", display::count(s.rejected as u64), display::plural(s.rejected, "item", "items"))}</button>
                         })}
                     })}
                     {(s.failed > 0).then(|| view! {
                         <p class="hint">{format!(
-                            "The box keeps its text because {} {} failed. Each line's outcome below says whether it waits under Failed (identical lines wait as one item there). Importing the box again is safe: what was counted reports a duplicate.",
-                            display::count(s.failed as u64), display::plural(s.failed, "line", "lines")
+                            "The box keeps its text because {} {} failed. Each item's outcome below says whether it waits under Failed (identical items wait there as one). Importing the box again is safe: what was counted reports a duplicate.",
+                            display::count(s.failed as u64), display::plural(s.failed, "item", "items")
                         )}</p>
                     })}
                 }
@@ -525,7 +525,7 @@ pub fn ImportView(
                     set_only.set(Kind::ALL.into_iter().find(|k| k.label() == chosen));
                     limit.set(SHOWN);
                 }>
-                    <option value="">"All lines"</option>
+                    <option value="">"All items"</option>
                     {LINE_KINDS.into_iter().map(|k| view! {
                         <option value=k.label() selected=only.get_untracked() == Some(k)>{k.label()}</option>
                     }).collect_view()}
@@ -534,7 +534,7 @@ pub fn ImportView(
                     let (rows, count) = shown();
                     let rows_len = rows.len();
                     view! {
-                        <p class="hint">{format!("Showing {} of {} {}.", display::count(rows.len() as u64), display::count(count as u64), display::plural(count, "line", "lines"))}</p>
+                        <p class="hint">{format!("Showing {} of {} {}.", display::count(rows.len() as u64), display::count(count as u64), display::plural(count, "item", "items"))}</p>
                         <div class="scroll"><table class="list" data-testid="import-lines">
                             <thead><tr><th scope="col">"Where"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|r| {

@@ -18,10 +18,18 @@ pub fn Glance(
     // and its length read it, a dozen passes over the history at start-up.
     let figures = Memo::new(move |_| state.read(|t| t.glance()));
     let figures = move || figures.get();
-    let item = |label: &'static str,
-                testid: &'static str,
-                value: Signal<String>,
-                title: Signal<String>| {
+    // A figure that `whole` can show exactly: pressed or not, else `None`.
+    let whole = RwSignal::new(false);
+    let item = move |label: &'static str,
+                     testid: &'static str,
+                     value: Signal<String>,
+                     title: Signal<String>,
+                     pressed: Signal<Option<bool>>| {
+        let toggle = move || {
+            if pressed.get().is_some() {
+                whole.update(|w| *w = !*w);
+            }
+        };
         view! {
             // Its length sizes the figure's font and, wide, the total's
             // share of the row (see the style sheet): a figure never breaks
@@ -29,20 +37,42 @@ pub fn Glance(
             // attribute, which the page's CSP refuses.)
             <div style:--chars=move || value.with(|v| v.chars().count().to_string())>
                 <dt>{label}</dt>
-                <dd data-testid=testid title=title>{value}</dd>
+                <dd data-testid=testid title=title
+                    role=move || pressed.get().map(|_| "button")
+                    tabindex=move || pressed.get().map(|_| "0")
+                    aria-pressed=move || pressed.get().map(|p| p.to_string())
+                    on:click=move |_| toggle()
+                    on:keydown=move |e| {
+                        if matches!(e.key().as_str(), "Enter" | " ") && pressed.get().is_some() {
+                            e.prevent_default();
+                            toggle();
+                        }
+                    }>{value}</dd>
             </div>
         }
     };
     let exact = Signal::derive(move || format!("exactly {}", figures().0.total));
+    // Nine decimals do not fit a glance: a total with more than the cents
+    // is rounded and marked `≈`, and pressing it shows it exactly and back.
+    // Its title says so on hover, but a phone cannot hover (an outside
+    // review).
+    let rounded = move || display::decimals(figures().0.total) > 2;
+    let total = Signal::derive(move || {
+        let t = figures().0.total;
+        if whole.get() && rounded() {
+            display::amount(t, display::decimals(t))
+        } else {
+            display::brief(t)
+        }
+    });
+    let pressed = Signal::derive(move || rounded().then(|| whole.get()));
+    let no = Signal::derive(|| None);
     let none = Signal::derive(String::new);
     view! {
         <dl class="glance" data-testid="glance" aria-label="At a glance">
-            {item("Counted", "glance-events", Signal::derive(move || display::count(figures().0.events)), none)}
-            {item("Total", "glance-total", Signal::derive(move || {
-                // Nine decimals do not fit a glance; hovering shows it exactly.
-                display::brief(figures().0.total)
-            }), exact)}
-            {item("Duplicates caught", "glance-duplicates", Signal::derive(move || display::count(figures().0.duplicates)), none)}
+            {item("Counted", "glance-events", Signal::derive(move || display::count(figures().0.events)), none, no)}
+            {item("Total", "glance-total", total, exact, pressed)}
+            {item("Duplicates caught", "glance-duplicates", Signal::derive(move || display::count(figures().0.duplicates)), none, no)}
             {item("Rejected or conflict", "glance-rejected", Signal::derive(move || {
                 let g = figures().0;
                 display::count(g.rejected + g.conflicts)
@@ -54,8 +84,8 @@ pub fn Glance(
                     display::count(g.conflicts),
                     display::plural(g.conflicts as usize, "conflict", "conflicts")
                 )
-            }))}
-            {item("Waiting in Failed", "glance-waiting", Signal::derive(move || display::count(figures().1 as u64)), none)}
+            }), no)}
+            {item("Waiting in Failed", "glance-waiting", Signal::derive(move || display::count(figures().1 as u64)), none, no)}
         </dl>
     }
 }
