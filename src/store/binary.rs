@@ -229,16 +229,30 @@ impl<'a> Reader<'a> {
     /// An unsigned integer written by [`put_u64`].
     pub fn u64(&mut self) -> Result<u64, String> {
         // Reads the slice directly: a reload reads a few integers per
-        // record, and one call per byte was a tenth of decoding them.
+        // record, and one call per byte was a tenth of decoding them. A
+        // plain loop, not iterator adapters, which the size-optimized build
+        // left as calls per byte.
+        if let Some((&byte, rest)) = self.bytes.split_first() {
+            if byte < 0x80 {
+                // One byte: most lengths and small numbers.
+                self.bytes = rest;
+                return Ok(u64::from(byte));
+            }
+        }
         let mut n: u64 = 0;
-        for (i, &byte) in self.bytes.iter().enumerate().take(10) {
+        let mut i = 0;
+        while i < 10 {
+            let Some(&byte) = self.bytes.get(i) else {
+                break;
+            };
             let bits = u64::from(byte & 0x7F);
             if i == 9 && bits > 1 {
                 return Err("an integer is too large".into());
             }
             n |= bits << (7 * i);
+            i += 1;
             if byte & 0x80 == 0 {
-                self.bytes = &self.bytes[i + 1..];
+                self.bytes = &self.bytes[i..];
                 return Ok(n);
             }
         }
@@ -251,10 +265,15 @@ impl<'a> Reader<'a> {
         // wasm32 has no 128-bit instructions, and a u128 loop made reading
         // them the costliest part of a record.
         let mut low: u64 = 0;
-        for (i, &byte) in self.bytes.iter().enumerate().take(9) {
+        let mut i = 0;
+        while i < 9 {
+            let Some(&byte) = self.bytes.get(i) else {
+                break;
+            };
             low |= u64::from(byte & 0x7F) << (7 * i);
+            i += 1;
             if byte & 0x80 == 0 {
-                self.bytes = &self.bytes[i + 1..];
+                self.bytes = &self.bytes[i..];
                 return Ok(unzigzag(u128::from(low)));
             }
         }

@@ -235,10 +235,15 @@ fn inflate(zlib: &[u8], max_len: usize) -> Result<Vec<u8>, DecodeError> {
 /// The `len` bytes packed in `body` (room for at most `max_len` is
 /// reserved: the stated length is not trusted).
 fn unpack(body: &str, len: usize, max_len: usize) -> Result<Vec<u8>, DecodeError> {
-    let mut bytes = Vec::with_capacity(len.min(max_len));
-    let unpacked = unpack_groups(body, &mut bytes);
+    // Room for every whole group of the body, zeroed at once (`resize`
+    // zeroed it a byte at a time in the size-optimized build), then for the
+    // rest of the stated length.
+    let mut bytes = vec![0; body.len() / 24 * 15];
+    let groups = unpack_groups(body, &mut bytes);
+    bytes.truncate(groups * 15);
+    bytes.reserve(len.min(max_len).saturating_sub(bytes.len()));
     let rest = body
-        .get(unpacked..)
+        .get(groups * 24..)
         .ok_or_else(|| DecodeError("segment text is cut mid-character".into()))?;
     let mut values = alphabet_values(rest);
     let (group, count) = loop {
@@ -279,42 +284,77 @@ fn unpack(body: &str, len: usize, max_len: usize) -> Result<Vec<u8>, DecodeError
 /// Eight values are 120 bits, exactly 15 bytes: written at once, where
 /// pushing them one at a time was a tenth of a reload's work. Two 60-bit
 /// halves, not one u128, which wasm32 has no instructions for.
-fn push_group(bytes: &mut Vec<u8>, [high, low]: [u64; 2]) {
+fn push_group(bytes: &mut Vec<u8>, group: [u64; 2]) {
     let mut out = [0u8; 15];
-    out[..8].copy_from_slice(&((high << 4) | (low >> 56)).to_be_bytes());
-    out[8..].copy_from_slice(&low.to_be_bytes()[1..]);
+    write_group(&mut out, group);
     bytes.extend_from_slice(&out);
 }
 
+/// [`push_group`]'s 15 bytes, written into `out`.
+#[inline(always)]
+fn write_group(out: &mut [u8; 15], [high, low]: [u64; 2]) {
+    let (first, second) = out.split_at_mut(8);
+    first.copy_from_slice(&((high << 4) | (low >> 56)).to_be_bytes());
+    second.copy_from_slice(&low.to_be_bytes()[1..]);
+}
+
 /// Unpacks the groups of eight characters at the start of `body` straight
-/// from its UTF-8 (24 bytes into 15), and returns how many bytes of `body`
-/// it read. It stops before the first group holding a character that is
-/// not three bytes long or not in the alphabet, and leaves that group and
-/// the rest to [`alphabet_values`], which names the character. Reading
-/// whole groups, with one range check for eight values, halved the cost of
-/// unpacking a reload's segments.
-fn unpack_groups(body: &str, bytes: &mut Vec<u8>) -> usize {
-    let mut read = 0;
-    for chunk in body.as_bytes().chunks_exact(24) {
-        let (mut group, mut outside) = ([0u64; 2], 0u32);
-        for (k, c) in chunk.chunks_exact(3).enumerate() {
-            // A lead byte of a three-byte character, at a character
-            // boundary (everything before it was three-byte characters),
-            // so `c` is one whole character of `body`.
-            if !alphabet_lead(c[0]) {
-                return read;
-            }
-            let v = code_point(c).wrapping_sub(BASE);
-            outside |= v;
-            group[k / 4] = (group[k / 4] << 15) | u64::from(v & 0x7FFF);
-        }
-        if outside > 0x7FFF {
-            return read;
-        }
-        push_group(bytes, group);
-        read += chunk.len();
+/// from its UTF-8 (24 bytes into 15) into `out`, and returns how many
+/// groups it read. It stops before the first group holding a character
+/// that is not three bytes long or not in the alphabet (or where `out`
+/// ends), and leaves that group and the rest to [`alphabet_values`], which
+/// names the character. Reading whole groups, with one range check for
+/// eight values, halved the cost of unpacking a reload's segments; writing
+/// them into room made at once, and reading each group's characters by
+/// hand (the crate is built for size, so neither a closure nor a loop is
+/// unrolled or inlined for it), halved it again.
+fn unpack_groups(body: &str, out: &mut [u8]) -> usize {
+    let mut groups = 0;
+    let outs = out.chunks_exact_mut(15);
+    for (chunk, out) in body.as_bytes().chunks_exact(24).zip(outs) {
+        let (Ok(chunk), Ok(out)) = (<&[u8; 24]>::try_from(chunk), out.try_into()) else {
+            break;
+        };
+        let Some(group) = group_values(chunk) else {
+            break;
+        };
+        write_group(out, group);
+        groups += 1;
     }
-    read
+    groups
+}
+
+/// The value of the character at `at` of a group, less the alphabet's
+/// start: above 0x7FFF if the character is outside it.
+#[inline(always)]
+fn value(c: &[u8; 24], at: usize) -> u32 {
+    let (lead, next, last) = (c[at], c[at + 1], c[at + 2]);
+    let code =
+        (u32::from(lead & 0x0F) << 12) | (u32::from(next & 0x3F) << 6) | u32::from(last & 0x3F);
+    code.wrapping_sub(BASE)
+}
+
+/// The two halves of the eight values of a group's 24 bytes, if each is a
+/// character of the alphabet.
+#[inline(always)]
+fn group_values(c: &[u8; 24]) -> Option<[u64; 2]> {
+    // A lead byte of a three-byte character at each character boundary
+    // (everything before it was three-byte characters), so each three
+    // bytes are one whole character of the body.
+    let leads = alphabet_lead(c[0]) & alphabet_lead(c[3]) & alphabet_lead(c[6]);
+    let leads = leads & alphabet_lead(c[9]) & alphabet_lead(c[12]) & alphabet_lead(c[15]);
+    if !(leads & alphabet_lead(c[18]) & alphabet_lead(c[21])) {
+        return None;
+    }
+    let (a, b, cc, d) = (value(c, 0), value(c, 3), value(c, 6), value(c, 9));
+    let (e, f, g, h) = (value(c, 12), value(c, 15), value(c, 18), value(c, 21));
+    if (a | b | cc | d | e | f | g | h) > 0x7FFF {
+        return None;
+    }
+    let half = |w: u32, x: u32, y: u32, z: u32| {
+        (u64::from(w) << 45) | (u64::from(x) << 30) | (u64::from(y) << 15) | u64::from(z)
+    };
+    Some([half(a, b, cc, d), half(e, f, g, h)])
 }
 
 /// The 15-bit value of each character of `body`, or an error naming the
