@@ -720,7 +720,14 @@ impl<K: KeyValue, R: Entry> SegmentJournal<K, R> {
         merge(
             self.writers
                 .values()
-                .map(|d| (0..d.len()).filter_map(|i| d.record(i)).collect())
+                .map(|d| {
+                    // Sized at once: a filtered iterator tells `collect`
+                    // nothing, and growing the list copied it again and
+                    // again on a reload.
+                    let mut list = Vec::with_capacity(d.len());
+                    list.extend((0..d.len()).filter_map(|i| d.record(i)));
+                    list
+                })
                 .collect(),
         )
     }
