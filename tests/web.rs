@@ -2827,22 +2827,17 @@ async fn a_total_with_nine_decimals_is_rounded_at_a_glance_and_exact_on_hover_or
         total.get_attribute("title").as_deref(),
         Some("exactly 1200.123456789")
     );
-    // A phone cannot hover: the figure is a button that shows it whole.
+    // A phone cannot hover: the figure is a button that shows it whole,
+    // and back.
     let figure = find(&root, "[data-testid=glance-total][role=button]");
-    assert_eq!(
-        figure.get_attribute("aria-pressed").as_deref(),
-        Some("false")
-    );
-    figure.click();
-    next_task().await;
-    assert_eq!(total.text_content().as_deref(), Some("1,200.123456789"));
-    assert_eq!(
-        figure.get_attribute("aria-pressed").as_deref(),
-        Some("true")
-    );
-    figure.click();
-    next_task().await;
-    assert_eq!(total.text_content().as_deref(), Some("≈1,200.12"));
+    let pressed = || figure.get_attribute("aria-pressed");
+    assert_eq!(pressed().as_deref(), Some("false"));
+    for (shown, now) in [("1,200.123456789", "true"), ("≈1,200.12", "false")] {
+        figure.click();
+        next_task().await;
+        assert_eq!(total.text_content().as_deref(), Some(shown));
+        assert_eq!(pressed().as_deref(), Some(now));
+    }
     // The list keeps every digit, padding the others with spaces, not zeros.
     go("#/processed").await;
     let amounts = text(&root, "[data-testid=processed] tbody");
