@@ -75,7 +75,7 @@ pub fn EventView(
                         <tbody>
                             <tr><th scope="row">"client_id"</th><td>{event.client_id.clone()}</td></tr>
                             <tr><th scope="row">"metric"</th><td>{event.metric.clone()}</td></tr>
-                            <tr><th scope="row">"amount"</th><td title=event.amount.to_string()>{widgets::amount(display::amount(event.amount, display::decimals(event.amount)))}</td></tr>
+                            <tr><th scope="row">"amount"</th><td title=event.amount.to_string()>{widgets::amount(display::exact(event.amount))}</td></tr>
                             <tr><th scope="row">"timestamp"</th><td>{instant(&event.timestamp)}</td></tr>
                             <tr><th scope="row">"idempotency_key"</th><td>{event.idempotency_key.clone().unwrap_or_else(|| "(none)".into())}</td></tr>
                             <tr><th scope="row">"event_id"</th><td><code>{event.event_id.to_string()}</code></td></tr>

@@ -107,7 +107,7 @@ fn EventTable(event: Event) -> impl IntoView {
                 {row("metric", event.metric.to_string())}
                 // As the event's page and the totals write it ("1,200"), the
                 // exact canonical text in its title.
-                <tr><th scope="row">"amount"</th><td data-field="amount" title=event.amount.to_string()>{widgets::amount(display::amount(event.amount, display::decimals(event.amount)))}</td></tr>
+                <tr><th scope="row">"amount"</th><td data-field="amount" title=event.amount.to_string()>{widgets::amount(display::exact(event.amount))}</td></tr>
                 {instant_row("timestamp", event.timestamp)}
                 {row("idempotency_key", event.idempotency_key.unwrap_or_else(|| "(none)".into()))}
                 {instant_row("ingested_at", event.ingested_at)}

@@ -60,7 +60,7 @@ pub fn Glance(
     let total = Signal::derive(move || {
         let t = figures().0.total;
         if whole.get() && rounded() {
-            display::amount(t, display::decimals(t))
+            display::exact(t)
         } else {
             display::brief(t)
         }

@@ -167,7 +167,7 @@ pub fn SubmitView(
         state.read(|t| {
             let ledger = t.ledger.state();
             let total = ledger.figures().total();
-            let sum = display::amount(total, display::decimals(total));
+            let sum = display::exact(total);
             let n = ledger.events().len();
             let chars = sum.chars().count().to_string();
             view! {

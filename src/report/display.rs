@@ -60,6 +60,12 @@ pub fn decimals(amount: Amount) -> usize {
     text.split_once('.').map_or(0, |(_, frac)| frac.len())
 }
 
+/// An amount on its own, exactly: grouped, to the cents at least, and to
+/// every decimal it has.
+pub fn exact(amount: Amount) -> String {
+    self::amount(amount, decimals(amount))
+}
+
 /// The decimals a column of amounts needs so every value is exact.
 pub fn column_decimals<'a>(amounts: impl IntoIterator<Item = &'a Amount>) -> usize {
     amounts.into_iter().map(|a| decimals(*a)).max().unwrap_or(0)
@@ -323,6 +329,10 @@ mod tests {
             amount(a("1000000000000000000"), 0),
             "1,000,000,000,000,000,000"
         );
+        // On its own: every decimal it has, never padded.
+        assert_eq!(exact(a("1200.123456789")), "1,200.123456789");
+        assert_eq!(exact(a("-0.5")), "-0.50");
+        assert_eq!(exact(a("1200")), "1,200");
     }
 
     #[test]
