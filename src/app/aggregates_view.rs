@@ -35,7 +35,7 @@ fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
                         {cell("Sum", s.sum)}
                         {cell("Min", s.min)}
                         {cell("Max", s.max)}
-                        <td class="num" data-label="Mean" title=display::mean_title(s.mean(), s.mean_is_exact())>{widgets::amount(display::mean_in(s.mean(), places, s.mean_is_exact()))}</td>
+                        <td class="num" data-label="Mean" title=display::mean_title(&s)>{widgets::amount(display::mean_in(&s, places))}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -241,13 +241,12 @@ pub fn AggregatesView(
                 let by_day: Vec<(chrono::NaiveDate, Stats)> = agg.by_day.into_iter().collect();
                 let days: Vec<(String, Stats)> = by_day.iter().map(|(d, s)| (d.to_string(), *s)).collect();
                 let places = display::column_decimals([&overall.sum, &overall.min, &overall.max]);
-                let exact = overall.mean_is_exact();
                 let figures = [
                     display::count(overall.count),
                     display::amount(overall.sum, places),
                     display::amount(overall.min, places),
                     display::amount(overall.max, places),
-                    display::mean_in(overall.mean(), places, exact),
+                    display::mean_in(&overall, places),
                 ];
                 // The longest figure sizes them all on a phone (see the
                 // style sheet), so none breaks mid-number.
@@ -259,7 +258,7 @@ pub fn AggregatesView(
                         <div><dt>"Sum"</dt><dd data-testid="overall-sum" data-exact=overall.sum.to_string() title=overall.sum.to_string()>{sum}</dd></div>
                         <div><dt>"Min"</dt><dd title=overall.min.to_string()>{min}</dd></div>
                         <div><dt>"Max"</dt><dd title=overall.max.to_string()>{max}</dd></div>
-                        <div><dt>"Mean"</dt><dd title=display::mean_title(overall.mean(), exact)>{mean}</dd></div>
+                        <div><dt>"Mean"</dt><dd title=display::mean_title(&overall)>{mean}</dd></div>
                     </dl>
                     {bar_chart("Sum per client", &clients)}
                     {bar_chart("Sum per metric", &metrics)}

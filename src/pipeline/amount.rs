@@ -56,17 +56,32 @@ impl Amount {
         self.0.checked_add(other.0).map(Amount)
     }
 
-    /// The mean of `count` amounts summing to `self`, rounded half to even
-    /// at [`MAX_SCALE`] places (the one derived figure that cannot be exact).
+    /// The mean of `count` amounts summing to `self`, rounded half away
+    /// from zero at [`MAX_SCALE`] places (the one derived figure that cannot
+    /// be exact), as every rounded figure Tally shows is.
     pub fn mean(self, count: u64) -> Option<Amount> {
+        self.mean_at(count, MAX_SCALE)
+    }
+
+    /// The mean of `count` amounts summing to `self`, rounded half away from
+    /// zero at `places` decimals (at most [`MAX_SCALE`]) in one step: a mean
+    /// rounded to nine decimals and then to two can differ from the mean
+    /// rounded to two (0.014999999 over three is 0.004999999666…: 0.005 at
+    /// nine places, then 0.01; it is 0.00).
+    pub fn mean_at(self, count: u64, places: u32) -> Option<Amount> {
         if count == 0 {
             return None;
         }
-        let n = i128::from(count);
-        let (q, r) = (self.0.div_euclid(n), self.0.rem_euclid(n));
-        let twice = r * 2;
-        let round_up = twice > n || (twice == n && q % 2 != 0);
-        Some(Amount(if round_up { q + 1 } else { q }))
+        let step = 10u128.pow(MAX_SCALE - places.min(MAX_SCALE));
+        // count × step is below 2^64 × 10^9, and a remainder below it
+        // doubled stays far from u128's end.
+        let n = u128::from(count) * step;
+        let magnitude = self.0.unsigned_abs();
+        let (q, r) = (magnitude / n, magnitude % n);
+        let q = if 2 * r >= n { q + 1 } else { q };
+        // At most |self| / count + 1 in steps: within i128, as `self` is.
+        let nanos = i128::try_from(q * step).ok()?;
+        Some(Amount(if self.0 < 0 { -nanos } else { nanos }))
     }
 
     /// Parses the exact text of a JSON number.
@@ -696,14 +711,40 @@ mod tests {
     }
 
     #[test]
-    fn mean_rounds_half_to_even() {
+    fn mean_rounds_half_away_from_zero_once() {
         let n = |s: &str| Amount::from_json_number(s).unwrap();
         assert_eq!(n("10").mean(4).unwrap().to_string(), "2.5");
-        assert_eq!(n("0.000000001").mean(2).unwrap(), Amount::ZERO);
+        assert_eq!(n("0.000000001").mean(2).unwrap().nanos(), 1);
+        assert_eq!(n("-0.000000001").mean(2).unwrap().nanos(), -1);
         assert_eq!(n("0.000000003").mean(2).unwrap().nanos(), 2);
         assert_eq!(n("-0.000000003").mean(2).unwrap().nanos(), -2);
         assert_eq!(n("1").mean(3).unwrap().to_string(), "0.333333333");
+        assert_eq!(n("2").mean(3).unwrap().to_string(), "0.666666667");
         assert_eq!(Amount::ZERO.mean(0), None);
+        // To fewer places, from the sum, not from the nine-place mean.
+        let sum = n("0.014999999"); // over three: 0.004999999666…
+        assert_eq!(sum.mean(3).unwrap().to_string(), "0.005");
+        assert_eq!(sum.mean_at(3, 2).unwrap(), Amount::ZERO);
+        assert_eq!(n("0.01").mean_at(2, 2).unwrap().to_string(), "0.01");
+        assert_eq!(n("-0.01").mean_at(2, 2).unwrap().to_string(), "-0.01");
+        assert_eq!(n("7").mean_at(3, 0).unwrap().to_string(), "2");
+        // Against the plain rational rounding, on many sums and counts.
+        let mut rng = crate::rng::SeededRng::new(59);
+        for _ in 0..20_000 {
+            let sum = rng.below(2_000_001) as i128 - 1_000_000;
+            let count = rng.below(40) + 1;
+            let places = rng.below(10) as u32;
+            let step = 10i128.pow(MAX_SCALE - places);
+            let (num, den) = (sum.abs() * 2, i128::from(count) * step * 2);
+            let expected = (num + den / 2) / den * step * sum.signum();
+            assert_eq!(
+                Amount(sum).mean_at(count, places),
+                Some(Amount(expected)),
+                "{sum} nanos over {count} at {places} places"
+            );
+        }
+        let most = Amount(i128::MAX);
+        assert!(most.mean_at(1, 9).is_some() && most.mean_at(3, 2).is_some());
     }
 
     #[test]

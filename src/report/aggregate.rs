@@ -52,7 +52,7 @@ impl Stats {
         self.max = self.max.max(amount);
     }
 
-    /// The mean, rounded half to even at nine decimal places.
+    /// The mean, rounded half away from zero at nine decimal places.
     pub fn mean(&self) -> Amount {
         self.sum.mean(self.count).unwrap_or(Amount::ZERO)
     }

@@ -8,6 +8,7 @@
 //! anyway) is rounded, half away from zero, to the column's decimals, at
 //! least 2. Exports and provenance keep the exact canonical text.
 
+use super::Stats;
 use crate::pipeline::amount::Amount;
 
 /// Groups an unsigned run of digits in threes with commas: `1234567` →
@@ -193,24 +194,27 @@ pub fn mean(value: Amount, places: usize) -> String {
 /// beside a sum of "300", and 1.5 reads "1.50"),
 /// else rounded to them, at least the cents, and marked `≈` (its title
 /// says more, see [`mean_title`]), as the glance marks a rounded total.
-/// `exact` says whether `value` is the mean itself or the mean rounded to
-/// nine decimals, which no column's decimals can tell.
-pub fn mean_in(value: Amount, places: usize, exact: bool) -> String {
+/// Rounded once, from the sum: the mean rounded to nine decimals and then
+/// to the column's could differ from it (an outside review).
+pub fn mean_in(stats: &Stats, places: usize) -> String {
+    let value = stats.mean();
     // Shown to the cents in any column, so a mean exact at them is exact
     // as shown (an outside review saw 1.5 marked "≈1.50" beside whole sums).
-    if exact && decimals(value) <= places.max(2) {
+    if stats.mean_is_exact() && decimals(value) <= places.max(2) {
         amount(value, places)
     } else {
-        format!("≈{}", mean(value, places))
+        let places = places.clamp(2, 9);
+        let rounded = stats.sum.mean_at(stats.count, places as u32);
+        format!("≈{}", amount(rounded.unwrap_or(value), places))
     }
 }
 
-/// A mean's title: the value when it is the mean exactly, else what it is.
-pub fn mean_title(value: Amount, exact: bool) -> String {
-    if exact {
-        value.to_string()
+/// A mean's title: the mean when it is exact, else what it is.
+pub fn mean_title(stats: &Stats) -> String {
+    if stats.mean_is_exact() {
+        stats.mean().to_string()
     } else {
-        format!("{value}, the mean rounded to nine decimals")
+        format!("{}, the mean rounded to nine decimals", stats.mean())
     }
 }
 
@@ -360,22 +364,35 @@ mod tests {
         assert_eq!(mean(a("1.2345"), 3), "1.235");
         assert_eq!(mean(a("7"), 0), "7.00");
         // In a column: exact at its decimals as they are, else marked.
-        assert_eq!(mean_in(a("1"), 0, true), "1");
-        assert_eq!(mean_in(a("7.5"), 2, true), "7.50");
-        assert_eq!(mean_in(a("1.5"), 0, true), "1.50");
-        assert_eq!(mean_in(a("9.6"), 0, true), "9.60");
-        assert_eq!(mean_in(a("1.5"), 0, false), "≈1.50");
-        assert_eq!(mean_in(a("2.9375"), 2, true), "≈2.94");
-        assert_eq!(mean_in(a("2447.117388025"), 0, true), "≈2,447.12");
-        assert_eq!(mean_in(a("2.9375"), 4, true), "2.9375");
+        let of = |sum: &str, count: u64| Stats {
+            count,
+            sum: a(sum),
+            min: a(sum),
+            max: a(sum),
+        };
+        assert_eq!(mean_in(&of("1", 1), 0), "1");
+        assert_eq!(mean_in(&of("7.5", 1), 2), "7.50");
+        assert_eq!(mean_in(&of("3", 2), 0), "1.50");
+        assert_eq!(mean_in(&of("9.6", 1), 0), "9.60");
+        assert_eq!(mean_in(&of("2.9375", 1), 2), "≈2.94");
+        assert_eq!(mean_in(&of("2447.117388025", 1), 0), "≈2,447.12");
+        assert_eq!(mean_in(&of("2.9375", 1), 4), "2.9375");
         // Rounded to nine decimals, it fits a column of nine and is still
-        // not the mean: 2,401 / 3 is 800.0333…
-        assert_eq!(mean_in(a("800.033333333"), 9, false), "≈800.033333333");
+        // not the mean: 2,400.1 / 3 is 800.0333…
+        assert_eq!(mean_in(&of("2400.1", 3), 9), "≈800.033333333");
         assert_eq!(
-            mean_title(a("800.033333333"), false),
+            mean_title(&of("2400.1", 3)),
             "800.033333333, the mean rounded to nine decimals"
         );
-        assert_eq!(mean_title(a("7.5"), true), "7.5");
+        assert_eq!(mean_title(&of("7.5", 1)), "7.5");
+        // Rounded once, from the sum: 0.014999999 over three is
+        // 0.004999999666…, 0.005 at nine places but 0.00 at two.
+        assert_eq!(mean_in(&of("0.014999999", 3), 2), "≈0.00");
+        assert_eq!(mean_in(&of("0.000000005", 2), 9), "≈0.000000003");
+        assert_eq!(
+            mean_title(&of("0.000000005", 2)),
+            "0.000000003, the mean rounded to nine decimals"
+        );
     }
 
     #[test]
