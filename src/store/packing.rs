@@ -238,7 +238,10 @@ fn unpack(body: &str, len: usize, max_len: usize) -> Result<Vec<u8>, DecodeError
     // Room for every whole group of the body, zeroed at once (`resize`
     // zeroed it a byte at a time in the size-optimized build), then for the
     // rest of the stated length.
-    let mut bytes = vec![0; body.len() / 24 * 15];
+    // (No more groups than the stated length holds: what follows them is
+    // read by the slow path and refused by the length check.)
+    let room = (body.len() / 24).min(len.min(max_len).div_ceil(15));
+    let mut bytes = vec![0; room * 15];
     let groups = unpack_groups(body, &mut bytes);
     bytes.truncate(groups * 15);
     bytes.reserve(len.min(max_len).saturating_sub(bytes.len()));
