@@ -36,10 +36,12 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # machines' builds. Then 243.5 and 551.6 KB once the glance's rounded total
 # shows itself exactly when pressed (2.1 KB to start; a component of its
 # own with a <button> cost 2.7) and Aggregates' tables are cards on a
-# phone: budgets 244 and 552.
+# phone: budgets 244 and 552. Then 243.9 and 552.2 KB once that total is
+# named for screen readers and a review's other fixes (means rounded once,
+# amounts that break between groups in wide tables): budgets 245 and 553.
 BUNDLE_TARGET_KB=250
-FIRST_VISIT_BUDGET_KB=244
-ALL_FILES_BUDGET_KB=552
+FIRST_VISIT_BUDGET_KB=245
+ALL_FILES_BUDGET_KB=553
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

@@ -2832,6 +2832,10 @@ async fn a_total_with_nine_decimals_is_rounded_at_a_glance_and_exact_on_hover_or
     let figure = find(&root, "[data-testid=glance-total][role=button]");
     let pressed = || figure.get_attribute("aria-pressed");
     assert_eq!(pressed().as_deref(), Some("false"));
+    assert_eq!(
+        figure.get_attribute("aria-label").as_deref(),
+        Some("Total ≈1,200.12, press to show it exactly")
+    );
     for (shown, now) in [("1,200.123456789", "true"), ("≈1,200.12", "false")] {
         figure.click();
         next_task().await;

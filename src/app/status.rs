@@ -41,6 +41,13 @@ pub fn Glance(
                     role=move || pressed.get().map(|_| "button")
                     tabindex=move || pressed.get().map(|_| "0")
                     aria-pressed=move || pressed.get().map(|p| p.to_string())
+                    // Named as a sentence: the figure alone was all a
+                    // screen reader said of the button (an outside review).
+                    aria-label=move || pressed.get().map(|p| format!(
+                        "{label} {}, press to {}",
+                        value.get(),
+                        if p { "round it" } else { "show it exactly" }
+                    ))
                     on:click=move |_| toggle()
                     on:keydown=move |e| {
                         if matches!(e.key().as_str(), "Enter" | " ") && pressed.get().is_some() {
