@@ -2810,6 +2810,36 @@ async fn processeds_client_and_metric_live_in_the_address() {
 }
 
 #[wasm_bindgen_test]
+async fn each_column_of_a_table_of_statistics_has_its_own_decimals() {
+    // Shared by Sum, Min and Max, a Max of 2.5 beside a Sum of nine
+    // decimals was padded with seven figure spaces, out of line with its
+    // header (an outside review).
+    clear_storage();
+    let (root, _app) = mounted_app().await;
+    for (amount, day) in [("2.5", 1), ("-0.000000001", 2)] {
+        type_into(
+            &root,
+            "#raw-event",
+            &format!(r#"{{"client":"c","metric":"m","amount":"{amount}","ts":"2024-01-0{day}"}}"#),
+        );
+        button(&root, "Submit event").click();
+        committed().await;
+    }
+    go("#/aggregates").await;
+    let row = find(&root, "table.stats tbody tr");
+    let cell = |label: &str| text(&row, &format!("td[data-label={label}]"));
+    assert_eq!(cell("Sum"), "2.499999999");
+    assert_eq!(cell("Min"), "-0.000000001");
+    assert_eq!(
+        cell("Max"),
+        "2.50",
+        "no padding to another column's decimals"
+    );
+    // 1.2499999995, at the widest column's nine places: 1.25 and spaces.
+    assert_eq!(cell("Mean"), format!("≈1.25{}", "\u{2007}".repeat(7)));
+}
+
+#[wasm_bindgen_test]
 async fn a_total_with_nine_decimals_is_rounded_at_a_glance_and_exact_on_hover_or_a_tap() {
     clear_storage();
     let (root, _app) = mounted_app().await;

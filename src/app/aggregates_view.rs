@@ -15,8 +15,15 @@ use leptos::prelude::*;
 /// each key is a card with its figures named (`cards`, as in Processed):
 /// a phone showed the sums cut at the edge of a table that scrolls.
 fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
-    let places = display::column_decimals(rows.iter().flat_map(|(_, s)| [&s.sum, &s.min, &s.max]));
-    let cell = move |label: &'static str, a: crate::pipeline::amount::Amount| {
+    // Each column its own decimals: shared by all three, a column of cents
+    // beside one of nine decimals was padded out of line with its header
+    // (an outside review). The mean reads to the widest of them.
+    let column = |of: fn(&Stats) -> &crate::pipeline::amount::Amount| {
+        display::column_decimals(rows.iter().map(|(_, s)| of(s)))
+    };
+    let (sum, min, max) = (column(|s| &s.sum), column(|s| &s.min), column(|s| &s.max));
+    let places = sum.max(min).max(max);
+    let cell = move |label: &'static str, a: crate::pipeline::amount::Amount, places: usize| {
         view! { <td class="num" data-label=label title=a.to_string()>{widgets::amount(display::amount(a, places))}</td> }
     };
     view! {
@@ -32,9 +39,9 @@ fn table(title: &'static str, rows: Vec<(String, Stats)>) -> impl IntoView {
                     <tr>
                         <th scope="row" title=title>{k}</th>
                         <td class="num" data-label="Count">{display::count(s.count)}</td>
-                        {cell("Sum", s.sum)}
-                        {cell("Min", s.min)}
-                        {cell("Max", s.max)}
+                        {cell("Sum", s.sum, sum)}
+                        {cell("Min", s.min, min)}
+                        {cell("Max", s.max, max)}
                         <td class="num" data-label="Mean" title=display::mean_title(&s)>{widgets::amount(display::mean_in(&s, places))}</td>
                     </tr>
                 }).collect_view()}
