@@ -39,9 +39,12 @@ source scripts/browser-env.sh # CHROMIUM and its chromedriver on PATH
 # phone: budgets 244 and 552. Then 243.9 and 552.2 KB once that total is
 # named for screen readers and a review's other fixes (means rounded once,
 # amounts that break between groups in wide tables): budgets 245 and 553.
+# Then 244.0 and 552.5 KB once a figure's padding stays in its last digit
+# group's block and each column of statistics has its own decimals: the
+# budget in all is 554, for other machines' builds.
 BUNDLE_TARGET_KB=250
 FIRST_VISIT_BUDGET_KB=245
-ALL_FILES_BUDGET_KB=553
+ALL_FILES_BUDGET_KB=554
 bundle_size() {
   local dir="$1" file kind bytes first=0 later=0 line
   declare -A kb=([wasm]=0 [js]=0 [css]=0 [html]=0 [other]=0)

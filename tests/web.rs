@@ -2837,6 +2837,15 @@ async fn each_column_of_a_table_of_statistics_has_its_own_decimals() {
     );
     // 1.2499999995, at the widest column's nine places: 1.25 and spaces.
     assert_eq!(cell("Mean"), format!("≈1.25{}", "\u{2007}".repeat(7)));
+    // The padding is inside the last group's unbreakable block: on a line
+    // of its own it left the figure out of line with its column.
+    let pad = "td[data-label=Mean] .groups > span:last-child > .pad";
+    assert!(row.query_selector(pad).ok().flatten().is_some());
+    assert!(row
+        .query_selector(".groups > .pad")
+        .ok()
+        .flatten()
+        .is_none());
 }
 
 #[wasm_bindgen_test]

@@ -100,11 +100,15 @@ pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> impl IntoView {
 pub fn amount(text: String) -> impl IntoView {
     let figures = text.trim_end_matches(display::FIGURE_SPACE);
     let pad = text[figures.len()..].to_string();
-    let groups: Vec<String> = figures.split_inclusive(',').map(str::to_string).collect();
+    let mut groups: Vec<String> = figures.split_inclusive(',').map(str::to_string).collect();
+    let last = groups.pop().unwrap_or_default();
+    // The padding goes inside the last group's block, so that a line never
+    // breaks between them: on a line of its own, it left the figure flush
+    // right, out of line with its column's decimals (an outside review).
     view! {
         <span class="groups">
             {groups.into_iter().map(|g| view! { <span>{g}</span> }).collect_view()}
-            {(!pad.is_empty()).then(|| view! { <span class="pad">{pad}</span> })}
+            <span>{last}{(!pad.is_empty()).then(|| view! { <span class="pad">{pad}</span> })}</span>
         </span>
     }
 }
