@@ -37,6 +37,29 @@ const CODE_LIKE: [&str; 8] = [
     "::",
 ];
 
+/// The app served and open at `width` × `height` px, with a phone's
+/// viewport when `mobile`.
+fn app_at(
+    width: u32,
+    height: u32,
+    mobile: bool,
+) -> (support::static_server::StaticServer, Browser) {
+    let server = serve_site();
+    let browser = Browser::start();
+    open_app(&browser, &server);
+    browser.set_viewport(width, height, mobile);
+    (server, browser)
+}
+
+/// One event per amount, each written by `line` from its index and amount.
+fn amounts(amounts: &[&str], line: impl Fn(usize, &str) -> String) -> Vec<String> {
+    amounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| line(i, a))
+        .collect()
+}
+
 fn click_button(browser: &Browser, label: &str) {
     browser.execute(
         "const b = [...document.querySelectorAll('main button')].find(b => b.textContent === arguments[0]);
@@ -415,20 +438,16 @@ fn e2e_processed_on_a_phone_shows_every_amount_whole() {
     // scrolling box, and 0.000000001 read as "0.00000000" there (an outside
     // review). A phone shows a card per event instead, each field named,
     // an amount without the figure spaces that align a column.
-    let server = serve_site();
-    let browser = Browser::start();
-    open_app(&browser, &server);
-    browser.set_viewport(390, 844, true);
-    let lines: Vec<String> = ["0.000000001", "-3.5", "999999999999999999.999999999"]
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
+    let (_server, browser) = app_at(390, 844, true);
+    let lines = amounts(
+        &["0.000000001", "-3.5", "999999999999999999.999999999"],
+        |i, a| {
             format!(
                 r#"{{"client":"c0","metric":"sales","amount":"{a}","ts":"2024-05-0{}T10:00:00Z"}}"#,
                 i + 1
             )
-        })
-        .collect();
+        },
+    );
     let summary = import_lines(&browser, &lines);
     assert!(summary.contains("3 accepted"), "{summary}");
     open_view(&browser, "#/processed", "Processed events");
@@ -556,20 +575,16 @@ fn e2e_wide_tables_keep_each_columns_decimal_points_in_line() {
     // At 1280 px a figure that broke between its digit groups put its
     // padding on a line of its own, flush right, about 64 px out of line
     // with the column's other decimal points (an outside review).
-    let server = serve_site();
-    let browser = Browser::start();
-    open_app(&browser, &server);
-    browser.set_viewport(1280, 900, false);
-    let lines: Vec<String> = ["999999999999999999.5", "0.5", "1234567890.123456789"]
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
+    let (_server, browser) = app_at(1280, 900, false);
+    let lines = amounts(
+        &["999999999999999999.5", "0.5", "1234567890.123456789"],
+        |i, a| {
             format!(
                 r#"{{"client":"c{i}","metric":"m","amount":"{a}","ts":"2024-02-0{}"}}"#,
                 i + 1
             )
-        })
-        .collect();
+        },
+    );
     let summary = import_lines(&browser, &lines);
     assert!(summary.contains("3 accepted"), "{summary}");
     let mut unaligned = Vec::new();
