@@ -178,15 +178,8 @@ pub const FIGURE_SPACE: char = '\u{2007}';
 /// with thousands separators.
 pub fn mean(value: Amount, places: usize) -> String {
     let places = places.clamp(2, 9);
-    let step = 10i128.pow(9 - places as u32);
-    let nanos = value.nanos();
-    let half = step / 2;
-    let rounded = if nanos >= 0 {
-        (nanos + half) / step * step
-    } else {
-        (nanos - half) / step * step
-    };
-    amount(Amount::from_nanos(rounded), places)
+    // The mean of one amount is the amount, rounded as every mean is.
+    amount(value.mean_at(1, places as u32).unwrap_or(value), places)
 }
 
 /// A mean as a column of statistics shows it: at the column's decimals

@@ -235,11 +235,10 @@ fn inflate(zlib: &[u8], max_len: usize) -> Result<Vec<u8>, DecodeError> {
 /// The `len` bytes packed in `body` (room for at most `max_len` is
 /// reserved: the stated length is not trusted).
 fn unpack(body: &str, len: usize, max_len: usize) -> Result<Vec<u8>, DecodeError> {
-    // Room for every whole group of the body, zeroed at once (`resize`
-    // zeroed it a byte at a time in the size-optimized build), then for the
-    // rest of the stated length.
-    // (No more groups than the stated length holds: what follows them is
-    // read by the slow path and refused by the length check.)
+    // Room for the body's whole groups, but no more than the stated length
+    // holds (what follows is read by the slow path and refused by the
+    // length check), zeroed at once: `resize` zeroed it a byte at a time in
+    // the size-optimized build. Then room for the rest of that length.
     let room = (body.len() / 24).min(len.min(max_len).div_ceil(15));
     let mut bytes = vec![0; room * 15];
     let groups = unpack_groups(body, &mut bytes);
@@ -331,10 +330,7 @@ fn unpack_groups(body: &str, out: &mut [u8]) -> usize {
 /// start: above 0x7FFF if the character is outside it.
 #[inline(always)]
 fn value(c: &[u8; 24], at: usize) -> u32 {
-    let (lead, next, last) = (c[at], c[at + 1], c[at + 2]);
-    let code =
-        (u32::from(lead & 0x0F) << 12) | (u32::from(next & 0x3F) << 6) | u32::from(last & 0x3F);
-    code.wrapping_sub(BASE)
+    code_point(&[c[at], c[at + 1], c[at + 2]]).wrapping_sub(BASE)
 }
 
 /// The two halves of the eight values of a group's 24 bytes, if each is a
